@@ -1,0 +1,4 @@
+export async function GET(_request: Request) {
+    return new Response('Hello, from API!')
+  }
+  

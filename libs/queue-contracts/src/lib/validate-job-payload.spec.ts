@@ -1,0 +1,41 @@
+import { JOB } from './job-names';
+import { InvalidJobPayloadError, validateJobPayload } from './validate-job-payload';
+
+const uuid = '0b8f0c3e-1e7a-4c55-9a51-2f6b4d9f8a10';
+
+describe('validateJobPayload', () => {
+  it('accepts a valid payload and returns it typed', () => {
+    const payload = validateJobPayload(JOB.SEND_MESSAGE, { messageId: uuid, conversationId: uuid, senderId: uuid });
+    expect(payload.messageId).toBe(uuid);
+  });
+
+  it('refuses message content riding along', () => {
+    expect(() =>
+      validateJobPayload(JOB.SEND_MESSAGE, {
+        messageId: uuid,
+        conversationId: uuid,
+        senderId: uuid,
+        content: 'the plaintext',
+      }),
+    ).toThrow(/property content should not exist/);
+  });
+
+  it('names every broken field', () => {
+    try {
+      validateJobPayload(JOB.CLEANUP_MESSAGES, { runId: 'x', cleanupType: 'everything', retentionDays: 0, batchSize: 10, dryRun: 'no' });
+      throw new Error('expected a validation error');
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidJobPayloadError);
+      const problems = (error as InvalidJobPayloadError).problems.join('\n');
+      expect(problems).toMatch(/runId must be a UUID/);
+      expect(problems).toMatch(/cleanupType must be one of/);
+      expect(problems).toMatch(/retentionDays must not be less than 1/);
+      expect(problems).toMatch(/dryRun must be a boolean/);
+    }
+  });
+
+  it('refuses a payload that is not an object', () => {
+    expect(() => validateJobPayload(JOB.BATCH_SEND, 'batch')).toThrow(InvalidJobPayloadError);
+    expect(() => validateJobPayload(JOB.BATCH_SEND, null)).toThrow(/must be an object/);
+  });
+});

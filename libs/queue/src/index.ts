@@ -1,0 +1,2 @@
+export * from './lib/queue.module';
+
