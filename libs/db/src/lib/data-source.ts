@@ -1,0 +1,158 @@
+import { Client } from 'pg';
+import { DataSource, DataSourceOptions, LoggerOptions } from 'typeorm';
+import { DB_ENTITIES } from './db-entities';
+import { InitialSchema1795330000000 } from './migrations/1795330000000-initial-schema';
+import { SnakeNamingStrategy } from './snake-naming.strategy';
+
+/** Every migration, in order, imported directly: the apps are bundled, so globs would find nothing. */
+export const DB_MIGRATIONS = Object.freeze([InitialSchema1795330000000]);
+
+export interface DataSourceConfig {
+  url: string;
+  poolSize: number;
+  /** Shows in `pg_stat_activity`, so a connection can be traced to its process. */
+  applicationName: string;
+  logging?: LoggerOptions;
+  /** Per-statement limit; 0 disables it (migrations). Default 30 s. */
+  statementTimeoutMs?: number;
+  /** How long to wait for a connection from the server. Default 5 s. */
+  connectTimeoutMs?: number;
+}
+
+export function createDataSourceOptions(config: DataSourceConfig): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: config.url,
+    entities: [...DB_ENTITIES],
+    migrations: [...DB_MIGRATIONS],
+    migrationsTableName: 'migrations',
+    // One transaction for the whole run: a failed migration leaves no half-applied schema.
+    migrationsTransactionMode: 'all',
+    namingStrategy: new SnakeNamingStrategy(),
+    // The schema is owned by the migrations, always.
+    synchronize: false,
+    migrationsRun: false,
+    // gen_random_uuid() is built into Postgres 13+; without this TypeORM defaults to
+    // uuid_generate_v4() and runs CREATE EXTENSION on every connect.
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
+    logging: config.logging ?? ['error', 'warn', 'migration'],
+    extra: {
+      max: config.poolSize,
+      application_name: config.applicationName,
+      connectionTimeoutMillis: config.connectTimeoutMs ?? 5_000,
+      statement_timeout: config.statementTimeoutMs ?? 30_000,
+    },
+  };
+}
+
+/** Arbitrary constant: every process migrating this database takes the same session lock. */
+export const MIGRATION_LOCK_KEY = 7_301_946_220_185_001n;
+
+/**
+ * Runs pending migrations under a Postgres advisory lock, so several processes starting at
+ * once migrate once: the others wait, then find nothing pending. Returns the names it ran.
+ */
+export async function runMigrations(url: string, applicationName = 'mq-migrate'): Promise<string[]> {
+  const dataSource = new DataSource(
+    createDataSourceOptions({ url, poolSize: 2, applicationName, statementTimeoutMs: 0, logging: ['error', 'warn'] }),
+  );
+  await dataSource.initialize();
+  // The lock is held by this connection's session; migrations run on another pooled one.
+  const lockRunner = dataSource.createQueryRunner();
+  try {
+    await lockRunner.connect();
+    await lockRunner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
+    try {
+      const ran = await dataSource.runMigrations({ transaction: 'all' });
+      return ran.map((migration) => migration.name);
+    } finally {
+      await lockRunner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY.toString()]);
+    }
+  } finally {
+    await lockRunner.release();
+    await dataSource.destroy();
+  }
+}
+
+export interface ParsedDatabaseUrl {
+  url: URL;
+  database: string;
+}
+
+// Unquoted-identifier shape plus `-`; anything else is a typo or an injection attempt.
+const DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/;
+
+/** Parses a postgres URL and validates its database name; throws with a message naming what is wrong. */
+export function parseDatabaseUrl(rawUrl: string): ParsedDatabaseUrl {
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    throw new Error('Database URL is not a valid URL');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new Error(`Database URL protocol must be postgres: or postgresql:, got ${url.protocol}`);
+  }
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!DATABASE_NAME.test(database)) {
+    throw new Error(`Invalid database name ${JSON.stringify(database)} in database URL`);
+  }
+  return { url, database };
+}
+
+/** `"name"`, with embedded quotes doubled. */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** The same server and credentials, another database. */
+export function withDatabase(rawUrl: string, database: string): string {
+  const url = new URL(rawUrl);
+  url.pathname = `/${encodeURIComponent(database)}`;
+  return url.toString();
+}
+
+/** The URL with any password masked, for messages and logs. */
+export function redactDatabaseUrl(rawUrl: string): string {
+  try {
+    const url = new URL(rawUrl);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '<unparseable database URL>';
+  }
+}
+
+/**
+ * Creates the URL's database if it does not exist, connecting to the server's `postgres`
+ * database to do so. Returns whether it created it.
+ */
+export async function ensureDatabaseExists(rawUrl: string): Promise<boolean> {
+  const { database } = parseDatabaseUrl(rawUrl);
+  const client = new Client({
+    connectionString: withDatabase(rawUrl, 'postgres'),
+    connectionTimeoutMillis: 5_000,
+    application_name: 'mq-ensure-database',
+  });
+  await client.connect();
+  try {
+    const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (existing.rowCount) return false;
+    try {
+      await client.query(`CREATE DATABASE ${quoteIdentifier(database)}`);
+      return true;
+    } catch (error) {
+      // Another process created it between our check and our CREATE: fine.
+      // (42P04, or 23505 when both passed the catalog check at the same instant).
+      if (isPgError(error, '42P04') || isPgError(error, '23505')) return false;
+      throw error;
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+function isPgError(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === code;
+}

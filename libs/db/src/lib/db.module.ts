@@ -1,0 +1,25 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSourceConfig, createDataSourceOptions } from './data-source';
+import { DB_ENTITIES } from './db-entities';
+
+export type DbModuleOptions = Pick<DataSourceConfig, 'url' | 'poolSize' | 'applicationName' | 'logging'>;
+
+/**
+ * The app's one DataSource, global: any provider can inject `DataSource` or
+ * `@InjectRepository(XEntity)` for every entity without importing anything else.
+ */
+@Module({})
+export class DbModule {
+  static forRoot(options: DbModuleOptions): DynamicModule {
+    return {
+      module: DbModule,
+      global: true,
+      imports: [
+        TypeOrmModule.forRootAsync({ useFactory: () => createDataSourceOptions(options) }),
+        TypeOrmModule.forFeature([...DB_ENTITIES]),
+      ],
+      exports: [TypeOrmModule],
+    };
+  }
+}

@@ -1,0 +1,69 @@
+import {
+  Check,
+  Column,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryColumn,
+  Relation,
+  UpdateDateColumn,
+} from 'typeorm';
+import { enumCheck } from '../enum-check.helper';
+import { MessageEntity } from './message.entity';
+import { UserEntity } from './user.entity';
+
+export const DELIVERY_STATUSES = Object.freeze(['queued', 'sent', 'delivered', 'read', 'failed'] as const);
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** One row per message x recipient. */
+@Entity({ name: 'message_deliveries' })
+@Check('chk_message_deliveries_status', enumCheck('status', DELIVERY_STATUSES))
+@Index(['recipientId', 'status'])
+// The failed-deliveries view and retries only ever look at failed rows.
+@Index('idx_message_deliveries_failed_at_failed', ['failedAt'], { where: `"status" = 'failed'` })
+export class MessageDeliveryEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  messageId!: string;
+
+  @PrimaryColumn({ type: 'uuid' })
+  recipientId!: string;
+
+  @ManyToOne(() => MessageEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'message_id' })
+  message?: Relation<MessageEntity>;
+
+  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'recipient_id' })
+  recipient?: Relation<UserEntity>;
+
+  @Column({ type: 'text', default: 'queued' })
+  status!: DeliveryStatus;
+
+  @Column({ type: 'int', default: 0 })
+  attempts!: number;
+
+  @Column({ type: 'text', nullable: true })
+  failureReason!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  jobId!: string | null;
+
+  @Column({ type: 'timestamptz', default: () => 'now()' })
+  queuedAt!: Date;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  sentAt!: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  deliveredAt!: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  readAt!: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  failedAt!: Date | null;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,119 @@
+import { DataSource } from 'typeorm';
+import { createTestDatabase, TestDatabase } from '../../testing';
+import { createDataSourceOptions } from '../data-source';
+
+const EXPECTED_TABLES = [
+  'alerts',
+  'attachments',
+  'audit_log',
+  'batches',
+  'conversation_participants',
+  'conversations',
+  'dead_letters',
+  'encryption_keys',
+  'message_deliveries',
+  'messages',
+  'migrations', // TypeORM's record of applied migrations
+  'notification_preferences',
+  'notifications',
+  'outbox',
+  'push_subscriptions',
+  'queue_metric_samples',
+  'search_terms',
+  'users',
+];
+
+/** Indexes TypeORM cannot declare (DESC), created only by the migration. */
+const MIGRATION_ONLY_INDEXES = ['idx_audit_log_at_desc', 'idx_dead_letters_failed_at_desc'];
+
+function connect(url: string): Promise<DataSource> {
+  return new DataSource(createDataSourceOptions({ url, poolSize: 2, applicationName: 'db-int-spec', logging: false })).initialize();
+}
+
+async function tables(dataSource: DataSource): Promise<string[]> {
+  const rows: { table_name: string }[] = await dataSource.query(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
+  );
+  return rows.map((row) => row.table_name);
+}
+
+/**
+ * Everything Postgres knows about the schema, as text: columns, constraints with their
+ * definitions, and index definitions. The schema builder compares checks and indexes by name
+ * only, so this is what catches a wrong CHECK expression or a missing partial-index WHERE.
+ */
+async function catalog(dataSource: DataSource): Promise<string[]> {
+  const columns: { line: string }[] = await dataSource.query(`
+    SELECT format('column %s.%s %s null=%s default=%s identity=%s', table_name, column_name,
+                  CASE WHEN data_type = 'ARRAY' THEN udt_name ELSE data_type END,
+                  is_nullable, coalesce(column_default, '-'), coalesce(identity_generation, '-')) AS line
+    FROM information_schema.columns
+    WHERE table_schema = 'public' AND table_name <> 'migrations'`);
+  const constraints: { line: string }[] = await dataSource.query(`
+    SELECT format('constraint %s %s %s', conrelid::regclass, conname, pg_get_constraintdef(oid)) AS line
+    FROM pg_constraint
+    WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text <> 'migrations'`);
+  const indexes: { line: string }[] = await dataSource.query(`
+    SELECT format('index %s', indexdef) AS line
+    FROM pg_indexes
+    WHERE schemaname = 'public' AND tablename <> 'migrations' AND NOT (indexname = ANY($1))`,
+    [MIGRATION_ONLY_INDEXES],
+  );
+  return [...columns, ...constraints, ...indexes].map((row) => row.line).sort();
+}
+
+describe('initial schema migration', () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataSource = await connect(database.url);
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  it('creates exactly the tables of the data model', async () => {
+    expect(await tables(dataSource)).toEqual(EXPECTED_TABLES);
+  });
+
+  it('leaves nothing for the schema builder to change', async () => {
+    const pending = await dataSource.driver.createSchemaBuilder().log();
+    expect(pending.upQueries.map((query) => query.query)).toEqual([]);
+  });
+
+  it('creates the same catalog as synchronising the entities would', async () => {
+    const synced = await createTestDatabase({ migrate: false });
+    const syncedSource = await connect(synced.url);
+    try {
+      await syncedSource.synchronize();
+      expect(await catalog(dataSource)).toEqual(await catalog(syncedSource));
+    } finally {
+      await syncedSource.destroy();
+      await synced.drop();
+    }
+  });
+
+  it('creates the DESC indexes the entities cannot declare', async () => {
+    const rows: { indexdef: string }[] = await dataSource.query(
+      `SELECT indexdef FROM pg_indexes WHERE indexname = ANY($1) ORDER BY indexname`,
+      [MIGRATION_ONLY_INDEXES],
+    );
+    expect(rows.map((row) => row.indexdef)).toEqual([
+      expect.stringMatching(/ON public\.audit_log USING btree \(at DESC\)$/),
+      expect.stringMatching(/ON public\.dead_letters USING btree \(failed_at DESC\)$/),
+    ]);
+  });
+
+  it('reverts completely and applies again', async () => {
+    await dataSource.undoLastMigration({ transaction: 'all' });
+    expect(await tables(dataSource)).toEqual(['migrations']);
+    const ran = await dataSource.runMigrations({ transaction: 'all' });
+    expect(ran.map((migration) => migration.name)).toEqual(['InitialSchema1795330000000']);
+    expect(await tables(dataSource)).toEqual(EXPECTED_TABLES);
+    expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+  });
+});

@@ -1,0 +1,124 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleInit,
+} from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import type { Job } from 'bull';
+import {
+  InvalidJobPayloadError,
+  JobName,
+  QUEUE_POLICY,
+  QueueName,
+  isJobName,
+  queueOfJob,
+  validateJobPayload,
+} from '@mq/queue-contracts';
+import { JOB_HANDLER_METADATA } from './job-handler.decorator';
+import { DiscoveredHandler, HandlerCoverageError, findHandlerCoverageProblems } from './handler-coverage';
+import { QueueRegistry } from './queue.registry';
+
+export interface QueueConsumerOptions {
+  /** The queues this process consumes (WORKER_QUEUES). */
+  queues: readonly QueueName[];
+  /** How long shutdown waits for active jobs before releasing them to another worker. */
+  shutdownTimeoutMs: number;
+}
+
+export const QUEUE_CONSUMER_OPTIONS = Symbol('QUEUE_CONSUMER_OPTIONS');
+
+type BoundHandler = (job: Job) => Promise<unknown>;
+
+/**
+ * Finds every `@JobHandler` method, refuses to boot unless each job name has exactly one,
+ * then consumes the configured queues with each queue's policy concurrency. One Bull
+ * processor per queue dispatches by job name, so concurrency is the queue's, not a sum
+ * over its job names.
+ */
+@Injectable()
+export class JobHandlerRegistry implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(JobHandlerRegistry.name);
+  private readonly handlers = new Map<JobName, BoundHandler>();
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly queues: QueueRegistry,
+    @Inject(QUEUE_CONSUMER_OPTIONS) private readonly options: QueueConsumerOptions,
+  ) {}
+
+  onModuleInit(): void {
+    const discovered: (DiscoveredHandler & { handler: BoundHandler })[] = [];
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance: unknown = wrapper.instance;
+      if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
+      const prototype = Object.getPrototypeOf(instance) as object;
+      for (const method of this.scanner.getAllMethodNames(prototype)) {
+        const fn = (prototype as Record<string, unknown>)[method];
+        if (typeof fn !== 'function') continue;
+        const jobName: unknown = Reflect.getMetadata(JOB_HANDLER_METADATA, fn);
+        if (typeof jobName !== 'string') continue;
+        discovered.push({
+          jobName,
+          location: `${instance.constructor.name}.${method}`,
+          handler: (fn as (job: Job) => Promise<unknown>).bind(instance),
+        });
+      }
+    }
+    const problems = findHandlerCoverageProblems(discovered);
+    if (problems.length > 0) throw new HandlerCoverageError(problems);
+    for (const { jobName, handler } of discovered) {
+      if (isJobName(jobName)) this.handlers.set(jobName, handler);
+    }
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const name of this.options.queues) {
+      const queue = this.queues.get(name);
+      const { concurrency } = QUEUE_POLICY[name];
+      // process() settles only when the queue closes; a failure to start is an error event.
+      queue.process('*', concurrency, (job: Job) => this.dispatch(name, job)).catch((error: unknown) => {
+        this.logger.error({ queue: name, err: error }, 'queue processing stopped');
+      });
+      await queue.isReady();
+      this.logger.log({ queue: name, concurrency }, 'consuming queue');
+    }
+  }
+
+  /** Lets active jobs finish (bounded); jobs still running after that are released by their lock expiring. */
+  async beforeApplicationShutdown(): Promise<void> {
+    const closing = this.options.queues.map((name) => this.queues.get(name).close());
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.options.shutdownTimeoutMs);
+    });
+    const outcome = await Promise.race([Promise.all(closing).then(() => 'closed' as const), timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      this.logger.warn(
+        { timeoutMs: this.options.shutdownTimeoutMs },
+        'active jobs still running at shutdown: released, another worker will retry them',
+      );
+      await Promise.all(this.options.queues.map((name) => this.queues.get(name).close(true)));
+    }
+  }
+
+  private async dispatch(queue: QueueName, job: Job): Promise<unknown> {
+    const handler = isJobName(job.name) && queueOfJob(job.name) === queue ? this.handlers.get(job.name) : undefined;
+    if (!handler) {
+      // A job no code can run will never succeed: fail it now instead of burning retries.
+      await job.discard();
+      throw new Error(`No processor for job "${job.name}" on queue ${queue}`);
+    }
+    try {
+      validateJobPayload(job.name as JobName, job.data);
+    } catch (error) {
+      if (error instanceof InvalidJobPayloadError) await job.discard();
+      throw error;
+    }
+    return handler(job);
+  }
+}

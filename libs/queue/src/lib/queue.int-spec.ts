@@ -1,0 +1,183 @@
+import { Injectable, Module } from '@nestjs/common';
+import { Test, TestingModule } from '@nestjs/testing';
+import type { Job } from 'bull';
+import { JOB, JOB_NAMES, JobName, QUEUE, QUEUE_NAMES } from '@mq/queue-contracts';
+import { deleteQueueKeys, eventually, testQueueConfig, waitForQueuesIdle } from '../testing';
+import { BullConnectionFactory } from './bull-connection.factory';
+import { HandledJob, JobHandler } from './job-handler.decorator';
+import { MessageQueueService } from './message-queue.service';
+import { QueueConsumerModule } from './queue-consumer.module';
+import { QueueModule } from './queue.module';
+import { QueueRegistry } from './queue.registry';
+
+const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+/** Records every job it runs; covers all seven job names like the worker must. */
+@Injectable()
+class RecordingProcessors {
+  readonly seen: { name: JobName; id: string; data: unknown }[] = [];
+  private record(job: Job): Promise<{ ok: true }> {
+    this.seen.push({ name: job.name as JobName, id: String(job.id), data: job.data });
+    return Promise.resolve({ ok: true });
+  }
+  @JobHandler(JOB.SEND_MESSAGE) sendMessage(job: HandledJob<'send-message'>) { return this.record(job); }
+  @JobHandler(JOB.DELIVERY_CONFIRMATION) confirm(job: HandledJob<'delivery-confirmation'>) { return this.record(job); }
+  @JobHandler(JOB.SEND_NOTIFICATION) notify(job: HandledJob<'send-notification'>) { return this.record(job); }
+  @JobHandler(JOB.INDEX_MESSAGE) index(job: HandledJob<'index-message'>) { return this.record(job); }
+  @JobHandler(JOB.ENCRYPT_DECRYPT) crypt(job: HandledJob<'encrypt-decrypt'>) { return this.record(job); }
+  @JobHandler(JOB.BATCH_SEND) batch(job: HandledJob<'batch-send'>) { return this.record(job); }
+  @JobHandler(JOB.CLEANUP_MESSAGES) cleanup(job: HandledJob<'cleanup-messages'>) { return this.record(job); }
+}
+
+describe('QueueModule + QueueConsumerModule against real Redis', () => {
+  const config = testQueueConfig();
+  let app: TestingModule;
+  let producer: MessageQueueService;
+  let registry: QueueRegistry;
+  let processors: RecordingProcessors;
+
+  beforeAll(async () => {
+    app = await Test.createTestingModule({
+      imports: [
+        QueueModule.forRoot({ config, outagePolicy: 'wait' }),
+        QueueConsumerModule.forRoot({ queues: QUEUE_NAMES, shutdownTimeoutMs: 5_000 }),
+      ],
+      providers: [RecordingProcessors],
+    }).compile();
+    app.enableShutdownHooks();
+    await app.init();
+    producer = app.get(MessageQueueService);
+    registry = app.get(QueueRegistry);
+    processors = app.get(RecordingProcessors);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await deleteQueueKeys(config);
+  });
+
+  const allQueues = () => registry.entries().map(([, queue]) => queue);
+
+  it('processes one job of every kind, on the queue the contracts give it', async () => {
+    const ids = await Promise.all([
+      producer.addMessageDeliveryJob({ messageId: id(1), conversationId: id(2), senderId: id(3) }, { priority: 'high' }),
+      producer.addDeliveryConfirmationJob({ messageId: id(1), recipientId: id(4), status: 'delivered', at: new Date().toISOString() }),
+      producer.addNotificationJob({ recipientId: id(4), channel: 'in_app', reason: 'offline', messageId: id(1) }),
+      producer.addIndexingJob({ messageId: id(1), conversationId: id(2), operation: 'index', revision: 0 }),
+      producer.addEncryptionJob({ rotationId: id(5), operation: 'rotate' }),
+      producer.addBatchMessageJob({ batchId: id(6), chunkSize: 100, chunkDelayMs: 0 }),
+      producer.addCleanupJob({ runId: id(7), cleanupType: 'all', retentionDays: 90, batchSize: 500, dryRun: true }),
+    ]);
+    expect(ids).toEqual([
+      `deliver:${id(1)}`,
+      `confirm:${id(1)}:${id(4)}:delivered`,
+      `notify:${id(1)}:${id(4)}:in_app`,
+      `index:${id(1)}:index:0`,
+      `crypt:${id(5)}:rotate:all`,
+      `batch:${id(6)}`,
+      `cleanup:${id(7)}`,
+    ]);
+    await waitForQueuesIdle(allQueues());
+    expect(processors.seen.map((s) => s.name).sort()).toEqual([...JOB_NAMES].sort());
+    for (const jobId of ids) {
+      const found = await registry.findJob(jobId);
+      expect(found?.job.finishedOn).toBeGreaterThan(0);
+      expect(await found?.job.getState()).toBe('completed');
+    }
+    expect((await registry.findJob(`deliver:${id(1)}`))?.queue).toBe(QUEUE.DELIVERY);
+  });
+
+  it('makes the same work one job however often it is added', async () => {
+    const payload = { messageId: id(11), conversationId: id(2), senderId: id(3) };
+    const before = processors.seen.length;
+    const ids = await Promise.all([1, 2, 3, 4, 5].map(() => producer.addMessageDeliveryJob(payload)));
+    expect(new Set(ids).size).toBe(1);
+    await waitForQueuesIdle(allQueues());
+    expect(processors.seen.slice(before).filter((s) => s.id === ids[0])).toHaveLength(1);
+  });
+
+  it('refuses a payload with content before anything reaches Redis', async () => {
+    const bad = { messageId: id(12), conversationId: id(2), senderId: id(3), content: 'secret words' };
+    await expect(producer.add(JOB.SEND_MESSAGE, bad as never)).rejects.toThrow(/property content should not exist/);
+    expect(await registry.findJob(`deliver:${id(12)}`)).toBeUndefined();
+  });
+
+  it('fails at once, without retries, a job whose payload breaks the contract', async () => {
+    // Written straight to Bull, as an old or foreign producer might.
+    const queue = registry.get(QUEUE.DELIVERY);
+    await queue.add(JOB.SEND_MESSAGE, { messageId: 'nope' }, { jobId: 'deliver:broken', attempts: 5 });
+    const failed = await eventually(async () => {
+      const job = await queue.getJob('deliver:broken');
+      // Read the job again once failed: the first read may predate the failure.
+      return job && (await job.getState()) === 'failed' ? ((await queue.getJob('deliver:broken')) ?? undefined) : undefined;
+    }, 'the broken job to fail');
+    expect(failed.attemptsMade).toBe(1);
+    expect(await queue.getDelayedCount()).toBe(0);
+    expect(failed.failedReason).toMatch(/messageId must be a UUID/);
+    const failedJobs = await producer.getFailedJobs(QUEUE.DELIVERY);
+    expect(failedJobs.map((j) => j.id)).toContain('deliver:broken');
+  });
+
+  it('serves higher priority first', async () => {
+    const queue = registry.get(QUEUE.CLEANUP);
+    await producer.pauseQueue(QUEUE.CLEANUP);
+    const job = (n: number) => ({ runId: id(100 + n), cleanupType: 'all' as const, retentionDays: 30, batchSize: 10, dryRun: true });
+    await producer.addCleanupJob(job(1), { priority: 'low' });
+    await producer.addCleanupJob(job(2), { priority: 'normal' });
+    await producer.addCleanupJob(job(3), { priority: 'high' });
+    expect((await producer.getQueueHealth(QUEUE.CLEANUP)).paused).toBe(true);
+    const before = processors.seen.length;
+    await producer.resumeQueue(QUEUE.CLEANUP);
+    await waitForQueuesIdle([queue]);
+    expect(processors.seen.slice(before).map((s) => s.id)).toEqual([`cleanup:${id(103)}`, `cleanup:${id(102)}`, `cleanup:${id(101)}`]);
+  });
+
+  it('reports counts that equal what Bull holds', async () => {
+    await producer.addMessageDeliveryJob({ messageId: id(20), conversationId: id(2), senderId: id(3) }, { delayMs: 60_000 });
+    const metrics = await producer.getQueueMetrics();
+    expect(Object.keys(metrics.queues).sort()).toEqual([...QUEUE_NAMES].sort());
+    for (const [name, queue] of registry.entries()) {
+      const counts = await queue.getJobCounts();
+      expect(metrics.queues[name]).toMatchObject({ completed: counts.completed, failed: counts.failed, delayed: counts.delayed });
+    }
+    expect(metrics.queues[QUEUE.DELIVERY].delayed).toBe(1);
+    expect(metrics.queues[QUEUE.DELIVERY].failed).toBe(1);
+    expect(metrics.totals.completed).toBe(QUEUE_NAMES.reduce((sum, q) => sum + metrics.queues[q].completed, 0));
+    const health = await producer.getQueuesHealth();
+    expect(Object.keys(health.queues)).toHaveLength(6);
+  });
+});
+
+describe('the consumer refuses to boot without exactly one handler per job', () => {
+  @Injectable()
+  class OnlyDelivery {
+    @JobHandler(JOB.SEND_MESSAGE) send(_job: HandledJob<'send-message'>) { return Promise.resolve(); }
+  }
+  @Injectable()
+  class AlsoDelivery {
+    @JobHandler(JOB.SEND_MESSAGE) sendAgain(_job: HandledJob<'send-message'>) { return Promise.resolve(); }
+  }
+  @Module({ providers: [OnlyDelivery, AlsoDelivery] })
+  class Incomplete {}
+
+  it('names the missing and the doubled job names', async () => {
+    const config = testQueueConfig();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        QueueModule.forRoot({ config, outagePolicy: 'wait' }),
+        QueueConsumerModule.forRoot({ queues: [QUEUE.DELIVERY], shutdownTimeoutMs: 1_000 }),
+        Incomplete,
+      ],
+    }).compile();
+    try {
+      await expect(moduleRef.init()).rejects.toThrow(
+        /job "send-message" has 2 processors: OnlyDelivery.send, AlsoDelivery.sendAgain.*job "delivery-confirmation" \(queue message-delivery\) has no processor/,
+      );
+    } finally {
+      // close() would rethrow the failed init: release what the module opened by hand.
+      await Promise.all(moduleRef.get(QueueRegistry).entries().map(([, queue]) => queue.close()));
+      await moduleRef.get(BullConnectionFactory).closeAll();
+      await deleteQueueKeys(config);
+    }
+  });
+});

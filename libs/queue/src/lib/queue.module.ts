@@ -1,0 +1,80 @@
+import { BullModule, getQueueToken } from '@nestjs/bull';
+import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import type { Queue } from 'bull';
+import { QUEUE_NAMES, QUEUE_POLICY, QueueName } from '@mq/queue-contracts';
+import { BullConnectionFactory, RedisOutagePolicy } from './bull-connection.factory';
+import { MessageQueueService } from './message-queue.service';
+import { QueueConfig } from './queue.config';
+import { QueueRegistry } from './queue.registry';
+
+export interface QueueModuleOptions {
+  config: QueueConfig;
+  /** See RedisOutagePolicy: the api fails fast, the worker waits for Redis to come back. */
+  outagePolicy: RedisOutagePolicy;
+}
+
+/** Closes the queues, then the shared connections Bull does not close itself. */
+@Injectable()
+class QueueConnectionsCloser implements OnApplicationShutdown {
+  constructor(
+    @Inject(BullConnectionFactory) private readonly connections: BullConnectionFactory,
+    private readonly queues: QueueRegistry,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled(this.queues.entries().map(([, queue]) => queue.close()));
+    await this.connections.closeAll();
+  }
+}
+
+function bullQueueOptions(name: QueueName) {
+  const policy = QUEUE_POLICY[name];
+  return {
+    name,
+    defaultJobOptions: {
+      attempts: policy.attempts,
+      backoff: { type: policy.backoff.type, delay: policy.backoff.delayMs },
+      timeout: policy.timeoutMs,
+      priority: policy.defaultPriority,
+      removeOnComplete: { age: policy.keepCompleted.maxAgeSeconds, count: policy.keepCompleted.maxCount },
+      removeOnFail: { age: policy.keepFailed.maxAgeSeconds, count: policy.keepFailed.maxCount },
+    },
+    settings: {
+      lockDuration: policy.lockDurationMs,
+      lockRenewTime: Math.floor(policy.lockDurationMs / 2),
+      stalledInterval: Math.min(30_000, policy.lockDurationMs),
+      maxStalledCount: policy.maxStalledCount,
+    },
+  };
+}
+
+/**
+ * Registers the six Bull queues from the contracts' policy and provides the producer API.
+ * Both apps import it; only the worker adds QueueConsumerModule.
+ */
+@Module({})
+export class QueueModule {
+  static forRoot(options: QueueModuleOptions): DynamicModule {
+    const connections = new BullConnectionFactory(options.config, options.outagePolicy);
+    const bullQueues = BullModule.registerQueue(...QUEUE_NAMES.map(bullQueueOptions));
+    return {
+      module: QueueModule,
+      global: true,
+      imports: [
+        BullModule.forRoot({ prefix: options.config.prefix, createClient: connections.createClient }),
+        bullQueues,
+      ],
+      providers: [
+        { provide: BullConnectionFactory, useValue: connections },
+        {
+          provide: QueueRegistry,
+          useFactory: (...queues: Queue[]) => new QueueRegistry(new Map(QUEUE_NAMES.map((name, i) => [name, queues[i]]))),
+          inject: QUEUE_NAMES.map((name) => getQueueToken(name)),
+        },
+        QueueConnectionsCloser,
+        MessageQueueService,
+      ],
+      exports: [bullQueues, BullConnectionFactory, QueueRegistry, MessageQueueService],
+    };
+  }
+}

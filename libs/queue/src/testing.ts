@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import type { Queue } from 'bull';
+import { QueueConfig } from './lib/queue.config';
+
+/** A queue prefix no other run shares, so tests never see each other's (or `npm start`'s) jobs. */
+export function uniqueQueuePrefix(label = 'test'): string {
+  return `${label}-${randomBytes(5).toString('hex')}`;
+}
+
+/** Queue config for the local Redis (REDIS_HOST / REDIS_PORT override), with its own prefix. */
+export function testQueueConfig(prefix = uniqueQueuePrefix(), overrides: Partial<QueueConfig['redis']> = {}): QueueConfig {
+  return {
+    redis: {
+      host: process.env.REDIS_HOST ?? '127.0.0.1',
+      port: Number(process.env.REDIS_PORT ?? 6379),
+      db: Number(process.env.REDIS_QUEUE_DB ?? 0),
+      tls: false,
+      ...overrides,
+    },
+    cluster: false,
+    prefix,
+  };
+}
+
+/** Deletes every key under a prefix (a test's leftovers), in batches. */
+export async function deleteQueueKeys(config: QueueConfig): Promise<number> {
+  const redis = new Redis({ ...config.redis, tls: undefined, lazyConnect: true, maxRetriesPerRequest: 1 });
+  let deleted = 0;
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}
+
+export interface WaitForIdleOptions {
+  timeoutMs?: number;
+  /** Count delayed jobs as pending too (default: yes). */
+  includeDelayed?: boolean;
+}
+
+/**
+ * Resolves once no queue has waiting, active (or delayed) jobs, seen twice in a row so a job
+ * chaining another is not missed; rejects with the counts it saw if that takes too long.
+ */
+export async function waitForQueuesIdle(queues: readonly Queue[], options: WaitForIdleOptions = {}): Promise<void> {
+  const { timeoutMs = 20_000, includeDelayed = true } = options;
+  const deadline = Date.now() + timeoutMs;
+  let idleRounds = 0;
+  let last: Record<string, number> = {};
+  while (Date.now() < deadline) {
+    const counts = await Promise.all(queues.map((queue) => queue.getJobCounts()));
+    last = Object.fromEntries(
+      queues.map((queue, i) => {
+        const c = counts[i];
+        return [queue.name, c.waiting + c.active + (includeDelayed ? c.delayed : 0)];
+      }),
+    );
+    const pending = Object.values(last).reduce((a, b) => a + b, 0);
+    idleRounds = pending === 0 ? idleRounds + 1 : 0;
+    if (idleRounds >= 2) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`Queues not idle after ${timeoutMs} ms: ${JSON.stringify(last)}`);
+}
+
+/** Polls until `check` returns a value (not undefined), or fails with `description`. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, description: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${description}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export interface ThrowawayRedis {
+  port: number;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A private redis-server on a spare port, for fault drills that stop and restart Redis
+ * without touching the shared instance.
+ */
+export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
+  const { spawn } = await import('node:child_process');
+  const port = await freePort();
+  let child: import('node:child_process').ChildProcess | undefined;
+  const ping = async (): Promise<boolean> => {
+    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      await probe.connect();
+      return (await probe.ping()) === 'PONG';
+    } catch {
+      return false;
+    } finally {
+      probe.disconnect();
+    }
+  };
+  const handle: ThrowawayRedis = {
+    port,
+    async start() {
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+        stdio: 'ignore',
+      });
+      await eventually(async () => ((await ping()) ? true : undefined), `redis-server on port ${port}`, 10_000);
+    },
+    async stop() {
+      const running = child;
+      child = undefined;
+      if (!running || running.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        running.once('exit', () => resolve());
+        running.kill('SIGKILL');
+      });
+    },
+  };
+  await handle.start();
+  return handle;
+}
