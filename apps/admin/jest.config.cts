@@ -1,25 +1,24 @@
+// Jest for the console: Next's SWC transform (same compiler as the app), jsdom, and Nx's
+// resolver for the tsconfig.base.json path aliases (`@mq/queue-contracts`).
 const nextJest = require('next/jest.js');
 
-const createJestConfig = nextJest({
-  dir: './',
-});
+const createJestConfig = nextJest({ dir: __dirname });
 
 const config = {
   displayName: 'admin',
-  preset: '../../jest.preset.js',
-  transform: {
-    '^(?!.*\\.(js|jsx|ts|tsx|css|json)$)': '@nx/react/plugins/jest',
-  },
-  moduleFileExtensions: ['ts', 'tsx', 'js', 'jsx'],
-  coverageDirectory: '../../coverage/apps/admin',
+  rootDir: __dirname,
   testEnvironment: 'jsdom',
+  resolver: '@nx/jest/plugins/resolver',
+  testMatch: ['<rootDir>/specs/**/*.spec.{ts,tsx}', '<rootDir>/src/**/*.spec.{ts,tsx}'],
+  moduleFileExtensions: ['ts', 'tsx', 'js', 'jsx', 'json'],
+  coverageDirectory: '../../coverage/apps/admin',
 };
 
 const jestConfig = createJestConfig(config);
 
 module.exports = async () => {
   const resolved = await jestConfig();
-  // Disable SWC path alias resolution — handled by Nx jest resolver.
+  // Path aliases are resolved by the Nx resolver above, not by SWC.
   for (const value of Object.values(resolved.transform)) {
     if (Array.isArray(value) && value[1]?.resolvedBaseUrl) {
       value[1] = { ...value[1], resolvedBaseUrl: undefined };

@@ -1,2 +1,5 @@
+export * from './lib/health.controller';
+export * from './lib/health.service';
+export * from './lib/logging.config';
+export * from './lib/metrics.service';
 export * from './lib/observability.module';
-

@@ -16,7 +16,11 @@ export class DbModule {
       module: DbModule,
       global: true,
       imports: [
-        TypeOrmModule.forRootAsync({ useFactory: () => createDataSourceOptions(options) }),
+        TypeOrmModule.forRootAsync({
+          // A few quick retries ride out a Postgres restart at boot; after that, fail loudly
+          // rather than sit silent for half a minute.
+          useFactory: () => ({ ...createDataSourceOptions(options), retryAttempts: 3, retryDelay: 1_000 }),
+        }),
         TypeOrmModule.forFeature([...DB_ENTITIES]),
       ],
       exports: [TypeOrmModule],

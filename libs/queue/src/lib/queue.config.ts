@@ -1,8 +1,6 @@
 import { z } from 'zod';
 
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
-  .transform((value) => value === 'true' || value === '1');
+import { envFlag } from '@mq/config';
 
 /** The seeds' Redis variables plus the queue prefix, as environment strings. */
 export const queueEnvSchema = z.object({
@@ -11,8 +9,8 @@ export const queueEnvSchema = z.object({
   REDIS_USERNAME: z.string().min(1).optional(),
   REDIS_PASSWORD: z.string().min(1).optional(),
   REDIS_QUEUE_DB: z.coerce.number().int().min(0).max(15).default(0),
-  REDIS_TLS: booleanFlag.default(false),
-  REDIS_CLUSTER: booleanFlag.default(false),
+  REDIS_TLS: envFlag.default(false),
+  REDIS_CLUSTER: envFlag.default(false),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/i, 'must be 1-32 letters, digits, - or _')

@@ -181,3 +181,42 @@ describe('the consumer refuses to boot without exactly one handler per job', () 
     }
   });
 });
+
+describe('graceful shutdown', () => {
+  @Injectable()
+  class SlowDelivery extends RecordingProcessors {
+    readonly finished: string[] = [];
+    @JobHandler(JOB.SEND_MESSAGE)
+    override async sendMessage(job: HandledJob<'send-message'>) {
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      this.finished.push(String(job.id));
+      return { ok: true as const };
+    }
+  }
+
+  it('lets the active job finish before the queues close', async () => {
+    const config = testQueueConfig();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        QueueModule.forRoot({ config, outagePolicy: 'wait' }),
+        QueueConsumerModule.forRoot({ queues: [QUEUE.DELIVERY], shutdownTimeoutMs: 10_000 }),
+      ],
+      providers: [SlowDelivery],
+    }).compile();
+    await moduleRef.init();
+    const slow = moduleRef.get(SlowDelivery);
+    const jobId = await moduleRef.get(MessageQueueService).addMessageDeliveryJob({ messageId: id(900), conversationId: id(2), senderId: id(3) });
+    const queue = moduleRef.get(QueueRegistry).get(QUEUE.DELIVERY);
+    await eventually(async () => ((await queue.getActiveCount()) === 1 ? true : undefined), 'the job to start');
+    await moduleRef.close();
+    expect(slow.finished).toEqual([jobId]);
+
+    // Read back with a fresh producer: the job is recorded as completed, not left active.
+    const reader = await Test.createTestingModule({ imports: [QueueModule.forRoot({ config, outagePolicy: 'fail-fast' })] }).compile();
+    await reader.init();
+    const job = await reader.get(QueueRegistry).get(QUEUE.DELIVERY).getJob(jobId);
+    expect(await job?.getState()).toBe('completed');
+    await reader.close();
+    await deleteQueueKeys(config);
+  });
+});

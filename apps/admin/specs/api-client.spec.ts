@@ -1,0 +1,137 @@
+import { ApiError, api, CSRF_HEADER, readCookie } from '../src/lib/api-client';
+import { clearCookie, fakeResponse, type FetchMock, mockFetch } from './test-utils';
+
+function headersOf(fetchMock: FetchMock, call = 0): Record<string, string> {
+  return (fetchMock.mock.calls[call][1]?.headers ?? {}) as Record<string, string>;
+}
+
+describe('api-client', () => {
+  let fetchMock: FetchMock;
+
+  beforeEach(() => {
+    fetchMock = mockFetch();
+    document.cookie = 'mq_csrf=csrf-token-123; path=/';
+    document.cookie = 'other=1; path=/';
+  });
+
+  afterEach(() => {
+    clearCookie('mq_csrf');
+    clearCookie('other');
+  });
+
+  it('sends the mq_csrf cookie as x-csrf-token on POST, with JSON and credentials', async () => {
+    fetchMock.mockResolvedValue(fakeResponse(200, { ok: true }));
+
+    await expect(api.post('/api/queue/message-delivery/pause', { dryRun: true })).resolves.toEqual({ ok: true });
+
+    const [url, init] = fetchMock.mock.calls[0];
+    expect(url).toBe('/api/queue/message-delivery/pause');
+    expect(init?.method).toBe('POST');
+    expect(init?.credentials).toBe('include');
+    expect(init?.body).toBe(JSON.stringify({ dryRun: true }));
+    expect(headersOf(fetchMock)[CSRF_HEADER]).toBe('csrf-token-123');
+    expect(headersOf(fetchMock)['content-type']).toBe('application/json');
+  });
+
+  it('sends the CSRF header on every mutating method', async () => {
+    fetchMock.mockResolvedValue(fakeResponse(204));
+    await api.put('/api/x', {});
+    await api.patch('/api/x', {});
+    await api.delete('/api/x');
+    expect(fetchMock.mock.calls.map((_, i) => headersOf(fetchMock, i)[CSRF_HEADER])).toEqual([
+      'csrf-token-123',
+      'csrf-token-123',
+      'csrf-token-123',
+    ]);
+  });
+
+  it('does not send the CSRF header on GET', async () => {
+    fetchMock.mockResolvedValue(fakeResponse(200, { id: 'u1' }));
+
+    await api.get('/api/me');
+
+    const [, init] = fetchMock.mock.calls[0];
+    expect(init?.method).toBe('GET');
+    expect(init?.credentials).toBe('include');
+    expect(headersOf(fetchMock)).not.toHaveProperty(CSRF_HEADER);
+    expect(init?.body).toBeUndefined();
+  });
+
+  it('sends no CSRF header when the cookie is absent', async () => {
+    clearCookie('mq_csrf');
+    fetchMock.mockResolvedValue(fakeResponse(200, {}));
+    await api.post('/api/auth/login', { email: 'a@b.c', password: 'x' });
+    expect(headersOf(fetchMock)).not.toHaveProperty(CSRF_HEADER);
+  });
+
+  it("throws an ApiError with the api's status and message", async () => {
+    fetchMock.mockResolvedValue(
+      fakeResponse(400, { statusCode: 400, message: ['email must be an email', 'password is required'], error: 'Bad Request' }),
+    );
+
+    const error = await api.post('/api/auth/login', {}).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 400, message: 'email must be an email; password is required', error: 'Bad Request' });
+  });
+
+  it('turns a non-JSON error page into an ApiError too', async () => {
+    fetchMock.mockResolvedValue(fakeResponse(500, 'Internal Server Error', 'text/plain'));
+    const error = await api.get('/api/me').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(500);
+    expect((error as ApiError).isUnavailable).toBe(true);
+  });
+
+  it('reports a network failure as status 0', async () => {
+    fetchMock.mockRejectedValue(new TypeError('Failed to fetch'));
+    const error = await api.get('/api/me').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 0, isUnavailable: true });
+  });
+
+  it('resolves 204 with undefined', async () => {
+    fetchMock.mockResolvedValue(fakeResponse(204));
+    await expect(api.post('/api/auth/logout')).resolves.toBeUndefined();
+  });
+
+  it('reads one cookie among several', () => {
+    expect(readCookie('mq_csrf')).toBe('csrf-token-123');
+    expect(readCookie('missing')).toBeUndefined();
+  });
+});
+
+describe('api-client timeouts', () => {
+  afterEach(() => jest.useRealTimers());
+
+  function hangingFetch(): FetchMock {
+    const fetchMock = mockFetch();
+    fetchMock.mockImplementation(
+      (_input, init) =>
+        new Promise<Response>((_resolve, reject) => {
+          init?.signal?.addEventListener('abort', () => reject(new DOMException('Aborted', 'AbortError')));
+        }),
+    );
+    return fetchMock;
+  }
+
+  it('gives up on an api that never answers, as a network failure', async () => {
+    jest.useFakeTimers();
+    hangingFetch();
+    const pending = api.get('/api/me', { timeoutMs: 1_000 }).catch((e: unknown) => e);
+    jest.advanceTimersByTime(1_000);
+    const error = await pending;
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 0, message: 'The API did not answer in time.' });
+  });
+
+  it("passes the caller's own abort through untouched", async () => {
+    hangingFetch();
+    const controller = new AbortController();
+    const pending = api.get('/api/me', { signal: controller.signal }).catch((e: unknown) => e);
+    controller.abort();
+    const error = await pending;
+    expect(error).not.toBeInstanceOf(ApiError);
+    expect((error as DOMException).name).toBe('AbortError');
+  });
+});

@@ -1,0 +1,173 @@
+/*
+ * The console's only way to talk to the api. Same origin: `/api/*` is rewritten to the
+ * api by next.config.js, so the session cookie (`mq_session`, HttpOnly) travels with
+ * every call and the readable `mq_csrf` cookie can be echoed back (double-submit CSRF).
+ */
+
+export const CSRF_COOKIE = 'mq_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
+
+/** Status 0 means the request never got an HTTP answer (network failure, api down). */
+export const NETWORK_ERROR_STATUS = 0;
+
+/** The api's error body (Nest's shape). `message` is an array for validation errors. */
+export interface ApiErrorBody {
+  statusCode: number;
+  message: string | string[];
+  error?: string;
+}
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+
+  constructor(
+    readonly status: number,
+    message: string,
+    /** Nest's short reason phrase (`"Unauthorized"`, ...), when the api sent one. */
+    readonly error?: string,
+  ) {
+    super(message);
+  }
+
+  /** True when the api could not be reached, or answered with a server error. */
+  get isUnavailable(): boolean {
+    return this.status === NETWORK_ERROR_STATUS || this.status >= 500;
+  }
+}
+
+export function isApiError(value: unknown): value is ApiError {
+  return value instanceof ApiError;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+const SAFE_METHODS: ReadonlySet<HttpMethod> = new Set<HttpMethod>(['GET']);
+
+export interface RequestOptions {
+  method?: HttpMethod;
+  /** Serialised as JSON. */
+  body?: unknown;
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+  /** Give up after this long (an api that accepts connections but never answers). */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 15_000;
+
+/** Reads one cookie visible to scripts (`mq_csrf` is; `mq_session` is HttpOnly and never is). */
+export function readCookie(name: string): string | undefined {
+  if (typeof document === 'undefined') return undefined;
+  for (const part of document.cookie.split(';')) {
+    const separator = part.indexOf('=');
+    if (separator === -1) continue;
+    if (part.slice(0, separator).trim() === name) {
+      const raw = part.slice(separator + 1).trim();
+      try {
+        return decodeURIComponent(raw);
+      } catch {
+        return raw;
+      }
+    }
+  }
+  return undefined;
+}
+
+function isErrorBody(value: unknown): value is ApiErrorBody {
+  return typeof value === 'object' && value !== null && 'message' in value;
+}
+
+async function readBody(response: Response): Promise<unknown> {
+  if (response.status === 204 || response.status === 205) return undefined;
+  const text = await response.text();
+  if (!text) return undefined;
+  const type = response.headers.get('content-type') ?? '';
+  if (!type.includes('json')) return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function errorFrom(response: Response, body: unknown): ApiError {
+  if (isErrorBody(body)) {
+    const message = Array.isArray(body.message) ? body.message.join('; ') : String(body.message);
+    return new ApiError(response.status, message, body.error);
+  }
+  const fallback = response.statusText || `Request failed with status ${response.status}`;
+  return new ApiError(response.status, fallback);
+}
+
+/**
+ * One JSON request. Resolves with the parsed body (undefined for 204); rejects with an
+ * `ApiError` for any non-2xx answer, a network failure or a timeout (status 0). A request
+ * the caller aborts rejects with the browser's AbortError, untouched, so react-query can tell.
+ */
+export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const method = options.method ?? 'GET';
+  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (!SAFE_METHODS.has(method)) {
+    const csrf = readCookie(CSRF_COOKIE);
+    if (csrf) headers[CSRF_HEADER] = csrf;
+  }
+
+  // One signal for both the caller's cancellation and our timeout.
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const forwardAbort = () => controller.abort();
+  if (options.signal?.aborted) controller.abort();
+  options.signal?.addEventListener('abort', forwardAbort, { once: true });
+
+  const failed = (cause: unknown, message: string): unknown => {
+    if (timedOut) return new ApiError(NETWORK_ERROR_STATUS, 'The API did not answer in time.');
+    if (options.signal?.aborted) return cause; // cancelled by the caller: not an api failure
+    return new ApiError(NETWORK_ERROR_STATUS, message);
+  };
+
+  try {
+    let response: Response;
+    try {
+      response = await fetch(path, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        credentials: 'include',
+        cache: 'no-store',
+        signal: controller.signal,
+      });
+    } catch (cause) {
+      throw failed(cause, 'The API is unreachable.');
+    }
+
+    let body: unknown;
+    try {
+      body = await readBody(response);
+    } catch (cause) {
+      throw failed(cause, 'The connection to the API was interrupted.');
+    }
+    if (!response.ok) throw errorFrom(response, body);
+    return body as T;
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', forwardAbort);
+  }
+}
+
+export const api = {
+  get: <T>(path: string, options?: Omit<RequestOptions, 'method' | 'body'>) =>
+    apiRequest<T>(path, { ...options, method: 'GET' }),
+  post: <T>(path: string, body?: unknown, options?: Omit<RequestOptions, 'method' | 'body'>) =>
+    apiRequest<T>(path, { ...options, method: 'POST', body }),
+  put: <T>(path: string, body?: unknown, options?: Omit<RequestOptions, 'method' | 'body'>) =>
+    apiRequest<T>(path, { ...options, method: 'PUT', body }),
+  patch: <T>(path: string, body?: unknown, options?: Omit<RequestOptions, 'method' | 'body'>) =>
+    apiRequest<T>(path, { ...options, method: 'PATCH', body }),
+  delete: <T>(path: string, options?: Omit<RequestOptions, 'method' | 'body'>) =>
+    apiRequest<T>(path, { ...options, method: 'DELETE' }),
+};

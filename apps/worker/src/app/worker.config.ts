@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { nodeEnvSchema, parseEnv } from '@mq/config';
+import { databaseEnvSchemaFor } from '@mq/db';
+import { LoggingConfig, logEnvSchema } from '@mq/observability';
+import { QueueConfig, queueEnvSchema, toQueueConfig } from '@mq/queue';
+import { QUEUE_NAMES, QueueName, isQueueName } from '@mq/queue-contracts';
+
+const queueList = z
+  .string()
+  .trim()
+  .transform((value, ctx): QueueName[] => {
+    if (value === '' || value === 'all') return [...QUEUE_NAMES];
+    const names = [...new Set(value.split(',').map((name) => name.trim()).filter(Boolean))];
+    const unknown = names.filter((name) => !isQueueName(name));
+    if (unknown.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `unknown queue(s) ${unknown.join(', ')}; known: ${QUEUE_NAMES.join(', ')}` });
+      return z.NEVER;
+    }
+    return names as QueueName[];
+  });
+
+function workerEnvSchema(nodeEnv: string | undefined) {
+  return z.object({
+    ...nodeEnvSchema.shape,
+    ...databaseEnvSchemaFor(nodeEnv).shape,
+    ...queueEnvSchema.shape,
+    ...logEnvSchema.shape,
+    WORKER_PORT: z.coerce.number().int().min(1).max(65535).default(3334),
+    WORKER_QUEUES: queueList.default([...QUEUE_NAMES]),
+  });
+}
+
+/** The worker's whole configuration, validated before Nest boots. */
+export interface WorkerConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  queues: QueueName[];
+  shutdownTimeoutMs: number;
+  database: { url: string; poolSize: number };
+  queue: QueueConfig;
+  logging: LoggingConfig;
+}
+
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const parsed = parseEnv(workerEnvSchema(env.NODE_ENV), env);
+  return {
+    nodeEnv: parsed.NODE_ENV,
+    port: parsed.WORKER_PORT,
+    queues: parsed.WORKER_QUEUES,
+    shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
+    database: { url: parsed.DATABASE_URL, poolSize: parsed.DB_POOL_SIZE },
+    queue: toQueueConfig(parsed),
+    logging: { service: 'worker', level: parsed.LOG_LEVEL, format: parsed.LOG_FORMAT },
+  };
+}
+
+export const WORKER_CONFIG = Symbol('WORKER_CONFIG');

@@ -1,0 +1,133 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { DataSource } from 'typeorm';
+import { TestDatabase, createTestDatabase } from '@mq/db/testing';
+import { MessageQueueService, QueueRegistry } from '@mq/queue';
+import { ThrowawayRedis, deleteQueueKeys, eventually, startThrowawayRedis, testQueueConfig, waitForQueuesIdle } from '@mq/queue/testing';
+import { QUEUE, QUEUE_NAMES } from '@mq/queue-contracts';
+import { WorkerHttpServer } from './worker-http.server';
+import { WorkerConfig } from './worker.config';
+import { WorkerModule } from './worker.module';
+
+const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+function workerConfig(databaseUrl: string, queue = testQueueConfig()): WorkerConfig {
+  return {
+    nodeEnv: 'test',
+    port: 0,
+    queues: [...QUEUE_NAMES],
+    shutdownTimeoutMs: 5_000,
+    database: { url: databaseUrl, poolSize: 4 },
+    queue,
+    logging: { service: 'worker', level: 'warn', format: 'json' },
+  };
+}
+
+async function bootWorker(config: WorkerConfig): Promise<INestApplicationContext> {
+  const moduleRef = await Test.createTestingModule({ imports: [WorkerModule.forRoot(config)] }).compile();
+  return moduleRef.init();
+}
+
+describe('worker app against real Postgres and Redis', () => {
+  let db: TestDatabase;
+  let config: WorkerConfig;
+  let worker: INestApplicationContext;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    config = workerConfig(db.url);
+    worker = await bootWorker(config);
+    baseUrl = `http://127.0.0.1:${worker.get(WorkerHttpServer).address()}`;
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    await deleteQueueKeys(config.queue);
+    await db?.drop();
+  });
+
+  it('serves /health (Postgres and Redis up) and /metrics, and nothing else', async () => {
+    const health = await fetch(`${baseUrl}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', checks: { postgres: { status: 'up' }, redis: { status: 'up' } } });
+    const metrics = await fetch(`${baseUrl}/metrics`);
+    expect(metrics.headers.get('content-type')).toMatch(/text\/plain/);
+    const text = await metrics.text();
+    for (const queue of QUEUE_NAMES) expect(text).toContain(`mq_queue_jobs{queue="${queue}",state="waiting"}`);
+    expect((await fetch(`${baseUrl}/anything-else`)).status).toBe(404);
+    expect((await fetch(`${baseUrl}/health`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('runs a cleanup: the dry run counts, the real run deletes exactly those rows', async () => {
+    const sql = worker.get(DataSource);
+    await sql.query(`INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, 'a@school.test', 'A', 'x')`, [uuid(1)]);
+    await sql.query(
+      `INSERT INTO conversations (id, type, title, created_by, deleted_at) VALUES
+       ($1, 'group', 'kept', $3, NULL), ($2, 'group', 'gone', $3, now())`,
+      [uuid(10), uuid(11), uuid(1)],
+    );
+    const insertMessage = (id: string, seq: number, createdAt: string, deletedAt: string | null) =>
+      sql.query(
+        `INSERT INTO messages (id, conversation_id, seq, sender_id, ciphertext, iv, auth_tag, key_version, status, created_at, deleted_at)
+         VALUES ($1, $2, $3, $4, '\\x00', '\\x00', '\\x00', 1, 'sent', $5, $6)`,
+        [id, uuid(10), seq, uuid(1), createdAt, deletedAt],
+      );
+    await insertMessage(uuid(20), 1, new Date(Date.now() - 400 * 86_400_000).toISOString(), null); // past retention
+    await insertMessage(uuid(21), 2, new Date().toISOString(), new Date().toISOString()); // soft-deleted
+    await insertMessage(uuid(22), 3, new Date().toISOString(), null); // kept
+    await sql.query(
+      `INSERT INTO attachments (message_id, storage_key, content_type, size_bytes, expires_at) VALUES
+       ($1, 'k1', 'image/png', 10, now() - interval '1 day'), ($1, 'k2', 'image/png', 10, now() + interval '1 day')`,
+      [uuid(22)],
+    );
+
+    const producer = worker.get(MessageQueueService);
+    const registry = worker.get(QueueRegistry);
+    const run = async (dryRun: boolean, runId: string) => {
+      const jobId = await producer.addCleanupJob({ runId, cleanupType: 'all', retentionDays: 365, batchSize: 1, dryRun });
+      await waitForQueuesIdle([registry.get(QUEUE.CLEANUP)]);
+      const job = await registry.get(QUEUE.CLEANUP).getJob(jobId);
+      expect(await job?.getState()).toBe('completed');
+      return job?.returnvalue as { dryRun: boolean; counts: Record<string, number> };
+    };
+    const expected = { deleted_conversations: 1, deleted_messages: 1, old_messages: 1, expired_attachments: 1 };
+
+    expect(await run(true, uuid(30))).toEqual({ dryRun: true, counts: expected });
+    const [{ n: messagesBefore }] = await sql.query(`SELECT count(*)::int AS n FROM messages`);
+    expect(messagesBefore).toBe(3);
+
+    expect(await run(false, uuid(31))).toEqual({ dryRun: false, counts: expected });
+    expect((await sql.query(`SELECT id FROM messages`)).map((r: { id: string }) => r.id)).toEqual([uuid(22)]);
+    expect((await sql.query(`SELECT storage_key FROM attachments`)).map((r: { storage_key: string }) => r.storage_key)).toEqual(['k2']);
+    expect((await sql.query(`SELECT id FROM conversations`)).map((r: { id: string }) => r.id)).toEqual([uuid(10)]);
+  });
+});
+
+describe('worker /health when Redis is down', () => {
+  let db: TestDatabase;
+  let redis: ThrowawayRedis;
+  let worker: INestApplicationContext;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    redis = await startThrowawayRedis();
+    worker = await bootWorker(workerConfig(db.url, testQueueConfig(undefined, { port: redis.port, db: 0 })));
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    await redis?.stop();
+    await db?.drop();
+  });
+
+  it('answers 503 naming the failing check, and 200 again once Redis is back', async () => {
+    const url = `http://127.0.0.1:${worker.get(WorkerHttpServer).address()}/health`;
+    await redis.stop();
+    const down = await fetch(url);
+    expect(down.status).toBe(503);
+    expect(await down.json()).toMatchObject({ status: 'error', checks: { postgres: { status: 'up' }, redis: { status: 'down' } } });
+    await redis.start();
+    await eventually(async () => ((await fetch(url)).status === 200 ? true : undefined), 'health to recover', 15_000);
+  }, 40_000);
+});

@@ -1,0 +1,39 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { DbModule } from '@mq/db';
+import { ObservabilityModule } from '@mq/observability';
+import { QueueConsumerModule, QueueModule } from '@mq/queue';
+import { BatchProcessor } from './processors/batch.processor';
+import { CleanupProcessor } from './processors/cleanup.processor';
+import { DeliveryProcessor } from './processors/delivery.processor';
+import { EncryptionProcessor } from './processors/encryption.processor';
+import { IndexingProcessor } from './processors/indexing.processor';
+import { NotificationProcessor } from './processors/notification.processor';
+import { WorkerHttpServer } from './worker-http.server';
+import { WORKER_CONFIG, WorkerConfig } from './worker.config';
+
+/** Every processor is always registered (the boot check sees all seven job names); WORKER_QUEUES picks what is consumed. */
+const PROCESSORS = [
+  DeliveryProcessor,
+  NotificationProcessor,
+  IndexingProcessor,
+  EncryptionProcessor,
+  BatchProcessor,
+  CleanupProcessor,
+];
+
+@Module({})
+export class WorkerModule {
+  static forRoot(config: WorkerConfig): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        ObservabilityModule.forRoot({ logging: config.logging, httpRoutes: false }),
+        DbModule.forRoot({ ...config.database, applicationName: 'mq-worker' }),
+        // A Redis blip must not fail jobs: the worker's commands wait for the reconnect.
+        QueueModule.forRoot({ config: config.queue, outagePolicy: 'wait' }),
+        QueueConsumerModule.forRoot({ queues: config.queues, shutdownTimeoutMs: config.shutdownTimeoutMs }),
+      ],
+      providers: [{ provide: WORKER_CONFIG, useValue: config }, WorkerHttpServer, ...PROCESSORS],
+    };
+  }
+}

@@ -1,0 +1,65 @@
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { BullConnectionFactory } from '@mq/queue';
+
+export type CheckStatus = 'up' | 'down';
+
+export interface CheckResult {
+  status: CheckStatus;
+  latencyMs: number;
+  /** A short reason ('timeout', 'unreachable'); details go to the log, not to anonymous callers. */
+  error?: string;
+}
+
+export interface HealthReport {
+  status: 'ok' | 'error';
+  checks: { postgres: CheckResult; redis: CheckResult };
+}
+
+const CHECK_TIMEOUT_MS = 1_500;
+
+/** Postgres and Redis reachability for `GET /health` on both apps: 503 when either is down. */
+@Injectable()
+export class HealthService {
+  private readonly logger = new Logger(HealthService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Optional() private readonly connections?: BullConnectionFactory,
+  ) {}
+
+  async check(): Promise<HealthReport> {
+    const [postgres, redis] = await Promise.all([
+      this.run('postgres', () => this.dataSource.query('SELECT 1')),
+      this.run('redis', async () => {
+        if (!this.connections) throw new Error('no Redis connection configured');
+        await this.connections.commandConnection().ping();
+      }),
+    ]);
+    return { status: postgres.status === 'up' && redis.status === 'up' ? 'ok' : 'error', checks: { postgres, redis } };
+  }
+
+  private async run(name: string, probe: () => Promise<unknown>): Promise<CheckResult> {
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        probe(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS);
+        }),
+      ]);
+      return { status: 'up', latencyMs: Math.round(performance.now() - started) };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.logger.warn({ check: name, err: message }, 'health check failed');
+      return {
+        status: 'down',
+        latencyMs: Math.round(performance.now() - started),
+        error: message === 'timeout' ? 'timeout' : 'unreachable',
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
