@@ -25,12 +25,20 @@ export default [
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:data', onlyDependOnLibsWithTags: ['type:contracts'] },
             { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', 'type:data', 'type:infra'] },
+            {
+              sourceTag: 'type:domain',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:data', 'type:infra', 'type:domain'],
+            },
             { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:contracts'] },
             {
               sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:contracts', 'type:data', 'type:infra', 'type:client'],
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:data', 'type:infra', 'type:domain', 'type:client'],
             },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:contracts', 'type:client'] },
+            // Test projects drive the apps from outside; they may use the libs' testing helpers.
+            {
+              sourceTag: 'type:e2e',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:client', 'type:data', 'type:infra'],
+            },
             { sourceTag: 'platform:web', onlyDependOnLibsWithTags: ['platform:shared'] },
             { sourceTag: 'platform:shared', onlyDependOnLibsWithTags: ['platform:shared'] },
             { sourceTag: 'platform:node', onlyDependOnLibsWithTags: ['platform:node', 'platform:shared'] },

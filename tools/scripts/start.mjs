@@ -70,11 +70,11 @@ async function main() {
   await ensureService('Redis', redisTarget(), 'redis');
   await ensureService('Postgres', postgresTarget(), 'postgres');
 
-  say('creating the database if missing and running migrations…');
-  run('npx', ['nx', 'run', 'db:migrate', '--output-style=stream']);
-
   say('building api, worker and admin…');
   run('npx', ['nx', 'run-many', '-t', 'build', '-p', 'api', 'worker', 'admin', '--output-style=stream']);
+
+  say('creating the database if missing and running migrations…');
+  run(process.execPath, ['dist/apps/api/main.js', 'migrate']);
 
   const processes = {
     api: ['node', ['dist/apps/api/main.js']],

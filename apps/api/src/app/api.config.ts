@@ -1,21 +1,51 @@
 import { z } from 'zod';
-import { nodeEnvSchema, parseEnv } from '@mq/config';
+import { envFlag, nodeEnvSchema, parseEnv } from '@mq/config';
 import { databaseEnvSchemaFor } from '@mq/db';
+import { MasterKeyring, encryptionEnvSchemaFor, toMasterKeyring } from '@mq/messaging';
 import { LoggingConfig, logEnvSchema } from '@mq/observability';
 import { QueueConfig, queueEnvSchema, toQueueConfig } from '@mq/queue';
 
 const portSchema = z.coerce.number().int().min(1).max(65535);
 
+/** Development only: production must bring its own secret. */
+const DEVELOPMENT_JWT_SECRET = 'development-only-jwt-secret-change-me-0123456789';
+
+const originList = z
+  .string()
+  .default('http://localhost:3000,http://127.0.0.1:3000')
+  .transform((value, ctx) => {
+    const origins = value.split(',').map((o) => o.trim()).filter(Boolean);
+    for (const origin of origins) {
+      try {
+        const url = new URL(origin);
+        if (url.origin !== origin) throw new Error('not an origin');
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin like https://console.example.org` });
+        return z.NEVER;
+      }
+    }
+    return origins;
+  });
+
 function apiEnvSchema(nodeEnv: string | undefined) {
+  const production = nodeEnv === 'production';
+  const jwtSecret = z.string({ error: 'JWT_SECRET is required in production (32+ random characters)' }).min(32, 'must be at least 32 characters');
   return z
     .object({
       ...nodeEnvSchema.shape,
       ...databaseEnvSchemaFor(nodeEnv).shape,
       ...queueEnvSchema.shape,
       ...logEnvSchema.shape,
+      ...encryptionEnvSchemaFor(nodeEnv).shape,
       PORT: portSchema.default(3333),
       ADMIN_EMAIL: z.email({ message: 'must be an email address' }).optional(),
       ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+      JWT_SECRET: production ? jwtSecret : jwtSecret.default(DEVELOPMENT_JWT_SECRET),
+      ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(8 * 3600),
+      SECURE_COOKIES: envFlag.default(production),
+      CORS_ORIGINS: originList,
+      SEND_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+      BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
     })
     .refine((env) => Boolean(env.ADMIN_EMAIL) === Boolean(env.ADMIN_PASSWORD), {
       message: 'ADMIN_EMAIL and ADMIN_PASSWORD must be set together (or neither)',
@@ -31,8 +61,15 @@ export interface ApiConfig {
   database: { url: string; poolSize: number };
   queue: QueueConfig;
   logging: LoggingConfig;
+  keyring: MasterKeyring;
+  auth: { jwtSecret: string; accessTokenTtlSeconds: number; secureCookies: boolean };
+  corsOrigins: string[];
+  sendRateLimitPerMinute: number;
+  bodyLimitBytes: number;
   adminBootstrap?: { email: string; password: string };
 }
+
+export const API_CONFIG = Symbol('API_CONFIG');
 
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const parsed = parseEnv(apiEnvSchema(env.NODE_ENV), env);
@@ -43,6 +80,15 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     database: { url: parsed.DATABASE_URL, poolSize: parsed.DB_POOL_SIZE },
     queue: toQueueConfig(parsed),
     logging: { service: 'api', level: parsed.LOG_LEVEL, format: parsed.LOG_FORMAT },
+    keyring: toMasterKeyring(parsed),
+    auth: {
+      jwtSecret: parsed.JWT_SECRET,
+      accessTokenTtlSeconds: parsed.ACCESS_TOKEN_TTL_SECONDS,
+      secureCookies: parsed.SECURE_COOKIES,
+    },
+    corsOrigins: parsed.CORS_ORIGINS,
+    sendRateLimitPerMinute: parsed.SEND_RATE_LIMIT_PER_MINUTE,
+    bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
     adminBootstrap:
       parsed.ADMIN_EMAIL && parsed.ADMIN_PASSWORD ? { email: parsed.ADMIN_EMAIL, password: parsed.ADMIN_PASSWORD } : undefined,
   };

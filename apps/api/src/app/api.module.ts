@@ -1,10 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DbModule } from '@mq/db';
+import { MessagingModule, realtimeChannelPrefix } from '@mq/messaging';
 import { ObservabilityModule } from '@mq/observability';
 import { QueueModule } from '@mq/queue';
-import { ApiConfig } from './api.config';
-
-export const API_CONFIG = Symbol('API_CONFIG');
+import { API_CONFIG, ApiConfig } from './api.config';
+import { AuthModule } from './auth/auth.module';
+import { ConversationsModule } from './conversations/conversations.module';
+import { MessagesModule } from './messages/messages.module';
+import { RealtimeModule } from './realtime/realtime.module';
+import { UsersModule } from './users/users.module';
 
 @Module({})
 export class ApiModule {
@@ -16,8 +20,15 @@ export class ApiModule {
         DbModule.forRoot({ ...config.database, applicationName: 'mq-api' }),
         // A request must never hang on Redis: enqueues fail fast and the outbox retries them.
         QueueModule.forRoot({ config: config.queue, outagePolicy: 'fail-fast' }),
+        MessagingModule.forRoot({ keyring: config.keyring, realtime: { channelPrefix: realtimeChannelPrefix(config.queue.prefix) } }),
+        AuthModule.forRoot(config.auth),
+        UsersModule,
+        ConversationsModule,
+        MessagesModule,
+        RealtimeModule,
       ],
       providers: [{ provide: API_CONFIG, useValue: config }],
+      exports: [API_CONFIG],
     };
   }
 }

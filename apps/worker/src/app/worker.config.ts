@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { nodeEnvSchema, parseEnv } from '@mq/config';
 import { databaseEnvSchemaFor } from '@mq/db';
+import { MasterKeyring, encryptionEnvSchemaFor, toMasterKeyring } from '@mq/messaging';
 import { LoggingConfig, logEnvSchema } from '@mq/observability';
 import { QueueConfig, queueEnvSchema, toQueueConfig } from '@mq/queue';
 import { QUEUE_NAMES, QueueName, isQueueName } from '@mq/queue-contracts';
@@ -25,7 +26,11 @@ function workerEnvSchema(nodeEnv: string | undefined) {
     ...databaseEnvSchemaFor(nodeEnv).shape,
     ...queueEnvSchema.shape,
     ...logEnvSchema.shape,
-    WORKER_PORT: z.coerce.number().int().min(1).max(65535).default(3334),
+    ...encryptionEnvSchemaFor(nodeEnv).shape,
+    OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+    OUTBOX_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
+    // 0 picks a free port (tests).
+    WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(3334),
     WORKER_QUEUES: queueList.default([...QUEUE_NAMES]),
   });
 }
@@ -39,6 +44,9 @@ export interface WorkerConfig {
   database: { url: string; poolSize: number };
   queue: QueueConfig;
   logging: LoggingConfig;
+  keyring: MasterKeyring;
+  /** The relay publishes outbox rows older than graceMs every intervalMs. */
+  outbox: { intervalMs: number; graceMs: number; batchSize: number };
 }
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -51,6 +59,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     database: { url: parsed.DATABASE_URL, poolSize: parsed.DB_POOL_SIZE },
     queue: toQueueConfig(parsed),
     logging: { service: 'worker', level: parsed.LOG_LEVEL, format: parsed.LOG_FORMAT },
+    keyring: toMasterKeyring(parsed),
+    outbox: { intervalMs: parsed.OUTBOX_RELAY_INTERVAL_MS, graceMs: parsed.OUTBOX_GRACE_MS, batchSize: 500 },
   };
 }
 

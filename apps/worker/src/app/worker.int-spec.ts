@@ -6,21 +6,21 @@ import { MessageQueueService, QueueRegistry } from '@mq/queue';
 import { ThrowawayRedis, deleteQueueKeys, eventually, startThrowawayRedis, testQueueConfig, waitForQueuesIdle } from '@mq/queue/testing';
 import { QUEUE, QUEUE_NAMES } from '@mq/queue-contracts';
 import { WorkerHttpServer } from './worker-http.server';
-import { WorkerConfig } from './worker.config';
+import { WorkerConfig, loadWorkerConfig } from './worker.config';
 import { WorkerModule } from './worker.module';
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 function workerConfig(databaseUrl: string, queue = testQueueConfig()): WorkerConfig {
-  return {
-    nodeEnv: 'test',
-    port: 0,
-    queues: [...QUEUE_NAMES],
-    shutdownTimeoutMs: 5_000,
-    database: { url: databaseUrl, poolSize: 4 },
-    queue,
-    logging: { service: 'worker', level: 'warn', format: 'json' },
-  };
+  return loadWorkerConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    REDIS_PORT: String(queue.redis.port),
+    QUEUE_PREFIX: queue.prefix,
+    WORKER_PORT: '0',
+    LOG_LEVEL: 'warn',
+    SHUTDOWN_TIMEOUT_MS: '5000',
+  });
 }
 
 async function bootWorker(config: WorkerConfig): Promise<INestApplicationContext> {

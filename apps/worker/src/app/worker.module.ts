@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DbModule } from '@mq/db';
+import { MessagingModule, realtimeChannelPrefix } from '@mq/messaging';
 import { ObservabilityModule } from '@mq/observability';
 import { QueueConsumerModule, QueueModule } from '@mq/queue';
 import { BatchProcessor } from './processors/batch.processor';
@@ -8,6 +9,7 @@ import { DeliveryProcessor } from './processors/delivery.processor';
 import { EncryptionProcessor } from './processors/encryption.processor';
 import { IndexingProcessor } from './processors/indexing.processor';
 import { NotificationProcessor } from './processors/notification.processor';
+import { OutboxRelay } from './outbox/outbox.relay';
 import { WorkerHttpServer } from './worker-http.server';
 import { WORKER_CONFIG, WorkerConfig } from './worker.config';
 
@@ -31,9 +33,10 @@ export class WorkerModule {
         DbModule.forRoot({ ...config.database, applicationName: 'mq-worker' }),
         // A Redis blip must not fail jobs: the worker's commands wait for the reconnect.
         QueueModule.forRoot({ config: config.queue, outagePolicy: 'wait' }),
+        MessagingModule.forRoot({ keyring: config.keyring, realtime: { channelPrefix: realtimeChannelPrefix(config.queue.prefix) } }),
         QueueConsumerModule.forRoot({ queues: config.queues, shutdownTimeoutMs: config.shutdownTimeoutMs }),
       ],
-      providers: [{ provide: WORKER_CONFIG, useValue: config }, WorkerHttpServer, ...PROCESSORS],
+      providers: [{ provide: WORKER_CONFIG, useValue: config }, WorkerHttpServer, OutboxRelay, ...PROCESSORS],
     };
   }
 }

@@ -50,6 +50,19 @@ export class BullConnectionFactory {
     return this.createClient('client');
   }
 
+  /**
+   * A connection of its own on the same Redis (pub/sub for socket.io, say), closed with the
+   * others at shutdown. It waits out outages like Bull's subscriber does.
+   */
+  createDedicated(name: string): RedisConnection {
+    const options = { ...redisOptionsFor('subscriber', this.config, this.outagePolicy), connectionName: `mq:${name}` };
+    const connection = this.config.cluster
+      ? new Cluster([{ host: this.config.redis.host, port: this.config.redis.port }], { redisOptions: options })
+      : new Redis(options);
+    this.blocking.add(connection);
+    return connection;
+  }
+
   async closeAll(): Promise<void> {
     const connections = [...Object.values(this.shared), ...this.blocking];
     this.shared = {};

@@ -1,24 +1,146 @@
-import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { JOB } from '@mq/queue-contracts';
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { MessageEntity, allocateMessageSeq } from '@mq/db';
+import { MessageCrypto, RealtimeEmitter, toMessageView } from '@mq/messaging';
+import { JOB, QUEUE_POLICY, queueOfJob } from '@mq/queue-contracts';
 import { HandledJob, JobHandler } from '@mq/queue';
+
+export interface SendResult {
+  outcome: 'sent' | 'skipped';
+  reason?: string;
+  delivered: number;
+}
+
+export interface ConfirmationResult {
+  outcome: 'recorded' | 'unchanged';
+}
+
+/** Why a queued delivery cannot go out now; the job fails with it and retries. */
+interface Undeliverable {
+  recipientId: string;
+  reason: string;
+}
+
+const STATUS_RANK: Record<string, number> = { failed: 0, queued: 0, sent: 1, delivered: 2, read: 3 };
 
 /** `message-delivery`: sending a message to its recipients, and recording their receipts. */
 @Injectable()
 export class DeliveryProcessor {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly logger = new Logger(DeliveryProcessor.name);
 
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly crypto: MessageCrypto,
+    private readonly realtime: RealtimeEmitter,
+  ) {}
+
+  /**
+   * Emits `message:new` to every recipient still in the conversation and marks them sent, in
+   * one transaction holding the delivery rows: a retry (or a duplicate job) only sends to
+   * recipients still queued. A crash before commit re-emits on retry; clients dedupe by id.
+   * Recipients who left or were deactivated fail the job (it retries, then dead-letters),
+   * so an operator sees it and a retry after the cause is fixed delivers exactly once.
+   */
   @JobHandler(JOB.SEND_MESSAGE)
-  async sendMessage(job: HandledJob<'send-message'>): Promise<{ outcome: string }> {
-    const rows: unknown[] = await this.dataSource.query('SELECT 1 FROM messages WHERE id = $1', [job.data.messageId]);
-    if (rows.length === 0) return { outcome: 'skipped: message not found' };
-    throw new Error('message fan-out is not wired yet');
+  async sendMessage(job: HandledJob<'send-message'>): Promise<SendResult> {
+    const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? QUEUE_POLICY[queueOfJob(JOB.SEND_MESSAGE)].attempts);
+    const result = await this.dataSource.transaction(async (manager) => {
+      const message = await manager.findOne(MessageEntity, { where: { id: job.data.messageId }, lock: { mode: 'pessimistic_write' } });
+      if (!message) return { outcome: 'skipped' as const, reason: 'message not found', delivered: 0, undeliverable: [] };
+      if (message.deletedAt) return { outcome: 'skipped' as const, reason: 'message deleted', delivered: 0, undeliverable: [] };
+      if (message.seq === null) {
+        // A scheduled message takes its place in the conversation now, as it goes out.
+        message.seq = await allocateMessageSeq(manager, message.conversationId);
+        await manager.update(MessageEntity, { id: message.id }, { seq: message.seq, status: 'queued' });
+      }
+      const { deliverable, undeliverable } = await this.queuedRecipients(manager, message.id);
+      if (deliverable.length > 0) {
+        const content = await this.crypto.decrypt(message, manager);
+        this.realtime.toUsers(deliverable, 'message:new', toMessageView({ ...message, status: 'sent' }, content));
+        await manager.query(
+          `UPDATE message_deliveries SET status = 'sent', sent_at = now(), attempts = attempts + 1, failure_reason = NULL, updated_at = now()
+           WHERE message_id = $1 AND recipient_id = ANY($2::uuid[])`,
+          [message.id, deliverable],
+        );
+      }
+      for (const { recipientId, reason } of undeliverable) {
+        await manager.query(
+          `UPDATE message_deliveries SET attempts = attempts + 1, failure_reason = $3, updated_at = now(),
+             status = CASE WHEN $4::boolean THEN 'failed' ELSE status END,
+             failed_at = CASE WHEN $4::boolean THEN now() ELSE failed_at END
+           WHERE message_id = $1 AND recipient_id = $2`,
+          [message.id, recipientId, reason, finalAttempt],
+        );
+      }
+      const status = undeliverable.length === 0 ? 'sent' : finalAttempt ? 'failed' : 'queued';
+      await manager.update(MessageEntity, { id: message.id }, { status });
+      return { outcome: 'sent' as const, delivered: deliverable.length, undeliverable };
+    });
+    if (result.undeliverable.length > 0) {
+      const first = result.undeliverable[0] as Undeliverable;
+      throw new Error(
+        `${result.undeliverable.length} recipient(s) could not be sent to: ${first.reason} (${first.recipientId})` +
+          (result.delivered > 0 ? `; ${result.delivered} other(s) were sent to` : ''),
+      );
+    }
+    return { outcome: result.outcome, reason: 'reason' in result ? result.reason : undefined, delivered: result.delivered };
   }
 
+  /**
+   * Records a recipient's receipt, only ever moving forward (queued/sent -> delivered -> read),
+   * tells the sender, and moves the reader's read position. Running it twice changes nothing.
+   */
   @JobHandler(JOB.DELIVERY_CONFIRMATION)
-  async deliveryConfirmation(job: HandledJob<'delivery-confirmation'>): Promise<{ outcome: string }> {
-    const rows: unknown[] = await this.dataSource.query('SELECT 1 FROM messages WHERE id = $1', [job.data.messageId]);
-    if (rows.length === 0) return { outcome: 'skipped: message not found' };
-    throw new Error('receipts are not wired yet');
+  async deliveryConfirmation(job: HandledJob<'delivery-confirmation'>): Promise<ConfirmationResult> {
+    const { messageId, recipientId, status, at } = job.data;
+    const applicable = Object.entries(STATUS_RANK)
+      .filter(([, rank]) => rank < (STATUS_RANK[status] ?? 0))
+      .map(([name]) => name);
+    const rows: { sender_id: string; conversation_id: string; seq: string | null }[] = await this.dataSource.transaction(async (manager) => {
+      const [updated] = (await manager.query(
+        `UPDATE message_deliveries d SET status = $3, updated_at = now(),
+           delivered_at = COALESCE(d.delivered_at, $4::timestamptz),
+           read_at = CASE WHEN $3 = 'read' THEN COALESCE(d.read_at, $4::timestamptz) ELSE d.read_at END,
+           failure_reason = NULL, failed_at = NULL
+         FROM messages m
+         WHERE d.message_id = $1 AND d.recipient_id = $2 AND d.status = ANY($5::text[]) AND m.id = d.message_id
+         RETURNING m.sender_id, m.conversation_id, m.seq`,
+        [messageId, recipientId, status, at, applicable],
+      )) as [{ sender_id: string; conversation_id: string; seq: string | null }[], number];
+      const row = updated[0];
+      if (row && status === 'read' && row.seq !== null) {
+        await manager.query(
+          `UPDATE conversation_participants SET last_read_seq = GREATEST(last_read_seq, $3)
+           WHERE conversation_id = $1 AND user_id = $2`,
+          [row.conversation_id, recipientId, row.seq],
+        );
+      }
+      return updated;
+    });
+    const row = rows[0];
+    if (!row) return { outcome: 'unchanged' };
+    this.realtime.toUsers([row.sender_id], 'message:status', { messageId, recipientId, status, at });
+    return { outcome: 'recorded' };
+  }
+
+  private async queuedRecipients(manager: EntityManager, messageId: string): Promise<{ deliverable: string[]; undeliverable: Undeliverable[] }> {
+    const rows: { recipient_id: string; member: boolean; active: boolean }[] = await manager.query(
+      `SELECT d.recipient_id, (p.user_id IS NOT NULL AND p.left_at IS NULL) AS member, u.active
+       FROM message_deliveries d
+       JOIN messages m ON m.id = d.message_id
+       JOIN users u ON u.id = d.recipient_id
+       LEFT JOIN conversation_participants p ON p.conversation_id = m.conversation_id AND p.user_id = d.recipient_id
+       WHERE d.message_id = $1 AND d.status IN ('queued', 'failed')
+       FOR UPDATE OF d`,
+      [messageId],
+    );
+    const deliverable: string[] = [];
+    const undeliverable: Undeliverable[] = [];
+    for (const row of rows) {
+      if (!row.member) undeliverable.push({ recipientId: row.recipient_id, reason: 'recipient is no longer a participant of the conversation' });
+      else if (!row.active) undeliverable.push({ recipientId: row.recipient_id, reason: 'recipient account is inactive' });
+      else deliverable.push(row.recipient_id);
+    }
+    return { deliverable, undeliverable };
   }
 }

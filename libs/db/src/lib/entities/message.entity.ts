@@ -25,6 +25,8 @@ export type MessagePriority = PriorityLevel;
 @Entity({ name: 'messages' })
 @Check('chk_messages_status', enumCheck('status', MESSAGE_STATUSES))
 @Check('chk_messages_priority', enumCheck('priority', PRIORITY_LEVELS))
+// Only a message that has not gone out (scheduled, or deleted before it did) lacks a seq.
+@Check('chk_messages_seq_sent', `"seq" IS NOT NULL OR "status" IN ('scheduled', 'deleted')`)
 @Unique(['conversationId', 'seq'])
 // A client retrying a send with the same id gets the first message back instead of a duplicate.
 @Index('uq_messages_sender_id_client_message_id', ['senderId', 'clientMessageId'], {
@@ -44,9 +46,12 @@ export class MessageEntity {
   @JoinColumn({ name: 'conversation_id' })
   conversation?: Relation<ConversationEntity>;
 
-  /** Position in the conversation, from `conversations.last_seq`. */
-  @Column({ type: 'bigint', transformer: bigintNumberTransformer })
-  seq!: number;
+  /**
+   * Position in the conversation, from `conversations.last_seq`, taken when the message goes
+   * out: a scheduled message has none until then, so catch-up never sees a hole.
+   */
+  @Column({ type: 'bigint', nullable: true, transformer: bigintNumberTransformer })
+  seq!: number | null;
 
   @Column({ type: 'uuid' })
   senderId!: string;

@@ -57,7 +57,7 @@ const UP: readonly string[] = [
   `CREATE TABLE "messages" (
     "id" uuid NOT NULL DEFAULT gen_random_uuid(),
     "conversation_id" uuid NOT NULL,
-    "seq" bigint NOT NULL,
+    "seq" bigint,
     "sender_id" uuid NOT NULL,
     "client_message_id" text,
     "ciphertext" bytea NOT NULL,
@@ -75,6 +75,7 @@ const UP: readonly string[] = [
     CONSTRAINT "uq_messages_conversation_id_seq" UNIQUE ("conversation_id", "seq"),
     CONSTRAINT "chk_messages_priority" CHECK ("priority" IN ('high', 'normal', 'low')),
     CONSTRAINT "chk_messages_status" CHECK ("status" IN ('scheduled', 'queued', 'sent', 'failed', 'deleted')),
+    CONSTRAINT "chk_messages_seq_sent" CHECK ("seq" IS NOT NULL OR "status" IN ('scheduled', 'deleted')),
     CONSTRAINT "fk_messages_conversation_id" FOREIGN KEY ("conversation_id") REFERENCES "conversations" ("id") ON DELETE CASCADE ON UPDATE NO ACTION,
     CONSTRAINT "fk_messages_sender_id" FOREIGN KEY ("sender_id") REFERENCES "users" ("id") ON DELETE NO ACTION ON UPDATE NO ACTION
   )`,

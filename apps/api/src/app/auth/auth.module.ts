@@ -1,0 +1,30 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { UsersModule } from '../users/users.module';
+import { AdminBootstrapService } from './admin-bootstrap.service';
+import { AuthController, MeController } from './auth.controller';
+import { AuthGuard } from './auth.guard';
+import { AuthService } from './auth.service';
+import { SessionResolver } from './session.resolver';
+
+@Module({})
+export class AuthModule {
+  static forRoot(options: { jwtSecret: string; accessTokenTtlSeconds: number }): DynamicModule {
+    return {
+      module: AuthModule,
+      global: true,
+      imports: [
+        UsersModule,
+        JwtModule.register({
+          secret: options.jwtSecret,
+          signOptions: { expiresIn: options.accessTokenTtlSeconds, algorithm: 'HS256' },
+          verifyOptions: { algorithms: ['HS256'] },
+        }),
+      ],
+      controllers: [AuthController, MeController],
+      providers: [AuthService, SessionResolver, AdminBootstrapService, { provide: APP_GUARD, useClass: AuthGuard }],
+      exports: [SessionResolver],
+    };
+  }
+}

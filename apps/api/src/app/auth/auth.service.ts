@@ -1,0 +1,41 @@
+import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { UserEntity } from '@mq/db';
+import { AccessTokenClaims, AuthenticatedUser } from './auth.types';
+import { PasswordHasher } from '../users/password.hasher';
+
+export interface IssuedSession {
+  accessToken: string;
+  user: AuthenticatedUser;
+  expiresInSeconds: number;
+}
+
+@Injectable()
+export class AuthService {
+  constructor(
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly hasher: PasswordHasher,
+    private readonly jwt: JwtService,
+  ) {}
+
+  /** One answer for a wrong password, an unknown email and an inactive account: 401. */
+  async login(email: string, password: string): Promise<IssuedSession> {
+    const user = await this.users.findOne({ where: { email: email.trim().toLowerCase() } });
+    if (!user) {
+      await this.hasher.burn(password);
+      throw new UnauthorizedException('Wrong email or password');
+    }
+    const valid = await this.hasher.verify(password, user.passwordHash);
+    if (!valid || !user.active) throw new UnauthorizedException('Wrong email or password');
+    const claims: AccessTokenClaims = { sub: user.id, role: user.role, tv: user.tokenVersion };
+    const accessToken = await this.jwt.signAsync(claims);
+    const { exp } = this.jwt.decode<{ exp: number }>(accessToken);
+    return {
+      accessToken,
+      user: { id: user.id, email: user.email, displayName: user.displayName, role: user.role },
+      expiresInSeconds: Math.max(0, exp - Math.floor(Date.now() / 1000)),
+    };
+  }
+}

@@ -1,0 +1,33 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import type { AddParticipantRequest, CreateConversationRequest } from '@mq/messaging-contracts';
+import { MESSAGES_PAGE_DEFAULT, MESSAGES_PAGE_MAX } from '@mq/messaging-contracts';
+
+/** Direct and group conversations; broadcasts are created by the broadcast endpoint only. */
+export class CreateConversationDto implements CreateConversationRequest {
+  @IsIn(['direct', 'group']) type!: 'direct' | 'group';
+  @ArrayMinSize(1) @ArrayMaxSize(1000) @ArrayUnique() @IsUUID('all', { each: true }) participantIds!: string[];
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(200) title?: string;
+}
+
+export class ListMessagesQueryDto {
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) afterSeq = 0;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MESSAGES_PAGE_MAX) limit = MESSAGES_PAGE_DEFAULT;
+}
+
+export class AddParticipantDto implements AddParticipantRequest {
+  @IsUUID() userId!: string;
+}

@@ -1,0 +1,125 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
+import { MessageEntity, allocateMessageSeq } from '@mq/db';
+import type { Message } from '@mq/messaging-contracts';
+import { MessageCrypto, OutboxPublisher, toMessageView } from '@mq/messaging';
+import { JOB, jobIdFor, toJobPriority } from '@mq/queue-contracts';
+import { MembershipService } from '../conversations/membership.service';
+import { SendMessageDto } from './messages.dto';
+import { SendRateLimiter } from './send-rate.limiter';
+
+export interface SendOutcome {
+  message: Message;
+  jobId: string;
+  /** false when the clientMessageId matched an earlier send: the same message again. */
+  created: boolean;
+}
+
+/** A sendAt this close to now is treated as "now" (clock skew, not a schedule). */
+const SCHEDULE_THRESHOLD_MS = 1_000;
+const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3600 * 1000;
+
+/**
+ * Sending a message: one transaction takes the next seq, stores the content encrypted, the
+ * recipients' delivery rows and the outbox job; after commit the job is published. The
+ * same clientMessageId from the same sender answers the first message, whatever the race.
+ */
+@Injectable()
+export class MessageSendService {
+  constructor(
+    private readonly dataSource: DataSource,
+    @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
+    private readonly membership: MembershipService,
+    private readonly crypto: MessageCrypto,
+    private readonly outbox: OutboxPublisher,
+    private readonly rateLimiter: SendRateLimiter,
+  ) {}
+
+  async send(senderId: string, input: SendMessageDto): Promise<SendOutcome> {
+    if (input.clientMessageId) {
+      const earlier = await this.findByClientId(senderId, input.clientMessageId);
+      if (earlier) return earlier;
+    }
+    const sendAt = this.scheduleTime(input.sendAt);
+    await this.membership.require(senderId, input.conversationId);
+    await this.rateLimiter.check(senderId);
+
+    const messageId = randomUUID();
+    let staged;
+    let stored: MessageEntity;
+    try {
+      [stored, staged] = await this.dataSource.transaction(async (manager) => {
+        // Locks the conversation row: concurrent sends into it take seqs one after another.
+        const seq = sendAt ? null : await allocateMessageSeq(manager, input.conversationId);
+        const encrypted = await this.crypto.encrypt(input.conversationId, messageId, input.content, manager);
+        const message = manager.create(MessageEntity, {
+          id: messageId,
+          conversationId: input.conversationId,
+          seq,
+          senderId,
+          clientMessageId: input.clientMessageId ?? null,
+          ...encrypted,
+          priority: input.priority ?? 'normal',
+          status: sendAt ? 'scheduled' : 'queued',
+          sendAt,
+        });
+        await manager.insert(MessageEntity, message);
+        await this.insertDeliveries(manager, message);
+        const job = await this.outbox.stage(
+          manager,
+          JOB.SEND_MESSAGE,
+          { messageId, conversationId: input.conversationId, senderId },
+          { priority: toJobPriority(message.priority), availableAt: sendAt ?? undefined },
+        );
+        const saved = await manager.findOneOrFail(MessageEntity, { where: { id: messageId } });
+        return [saved, job] as const;
+      });
+    } catch (error) {
+      // Another request with the same clientMessageId committed first: answer its message.
+      if (input.clientMessageId && isUniqueViolation(error, 'uq_messages_sender_id_client_message_id')) {
+        const earlier = await this.findByClientId(senderId, input.clientMessageId);
+        if (earlier) return earlier;
+      }
+      throw error;
+    }
+    await this.outbox.publish([staged]);
+    return { message: toMessageView(stored, input.content), jobId: staged.jobId, created: true };
+  }
+
+  /** One delivery row per current participant except the sender, in one statement. */
+  private async insertDeliveries(manager: EntityManager, message: MessageEntity): Promise<void> {
+    await manager.query(
+      `INSERT INTO message_deliveries (message_id, recipient_id, job_id)
+       SELECT $1, p.user_id, $4 FROM conversation_participants p
+       WHERE p.conversation_id = $2 AND p.left_at IS NULL AND p.user_id <> $3`,
+      [message.id, message.conversationId, message.senderId, jobIdFor(JOB.SEND_MESSAGE, { messageId: message.id, conversationId: message.conversationId, senderId: message.senderId })],
+    );
+  }
+
+  private async findByClientId(senderId: string, clientMessageId: string): Promise<SendOutcome | undefined> {
+    const message = await this.messages.findOne({ where: { senderId, clientMessageId } });
+    if (!message) return undefined;
+    const content = await this.crypto.decrypt(message);
+    return {
+      message: toMessageView(message, content),
+      jobId: jobIdFor(JOB.SEND_MESSAGE, { messageId: message.id, conversationId: message.conversationId, senderId }),
+      created: false,
+    };
+  }
+
+  private scheduleTime(sendAt: string | undefined): Date | null {
+    if (!sendAt) return null;
+    const at = new Date(sendAt);
+    const ahead = at.getTime() - Date.now();
+    if (ahead > MAX_SCHEDULE_AHEAD_MS) throw new BadRequestException('sendAt must be within a year');
+    return ahead > SCHEDULE_THRESHOLD_MS ? at : null;
+  }
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const driverError = error.driverError as { code?: string; constraint?: string };
+  return driverError.code === '23505' && driverError.constraint === constraint;
+}

@@ -1,0 +1,77 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
+import type { Delivery, Message, MessagesPage, SendMessageResponse } from '@mq/messaging-contracts';
+import { CurrentUser } from '../auth/auth.decorators';
+import { AuthenticatedUser } from '../auth/auth.types';
+import { ListMessagesQueryDto } from '../conversations/conversations.dto';
+import { MessageSendService } from './message-send.service';
+import { EditMessageDto, SendMessageDto } from './messages.dto';
+import { MessagesService } from './messages.service';
+import { ReceiptsService } from './receipts.service';
+
+interface StatusSettable {
+  status(code: number): unknown;
+}
+
+@Controller('messages')
+export class MessagesController {
+  constructor(
+    private readonly sender: MessageSendService,
+    private readonly messages: MessagesService,
+    private readonly receipts: ReceiptsService,
+  ) {}
+
+  /** 202: accepted for delivery; 200 when the clientMessageId repeats an earlier send. */
+  @Post()
+  async send(
+    @CurrentUser() user: AuthenticatedUser,
+    @Body() body: SendMessageDto,
+    @Res({ passthrough: true }) res: StatusSettable,
+  ): Promise<SendMessageResponse> {
+    const outcome = await this.sender.send(user.id, body);
+    res.status(outcome.created ? HttpStatus.ACCEPTED : HttpStatus.OK);
+    return { message: outcome.message, jobId: outcome.jobId };
+  }
+
+  @Patch(':id')
+  edit(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseUUIDPipe) id: string, @Body() body: EditMessageDto): Promise<Message> {
+    return this.messages.edit(user, id, body.content);
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async delete(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    await this.messages.delete(user, id);
+  }
+
+  @Post(':id/delivered')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async delivered(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    await this.receipts.record(user.id, id, 'delivered');
+  }
+
+  @Post(':id/read')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async read(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    await this.receipts.record(user.id, id, 'read');
+  }
+
+  @Get(':id/deliveries')
+  deliveries(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseUUIDPipe) id: string): Promise<Delivery[]> {
+    return this.messages.deliveriesOf(user, id);
+  }
+}
+
+/** Catch-up lives with messages (it records receipts) under the conversation's path. */
+@Controller('conversations')
+export class ConversationMessagesController {
+  constructor(private readonly messages: MessagesService) {}
+
+  @Get(':id/messages')
+  async list(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: ListMessagesQueryDto,
+  ): Promise<MessagesPage> {
+    return { messages: await this.messages.listAfter(user.id, id, query.afterSeq, query.limit) };
+  }
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { ConversationsModule } from '../conversations/conversations.module';
+import { MessageSendService } from './message-send.service';
+import { ConversationMessagesController, MessagesController } from './messages.controller';
+import { MessagesService } from './messages.service';
+import { ReceiptsService } from './receipts.service';
+import { SendRateLimiter } from './send-rate.limiter';
+
+@Module({
+  imports: [ConversationsModule],
+  controllers: [MessagesController, ConversationMessagesController],
+  providers: [MessageSendService, MessagesService, ReceiptsService, SendRateLimiter],
+  exports: [MessageSendService, MessagesService, ReceiptsService],
+})
+export class MessagesModule {}

@@ -1,0 +1,136 @@
+import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+  WebSocketServer,
+} from '@nestjs/websockets';
+import { plainToInstance } from 'class-transformer';
+import { IsInt, IsUUID, Min, validate } from 'class-validator';
+import type { Server, Socket } from 'socket.io';
+import type { Message } from '@mq/messaging-contracts';
+import { MESSAGES_PAGE_MAX } from '@mq/messaging-contracts';
+import { userRoom } from '@mq/messaging';
+import { AuthenticatedUser } from '../auth/auth.types';
+import { SessionResolver } from '../auth/session.resolver';
+import { MessageSendService } from '../messages/message-send.service';
+import { SendMessageDto } from '../messages/messages.dto';
+import { MessagesService } from '../messages/messages.service';
+import { ReceiptsService } from '../messages/receipts.service';
+
+class ReceiptDto {
+  @IsUUID() messageId!: string;
+}
+
+class SyncDto {
+  @IsUUID() conversationId!: string;
+  @IsInt() @Min(0) afterSeq!: number;
+}
+
+type Ack<T> = ({ ok: true } & T) | { ok: false; error: string };
+
+interface SocketData {
+  user: AuthenticatedUser;
+}
+
+type AuthedSocket = Socket<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>;
+
+async function parse<T extends object>(type: new () => T, body: unknown): Promise<T> {
+  const value = plainToInstance(type, body ?? {});
+  const errors = await validate(value, { whitelist: true, forbidNonWhitelisted: true });
+  if (errors.length > 0) {
+    throw new Error(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; '));
+  }
+  return value;
+}
+
+function failure(error: unknown): { ok: false; error: string } {
+  return { ok: false, error: error instanceof Error ? error.message : String(error) };
+}
+
+/**
+ * The default namespace: a socket authenticates with its access token in the handshake
+ * (checked again on every reconnect, cut when the token expires), joins its user's room,
+ * and sends, acknowledges and syncs through the same checks as REST.
+ */
+@WebSocketGateway()
+export class MessagingGateway implements OnGatewayInit, OnApplicationShutdown {
+  private readonly logger = new Logger(MessagingGateway.name);
+  @WebSocketServer() private server?: Server;
+
+  constructor(
+    private readonly sessions: SessionResolver,
+    private readonly sender: MessageSendService,
+    private readonly messages: MessagesService,
+    private readonly receipts: ReceiptsService,
+  ) {}
+
+  afterInit(server: Server): void {
+    server.use((socket, next) => {
+      this.authenticate(socket as AuthedSocket).then(
+        () => next(),
+        (error: unknown) => next(new Error(error instanceof Error ? error.message : 'unauthorized')),
+      );
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.server?.disconnectSockets(true);
+  }
+
+  @SubscribeMessage('message:send')
+  async send(@ConnectedSocket() socket: AuthedSocket, @MessageBody() body: unknown): Promise<Ack<{ message: Message }>> {
+    try {
+      const input = await parse(SendMessageDto, body);
+      const outcome = await this.sender.send(socket.data.user.id, input);
+      return { ok: true, message: outcome.message };
+    } catch (error) {
+      return failure(error);
+    }
+  }
+
+  @SubscribeMessage('message:delivered')
+  delivered(@ConnectedSocket() socket: AuthedSocket, @MessageBody() body: unknown): Promise<Ack<object>> {
+    return this.receipt(socket, body, 'delivered');
+  }
+
+  @SubscribeMessage('message:read')
+  read(@ConnectedSocket() socket: AuthedSocket, @MessageBody() body: unknown): Promise<Ack<object>> {
+    return this.receipt(socket, body, 'read');
+  }
+
+  @SubscribeMessage('sync')
+  async sync(@ConnectedSocket() socket: AuthedSocket, @MessageBody() body: unknown): Promise<Ack<{ messages: Message[] }>> {
+    try {
+      const input = await parse(SyncDto, body);
+      const messages = await this.messages.listAfter(socket.data.user.id, input.conversationId, input.afterSeq, MESSAGES_PAGE_MAX);
+      return { ok: true, messages };
+    } catch (error) {
+      return failure(error);
+    }
+  }
+
+  private async receipt(socket: AuthedSocket, body: unknown, status: 'delivered' | 'read'): Promise<Ack<object>> {
+    try {
+      const { messageId } = await parse(ReceiptDto, body);
+      await this.receipts.record(socket.data.user.id, messageId, status);
+      return { ok: true };
+    } catch (error) {
+      return failure(error);
+    }
+  }
+
+  private async authenticate(socket: AuthedSocket): Promise<void> {
+    const token: unknown = socket.handshake.auth?.['token'];
+    const session = await this.sessions.resolve(typeof token === 'string' ? token : undefined);
+    socket.data.user = session.user;
+    await socket.join(userRoom(session.user.id));
+    // An expired token must not keep a live socket: cut it at expiry (the client reconnects with a new one).
+    const remaining = session.expiresAt - Date.now();
+    const timer = setTimeout(() => socket.disconnect(true), Math.max(0, Math.min(remaining, 2_147_483_647)));
+    socket.once('disconnect', () => clearTimeout(timer));
+    this.logger.debug({ userId: session.user.id }, 'socket connected');
+  }
+}

@@ -1,0 +1,157 @@
+import type { Message, MessageStatusEvent } from '@mq/messaging-contracts';
+import { ApiError, ConversationInbox, MessagingClient, RealtimeConnection } from '@mq/messaging-client';
+import { eventually } from '@mq/queue/testing';
+import { TestStack } from './support/stack';
+
+/** Collects what a socket receives, for assertions. */
+function record<T>(connection: RealtimeConnection, event: 'message:new' | 'message:status'): T[] {
+  const seen: T[] = [];
+  connection.on(event, ((payload: T) => seen.push(payload)) as never);
+  return seen;
+}
+
+describe('messaging core: two api instances and a worker, as real processes', () => {
+  let stack: TestStack;
+  let alice: { id: string; client: MessagingClient };
+  let bob: { id: string; client: MessagingClient };
+  let mallory: { id: string; client: MessagingClient };
+  const sockets: RealtimeConnection[] = [];
+  const open = async (client: MessagingClient, options = {}) => {
+    const connection = client.connect(options);
+    sockets.push(connection);
+    await connection.ready();
+    return connection;
+  };
+
+  beforeAll(async () => {
+    stack = await TestStack.start({ apis: 2 });
+    [alice, bob, mallory] = (await stack.users(3, 0)) as [typeof alice, typeof bob, typeof mallory];
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.disconnect();
+    await stack?.stop();
+  });
+
+  it('exchanges messages over REST and sockets; the sender sees delivered, then read', async () => {
+    const { body: conversation, status } = await alice.client.createConversation({ type: 'direct', participantIds: [bob.id] });
+    expect(status).toBe(201);
+    const again = await bob.client.createConversation({ type: 'direct', participantIds: [alice.id] });
+    expect(again).toMatchObject({ status: 200, body: { id: conversation.id } });
+
+    const aliceSocket = await open(alice.client);
+    const bobSocket = await open(bob.client);
+    const statuses = record<MessageStatusEvent>(aliceSocket, 'message:status');
+    const bobGot = record<Message>(bobSocket, 'message:new');
+    const aliceGot = record<Message>(aliceSocket, 'message:new');
+
+    const sent = await alice.client.sendMessage({ conversationId: conversation.id, content: 'Hello Bob', clientMessageId: 'a-1' });
+    expect(sent.status).toBe(202);
+    expect(sent.body.message).toMatchObject({ conversationId: conversation.id, senderId: alice.id, content: 'Hello Bob', seq: 1 });
+    expect(sent.body.jobId).toBe(`deliver:${sent.body.message.id}`);
+
+    const received = await eventually(() => bobGot.find((m) => m.id === sent.body.message.id), 'bob to receive it');
+    expect(received.content).toBe('Hello Bob');
+
+    await bobSocket.ackDelivered(received.id);
+    await eventually(() => statuses.find((s) => s.status === 'delivered'), 'alice to see delivered');
+    await bob.client.markRead(received.id);
+    await eventually(() => statuses.find((s) => s.status === 'read'), 'alice to see read');
+    expect(statuses.map((s) => s.status)).toEqual(['delivered', 'read']);
+    expect(statuses[0]).toMatchObject({ messageId: received.id, recipientId: bob.id });
+
+    // And back, over the socket.
+    const reply = await bobSocket.sendViaSocket({ conversationId: conversation.id, content: 'Hi Alice', clientMessageId: 'b-1' });
+    expect(reply.seq).toBe(2);
+    await eventually(() => aliceGot.find((m) => m.id === reply.id), 'alice to receive the reply');
+
+    const deliveries = await alice.client.listDeliveries(sent.body.message.id);
+    expect(deliveries).toEqual([
+      expect.objectContaining({ recipientId: bob.id, status: 'read', deliveredAt: expect.any(String), readAt: expect.any(String) }),
+    ]);
+    const list = await bob.client.listConversations();
+    expect(list).toEqual([expect.objectContaining({ id: conversation.id, unreadCount: 1, lastMessage: expect.objectContaining({ content: 'Hi Alice' }) })]);
+  });
+
+  it('reaches a recipient connected to the other api instance', async () => {
+    const aliceOnA = alice.client;
+    const bobOnB = new MessagingClient({ baseUrl: stack.api(1).url });
+    bobOnB.setToken(bob.client.token);
+    const bobSocket = await open(bobOnB);
+    const got = record<Message>(bobSocket, 'message:new');
+    const { body: conversation } = await aliceOnA.createConversation({ type: 'direct', participantIds: [bob.id] });
+    const sent = await aliceOnA.sendMessage({ conversationId: conversation.id, content: 'across instances' });
+    const received = await eventually(() => got.find((m) => m.id === sent.body.message.id), 'bob on instance B to receive');
+    expect(received.content).toBe('across instances');
+  });
+
+  it('makes one message of the same clientMessageId sent 5 times at once through both instances', async () => {
+    const { body: conversation } = await alice.client.createConversation({ type: 'group', participantIds: [bob.id], title: 'idempotency' });
+    const viaB = new MessagingClient({ baseUrl: stack.api(1).url });
+    viaB.setToken(alice.client.token);
+    const clients = [alice.client, viaB, alice.client, viaB, alice.client];
+    const results = await Promise.all(
+      clients.map((client) => client.sendMessage({ conversationId: conversation.id, content: 'only once', clientMessageId: 'same-key' })),
+    );
+    expect(new Set(results.map((r) => r.body.message.id)).size).toBe(1);
+    expect(new Set(results.map((r) => r.body.message.seq)).size).toBe(1);
+    for (const r of results) expect([200, 202]).toContain(r.status);
+    const page = await bob.client.listMessages(conversation.id, { afterSeq: 0 });
+    expect(page.messages.filter((m) => m.content === 'only once')).toHaveLength(1);
+  });
+
+  it('keeps a third user out of a conversation, over REST and the socket', async () => {
+    const { body: conversation } = await alice.client.createConversation({ type: 'direct', participantIds: [bob.id] });
+    const sent = await alice.client.sendMessage({ conversationId: conversation.id, content: 'private' });
+    const expectStatus = async (call: Promise<unknown>, statuses: number[]) => {
+      const error = await call.then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(ApiError);
+      expect(statuses).toContain((error as ApiError).status);
+    };
+    await expectStatus(mallory.client.listMessages(conversation.id), [403, 404]);
+    await expectStatus(mallory.client.sendMessage({ conversationId: conversation.id, content: 'let me in' }), [403, 404]);
+    await expectStatus(mallory.client.listDeliveries(sent.body.message.id), [403, 404]);
+    await expectStatus(mallory.client.markRead(sent.body.message.id), [403, 404]);
+    await expectStatus(mallory.client.removeParticipant(conversation.id, bob.id), [403, 404]);
+
+    const socket = await open(mallory.client);
+    const got = record<Message>(socket, 'message:new');
+    await expect(socket.sync(conversation.id, 0)).rejects.toThrow(/not found/i);
+    await expect(socket.sendViaSocket({ conversationId: conversation.id, content: 'sneaky', clientMessageId: 'm-1' })).rejects.toThrow(/not found/i);
+    await alice.client.sendMessage({ conversationId: conversation.id, content: 'still private' });
+    const page = await bob.client.listMessages(conversation.id);
+    expect(page.messages.map((m) => m.content)).toEqual(['private', 'still private']);
+    expect(got).toEqual([]);
+  });
+
+  it('lets a disconnected recipient catch up on 50 missed messages, in order', async () => {
+    const { body: conversation } = await alice.client.createConversation({ type: 'group', participantIds: [bob.id], title: 'catch-up' });
+    const bobSocket = await open(bob.client);
+    const inbox = new ConversationInbox(conversation.id);
+    inbox.attach(bobSocket);
+    await alice.client.sendMessage({ conversationId: conversation.id, content: 'before' });
+    await eventually(() => (inbox.size === 1 ? true : undefined), 'the first message');
+
+    bobSocket.disconnect();
+    for (let i = 0; i < 50; i++) await alice.client.sendMessage({ conversationId: conversation.id, content: `missed ${i}` });
+
+    const again = await open(bob.client);
+    inbox.addAll(await again.sync(conversation.id, inbox.missingAfter()));
+    expect(inbox.size).toBe(51);
+    expect(inbox.hasGap()).toBe(false);
+    expect(inbox.messages.map((m) => m.seq)).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
+    expect(inbox.messages.slice(1).map((m) => m.content)).toEqual(Array.from({ length: 50 }, (_, i) => `missed ${i}`));
+  });
+
+  it('refuses a socket without a valid token', async () => {
+    const anonymous = new MessagingClient({ baseUrl: stack.api(0).url });
+    const connection = anonymous.connect({ reconnection: false, connectTimeoutMs: 5_000 });
+    sockets.push(connection);
+    await expect(connection.ready()).rejects.toThrow(/token|unauthori|sign in/i);
+    const forged = new MessagingClient({ baseUrl: stack.api(0).url });
+    forged.setToken(`${alice.client.token ?? ''}x`);
+    const bad = forged.connect({ reconnection: false, connectTimeoutMs: 5_000 });
+    sockets.push(bad);
+    await expect(bad.ready()).rejects.toThrow(/invalid|expired/i);
+  });
+});

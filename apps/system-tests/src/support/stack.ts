@@ -1,0 +1,188 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { TestDatabase, createTestDatabase } from '@mq/db/testing';
+import { MessagingClient } from '@mq/messaging-client';
+import { QueueConfig } from '@mq/queue';
+import { deleteQueueKeys, eventually, testQueueConfig, uniqueQueuePrefix } from '@mq/queue/testing';
+
+const ROOT = path.resolve(__dirname, '../../../..');
+export const ADMIN = { email: 'admin@system.test', password: 'system-test-admin-password' };
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** One built app (dist/apps/<name>/main.js) running as a real process. */
+export class AppProcess {
+  private child?: ChildProcess;
+  private output: string[] = [];
+
+  constructor(
+    readonly name: string,
+    private readonly script: string,
+    private readonly env: NodeJS.ProcessEnv,
+    readonly port: number,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The last lines the process printed, for failure messages. */
+  tail(lines = 40): string {
+    return this.output.slice(-lines).join('');
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, [path.join(ROOT, this.script)], { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    const keep = (chunk: Buffer) => {
+      this.output.push(chunk.toString());
+      if (this.output.length > 400) this.output.splice(0, this.output.length - 400);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    try {
+      await eventually(
+        async () => {
+          if (child.exitCode !== null) throw new Error(`${this.name} exited with ${child.exitCode}:\n${this.tail()}`);
+          const ok = await fetch(`${this.url}/health`).then((r) => r.ok, () => false);
+          return ok ? true : undefined;
+        },
+        `${this.name} to answer /health`,
+        30_000,
+      );
+    } catch (error) {
+      await this.kill('SIGKILL');
+      throw new Error(`${(error as Error).message}\n--- ${this.name} output ---\n${this.tail()}`);
+    }
+  }
+
+  /** SIGKILL: no shutdown hooks, like a crash. SIGTERM: graceful. Resolves once the process is gone. */
+  async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  }
+}
+
+export interface StackOptions {
+  apis?: number;
+  worker?: boolean;
+  /** Redis port (a throwaway server for outage drills); default the shared one. */
+  redisPort?: number;
+  env?: Record<string, string>;
+}
+
+/**
+ * A whole system for one test file: its own database and queue prefix, N api processes and
+ * a worker, all built code run as real processes (so a kill -9 is a real crash).
+ */
+export class TestStack {
+  readonly apis: AppProcess[] = [];
+  worker?: AppProcess;
+
+  private constructor(
+    readonly database: TestDatabase,
+    readonly queue: QueueConfig,
+    private readonly baseEnv: NodeJS.ProcessEnv,
+  ) {}
+
+  static async start(options: StackOptions = {}): Promise<TestStack> {
+    const database = await createTestDatabase();
+    const queue = testQueueConfig(uniqueQueuePrefix('sys'), options.redisPort ? { port: options.redisPort, db: 0 } : {});
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      NODE_ENV: 'test',
+      DATABASE_URL: database.url,
+      DB_POOL_SIZE: '8',
+      REDIS_HOST: queue.redis.host,
+      REDIS_PORT: String(queue.redis.port),
+      REDIS_QUEUE_DB: String(queue.redis.db),
+      QUEUE_PREFIX: queue.prefix,
+      LOG_LEVEL: process.env.SYSTEM_TEST_LOG_LEVEL ?? 'warn',
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      SHUTDOWN_TIMEOUT_MS: '5000',
+      OUTBOX_RELAY_INTERVAL_MS: '200',
+      OUTBOX_GRACE_MS: '500',
+      ...options.env,
+    };
+    const stack = new TestStack(database, queue, env);
+    try {
+      for (let i = 0; i < (options.apis ?? 1); i++) await stack.addApi();
+      if (options.worker ?? true) await stack.startWorker();
+    } catch (error) {
+      await stack.stop();
+      throw error;
+    }
+    return stack;
+  }
+
+  async addApi(): Promise<AppProcess> {
+    const port = await freePort();
+    const api = new AppProcess(`api#${this.apis.length}`, 'dist/apps/api/main.js', { ...this.baseEnv, PORT: String(port) }, port);
+    this.apis.push(api);
+    await api.start();
+    return api;
+  }
+
+  async startWorker(): Promise<AppProcess> {
+    const port = await freePort();
+    this.worker = new AppProcess('worker', 'dist/apps/worker/main.js', { ...this.baseEnv, WORKER_PORT: String(port) }, port);
+    await this.worker.start();
+    return this.worker;
+  }
+
+  api(index = 0): AppProcess {
+    const api = this.apis[index];
+    if (!api) throw new Error(`No api #${index}`);
+    return api;
+  }
+
+  client(apiIndex = 0): MessagingClient {
+    return new MessagingClient({ baseUrl: this.api(apiIndex).url, timeoutMs: 15_000 });
+  }
+
+  async admin(apiIndex = 0): Promise<MessagingClient> {
+    const client = this.client(apiIndex);
+    await client.login(ADMIN);
+    return client;
+  }
+
+  /** Creates users through the admin API and returns clients signed in as them. */
+  async users(count: number, apiIndex = 0, label = 'user'): Promise<{ id: string; client: MessagingClient }[]> {
+    const admin = await this.admin(apiIndex);
+    const users = [];
+    for (let i = 0; i < count; i++) {
+      const email = `${label}${i}-${Math.random().toString(36).slice(2, 8)}@system.test`;
+      const password = 'a-user-password-123';
+      const user = await admin.createUser({ email, password, displayName: `${label} ${i}` });
+      const client = this.client(apiIndex);
+      await client.login({ email, password });
+      users.push({ id: user.id, client });
+    }
+    return users;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.apis, ...(this.worker ? [this.worker] : [])].map((app) => app.kill('SIGKILL')));
+    await deleteQueueKeys(this.queue).catch(() => undefined);
+    await this.database.drop();
+  }
+}

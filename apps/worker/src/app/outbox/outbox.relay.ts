@@ -1,0 +1,62 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { OutboxPublisher } from '@mq/messaging';
+import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
+
+const PRUNE_EVERY_MS = 10 * 60_000;
+const KEEP_PUBLISHED_MS = 24 * 3600_000;
+
+/**
+ * Publishes outbox rows the api could not (Redis down at send time, api killed between
+ * commit and enqueue). Rows are locked with SKIP LOCKED, so any number of workers can run
+ * it; job ids are deterministic, so a row published twice is still one job.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private lastPrune = 0;
+
+  constructor(
+    private readonly outbox: OutboxPublisher,
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.schedule(0);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One pass: publish everything pending (in batches); returns how many rows it published. */
+  async relayOnce(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const published = await this.outbox.relayPending(this.config.outbox.graceMs, this.config.outbox.batchSize);
+      total += published;
+      if (published < this.config.outbox.batchSize) break;
+    }
+    if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
+      this.lastPrune = Date.now();
+      await this.outbox.prunePublished(KEEP_PUBLISHED_MS);
+    }
+    return total;
+  }
+
+  private schedule(delayMs: number): void {
+    this.timer = setTimeout(() => {
+      this.running = this.relayOnce()
+        .then((published) => {
+          if (published > 0) this.logger.log({ published }, 'outbox relay published pending jobs');
+        })
+        .catch((error: unknown) => this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'outbox relay pass failed'))
+        .finally(() => {
+          if (this.timer !== undefined) this.schedule(this.config.outbox.intervalMs);
+        });
+    }, delayMs);
+  }
+}

@@ -1,0 +1,94 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { EncryptionKeyEntity } from '@mq/db';
+import { newDataKey, open, seal } from './aes-gcm';
+import { LruCache } from './lru-cache';
+import { MasterKeyring } from './master-keyring';
+
+export interface DataKey {
+  conversationId: string;
+  version: number;
+  key: Buffer;
+}
+
+const wrapAad = (conversationId: string, version: number, masterKeyId: string) =>
+  Buffer.from(`conversation-key|${conversationId}|${version}|${masterKeyId}`);
+
+/** How long a cached "active version" is trusted; rotation writes are picked up within this. */
+const ACTIVE_VERSION_TTL_MS = 5_000;
+
+/**
+ * Per-conversation data keys (envelope encryption): random AES-256 keys, stored only wrapped
+ * by the master key. Unwrapped keys are cached in memory (immutable per version), so a
+ * message costs no key query once its conversation is warm.
+ */
+@Injectable()
+export class ConversationKeyService {
+  private readonly keys = new LruCache<string, Buffer>(20_000);
+  private readonly active = new LruCache<string, { version: number; at: number }>(20_000);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(MasterKeyring) private readonly keyring: MasterKeyring,
+  ) {}
+
+  /** Creates a conversation's data key (call inside the transaction creating the conversation). */
+  async createKey(manager: EntityManager, conversationId: string, version = 1): Promise<DataKey> {
+    const key = newDataKey();
+    const master = this.keyring.current;
+    const wrapped = seal(master.key, key, wrapAad(conversationId, version, master.id));
+    await manager.insert(EncryptionKeyEntity, {
+      conversationId,
+      version,
+      wrappedKey: wrapped.ciphertext,
+      wrapIv: wrapped.iv,
+      wrapTag: wrapped.tag,
+      masterKeyId: master.id,
+      status: 'active',
+    });
+    return { conversationId, version, key };
+  }
+
+  /** The key new messages of the conversation are encrypted with. */
+  async activeKey(conversationId: string, manager: EntityManager = this.dataSource.manager): Promise<DataKey> {
+    const cached = this.active.get(conversationId);
+    if (cached && Date.now() - cached.at < ACTIVE_VERSION_TTL_MS) {
+      const key = this.keys.get(`${conversationId}:${cached.version}`);
+      if (key) return { conversationId, version: cached.version, key };
+    }
+    const row = await manager.findOne(EncryptionKeyEntity, {
+      where: { conversationId, status: 'active' },
+      order: { version: 'DESC' },
+    });
+    if (!row) throw new Error(`Conversation ${conversationId} has no active encryption key`);
+    const key = this.unwrap(row);
+    this.active.set(conversationId, { version: row.version, at: Date.now() });
+    return { conversationId, version: row.version, key };
+  }
+
+  /** The key of one version (for reading messages written under it). */
+  async keyFor(conversationId: string, version: number, manager: EntityManager = this.dataSource.manager): Promise<Buffer> {
+    const cached = this.keys.get(`${conversationId}:${version}`);
+    if (cached) return cached;
+    const row = await manager.findOne(EncryptionKeyEntity, { where: { conversationId, version } });
+    if (!row) throw new Error(`Conversation ${conversationId} has no encryption key version ${version}`);
+    return this.unwrap(row);
+  }
+
+  /** Forgets cached keys (after a rotation changed what is active). */
+  forget(conversationId: string): void {
+    this.active.delete(conversationId);
+  }
+
+  private unwrap(row: EncryptionKeyEntity): Buffer {
+    const master = this.keyring.get(row.masterKeyId);
+    const key = open(
+      master.key,
+      { ciphertext: row.wrappedKey, iv: row.wrapIv, tag: row.wrapTag },
+      wrapAad(row.conversationId, row.version, row.masterKeyId),
+      `the data key of conversation ${row.conversationId} v${row.version}`,
+    );
+    this.keys.set(`${row.conversationId}:${row.version}`, key);
+    return key;
+  }
+}

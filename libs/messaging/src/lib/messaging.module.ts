@@ -1,0 +1,39 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConversationKeyService } from './crypto/conversation-keys.service';
+import { MasterKeyring } from './crypto/master-keyring';
+import { MessageCrypto } from './crypto/message-crypto.service';
+import { OutboxPublisher } from './outbox/outbox.publisher';
+import { REALTIME_OPTIONS, RealtimeEmitter, RealtimeOptions } from './realtime/realtime.emitter';
+
+export interface MessagingModuleOptions {
+  keyring: MasterKeyring;
+  realtime: RealtimeOptions;
+}
+
+/**
+ * What both apps need to handle messages: envelope encryption, the outbox, and emitting to
+ * users' sockets. Needs DbModule and QueueModule (both global) in the importing app.
+ */
+@Module({})
+export class MessagingModule {
+  static forRoot(options: MessagingModuleOptions): DynamicModule {
+    return {
+      module: MessagingModule,
+      global: true,
+      providers: [
+        { provide: MasterKeyring, useValue: options.keyring },
+        { provide: REALTIME_OPTIONS, useValue: options.realtime },
+        ConversationKeyService,
+        MessageCrypto,
+        OutboxPublisher,
+        RealtimeEmitter,
+      ],
+      exports: [MasterKeyring, ConversationKeyService, MessageCrypto, OutboxPublisher, RealtimeEmitter],
+    };
+  }
+}
+
+/** The socket.io channel prefix for a queue prefix: tests with their own prefix never hear each other. */
+export function realtimeChannelPrefix(queuePrefix: string): string {
+  return `${queuePrefix}:io`;
+}

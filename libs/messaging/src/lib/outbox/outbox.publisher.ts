@@ -1,0 +1,193 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { MessageQueueService } from '@mq/queue';
+import { JobName, JobPayload, JobPriority, QUEUE_POLICY, jobIdFor, queueOfJob } from '@mq/queue-contracts';
+
+export interface StagedJob {
+  id: string;
+  jobId: string;
+  jobName: JobName;
+  payload: Record<string, unknown>;
+  priority: number;
+  availableAt: Date;
+}
+
+export interface StageOptions {
+  priority?: JobPriority;
+  /** Not before this time (a scheduled send); default now. */
+  availableAt?: Date;
+}
+
+/**
+ * The transactional outbox. A job is first written to Postgres in the same transaction as
+ * the rows it refers to, then published to Bull: right after commit by the caller (fast
+ * path), or by the worker's relay if that did not happen (Redis down, process killed).
+ * Job ids are deterministic, so publishing twice yields one job.
+ */
+@Injectable()
+export class OutboxPublisher {
+  private readonly logger = new Logger(OutboxPublisher.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queues: MessageQueueService,
+  ) {}
+
+  /** Records a job inside the caller's transaction. */
+  async stage<N extends JobName>(manager: EntityManager, name: N, payload: JobPayload<N>, options: StageOptions = {}): Promise<StagedJob> {
+    const queue = queueOfJob(name);
+    const row = {
+      queue,
+      jobName: name,
+      jobId: jobIdFor(name, payload),
+      payload: { ...payload } as Record<string, unknown>,
+      priority: options.priority ?? QUEUE_POLICY[queue].defaultPriority,
+      availableAt: options.availableAt ?? new Date(),
+    };
+    // ON CONFLICT: staging the same job twice (a retried request) keeps the first row.
+    const rows: { id: string }[] = await manager.query(
+      `INSERT INTO outbox (queue, job_name, job_id, payload, priority, available_at)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (job_id) DO NOTHING RETURNING id`,
+      [row.queue, row.jobName, row.jobId, row.payload, row.priority, row.availableAt],
+    );
+    const id = rows[0]?.id ?? '';
+    return { id, ...row };
+  }
+
+  /** Records many jobs of one kind inside the caller's transaction, in one statement. */
+  async stageMany<N extends JobName>(
+    manager: EntityManager,
+    name: N,
+    payloads: readonly JobPayload<N>[],
+    options: StageOptions = {},
+  ): Promise<StagedJob[]> {
+    if (payloads.length === 0) return [];
+    const queue = queueOfJob(name);
+    const priority = options.priority ?? QUEUE_POLICY[queue].defaultPriority;
+    const availableAt = options.availableAt ?? new Date();
+    const jobIds = payloads.map((payload) => jobIdFor(name, payload));
+    const rows: { id: string; job_id: string }[] = await manager.query(
+      `INSERT INTO outbox (queue, job_name, job_id, payload, priority, available_at)
+       SELECT $1, $2, job_id, payload, $3, $4 FROM unnest($5::text[], $6::jsonb[]) AS t(job_id, payload)
+       ON CONFLICT (job_id) DO NOTHING RETURNING id, job_id`,
+      [queue, name, priority, availableAt, jobIds, payloads.map((payload) => JSON.stringify(payload))],
+    );
+    const idByJobId = new Map(rows.map((row) => [row.job_id, row.id]));
+    return payloads.map((payload, i) => ({
+      id: idByJobId.get(jobIds[i]) ?? '',
+      jobId: jobIds[i],
+      jobName: name,
+      payload: { ...payload } as Record<string, unknown>,
+      priority,
+      availableAt,
+    }));
+  }
+
+  /**
+   * Publishes staged jobs after their transaction committed. Never throws: what fails stays
+   * unpublished for the relay. Returns how many were published.
+   */
+  async publish(jobs: readonly StagedJob[]): Promise<number> {
+    if (jobs.length === 0) return 0;
+    const published: string[] = [];
+    // Jobs due now go out in one round trip per kind; scheduled ones one by one (each has its delay).
+    const now = Date.now();
+    const batches = new Map<string, StagedJob[]>();
+    for (const job of jobs) {
+      const key = job.availableAt.getTime() > now ? `delayed:${job.jobId}` : `${job.jobName}:${job.priority}`;
+      batches.set(key, [...(batches.get(key) ?? []), job]);
+    }
+    for (const batch of batches.values()) {
+      try {
+        await this.enqueueMany(batch);
+        published.push(...batch.map((job) => job.id).filter(Boolean));
+      } catch (error) {
+        this.logger.warn(
+          { jobIds: batch.slice(0, 5).map((job) => job.jobId), count: batch.length, err: errorMessage(error) },
+          'enqueue failed; the outbox relay will publish it',
+        );
+      }
+    }
+    if (published.length > 0) {
+      await this.dataSource
+        .query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[]) AND published_at IS NULL', [published])
+        .catch((error: unknown) => this.logger.warn({ err: errorMessage(error) }, 'could not mark outbox rows published'));
+    }
+    return published.length;
+  }
+
+  /**
+   * The relay's step: publishes unpublished rows older than `graceMs` (younger ones are the
+   * fast path's), locking them so concurrent relays share the work. Returns how many it published.
+   */
+  async relayPending(graceMs: number, limit: number): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows: { id: string; job_id: string; job_name: JobName; payload: Record<string, unknown>; priority: number; available_at: Date }[] =
+        await manager.query(
+          `SELECT id, job_id, job_name, payload, priority, available_at FROM outbox
+           WHERE published_at IS NULL AND created_at < now() - make_interval(secs => $1::double precision / 1000)
+           ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+          [graceMs, limit],
+        );
+      const published: string[] = [];
+      const failed: { id: string; error: string }[] = [];
+      for (const row of rows) {
+        try {
+          await this.enqueue({
+            id: row.id,
+            jobId: row.job_id,
+            jobName: row.job_name,
+            payload: row.payload,
+            priority: row.priority,
+            availableAt: row.available_at,
+          });
+          published.push(row.id);
+        } catch (error) {
+          failed.push({ id: row.id, error: errorMessage(error) });
+        }
+      }
+      if (published.length > 0) {
+        await manager.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [published]);
+      }
+      for (const { id, error } of failed) {
+        await manager.query('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [id, error.slice(0, 500)]);
+      }
+      if (failed.length > 0) this.logger.warn({ failed: failed.length, err: failed[0]?.error }, 'outbox relay could not publish');
+      return published.length;
+    });
+  }
+
+  /** Deletes published rows older than the given age, in one bounded statement. */
+  async prunePublished(olderThanMs: number, limit = 10_000): Promise<number> {
+    const [, deleted] = (await this.dataSource.query(
+      `DELETE FROM outbox WHERE id IN (
+         SELECT id FROM outbox WHERE published_at < now() - make_interval(secs => $1::double precision / 1000) LIMIT $2)`,
+      [olderThanMs, limit],
+    )) as [unknown, number];
+    return deleted;
+  }
+
+  private async enqueueMany(batch: readonly StagedJob[]): Promise<void> {
+    const [first] = batch;
+    if (!first) return;
+    if (batch.length === 1) return this.enqueue(first);
+    // Same kind, priority and no delay: add() would compute the same deterministic ids.
+    await this.queues.addMany(first.jobName, batch.map((job) => job.payload) as unknown as JobPayload<typeof first.jobName>[], {
+      priority: first.priority as JobPriority,
+    });
+  }
+
+  private async enqueue(job: StagedJob): Promise<void> {
+    const delayMs = job.availableAt.getTime() - Date.now();
+    // The payload is re-validated against the job's contract by add().
+    await this.queues.add(job.jobName, job.payload as unknown as JobPayload<typeof job.jobName>, {
+      jobId: job.jobId,
+      priority: job.priority as JobPriority,
+      delayMs: delayMs > 0 ? delayMs : undefined,
+    });
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

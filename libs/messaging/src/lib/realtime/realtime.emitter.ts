@@ -1,0 +1,38 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Emitter } from '@socket.io/redis-emitter';
+import { BullConnectionFactory } from '@mq/queue';
+
+export const REALTIME_OPTIONS = Symbol('REALTIME_OPTIONS');
+
+export interface RealtimeOptions {
+  /** The socket.io Redis adapter's key; the api's adapter and every emitter must agree. */
+  channelPrefix: string;
+}
+
+/** The room every socket of a user joins. */
+export const userRoom = (userId: string): string => `user:${userId}`;
+
+export const ADMIN_NAMESPACE = '/admin';
+
+/**
+ * Emits socket.io events from any process (the worker above all) to the users' sockets on
+ * every api instance, through Redis pub/sub. Fire-and-forget by nature: a client that
+ * misses an event catches up with `sync`.
+ */
+@Injectable()
+export class RealtimeEmitter {
+  private readonly emitter: Emitter;
+
+  constructor(connections: BullConnectionFactory, @Inject(REALTIME_OPTIONS) options: RealtimeOptions) {
+    this.emitter = new Emitter(connections.commandConnection(), { key: options.channelPrefix });
+  }
+
+  toUsers(userIds: readonly string[], event: string, payload: unknown): void {
+    if (userIds.length === 0) return;
+    this.emitter.to(userIds.map(userRoom)).emit(event, payload);
+  }
+
+  toAdmins(event: string, payload: unknown): void {
+    this.emitter.of(ADMIN_NAMESPACE).emit(event, payload);
+  }
+}
