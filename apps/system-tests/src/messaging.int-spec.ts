@@ -69,8 +69,11 @@ describe('messaging core: two api instances and a worker, as real processes', ()
     expect(deliveries).toEqual([
       expect.objectContaining({ recipientId: bob.id, status: 'read', deliveredAt: expect.any(String), readAt: expect.any(String) }),
     ]);
-    const list = await bob.client.listConversations();
-    expect(list).toEqual([expect.objectContaining({ id: conversation.id, unreadCount: 1, lastMessage: expect.objectContaining({ content: 'Hi Alice' }) })]);
+    // Alice has not read Bob's reply; Bob has read everything Alice sent.
+    expect(await alice.client.listConversations()).toEqual([
+      expect.objectContaining({ id: conversation.id, unreadCount: 1, lastMessage: expect.objectContaining({ content: 'Hi Alice' }) }),
+    ]);
+    expect(await bob.client.listConversations()).toEqual([expect.objectContaining({ id: conversation.id, unreadCount: 0 })]);
   });
 
   it('reaches a recipient connected to the other api instance', async () => {
@@ -101,7 +104,7 @@ describe('messaging core: two api instances and a worker, as real processes', ()
   });
 
   it('keeps a third user out of a conversation, over REST and the socket', async () => {
-    const { body: conversation } = await alice.client.createConversation({ type: 'direct', participantIds: [bob.id] });
+    const { body: conversation } = await alice.client.createConversation({ type: 'group', participantIds: [bob.id], title: 'private' });
     const sent = await alice.client.sendMessage({ conversationId: conversation.id, content: 'private' });
     const expectStatus = async (call: Promise<unknown>, statuses: number[]) => {
       const error = await call.then(() => undefined, (e: unknown) => e);

@@ -1,4 +1,3 @@
-export * from './lib/health.controller';
 export * from './lib/health.service';
 export * from './lib/logging.config';
 export * from './lib/metrics.service';

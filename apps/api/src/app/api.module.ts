@@ -8,7 +8,12 @@ import { AuthModule } from './auth/auth.module';
 import { ConversationsModule } from './conversations/conversations.module';
 import { MessagesModule } from './messages/messages.module';
 import { RealtimeModule } from './realtime/realtime.module';
+import { HealthController } from './health.controller';
 import { UsersModule } from './users/users.module';
+
+/** The validated config, injectable anywhere as API_CONFIG. */
+@Module({})
+class ApiConfigModule {}
 
 @Module({})
 export class ApiModule {
@@ -16,7 +21,8 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [
-        ObservabilityModule.forRoot({ logging: config.logging, httpRoutes: true }),
+        { module: ApiConfigModule, global: true, providers: [{ provide: API_CONFIG, useValue: config }], exports: [API_CONFIG] },
+        ObservabilityModule.forRoot({ logging: config.logging }),
         DbModule.forRoot({ ...config.database, applicationName: 'mq-api' }),
         // A request must never hang on Redis: enqueues fail fast and the outbox retries them.
         QueueModule.forRoot({ config: config.queue, outagePolicy: 'fail-fast' }),
@@ -27,8 +33,7 @@ export class ApiModule {
         MessagesModule,
         RealtimeModule,
       ],
-      providers: [{ provide: API_CONFIG, useValue: config }],
-      exports: [API_CONFIG],
+      controllers: [HealthController],
     };
   }
 }

@@ -29,7 +29,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [
-        ObservabilityModule.forRoot({ logging: config.logging, httpRoutes: false }),
+        ObservabilityModule.forRoot({ logging: config.logging }),
         DbModule.forRoot({ ...config.database, applicationName: 'mq-worker' }),
         // A Redis blip must not fail jobs: the worker's commands wait for the reconnect.
         QueueModule.forRoot({ config: config.queue, outagePolicy: 'wait' }),

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, HttpStatus, Res } from '@nestjs/common';
-import { HealthReport, HealthService } from './health.service';
-import { MetricsService } from './metrics.service';
+import { HealthReport, HealthService, MetricsService } from '@mq/observability';
+import { Public } from './auth/auth.decorators';
 
 /** The part of the HTTP response these routes touch (Express's, structurally). */
 interface StatusSettable {
@@ -8,6 +8,7 @@ interface StatusSettable {
 }
 
 /** `GET /health` and `GET /metrics`: no auth, no data beyond up/down and counters. */
+@Public()
 @Controller()
 export class HealthController {
   constructor(
