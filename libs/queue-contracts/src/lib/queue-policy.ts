@@ -38,7 +38,8 @@ export const QUEUE_POLICY: { readonly [Q in QueueName]: Readonly<Required<QueueP
       defaultPriority: JOB_PRIORITY.NORMAL,
       keepCompleted: { maxAgeSeconds: HOUR, maxCount: 5_000 },
       keepFailed: { maxAgeSeconds: FAILED_VISIBLE_FOR, maxCount: 10_000 },
-      lockDurationMs: 30_000,
+      // Deliveries take milliseconds: a short lock means a crashed worker's jobs are retried within seconds.
+      lockDurationMs: 10_000,
       maxStalledCount: 2,
     },
     [QUEUE.NOTIFICATION]: {
