@@ -6,3 +6,5 @@ export * from './lib/messaging.module';
 export * from './lib/outbox/outbox.publisher';
 export * from './lib/realtime/realtime.emitter';
 export * from './lib/message.view';
+export * from './lib/search/blind-index';
+export * from './lib/search/message-search.service';

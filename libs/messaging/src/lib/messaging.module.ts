@@ -4,6 +4,7 @@ import { MasterKeyring } from './crypto/master-keyring';
 import { MessageCrypto } from './crypto/message-crypto.service';
 import { OutboxPublisher } from './outbox/outbox.publisher';
 import { REALTIME_OPTIONS, RealtimeEmitter, RealtimeOptions } from './realtime/realtime.emitter';
+import { MessageSearchService } from './search/message-search.service';
 
 export interface MessagingModuleOptions {
   keyring: MasterKeyring;
@@ -27,8 +28,9 @@ export class MessagingModule {
         MessageCrypto,
         OutboxPublisher,
         RealtimeEmitter,
+        MessageSearchService,
       ],
-      exports: [MasterKeyring, ConversationKeyService, MessageCrypto, OutboxPublisher, RealtimeEmitter],
+      exports: [MasterKeyring, ConversationKeyService, MessageCrypto, OutboxPublisher, RealtimeEmitter, MessageSearchService],
     };
   }
 }

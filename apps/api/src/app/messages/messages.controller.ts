@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
-import type { Delivery, Message, MessagesPage, SendMessageResponse } from '@mq/messaging-contracts';
+import type { Delivery, Message, MessagesPage, SearchResults, SendMessageResponse } from '@mq/messaging-contracts';
 import { CurrentUser } from '../auth/auth.decorators';
 import { AuthenticatedUser } from '../auth/auth.types';
 import { ListMessagesQueryDto } from '../conversations/conversations.dto';
 import { MessageSendService } from './message-send.service';
-import { EditMessageDto, SendMessageDto } from './messages.dto';
+import { EditMessageDto, SearchMessagesQueryDto, SendMessageDto } from './messages.dto';
 import { MessagesService } from './messages.service';
 import { ReceiptsService } from './receipts.service';
 
@@ -30,6 +30,11 @@ export class MessagesController {
     const outcome = await this.sender.send(user.id, body);
     res.status(outcome.created ? HttpStatus.ACCEPTED : HttpStatus.OK);
     return { message: outcome.message, jobId: outcome.jobId };
+  }
+
+  @Get('search')
+  search(@CurrentUser() user: AuthenticatedUser, @Query() query: SearchMessagesQueryDto): Promise<SearchResults> {
+    return this.messages.searchMessages(user.id, query.q, query.conversationId);
   }
 
   @Patch(':id')

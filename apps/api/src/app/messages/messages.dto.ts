@@ -1,5 +1,5 @@
 import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
-import type { EditMessageRequest, MessagePriority, SendMessageRequest } from '@mq/messaging-contracts';
+import type { EditMessageRequest, MessagePriority, SearchMessagesQuery, SendMessageRequest } from '@mq/messaging-contracts';
 import { MESSAGE_CONTENT_MAX_LENGTH, MESSAGE_PRIORITIES } from '@mq/messaging-contracts';
 
 export class SendMessageDto implements SendMessageRequest {
@@ -13,4 +13,9 @@ export class SendMessageDto implements SendMessageRequest {
 
 export class EditMessageDto implements EditMessageRequest {
   @IsString() @Length(1, MESSAGE_CONTENT_MAX_LENGTH) content!: string;
+}
+
+export class SearchMessagesQueryDto implements SearchMessagesQuery {
+  @IsString() @Length(1, 200) q!: string;
+  @IsOptional() @IsUUID() conversationId?: string;
 }

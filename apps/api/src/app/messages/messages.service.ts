@@ -3,7 +3,9 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, IsNull, MoreThan, Not, Repository } from 'typeorm';
 import { MessageDeliveryEntity, MessageEntity } from '@mq/db';
 import type { Delivery, Message } from '@mq/messaging-contracts';
-import { MessageCrypto, RealtimeEmitter, toMessageView } from '@mq/messaging';
+import { MessageCrypto, MessageSearchService, OutboxPublisher, RealtimeEmitter, toMessageView } from '@mq/messaging';
+import { JOB } from '@mq/queue-contracts';
+import type { SearchResults } from '@mq/messaging-contracts';
 import { AuthenticatedUser } from '../auth/auth.types';
 import { MembershipService } from '../conversations/membership.service';
 import { ReceiptsService } from './receipts.service';
@@ -21,6 +23,8 @@ export class MessagesService {
     private readonly crypto: MessageCrypto,
     private readonly receipts: ReceiptsService,
     private readonly realtime: RealtimeEmitter,
+    private readonly outbox: OutboxPublisher,
+    private readonly search: MessageSearchService,
   ) {}
 
   /**
@@ -46,11 +50,19 @@ export class MessagesService {
   async edit(user: AuthenticatedUser, messageId: string, content: string): Promise<Message> {
     const message = await this.loadVisible(user.id, messageId);
     if (message.senderId !== user.id) throw new ForbiddenException('Only the sender can edit a message');
-    const edited = await this.dataSource.transaction(async (manager) => {
+    const editedAt = new Date();
+    const [edited, reindex] = await this.dataSource.transaction(async (manager) => {
       const encrypted = await this.crypto.encrypt(message.conversationId, message.id, content, manager);
-      await manager.update(MessageEntity, { id: message.id }, { ...encrypted, editedAt: new Date() });
-      return manager.findOneOrFail(MessageEntity, { where: { id: message.id } });
+      await manager.update(MessageEntity, { id: message.id }, { ...encrypted, editedAt });
+      const job = await this.outbox.stage(manager, JOB.INDEX_MESSAGE, {
+        messageId: message.id,
+        conversationId: message.conversationId,
+        operation: 'update',
+        revision: editedAt.getTime(),
+      });
+      return [await manager.findOneOrFail(MessageEntity, { where: { id: message.id } }), job] as const;
     });
+    await this.outbox.publish([reindex]);
     const view = toMessageView(edited, content);
     if (edited.seq !== null) this.realtime.toUsers(await this.participantIds(edited.conversationId), 'message:updated', view);
     return view;
@@ -64,13 +76,40 @@ export class MessagesService {
       throw new NotFoundException(`Message ${messageId} not found`);
     }
     // A scheduled message is cancelled for good: the send job finds it deleted and skips it.
-    await this.messages.update({ id: message.id }, { deletedAt: new Date(), status: 'deleted' });
+    const unindex = await this.dataSource.transaction(async (manager) => {
+      await manager.update(MessageEntity, { id: message.id }, { deletedAt: new Date(), status: 'deleted' });
+      return this.outbox.stage(manager, JOB.INDEX_MESSAGE, {
+        messageId: message.id,
+        conversationId: message.conversationId,
+        operation: 'delete',
+        revision: 0,
+      });
+    });
+    await this.outbox.publish([unindex]);
     if (message.seq !== null) {
       this.realtime.toUsers(await this.participantIds(message.conversationId), 'message:deleted', {
         id: message.id,
         conversationId: message.conversationId,
       });
     }
+  }
+
+  /** Whole-word search over the caller's conversations (or one of them). */
+  async searchMessages(userId: string, query: string, conversationId?: string): Promise<SearchResults> {
+    let conversationIds: string[];
+    if (conversationId) {
+      await this.membership.require(userId, conversationId);
+      conversationIds = [conversationId];
+    } else {
+      const rows: { conversation_id: string }[] = await this.dataSource.query(
+        `SELECT p.conversation_id FROM conversation_participants p JOIN conversations c ON c.id = p.conversation_id
+         WHERE p.user_id = $1 AND p.left_at IS NULL AND c.deleted_at IS NULL`,
+        [userId],
+      );
+      conversationIds = rows.map((r) => r.conversation_id);
+    }
+    const hits = await this.search.search(conversationIds, query);
+    return { results: hits.map((h) => ({ messageId: h.messageId, conversationId: h.conversationId, seq: h.seq, createdAt: h.createdAt.toISOString() })) };
   }
 
   async deliveriesOf(user: AuthenticatedUser, messageId: string): Promise<Delivery[]> {

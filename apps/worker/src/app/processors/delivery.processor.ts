@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { MessageEntity, allocateMessageSeq } from '@mq/db';
-import { MessageCrypto, RealtimeEmitter, toMessageView } from '@mq/messaging';
+import { MessageCrypto, OutboxPublisher, RealtimeEmitter, StagedJob, toMessageView } from '@mq/messaging';
 import { JOB, QUEUE_POLICY, queueOfJob } from '@mq/queue-contracts';
 import { HandledJob, JobHandler } from '@mq/queue';
 
@@ -32,6 +32,7 @@ export class DeliveryProcessor {
     private readonly dataSource: DataSource,
     private readonly crypto: MessageCrypto,
     private readonly realtime: RealtimeEmitter,
+    private readonly outbox: OutboxPublisher,
   ) {}
 
   /**
@@ -44,10 +45,20 @@ export class DeliveryProcessor {
   @JobHandler(JOB.SEND_MESSAGE)
   async sendMessage(job: HandledJob<'send-message'>): Promise<SendResult> {
     const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? QUEUE_POLICY[queueOfJob(JOB.SEND_MESSAGE)].attempts);
+    const chained: StagedJob[] = [];
     const result = await this.dataSource.transaction(async (manager) => {
       const message = await manager.findOne(MessageEntity, { where: { id: job.data.messageId }, lock: { mode: 'pessimistic_write' } });
       if (!message) return { outcome: 'skipped' as const, reason: 'message not found', delivered: 0, undeliverable: [] };
       if (message.deletedAt) return { outcome: 'skipped' as const, reason: 'message deleted', delivered: 0, undeliverable: [] };
+      // Follow-up work rides in this transaction's outbox: it exists exactly when the send did.
+      chained.push(
+        await this.outbox.stage(manager, JOB.INDEX_MESSAGE, {
+          messageId: message.id,
+          conversationId: message.conversationId,
+          operation: 'index',
+          revision: 0,
+        }),
+      );
       if (message.seq === null) {
         // A scheduled message takes its place in the conversation now, as it goes out.
         message.seq = await allocateMessageSeq(manager, message.conversationId);
@@ -76,6 +87,7 @@ export class DeliveryProcessor {
       await manager.update(MessageEntity, { id: message.id }, { status });
       return { outcome: 'sent' as const, delivered: deliverable.length, undeliverable };
     });
+    await this.outbox.publish(chained);
     if (result.undeliverable.length > 0) {
       const first = result.undeliverable[0] as Undeliverable;
       throw new Error(

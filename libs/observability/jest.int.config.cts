@@ -1,1 +1,0 @@
-module.exports = require('../../tools/jest/project-config').intConfig(__dirname, 'observability');
