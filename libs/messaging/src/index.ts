@@ -8,3 +8,5 @@ export * from './lib/realtime/realtime.emitter';
 export * from './lib/message.view';
 export * from './lib/search/blind-index';
 export * from './lib/search/message-search.service';
+export * from './lib/notifications/quiet-hours';
+export * from './lib/realtime/presence.service';

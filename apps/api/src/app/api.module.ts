@@ -7,6 +7,8 @@ import { API_CONFIG, ApiConfig } from './api.config';
 import { AuthModule } from './auth/auth.module';
 import { ConversationsModule } from './conversations/conversations.module';
 import { MessagesModule } from './messages/messages.module';
+import { NotificationsModule } from './notifications/notifications.module';
+import { OperatorsModule } from './operators/operators.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { HealthController } from './health.controller';
 import { UsersModule } from './users/users.module';
@@ -32,6 +34,8 @@ export class ApiModule {
         ConversationsModule,
         MessagesModule,
         RealtimeModule,
+        NotificationsModule,
+        OperatorsModule,
       ],
       controllers: [HealthController],
     };

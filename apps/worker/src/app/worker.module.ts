@@ -9,6 +9,7 @@ import { DeliveryProcessor } from './processors/delivery.processor';
 import { EncryptionProcessor } from './processors/encryption.processor';
 import { IndexingProcessor } from './processors/indexing.processor';
 import { NotificationProcessor } from './processors/notification.processor';
+import { DeadLetterRecorder } from './dead-letters/dead-letter.recorder';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { WorkerHttpServer } from './worker-http.server';
 import { WORKER_CONFIG, WorkerConfig } from './worker.config';
@@ -36,7 +37,7 @@ export class WorkerModule {
         MessagingModule.forRoot({ keyring: config.keyring, realtime: { channelPrefix: realtimeChannelPrefix(config.queue.prefix) } }),
         QueueConsumerModule.forRoot({ queues: config.queues, shutdownTimeoutMs: config.shutdownTimeoutMs }),
       ],
-      providers: [{ provide: WORKER_CONFIG, useValue: config }, WorkerHttpServer, OutboxRelay, ...PROCESSORS],
+      providers: [{ provide: WORKER_CONFIG, useValue: config }, WorkerHttpServer, OutboxRelay, DeadLetterRecorder, ...PROCESSORS],
     };
   }
 }

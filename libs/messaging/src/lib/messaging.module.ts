@@ -4,6 +4,7 @@ import { MasterKeyring } from './crypto/master-keyring';
 import { MessageCrypto } from './crypto/message-crypto.service';
 import { OutboxPublisher } from './outbox/outbox.publisher';
 import { REALTIME_OPTIONS, RealtimeEmitter, RealtimeOptions } from './realtime/realtime.emitter';
+import { PresenceService } from './realtime/presence.service';
 import { MessageSearchService } from './search/message-search.service';
 
 export interface MessagingModuleOptions {
@@ -29,8 +30,9 @@ export class MessagingModule {
         OutboxPublisher,
         RealtimeEmitter,
         MessageSearchService,
+        PresenceService,
       ],
-      exports: [MasterKeyring, ConversationKeyService, MessageCrypto, OutboxPublisher, RealtimeEmitter, MessageSearchService],
+      exports: [MasterKeyring, ConversationKeyService, MessageCrypto, OutboxPublisher, RealtimeEmitter, MessageSearchService, PresenceService],
     };
   }
 }

@@ -1,4 +1,5 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import { PRESENCE_TTL_MS, PresenceService, userRoom } from '@mq/messaging';
 import {
   ConnectedSocket,
   MessageBody,
@@ -12,7 +13,6 @@ import { IsInt, IsUUID, Min, validate } from 'class-validator';
 import type { Server, Socket } from 'socket.io';
 import type { Message } from '@mq/messaging-contracts';
 import { MESSAGES_PAGE_MAX } from '@mq/messaging-contracts';
-import { userRoom } from '@mq/messaging';
 import { AuthenticatedUser } from '../auth/auth.types';
 import { SessionResolver } from '../auth/session.resolver';
 import { MessageSendService } from '../messages/message-send.service';
@@ -59,15 +59,20 @@ function failure(error: unknown): { ok: false; error: string } {
 export class MessagingGateway implements OnGatewayInit, OnApplicationShutdown {
   private readonly logger = new Logger(MessagingGateway.name);
   @WebSocketServer() private server?: Server;
+  private heartbeat?: NodeJS.Timeout;
 
   constructor(
     private readonly sessions: SessionResolver,
     private readonly sender: MessageSendService,
     private readonly messages: MessagesService,
     private readonly receipts: ReceiptsService,
+    private readonly presence: PresenceService,
   ) {}
 
   afterInit(server: Server): void {
+    // Keep this instance's sockets present in Redis; a crashed instance's entries expire.
+    this.heartbeat = setInterval(() => this.refreshPresence(server), PRESENCE_TTL_MS / 3);
+    this.heartbeat.unref();
     server.use((socket, next) => {
       this.authenticate(socket as AuthedSocket).then(
         () => next(),
@@ -77,7 +82,15 @@ export class MessagingGateway implements OnGatewayInit, OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
+    clearInterval(this.heartbeat);
     this.server?.disconnectSockets(true);
+  }
+
+  private refreshPresence(server: Server): void {
+    const entries = [...server.of('/').sockets.values()]
+      .filter((socket) => (socket.data as Partial<SocketData>).user)
+      .map((socket) => ({ userId: (socket.data as SocketData).user.id, socketId: socket.id }));
+    this.presence.markOnline(entries).catch((error: unknown) => this.logger.warn({ err: String(error) }, 'presence refresh failed'));
   }
 
   @SubscribeMessage('message:send')
@@ -130,7 +143,13 @@ export class MessagingGateway implements OnGatewayInit, OnApplicationShutdown {
     // An expired token must not keep a live socket: cut it at expiry (the client reconnects with a new one).
     const remaining = session.expiresAt - Date.now();
     const timer = setTimeout(() => socket.disconnect(true), Math.max(0, Math.min(remaining, 2_147_483_647)));
-    socket.once('disconnect', () => clearTimeout(timer));
+    socket.once('disconnect', () => {
+      clearTimeout(timer);
+      this.presence.markOffline(session.user.id, socket.id).catch(() => undefined);
+    });
+    await this.presence.markOnline([{ userId: session.user.id, socketId: socket.id }]).catch((error: unknown) => {
+      this.logger.warn({ err: String(error) }, 'presence unavailable');
+    });
     this.logger.debug({ userId: session.user.id }, 'socket connected');
   }
 }

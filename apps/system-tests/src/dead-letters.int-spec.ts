@@ -1,0 +1,83 @@
+import type { Message } from '@mq/messaging-contracts';
+import { ConversationInbox, MessagingClient, RealtimeConnection } from '@mq/messaging-client';
+import { eventually } from '@mq/queue/testing';
+import { TestStack } from './support/stack';
+import { sql } from './support/sql';
+
+type Member = { id: string; client: MessagingClient };
+
+describe('a delivery that cannot go out: retries, dead letter, replay after the fix', () => {
+  let stack: TestStack;
+  let alice: Member;
+  let bob: Member;
+  let carol: Member;
+  const sockets: RealtimeConnection[] = [];
+
+  beforeAll(async () => {
+    // No worker yet: the message waits in the queue while its recipient is removed.
+    stack = await TestStack.start({ apis: 1, worker: false });
+    [alice, bob, carol] = (await stack.users(3)) as [Member, Member, Member];
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.disconnect();
+    await stack?.stop();
+  });
+
+  it('fails for the removed recipient only, dead-letters with the reason, and a replay delivers exactly once', async () => {
+    const { body: group } = await alice.client.createConversation({ type: 'group', participantIds: [bob.id, carol.id], title: 'trip' });
+    const bobSocket = bob.client.connect({ autoAckDelivered: true });
+    sockets.push(bobSocket);
+    await bobSocket.ready();
+    const bobInbox = new ConversationInbox(group.id);
+    bobInbox.attach(bobSocket);
+    const carolSocket = carol.client.connect();
+    sockets.push(carolSocket);
+    await carolSocket.ready();
+    const carolGot: Message[] = [];
+    carolSocket.on('message:new', (m) => carolGot.push(m));
+
+    const sent = await alice.client.sendMessage({ conversationId: group.id, content: 'Coach leaves at 8' });
+    await alice.client.removeParticipant(group.id, bob.id).catch(async () => {
+      const admin = await stack.admin();
+      await admin.removeParticipant(group.id, bob.id);
+    });
+    await stack.startWorker();
+
+    // Carol gets it at once; Bob's copy fails on every attempt (5, backing off 2 s .. 16 s).
+    await eventually(() => carolGot.find((m) => m.id === sent.body.message.id), 'carol to receive it');
+    const deadLetter = await eventually(
+      async () => (await sql<{ id: string; failed_reason: string; attempts_made: number; job_id: string }>(stack.database.url, `SELECT * FROM dead_letters`))[0],
+      'the dead letter',
+      60_000,
+    );
+    expect(deadLetter).toMatchObject({ job_id: sent.body.jobId, attempts_made: 5 });
+    expect(deadLetter.failed_reason).toMatch(/no longer a participant/);
+    const deliveries = await alice.client.listDeliveries(sent.body.message.id);
+    expect(deliveries.find((d) => d.recipientId === bob.id)).toMatchObject({ status: 'failed', attempts: 5, failureReason: expect.stringMatching(/no longer a participant/) });
+    expect(deliveries.find((d) => d.recipientId === carol.id)?.status).toBe('sent');
+    expect(bobInbox.size).toBe(0);
+
+    // Fix the cause, replay from the dead letters: Bob receives it once, Carol nothing more.
+    const admin = await stack.admin();
+    await admin.addParticipant(group.id, { userId: bob.id });
+    const [listed] = await admin.listDeadLetters();
+    expect(listed).toMatchObject({ id: deadLetter.id, jobId: sent.body.jobId, failedReason: expect.stringMatching(/participant/) });
+    await admin.replayDeadLetter(deadLetter.id);
+    await eventually(() => (bobInbox.has(sent.body.message.id) ? true : undefined), 'bob to receive it after the replay', 30_000);
+    await eventually(
+      async () => ((await alice.client.listDeliveries(sent.body.message.id)).find((d) => d.recipientId === bob.id)?.status === 'delivered' ? true : undefined),
+      'bob’s delivery to be recorded',
+    );
+    await admin.replayDeadLetter(deadLetter.id); // a second replay changes nothing
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(bobInbox.size).toBe(1);
+    expect(bobInbox.duplicates).toBe(0);
+    expect(carolGot.filter((m) => m.id === sent.body.message.id)).toHaveLength(1);
+    const audit = await sql<{ action: string; target: string }>(stack.database.url, `SELECT action, target FROM audit_log ORDER BY at`);
+    expect(audit).toEqual([
+      { action: 'dead-letter.replay', target: sent.body.jobId },
+      { action: 'dead-letter.replay', target: sent.body.jobId },
+    ]);
+  }, 120_000);
+});
