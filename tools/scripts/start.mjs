@@ -79,7 +79,7 @@ async function main() {
   const processes = {
     api: ['node', ['dist/apps/api/main.js']],
     worker: ['node', ['dist/apps/worker/main.js']],
-    admin: [process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '--port', process.env.ADMIN_PORT || '3000'], { cwd: path.join(root, 'apps/admin') }],
+    admin: [process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '--port', process.env.ADMIN_PORT || '3000'], { cwd: path.join(root, 'apps/admin'), env: { ...process.env, NODE_ENV: 'production' } }],
   };
   const children = new Map();
   let stopping = false;
@@ -91,6 +91,7 @@ async function main() {
     setTimeout(() => process.exit(code), 30_000).unref();
   };
   for (const [name, [command, args, options]] of Object.entries(processes)) {
+    // next start serves a production build whatever NODE_ENV the apps run with.
     const child = spawn(command, args, { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'], ...options });
     children.set(name, child);
     prefixed(name, child);

@@ -60,6 +60,11 @@ describe('a delivery that cannot go out: retries, dead letter, replay after the 
 
     // Fix the cause, replay from the dead letters: Bob receives it once, Carol nothing more.
     const admin = await stack.admin();
+    const job = await admin.getJob(sent.body.jobId);
+    expect(job).toMatchObject({ id: sent.body.jobId, queue: 'message-delivery', name: 'send-message', state: 'failed', attemptsMade: 5 });
+    expect(job.failedReason).toMatch(/no longer a participant/);
+    expect(job.stacktrace).toHaveLength(5);
+    expect(JSON.stringify(job.data)).not.toContain('Coach leaves');
     await admin.addParticipant(group.id, { userId: bob.id });
     const [listed] = await admin.listDeadLetters();
     expect(listed).toMatchObject({ id: deadLetter.id, jobId: sent.body.jobId, failedReason: expect.stringMatching(/participant/) });

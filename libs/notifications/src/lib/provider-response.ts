@@ -48,7 +48,11 @@ export function networkErrorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-/** True for the errors an AbortSignal raises: its timeout fired or someone aborted. */
+/**
+ * True for the errors an AbortSignal raises: its timeout fired or someone aborted. Checks the
+ * name rather than the class: a DOMException is not an `Error` from every realm (fetch's are not under Jest).
+ */
 export function isAbortError(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+  const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+  return name === 'AbortError' || name === 'TimeoutError';
 }

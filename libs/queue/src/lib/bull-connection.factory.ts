@@ -59,6 +59,7 @@ export class BullConnectionFactory {
     const connection = this.config.cluster
       ? new Cluster([{ host: this.config.redis.host, port: this.config.redis.port }], { redisOptions: options })
       : new Redis(options);
+    connection.on('error', ignoreReconnectingError);
     this.blocking.add(connection);
     return connection;
   }
@@ -72,14 +73,15 @@ export class BullConnectionFactory {
 
   private connect(type: BullClientType): RedisConnection {
     const options = redisOptionsFor(type, this.config, this.outagePolicy);
-    if (this.config.cluster) {
-      return new Cluster([{ host: this.config.redis.host, port: this.config.redis.port }], {
-        redisOptions: options,
-        enableReadyCheck: options.enableReadyCheck,
-        clusterRetryStrategy: options.retryStrategy,
-      });
-    }
-    return new Redis(options);
+    const connection = this.config.cluster
+      ? new Cluster([{ host: this.config.redis.host, port: this.config.redis.port }], {
+          redisOptions: options,
+          enableReadyCheck: options.enableReadyCheck,
+          clusterRetryStrategy: options.retryStrategy,
+        })
+      : new Redis(options);
+    connection.on('error', ignoreReconnectingError);
+    return connection;
   }
 }
 
@@ -118,12 +120,17 @@ export function redisOptionsFor(
   return { ...base, enableReadyCheck: false, maxRetriesPerRequest: null };
 }
 
+/** ioredis reconnects by itself (and /health reports the outage); an unheard 'error' event would crash the process. */
+function ignoreReconnectingError(): void {
+  // intentionally empty
+}
+
 async function closeConnection(connection: RedisConnection): Promise<void> {
   if (connection.status === 'end') return;
-  try {
-    await Promise.race([connection.quit(), new Promise((resolve) => setTimeout(resolve, 500))]);
-  } catch {
-    // quitting a connection that is already gone: disconnecting below is all that is left
-  }
+  // A quit that loses the race must not reject later, unobserved, and crash the process.
+  const quit = connection.quit().catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([quit, new Promise((resolve) => (timer = setTimeout(resolve, 500)))]);
+  clearTimeout(timer);
   connection.disconnect();
 }

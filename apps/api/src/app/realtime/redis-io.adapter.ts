@@ -3,7 +3,7 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { IncomingMessage } from 'node:http';
 import type { Server, ServerOptions } from 'socket.io';
-import { BullConnectionFactory, RedisConnection } from '@mq/queue';
+import { BullConnectionFactory } from '@mq/queue';
 
 export interface RedisIoAdapterOptions {
   /** Must equal the emitters' key (see realtimeChannelPrefix). */
@@ -17,7 +17,6 @@ export interface RedisIoAdapterOptions {
  * emitter events) to every instance. Also enforces the Origin allow-list on the handshake.
  */
 export class RedisIoAdapter extends IoAdapter {
-  private connections: RedisConnection[] = [];
 
   constructor(
     private readonly nestApp: INestApplicationContext,
@@ -40,17 +39,10 @@ export class RedisIoAdapter extends IoAdapter {
       pingTimeout: 25_000,
     });
     const factory = this.nestApp.get(BullConnectionFactory);
-    // Dedicated connections: a subscriber cannot issue normal commands.
+    // Dedicated connections (a subscriber cannot issue normal commands), closed by the factory at shutdown.
     const pub = factory.createDedicated('socket.io pub');
     const sub = factory.createDedicated('socket.io sub');
-    this.connections = [pub, sub];
     server.adapter(createAdapter(pub, sub, { key: this.options.channelPrefix }));
     return server;
-  }
-
-  override async dispose(): Promise<void> {
-    await super.dispose();
-    await Promise.all(this.connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
-    this.connections = [];
   }
 }
