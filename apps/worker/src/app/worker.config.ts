@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { nodeEnvSchema, parseEnv } from '@mq/config';
 import { databaseEnvSchemaFor } from '@mq/db';
 import { MasterKeyring, encryptionEnvSchemaFor, toMasterKeyring } from '@mq/messaging';
+import { NotificationsConfig, notificationsEnvSchema, toNotificationsConfig } from '@mq/notifications';
 import { LoggingConfig, logEnvSchema } from '@mq/observability';
 import { QueueConfig, queueEnvSchema, toQueueConfig } from '@mq/queue';
 import { QUEUE_NAMES, QueueName, isQueueName } from '@mq/queue-contracts';
@@ -27,6 +28,9 @@ function workerEnvSchema(nodeEnv: string | undefined) {
     ...queueEnvSchema.shape,
     ...logEnvSchema.shape,
     ...encryptionEnvSchemaFor(nodeEnv).shape,
+    ...notificationsEnvSchema.shape,
+    NOTIFY_UNREAD_AFTER_MS: z.coerce.number().int().min(0).max(24 * 3600_000).default(30_000),
+    NOTIFY_DIGEST_WINDOW_MS: z.coerce.number().int().min(1_000).max(24 * 3600_000).default(10 * 60_000),
     OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
     OUTBOX_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
     // 0 picks a free port (tests).
@@ -47,6 +51,12 @@ export interface WorkerConfig {
   keyring: MasterKeyring;
   /** The relay publishes outbox rows older than graceMs every intervalMs. */
   outbox: { intervalMs: number; graceMs: number; batchSize: number };
+  notifications: NotificationsConfig & {
+    /** An online recipient is reminded if the message is still unread after this. */
+    unreadAfterMs: number;
+    /** Unread email is one digest per user per window of this length. */
+    digestWindowMs: number;
+  };
 }
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -61,6 +71,11 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     logging: { service: 'worker', level: parsed.LOG_LEVEL, format: parsed.LOG_FORMAT },
     keyring: toMasterKeyring(parsed),
     outbox: { intervalMs: parsed.OUTBOX_RELAY_INTERVAL_MS, graceMs: parsed.OUTBOX_GRACE_MS, batchSize: 500 },
+    notifications: {
+      ...toNotificationsConfig(parsed),
+      unreadAfterMs: parsed.NOTIFY_UNREAD_AFTER_MS,
+      digestWindowMs: parsed.NOTIFY_DIGEST_WINDOW_MS,
+    },
   };
 }
 

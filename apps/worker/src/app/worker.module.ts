@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DbModule } from '@mq/db';
 import { MessagingModule, realtimeChannelPrefix } from '@mq/messaging';
+import { NotificationsModule } from '@mq/notifications';
 import { ObservabilityModule } from '@mq/observability';
 import { QueueConsumerModule, QueueModule } from '@mq/queue';
 import { BatchProcessor } from './processors/batch.processor';
@@ -10,6 +11,7 @@ import { EncryptionProcessor } from './processors/encryption.processor';
 import { IndexingProcessor } from './processors/indexing.processor';
 import { NotificationProcessor } from './processors/notification.processor';
 import { DeadLetterRecorder } from './dead-letters/dead-letter.recorder';
+import { NotificationRouter } from './notifications/notification.router';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { WorkerHttpServer } from './worker-http.server';
 import { WORKER_CONFIG, WorkerConfig } from './worker.config';
@@ -35,9 +37,10 @@ export class WorkerModule {
         // A Redis blip must not fail jobs: the worker's commands wait for the reconnect.
         QueueModule.forRoot({ config: config.queue, outagePolicy: 'wait' }),
         MessagingModule.forRoot({ keyring: config.keyring, realtime: { channelPrefix: realtimeChannelPrefix(config.queue.prefix) } }),
+        NotificationsModule.forRoot(config.notifications),
         QueueConsumerModule.forRoot({ queues: config.queues, shutdownTimeoutMs: config.shutdownTimeoutMs }),
       ],
-      providers: [{ provide: WORKER_CONFIG, useValue: config }, WorkerHttpServer, OutboxRelay, DeadLetterRecorder, ...PROCESSORS],
+      providers: [{ provide: WORKER_CONFIG, useValue: config }, WorkerHttpServer, OutboxRelay, DeadLetterRecorder, NotificationRouter, ...PROCESSORS],
     };
   }
 }

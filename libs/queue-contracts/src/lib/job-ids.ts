@@ -10,7 +10,8 @@ import { QueueName } from './queue-names';
 const BUILD_JOB_ID: { readonly [N in JobName]: (payload: JobPayload<N>) => string } = Object.freeze({
   [JOB.SEND_MESSAGE]: (p) => p.messageId,
   [JOB.DELIVERY_CONFIRMATION]: (p) => `${p.messageId}:${p.recipientId}:${p.status}`,
-  [JOB.SEND_NOTIFICATION]: (p) => `${p.messageId ?? p.reason}:${p.recipientId}:${p.channel}`,
+  [JOB.SEND_NOTIFICATION]: (p) =>
+    `${p.messageId ?? (p.digestWindow !== undefined ? `digest-${p.digestWindow}` : p.reason)}:${p.recipientId}:${p.channel}`,
   [JOB.INDEX_MESSAGE]: (p) => `${p.messageId}:${p.operation}:${p.revision}`,
   [JOB.ENCRYPT_DECRYPT]: (p) => `${p.rotationId}:${p.operation}:${p.conversationId ?? 'all'}`,
   [JOB.BATCH_SEND]: (p) => p.batchId,

@@ -43,7 +43,10 @@ export class NotificationJob {
   @IsUUID() recipientId!: string;
   @IsIn(NOTIFICATION_CHANNELS) channel!: NotificationChannel;
   @IsIn(NOTIFICATION_REASONS) reason!: NotificationReason;
+  /** The message it is about; absent for a digest. */
   @IsOptional() @IsUUID() messageId?: string;
+  /** A digest covers one window (its start, in minutes since the epoch): one email per user per window. */
+  @IsOptional() @IsInt() @Min(0) digestWindow?: number;
 }
 
 export const INDEXING_OPERATIONS = Object.freeze(['index', 'update', 'delete'] as const);

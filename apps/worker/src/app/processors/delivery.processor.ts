@@ -2,8 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { MessageEntity, allocateMessageSeq } from '@mq/db';
 import { MessageCrypto, OutboxPublisher, RealtimeEmitter, StagedJob, toMessageView } from '@mq/messaging';
-import { JOB, QUEUE_POLICY, queueOfJob } from '@mq/queue-contracts';
-import { HandledJob, JobHandler } from '@mq/queue';
+import { JOB, NOTIFICATION_CHANNELS, QUEUE, QUEUE_POLICY, jobIdFor, queueOfJob } from '@mq/queue-contracts';
+import { HandledJob, JobHandler, QueueRegistry } from '@mq/queue';
+import { NotificationRouter } from '../notifications/notification.router';
 
 export interface SendResult {
   outcome: 'sent' | 'skipped';
@@ -33,6 +34,8 @@ export class DeliveryProcessor {
     private readonly crypto: MessageCrypto,
     private readonly realtime: RealtimeEmitter,
     private readonly outbox: OutboxPublisher,
+    private readonly router: NotificationRouter,
+    private readonly queues: QueueRegistry,
   ) {}
 
   /**
@@ -73,6 +76,7 @@ export class DeliveryProcessor {
            WHERE message_id = $1 AND recipient_id = ANY($2::uuid[])`,
           [message.id, deliverable],
         );
+        chained.push(...(await this.router.stage(manager, message, deliverable)));
       }
       for (const { recipientId, reason } of undeliverable) {
         await manager.query(
@@ -132,7 +136,17 @@ export class DeliveryProcessor {
     const row = rows[0];
     if (!row) return { outcome: 'unchanged' };
     this.realtime.toUsers([row.sender_id], 'message:status', { messageId, recipientId, status, at });
+    if (status === 'read') await this.cancelReminders(messageId, recipientId);
     return { outcome: 'recorded' };
+  }
+
+  /** A read message needs no reminder: drop the ones still waiting (the processor re-checks anyway). */
+  private async cancelReminders(messageId: string, recipientId: string): Promise<void> {
+    const queue = this.queues.get(QUEUE.NOTIFICATION);
+    for (const channel of NOTIFICATION_CHANNELS) {
+      const job = await queue.getJob(jobIdFor(JOB.SEND_NOTIFICATION, { messageId, recipientId, channel, reason: 'unread' }));
+      if (job && (await job.isDelayed())) await job.remove().catch(() => undefined);
+    }
   }
 
   private async queuedRecipients(manager: EntityManager, messageId: string): Promise<{ deliverable: string[]; undeliverable: Undeliverable[] }> {

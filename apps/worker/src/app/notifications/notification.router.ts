@@ -1,0 +1,71 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { MessageEntity } from '@mq/db';
+import type { NotificationPreferences } from '@mq/messaging-contracts';
+import { DEFAULT_PREFERENCES, OutboxPublisher, PresenceService, StagedJob, quietHoursEnd } from '@mq/messaging';
+import { JOB, JOB_PRIORITY, NotificationChannel, NotificationJob } from '@mq/queue-contracts';
+import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
+
+interface Planned {
+  job: NotificationJob;
+  at: number;
+}
+
+/**
+ * Decides who is notified, how and when, once a message went out. Offline recipients are
+ * notified now (in-app and push; SMS too for a high-priority message); online ones get one
+ * reminder only if the message is still unread after NOTIFY_UNREAD_AFTER_MS (the read
+ * receipt cancels it). Email is a digest per user per window. Quiet hours delay everything
+ * but high priority. Preferences switch channels off.
+ */
+@Injectable()
+export class NotificationRouter {
+  constructor(
+    private readonly presence: PresenceService,
+    private readonly outbox: OutboxPublisher,
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+  ) {}
+
+  async stage(manager: EntityManager, message: MessageEntity, recipientIds: readonly string[], now = Date.now()): Promise<StagedJob[]> {
+    if (recipientIds.length === 0) return [];
+    const [preferences, online] = await Promise.all([this.preferencesOf(manager, recipientIds), this.presence.onlineUsers(recipientIds)]);
+    const high = message.priority === 'high';
+    const { unreadAfterMs, digestWindowMs } = this.config.notifications;
+    const planned: Planned[] = [];
+    for (const recipientId of recipientIds) {
+      const { channels, quietHours } = preferences.get(recipientId) ?? DEFAULT_PREFERENCES;
+      const quietEnd = high ? 0 : (quietHoursEnd(new Date(now), quietHours)?.getTime() ?? 0);
+      const notBefore = (at: number) => Math.max(at, quietEnd);
+      const plan = (channel: NotificationChannel, reason: NotificationJob['reason'], at: number) =>
+        planned.push({ job: { recipientId, channel, reason, messageId: message.id }, at: notBefore(at) });
+      if (!online.has(recipientId)) {
+        if (channels.inApp) plan('in_app', 'offline', now);
+        if (channels.push) plan('push', 'offline', now);
+        if (channels.sms && high) plan('sms', 'offline', now);
+      } else if (channels.inApp || channels.push) {
+        plan(channels.inApp ? 'in_app' : 'push', 'unread', now + unreadAfterMs);
+      }
+      if (channels.email) {
+        const window = Math.floor(now / digestWindowMs);
+        planned.push({
+          job: { recipientId, channel: 'email', reason: 'unread', digestWindow: Math.floor((window * digestWindowMs) / 60_000) },
+          at: notBefore((window + 1) * digestWindowMs),
+        });
+      }
+    }
+    const priority = high ? JOB_PRIORITY.HIGH : JOB_PRIORITY.NORMAL;
+    const byTime = new Map<number, NotificationJob[]>();
+    for (const { job, at } of planned) byTime.set(at, [...(byTime.get(at) ?? []), job]);
+    const staged: StagedJob[] = [];
+    for (const [at, jobs] of byTime) {
+      staged.push(...(await this.outbox.stageMany(manager, JOB.SEND_NOTIFICATION, jobs, { priority, availableAt: new Date(at) })));
+    }
+    return staged;
+  }
+
+  private async preferencesOf(manager: EntityManager, userIds: readonly string[]): Promise<Map<string, NotificationPreferences>> {
+    const rows: { user_id: string; channels: NotificationPreferences['channels']; quiet_hours: NotificationPreferences['quietHours'] }[] =
+      await manager.query(`SELECT user_id, channels, quiet_hours FROM notification_preferences WHERE user_id = ANY($1::uuid[])`, [userIds]);
+    return new Map(rows.map((r) => [r.user_id, { channels: r.channels, quietHours: r.quiet_hours }]));
+  }
+}
