@@ -45,7 +45,7 @@ export class NotificationJob {
   @IsIn(NOTIFICATION_REASONS) reason!: NotificationReason;
   /** The message it is about; absent for a digest. */
   @IsOptional() @IsUUID() messageId?: string;
-  /** A digest covers one window (its start, in minutes since the epoch): one email per user per window. */
+  /** A digest covers one window (its start, in seconds since the epoch): one email per user per window. */
   @IsOptional() @IsInt() @Min(0) digestWindow?: number;
 }
 

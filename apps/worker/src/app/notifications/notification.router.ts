@@ -48,7 +48,7 @@ export class NotificationRouter {
       if (channels.email) {
         const window = Math.floor(now / digestWindowMs);
         planned.push({
-          job: { recipientId, channel: 'email', reason: 'unread', digestWindow: Math.floor((window * digestWindowMs) / 60_000) },
+          job: { recipientId, channel: 'email', reason: 'unread', digestWindow: Math.floor((window * digestWindowMs) / 1000) },
           at: notBefore((window + 1) * digestWindowMs),
         });
       }

@@ -149,8 +149,8 @@ export class NotificationProcessor {
   }
 
   /** One email for every message that arrived in the window and is still unread. */
-  private async digest(recipientId: string, windowStartMinutes: number): Promise<OutgoingNotification | { skip: string }> {
-    const start = new Date(windowStartMinutes * 60_000);
+  private async digest(recipientId: string, windowStartSeconds: number): Promise<OutgoingNotification | { skip: string }> {
+    const start = new Date(windowStartSeconds * 1000);
     const end = new Date(start.getTime() + this.config.notifications.digestWindowMs);
     const [{ unread }] = (await this.dataSource.query(
       `SELECT count(*)::int AS unread FROM message_deliveries d JOIN messages m ON m.id = d.message_id
@@ -162,7 +162,7 @@ export class NotificationProcessor {
       title: unread === 1 ? 'You have 1 unread message' : `You have ${unread} unread messages`,
       body: 'Open the app to read them.',
       url: '/',
-      tag: `digest-${windowStartMinutes}`,
+      tag: `digest-${windowStartSeconds}`,
     };
   }
 

@@ -1,0 +1,178 @@
+import { createECDH, randomBytes } from 'node:crypto';
+import webPush from 'web-push';
+import type { NotificationEvent } from '@mq/messaging-contracts';
+import { ApiError, MessagingClient, RealtimeConnection } from '@mq/messaging-client';
+import { eventually } from '@mq/queue/testing';
+import { PushPeer, SmtpPeer, startPushPeer, startSmtpPeer } from './support/peers';
+import { TestStack } from './support/stack';
+import { sql } from './support/sql';
+
+type Member = { id: string; client: MessagingClient };
+
+const UNREAD_AFTER_MS = 1_500;
+
+function browserSubscription(origin: string, name: string) {
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  return { endpoint: `${origin}/push/${name}`, keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') } };
+}
+
+const hhmm = (date: Date) => date.toISOString().slice(11, 16);
+
+describe('notifications: routed, on real transports', () => {
+  let smtp: SmtpPeer;
+  let push: PushPeer;
+  let stack: TestStack;
+  let alice: Member;
+  let users: Member[];
+  const sockets: RealtimeConnection[] = [];
+
+  beforeAll(async () => {
+    smtp = await startSmtpPeer();
+    push = await startPushPeer();
+    const vapid = webPush.generateVAPIDKeys();
+    stack = await TestStack.start({
+      apis: 1,
+      env: {
+        SMTP_URL: smtp.url,
+        VAPID_PUBLIC_KEY: vapid.publicKey,
+        VAPID_PRIVATE_KEY: vapid.privateKey,
+        VAPID_SUBJECT: 'mailto:it@school.test',
+        NODE_EXTRA_CA_CERTS: push.caFile,
+        NOTIFY_UNREAD_AFTER_MS: String(UNREAD_AFTER_MS),
+        NOTIFY_DIGEST_WINDOW_MS: '2000',
+      },
+    });
+    const all = await stack.users(7);
+    alice = all[0] as Member;
+    users = all.slice(1);
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.disconnect();
+    await stack?.stop();
+    await push?.close();
+    await smtp?.close();
+  });
+
+  async function online(member: Member) {
+    const connection = member.client.connect();
+    sockets.push(connection);
+    await connection.ready();
+    const notifications: NotificationEvent[] = [];
+    connection.on('notification:new', (n) => notifications.push(n));
+    return { connection, notifications };
+  }
+
+  async function messageTo(member: Member, priority: 'high' | 'normal' = 'normal') {
+    const { body: conversation } = await alice.client.createConversation({ type: 'direct', participantIds: [member.id] });
+    return (await alice.client.sendMessage({ conversationId: conversation.id, content: 'Reminder: forms due Friday', priority })).body.message;
+  }
+
+  const notificationsAbout = async (member: Member, messageId: string) =>
+    (await member.client.listNotifications()).filter((n) => n.messageId === messageId);
+
+  it('notifies an offline recipient now, in-app and by web push', async () => {
+    const bob = users[0] as Member;
+    await bob.client.addPushSubscription(browserSubscription(push.origin, 'bob'));
+    const message = await messageTo(bob);
+    const rows = await eventually(async () => {
+      const found = await notificationsAbout(bob, message.id);
+      return found.length === 2 && found.every((n) => n.status === 'sent') ? found : undefined;
+    }, 'both notifications sent');
+    expect(rows.map((n) => n.channel).sort()).toEqual(['in_app', 'push']);
+    expect(rows[0]?.title).toMatch(/^New message from /);
+    expect(JSON.stringify(rows)).not.toContain('forms due Friday');
+    const delivered = push.requests.filter((r) => r.path === '/push/bob');
+    expect(delivered).toHaveLength(1);
+    expect(delivered[0]?.headers.authorization).toMatch(/^vapid t=/);
+    expect(delivered[0]?.headers['content-encoding']).toBe('aes128gcm');
+  });
+
+  it('does not remind an online recipient who reads in time, and reminds once one who does not', async () => {
+    const [, carol, dave] = users as [Member, Member, Member];
+    const carolLive = await online(carol);
+    const daveLive = await online(dave);
+    const toCarol = await messageTo(carol);
+    const toDave = await messageTo(dave);
+    await carolLive.connection.ackRead(toCarol.id);
+
+    await eventually(() => (daveLive.notifications.length >= 1 ? true : undefined), 'dave’s reminder', 15_000);
+    await new Promise((resolve) => setTimeout(resolve, UNREAD_AFTER_MS + 1_500));
+    expect(daveLive.notifications).toHaveLength(1);
+    expect(await notificationsAbout(dave, toDave.id)).toEqual([expect.objectContaining({ channel: 'in_app', status: 'sent' })]);
+    expect(carolLive.notifications).toHaveLength(0);
+    expect(await notificationsAbout(carol, toCarol.id)).toEqual([]);
+  });
+
+  it('holds a normal notification until quiet hours end, and lets a high-priority one through', async () => {
+    const erin = users[3] as Member;
+    const now = new Date();
+    await erin.client.updateNotificationPreferences({
+      channels: { inApp: true, email: false, push: true, sms: false },
+      quietHours: { start: hhmm(new Date(now.getTime() - 3600_000)), end: hhmm(new Date(now.getTime() + 3600_000)), timeZone: 'UTC' },
+    });
+    const normal = await messageTo(erin);
+    const admin = await stack.admin();
+    const held = await eventually(
+      () => admin.getJob(`notify:${normal.id}:${erin.id}:in_app`).catch(() => undefined),
+      'the held notification job',
+    );
+    expect(held.state).toBe('delayed');
+    const high = await messageTo(erin, 'high');
+    await eventually(async () => ((await notificationsAbout(erin, high.id)).some((n) => n.status === 'sent') ? true : undefined), 'the high one');
+    expect(await notificationsAbout(erin, normal.id)).toEqual([]);
+  });
+
+  it('rejects bad preferences with a 400 and keeps the old ones', async () => {
+    const frank = users[4] as Member;
+    const before = await frank.client.getNotificationPreferences();
+    for (const quietHours of [
+      { start: '22:00', end: '07:00', timeZone: 'Mars/Olympus' },
+      { start: '25:00', end: '07:00', timeZone: 'Europe/London' },
+    ]) {
+      const error = await frank.client
+        .updateNotificationPreferences({ channels: before.channels, quietHours })
+        .then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(ApiError);
+      expect((error as ApiError).status).toBe(400);
+    }
+    expect(await frank.client.getNotificationPreferences()).toEqual(before);
+  });
+
+  it('dead-letters a digest email the SMTP server refuses with 550, and a replay after the fix sends exactly one', async () => {
+    const gina = users[5] as Member;
+    const me = await gina.client.me();
+    smtp.reject = (recipient) => (recipient === me.email ? { code: 550, message: '5.1.1 Mailbox unavailable' } : undefined);
+    await messageTo(gina);
+    const deadLetter = await eventually(
+      async () =>
+        (
+          await sql<{ id: string; failed_reason: string; job_id: string }>(
+            stack.database.url,
+            `SELECT id, failed_reason, job_id FROM dead_letters WHERE job_name = 'send-notification' AND job_id LIKE $1`,
+            [`%:${gina.id}:email`],
+          )
+        )[0],
+      'the refused digest in the dead letters',
+      30_000,
+    ).catch(async (error: unknown) => {
+      console.log(await sql(stack.database.url, `SELECT channel, status, error, dedupe_key, attempts FROM notifications WHERE user_id = $1`, [gina.id]));
+      console.log(stack.worker?.tail(30));
+      throw error;
+    });
+    expect(deadLetter.failed_reason).toMatch(/550/);
+    expect(smtp.mails.filter((m) => m.to.includes(me.email))).toHaveLength(0);
+
+    smtp.reject = undefined;
+    const admin = await stack.admin();
+    await admin.replayDeadLetter(deadLetter.id);
+    await eventually(() => (smtp.mails.some((m) => m.to.includes(me.email)) ? true : undefined), 'the email after the replay');
+    await admin.replayDeadLetter(deadLetter.id);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const mails = smtp.mails.filter((m) => m.to.includes(me.email));
+    expect(mails).toHaveLength(1);
+    expect(mails[0]?.raw).toMatch(/Subject: You have 1 unread message/);
+    expect(mails[0]?.raw).not.toContain('forms due Friday');
+  }, 60_000);
+});
