@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { MessageEntity, allocateMessageSeq } from '@mq/db';
 import type { Message } from '@mq/messaging-contracts';
-import { MessageCrypto, OutboxPublisher, toMessageView } from '@mq/messaging';
+import { MessageCrypto, OutboxPublisher, StagedJob, toMessageView } from '@mq/messaging';
 import { JOB, jobIdFor, toJobPriority } from '@mq/queue-contracts';
 import { MembershipService } from '../conversations/membership.service';
 import { SendMessageDto } from './messages.dto';
@@ -16,6 +16,10 @@ export interface SendOutcome {
   /** false when the clientMessageId matched an earlier send: the same message again. */
   created: boolean;
 }
+
+/** Above this many recipients a group message fans out through `batch-send` in chunks. */
+export const LARGE_GROUP_RECIPIENTS = 500;
+const LARGE_GROUP_CHUNK = 500;
 
 /** A sendAt this close to now is treated as "now" (clock skew, not a schedule). */
 const SCHEDULE_THRESHOLD_MS = 1_000;
@@ -43,7 +47,7 @@ export class MessageSendService {
       if (earlier) return earlier;
     }
     const sendAt = this.scheduleTime(input.sendAt);
-    await this.membership.require(senderId, input.conversationId);
+    const membership = await this.membership.require(senderId, input.conversationId);
     await this.rateLimiter.check(senderId);
 
     const messageId = randomUUID();
@@ -66,13 +70,9 @@ export class MessageSendService {
           sendAt,
         });
         await manager.insert(MessageEntity, message);
-        await this.insertDeliveries(manager, message);
-        const job = await this.outbox.stage(
-          manager,
-          JOB.SEND_MESSAGE,
-          { messageId, conversationId: input.conversationId, senderId },
-          { priority: toJobPriority(message.priority), availableAt: sendAt ?? undefined },
-        );
+        const groupSize = membership.type === 'group' && !sendAt ? await this.recipientCount(manager, message) : 0;
+        const job =
+          groupSize > LARGE_GROUP_RECIPIENTS ? await this.stageFanOut(manager, message, groupSize) : await this.stageDirect(manager, message, sendAt);
         const saved = await manager.findOneOrFail(MessageEntity, { where: { id: messageId } });
         return [saved, job] as const;
       });
@@ -86,6 +86,36 @@ export class MessageSendService {
     }
     await this.outbox.publish([staged]);
     return { message: toMessageView(stored, input.content), jobId: staged.jobId, created: true };
+  }
+
+  private async stageDirect(manager: EntityManager, message: MessageEntity, sendAt: Date | null): Promise<StagedJob> {
+    await this.insertDeliveries(manager, message);
+    return this.outbox.stage(
+      manager,
+      JOB.SEND_MESSAGE,
+      { messageId: message.id, conversationId: message.conversationId, senderId: message.senderId },
+      { priority: toJobPriority(message.priority), availableAt: sendAt ?? undefined },
+    );
+  }
+
+  /** A large group: the batch job writes the delivery rows chunk by chunk as it sends. */
+  private async stageFanOut(manager: EntityManager, message: MessageEntity, total: number): Promise<StagedJob> {
+    const batchId = randomUUID();
+    await manager.query(
+      `INSERT INTO batches (id, kind, message_id, conversation_id, created_by, total, status, chunk_size, chunk_delay_ms)
+       VALUES ($1, 'group', $2, $3, $4, $5, 'queued', $6, 0)`,
+      [batchId, message.id, message.conversationId, message.senderId, total, LARGE_GROUP_CHUNK],
+    );
+    await manager.update(MessageEntity, { id: message.id }, { batchId });
+    return this.outbox.stage(manager, JOB.BATCH_SEND, { batchId, chunkSize: LARGE_GROUP_CHUNK, chunkDelayMs: 0 }, { priority: toJobPriority(message.priority) });
+  }
+
+  private async recipientCount(manager: EntityManager, message: MessageEntity): Promise<number> {
+    const [{ n }] = (await manager.query(
+      `SELECT count(*)::int AS n FROM conversation_participants WHERE conversation_id = $1 AND left_at IS NULL AND user_id <> $2`,
+      [message.conversationId, message.senderId],
+    )) as [{ n: number }];
+    return n;
   }
 
   /** One delivery row per current participant except the sender, in one statement. */

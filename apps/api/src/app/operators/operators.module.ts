@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { AuditService } from './audit.service';
+import { BroadcastController } from './broadcast.controller';
+import { BroadcastService } from './broadcast.service';
 import { DeadLettersController } from './dead-letters.controller';
 import { QueueOperationsController } from './queue-operations.controller';
 
 @Module({
-  controllers: [DeadLettersController, QueueOperationsController],
-  providers: [AuditService],
+  controllers: [DeadLettersController, QueueOperationsController, BroadcastController],
+  providers: [AuditService, BroadcastService],
   exports: [AuditService],
 })
 export class OperatorsModule {}

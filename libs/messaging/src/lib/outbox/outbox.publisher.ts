@@ -14,6 +14,8 @@ export interface StagedJob {
 
 export interface StageOptions {
   priority?: JobPriority;
+  /** Overrides the deterministic id: for a deliberate second run of the same work (a resume). */
+  jobId?: string;
   /** Not before this time (a scheduled send); default now. */
   availableAt?: Date;
 }
@@ -39,7 +41,7 @@ export class OutboxPublisher {
     const row = {
       queue,
       jobName: name,
-      jobId: jobIdFor(name, payload),
+      jobId: options.jobId ?? jobIdFor(name, payload),
       payload: { ...payload } as Record<string, unknown>,
       priority: options.priority ?? QUEUE_POLICY[queue].defaultPriority,
       availableAt: options.availableAt ?? new Date(),
@@ -170,8 +172,12 @@ export class OutboxPublisher {
   private async enqueueMany(batch: readonly StagedJob[]): Promise<void> {
     const [first] = batch;
     if (!first) return;
-    if (batch.length === 1) return this.enqueue(first);
-    // Same kind, priority and no delay: add() would compute the same deterministic ids.
+    const deterministic = batch.every((job) => job.jobId === jobIdFor(job.jobName, job.payload as unknown as JobPayload<typeof job.jobName>));
+    if (batch.length === 1 || !deterministic) {
+      for (const job of batch) await this.enqueue(job);
+      return;
+    }
+    // Same kind, priority, no delay and natural ids: addMany mints exactly these ids, in one round trip.
     await this.queues.addMany(first.jobName, batch.map((job) => job.payload) as unknown as JobPayload<typeof first.jobName>[], {
       priority: first.priority as JobPriority,
     });

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import type { Batch, Message } from '@mq/messaging-contracts';
+import { MessagingClient, RealtimeConnection } from '@mq/messaging-client';
+import { eventually } from '@mq/queue/testing';
+import { TestStack } from './support/stack';
+import { sql } from './support/sql';
+
+/** Thousands of recipients: inserted directly (hashing 10,000 passwords would be the slow part, not the pipeline). */
+async function insertUsers(url: string, count: number): Promise<string[]> {
+  const ids = Array.from({ length: count }, () => randomUUID());
+  await sql(
+    url,
+    `INSERT INTO users (id, email, display_name, password_hash)
+     SELECT id, 'bulk-' || id || '@system.test', 'Parent', 'not-a-login' FROM unnest($1::uuid[]) AS t(id)`,
+    [ids],
+  );
+  return ids;
+}
+
+describe('broadcasts fan out in chunks with progress, pause, resume and cancel', () => {
+  let stack: TestStack;
+  let admin: MessagingClient;
+  let listener: { id: string; client: MessagingClient };
+  const sockets: RealtimeConnection[] = [];
+
+  beforeAll(async () => {
+    stack = await TestStack.start({ apis: 1 });
+    admin = await stack.admin();
+    [listener] = (await stack.users(1)) as [typeof listener];
+    await insertUsers(stack.database.url, 9_999);
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.disconnect();
+    await stack?.stop();
+  });
+
+  const deliveriesOf = async (batchId: string) =>
+    (
+      await sql<{ n: number }>(
+        stack.database.url,
+        `SELECT count(*)::int AS n FROM message_deliveries d JOIN batches b ON b.message_id = d.message_id WHERE b.id = $1`,
+        [batchId],
+      )
+    )[0]?.n;
+
+  it('reaches all 10,000 users with one delivery row each, progress climbing to 100', async () => {
+    const socket = listener.client.connect({ autoAckDelivered: true });
+    sockets.push(socket);
+    await socket.ready();
+    const received: Message[] = [];
+    socket.on('message:new', (m) => received.push(m));
+
+    const { batchId, jobId } = await admin.broadcast({ allUsers: true, content: 'School closes at noon on Friday', chunkSize: 500, chunkDelay: 50 });
+    expect(jobId).toBe(`batch:${batchId}`);
+    const seen: number[] = [];
+    const final = await eventually(
+      async () => {
+        const batch: Batch = await admin.getBatch(batchId);
+        seen.push(batch.progress);
+        return batch.status === 'completed' ? batch : undefined;
+      },
+      'the broadcast to complete',
+      120_000,
+    );
+    expect(final).toMatchObject({ total: 10_000, processed: 10_000, failed: 0, progress: 100 });
+    expect(seen[0]).toBeLessThan(100);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(await deliveriesOf(batchId)).toBe(10_000);
+    await eventually(() => (received.length === 1 ? true : undefined), 'the connected user to receive it');
+    expect(received[0]?.content).toBe('School closes at noon on Friday');
+    const job = await admin.getJob(jobId);
+    expect(job).toMatchObject({ state: 'completed', progress: 100 });
+  }, 180_000);
+
+  it('pauses and resumes, and a cancel at 30% sends nothing more', async () => {
+    const { batchId } = await admin.broadcast({ allUsers: true, content: 'Second notice', chunkSize: 250, chunkDelay: 150 });
+    await eventually(async () => ((await admin.getBatch(batchId)).progress >= 10 ? true : undefined), '10%');
+    const paused = await admin.pauseBatch(batchId);
+    expect(paused.status).toBe('paused');
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    const whilePaused = (await admin.getBatch(batchId)).processed;
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect((await admin.getBatch(batchId)).processed).toBe(whilePaused);
+
+    expect((await admin.resumeBatch(batchId)).status).toBe('running');
+    await eventually(async () => ((await admin.getBatch(batchId)).progress >= 30 ? true : undefined), '30%', 60_000);
+    const cancelled = await admin.cancelBatch(batchId);
+    expect(cancelled.status).toBe('cancelled');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const settled = await admin.getBatch(batchId);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const later = await admin.getBatch(batchId);
+    expect(later).toEqual(settled);
+    expect(later.processed).toBeLessThan(10_000);
+    expect(await deliveriesOf(batchId)).toBe(later.processed);
+    const audit = await sql<{ action: string }>(stack.database.url, `SELECT action FROM audit_log WHERE target = $1 ORDER BY at`, [batchId]);
+    expect(audit.map((a) => a.action)).toEqual(['broadcast.start', 'broadcast.pause', 'broadcast.resume', 'broadcast.cancel']);
+  }, 120_000);
+});
