@@ -28,9 +28,14 @@ export class AppProcess {
   constructor(
     readonly name: string,
     private readonly script: string,
-    private readonly env: NodeJS.ProcessEnv,
+    private env: NodeJS.ProcessEnv,
     readonly port: number,
   ) {}
+
+  /** Environment changes for the next start (e.g. a new master key). */
+  setEnv(overrides: Record<string, string>): void {
+    this.env = { ...this.env, ...overrides };
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -178,6 +183,16 @@ export class TestStack {
       users.push({ id: user.id, client });
     }
     return users;
+  }
+
+  /** Restarts every process with changed environment variables (a config change or key rotation). */
+  async restartAll(overrides: Record<string, string>): Promise<void> {
+    const apps = [...this.apis, ...(this.worker ? [this.worker] : [])];
+    await Promise.all(apps.map((app) => app.kill('SIGTERM')));
+    for (const app of apps) {
+      app.setEnv(overrides);
+      await app.start();
+    }
   }
 
   async stop(): Promise<void> {

@@ -29,6 +29,8 @@ function workerEnvSchema(nodeEnv: string | undefined) {
     ...logEnvSchema.shape,
     ...encryptionEnvSchemaFor(nodeEnv).shape,
     ...notificationsEnvSchema.shape,
+    // Messages re-encrypted per transaction during a key rotation.
+    ENCRYPTION_ROTATION_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(200),
     NOTIFY_UNREAD_AFTER_MS: z.coerce.number().int().min(0).max(24 * 3600_000).default(30_000),
     NOTIFY_DIGEST_WINDOW_MS: z.coerce.number().int().min(1_000).max(24 * 3600_000).default(10 * 60_000),
     OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
@@ -49,6 +51,7 @@ export interface WorkerConfig {
   queue: QueueConfig;
   logging: LoggingConfig;
   keyring: MasterKeyring;
+  rotationBatchSize: number;
   /** The relay publishes outbox rows older than graceMs every intervalMs. */
   outbox: { intervalMs: number; graceMs: number; batchSize: number };
   notifications: NotificationsConfig & {
@@ -70,6 +73,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     queue: toQueueConfig(parsed),
     logging: { service: 'worker', level: parsed.LOG_LEVEL, format: parsed.LOG_FORMAT },
     keyring: toMasterKeyring(parsed),
+    rotationBatchSize: parsed.ENCRYPTION_ROTATION_BATCH_SIZE,
     outbox: { intervalMs: parsed.OUTBOX_RELAY_INTERVAL_MS, graceMs: parsed.OUTBOX_GRACE_MS, batchSize: 500 },
     notifications: {
       ...toNotificationsConfig(parsed),

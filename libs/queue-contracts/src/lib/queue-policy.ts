@@ -72,7 +72,8 @@ export const QUEUE_POLICY: { readonly [Q in QueueName]: Readonly<Required<QueueP
       defaultPriority: JOB_PRIORITY.NORMAL,
       keepCompleted: { maxAgeSeconds: DAY, maxCount: 1_000 },
       keepFailed: { maxAgeSeconds: FAILED_VISIBLE_FOR, maxCount: 5_000 },
-      lockDurationMs: 60_000,
+      // Rotation steps are short transactions: a crashed worker's step is picked up again soon.
+      lockDurationMs: 15_000,
       maxStalledCount: 2,
     },
     [QUEUE.BATCH]: {

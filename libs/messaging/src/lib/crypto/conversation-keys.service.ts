@@ -75,6 +75,51 @@ export class ConversationKeyService {
     return this.unwrap(row);
   }
 
+  /**
+   * Makes a new data key version the active one and retires the others (they stay, wrapped,
+   * so messages under them remain readable until re-encrypted). Call inside a transaction.
+   */
+  async rotateKey(manager: EntityManager, conversationId: string): Promise<DataKey> {
+    const [{ latest }] = (await manager.query(
+      `SELECT COALESCE(max(version), 0) AS latest FROM encryption_keys WHERE conversation_id = $1`,
+      [conversationId],
+    )) as [{ latest: number }];
+    await manager.query(
+      `UPDATE encryption_keys SET status = 'retired', retired_at = now() WHERE conversation_id = $1 AND status = 'active'`,
+      [conversationId],
+    );
+    const created = await this.createKey(manager, conversationId, latest + 1);
+    this.active.set(conversationId, { version: created.version, at: Date.now() });
+    this.keys.set(`${conversationId}:${created.version}`, created.key);
+    return created;
+  }
+
+  /**
+   * Re-wraps every data key not wrapped by the current master key (a master-key rotation),
+   * `limit` at a time; returns how many it re-wrapped. The data keys themselves do not change.
+   */
+  async rewrapStale(manager: EntityManager, limit: number): Promise<number> {
+    const master = this.keyring.current;
+    const rows = await manager
+      .createQueryBuilder(EncryptionKeyEntity, 'k')
+      .where('k.master_key_id <> :current', { current: master.id })
+      .orderBy('k.id')
+      .limit(limit)
+      .setLock('pessimistic_write')
+      .setOnLocked('skip_locked')
+      .getMany();
+    for (const row of rows) {
+      const key = this.unwrap(row);
+      const wrapped = seal(master.key, key, wrapAad(row.conversationId, row.version, master.id));
+      await manager.update(
+        EncryptionKeyEntity,
+        { id: row.id },
+        { wrappedKey: wrapped.ciphertext, wrapIv: wrapped.iv, wrapTag: wrapped.tag, masterKeyId: master.id },
+      );
+    }
+    return rows.length;
+  }
+
   /** Forgets cached keys (after a rotation changed what is active). */
   forget(conversationId: string): void {
     this.active.delete(conversationId);

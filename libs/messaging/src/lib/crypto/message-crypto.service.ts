@@ -35,6 +35,12 @@ export class MessageCrypto {
     return { ciphertext: sealed.ciphertext, iv: sealed.iv, authTag: sealed.tag, keyVersion: version };
   }
 
+  /** Encrypts under a given data key (a rotation re-encrypting to the new version). */
+  encryptWith(dataKey: { version: number; key: Buffer }, conversationId: string, messageId: string, content: string): EncryptedContent {
+    const sealed = seal(dataKey.key, Buffer.from(content, 'utf8'), contentAad(messageId, conversationId, dataKey.version));
+    return { ciphertext: sealed.ciphertext, iv: sealed.iv, authTag: sealed.tag, keyVersion: dataKey.version };
+  }
+
   async decrypt(stored: StoredContent, manager?: EntityManager): Promise<string> {
     const key = await this.keys.keyFor(stored.conversationId, stored.keyVersion, manager);
     return open(
