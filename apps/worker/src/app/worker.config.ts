@@ -29,6 +29,13 @@ function workerEnvSchema(nodeEnv: string | undefined) {
     ...logEnvSchema.shape,
     ...encryptionEnvSchemaFor(nodeEnv).shape,
     ...notificationsEnvSchema.shape,
+    CLEANUP_CRON: z
+      .string()
+      .regex(/^(\S+\s+){4}\S+$/, 'must be a five-field cron expression, e.g. "0 2 * * *"')
+      .default('0 2 * * *'),
+    CLEANUP_TIMEZONE: z.string().default('UTC'),
+    CLEANUP_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+    CLEANUP_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
     // Messages re-encrypted per transaction during a key rotation.
     ENCRYPTION_ROTATION_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(200),
     NOTIFY_UNREAD_AFTER_MS: z.coerce.number().int().min(0).max(24 * 3600_000).default(30_000),
@@ -52,6 +59,8 @@ export interface WorkerConfig {
   logging: LoggingConfig;
   keyring: MasterKeyring;
   rotationBatchSize: number;
+  /** The nightly retention job, registered once however many workers start. */
+  cleanup: { cron: string; timeZone: string; retentionDays: number; batchSize: number };
   /** The relay publishes outbox rows older than graceMs every intervalMs. */
   outbox: { intervalMs: number; graceMs: number; batchSize: number };
   notifications: NotificationsConfig & {
@@ -74,6 +83,12 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     logging: { service: 'worker', level: parsed.LOG_LEVEL, format: parsed.LOG_FORMAT },
     keyring: toMasterKeyring(parsed),
     rotationBatchSize: parsed.ENCRYPTION_ROTATION_BATCH_SIZE,
+    cleanup: {
+      cron: parsed.CLEANUP_CRON,
+      timeZone: parsed.CLEANUP_TIMEZONE,
+      retentionDays: parsed.CLEANUP_RETENTION_DAYS,
+      batchSize: parsed.CLEANUP_BATCH_SIZE,
+    },
     outbox: { intervalMs: parsed.OUTBOX_RELAY_INTERVAL_MS, graceMs: parsed.OUTBOX_GRACE_MS, batchSize: 500 },
     notifications: {
       ...toNotificationsConfig(parsed),

@@ -59,6 +59,49 @@ describe('worker app against real Postgres and Redis', () => {
     expect((await fetch(`${baseUrl}/health`, { method: 'POST' })).status).toBe(405);
   });
 
+  it('consumes all six queues with its real processors (a job on each, referring to nothing, completes as a no-op)', async () => {
+    const producer = worker.get(MessageQueueService);
+    const registry = worker.get(QueueRegistry);
+    const at = new Date().toISOString();
+    const ids = await Promise.all([
+      producer.addMessageDeliveryJob({ messageId: uuid(90), conversationId: uuid(91), senderId: uuid(92) }),
+      producer.addDeliveryConfirmationJob({ messageId: uuid(90), recipientId: uuid(93), status: 'read', at }),
+      producer.addNotificationJob({ recipientId: uuid(93), channel: 'in_app', reason: 'offline', messageId: uuid(90) }),
+      producer.addIndexingJob({ messageId: uuid(90), conversationId: uuid(91), operation: 'index', revision: 0 }),
+      producer.addEncryptionJob({ rotationId: uuid(94), operation: 'rewrap-keys' }),
+      producer.addBatchMessageJob({ batchId: uuid(95), chunkSize: 10, chunkDelayMs: 0 }),
+      producer.addCleanupJob({ runId: uuid(96), cleanupType: 'expired_attachments', retentionDays: 30, batchSize: 10, dryRun: true }),
+    ]);
+    await waitForQueuesIdle(registry.entries().map(([, queue]) => queue), { includeDelayed: false });
+    const outcomes = await Promise.all(
+      ids.map(async (id) => {
+        const found = await registry.findJob(id);
+        return { queue: found?.queue, state: await found?.job.getState(), result: found?.job.returnvalue as unknown };
+      }),
+    );
+    expect(new Set(outcomes.map((o) => o.queue)).size).toBe(6);
+    for (const outcome of outcomes) expect(outcome.state).toBe('completed');
+    expect(outcomes.map((o) => o.result)).toEqual([
+      { outcome: 'skipped', reason: 'message not found', delivered: 0 },
+      { outcome: 'unchanged' },
+      { outcome: 'skipped', reason: 'recipient missing or inactive' },
+      { operation: 'index', terms: 0 },
+      { outcome: 'completed', rewrapped: 0, conversations: 0, reencrypted: 0 },
+      { outcome: 'skipped', processed: 0 },
+      { dryRun: true, counts: { expired_attachments: 0 } },
+    ]);
+  });
+
+  it('schedules the nightly cleanup once, however many workers start', async () => {
+    const second = await bootWorker(config);
+    try {
+      const repeatables = await worker.get(QueueRegistry).get(QUEUE.CLEANUP).getRepeatableJobs();
+      expect(repeatables).toEqual([expect.objectContaining({ name: 'cleanup-messages', cron: '0 2 * * *', tz: 'UTC' })]);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('runs a cleanup: the dry run counts, the real run deletes exactly those rows', async () => {
     const sql = worker.get(DataSource);
     await sql.query(`INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, 'a@school.test', 'A', 'x')`, [uuid(1)]);
@@ -86,7 +129,8 @@ describe('worker app against real Postgres and Redis', () => {
     const registry = worker.get(QueueRegistry);
     const run = async (dryRun: boolean, runId: string) => {
       const jobId = await producer.addCleanupJob({ runId, cleanupType: 'all', retentionDays: 365, batchSize: 1, dryRun });
-      await waitForQueuesIdle([registry.get(QUEUE.CLEANUP)]);
+      // The nightly schedule is a delayed job that never runs here: only waiting/active count.
+      await waitForQueuesIdle([registry.get(QUEUE.CLEANUP)], { includeDelayed: false });
       const job = await registry.get(QUEUE.CLEANUP).getJob(jobId);
       expect(await job?.getState()).toBe('completed');
       return job?.returnvalue as { dryRun: boolean; counts: Record<string, number> };

@@ -10,6 +10,7 @@ import { DeliveryProcessor } from './processors/delivery.processor';
 import { EncryptionProcessor } from './processors/encryption.processor';
 import { IndexingProcessor } from './processors/indexing.processor';
 import { NotificationProcessor } from './processors/notification.processor';
+import { CleanupScheduler } from './cleanup/cleanup.scheduler';
 import { DeadLetterRecorder } from './dead-letters/dead-letter.recorder';
 import { NotificationRouter } from './notifications/notification.router';
 import { OutboxRelay } from './outbox/outbox.relay';
@@ -40,7 +41,7 @@ export class WorkerModule {
         NotificationsModule.forRoot(config.notifications),
         QueueConsumerModule.forRoot({ queues: config.queues, shutdownTimeoutMs: config.shutdownTimeoutMs }),
       ],
-      providers: [{ provide: WORKER_CONFIG, useValue: config }, WorkerHttpServer, OutboxRelay, DeadLetterRecorder, NotificationRouter, ...PROCESSORS],
+      providers: [{ provide: WORKER_CONFIG, useValue: config }, WorkerHttpServer, OutboxRelay, DeadLetterRecorder, NotificationRouter, CleanupScheduler, ...PROCESSORS],
     };
   }
 }
