@@ -3,7 +3,7 @@ import webPush from 'web-push';
 import type { NotificationEvent } from '@mq/messaging-contracts';
 import { ApiError, MessagingClient, RealtimeConnection } from '@mq/messaging-client';
 import { eventually } from '@mq/queue/testing';
-import { PushPeer, SmtpPeer, startPushPeer, startSmtpPeer } from './support/peers';
+import { PushPeer, SmtpPeer, TwilioPeer, startPushPeer, startSmtpPeer, startTwilioPeer } from './support/peers';
 import { TestStack } from './support/stack';
 import { sql } from './support/sql';
 
@@ -22,6 +22,8 @@ const hhmm = (date: Date) => date.toISOString().slice(11, 16);
 describe('notifications: routed, on real transports', () => {
   let smtp: SmtpPeer;
   let push: PushPeer;
+  let twilio: TwilioPeer;
+  const twilioSid = `AC${'1'.repeat(32)}`;
   let stack: TestStack;
   let alice: Member;
   let users: Member[];
@@ -30,6 +32,7 @@ describe('notifications: routed, on real transports', () => {
   beforeAll(async () => {
     smtp = await startSmtpPeer();
     push = await startPushPeer();
+    twilio = await startTwilioPeer();
     const vapid = webPush.generateVAPIDKeys();
     stack = await TestStack.start({
       apis: 1,
@@ -41,9 +44,13 @@ describe('notifications: routed, on real transports', () => {
         NODE_EXTRA_CA_CERTS: push.caFile,
         NOTIFY_UNREAD_AFTER_MS: String(UNREAD_AFTER_MS),
         NOTIFY_DIGEST_WINDOW_MS: '2000',
+        TWILIO_ACCOUNT_SID: twilioSid,
+        TWILIO_AUTH_TOKEN: 'test-auth-token',
+        TWILIO_FROM: '+15005550006',
+        TWILIO_BASE_URL: twilio.baseUrl,
       },
     });
-    const all = await stack.users(7);
+    const all = await stack.users(8);
     alice = all[0] as Member;
     users = all.slice(1);
   });
@@ -52,6 +59,7 @@ describe('notifications: routed, on real transports', () => {
     for (const socket of sockets) socket.disconnect();
     await stack?.stop();
     await push?.close();
+    await twilio?.close();
     await smtp?.close();
   });
 
@@ -122,6 +130,22 @@ describe('notifications: routed, on real transports', () => {
     const high = await messageTo(erin, 'high');
     await eventually(async () => ((await notificationsAbout(erin, high.id)).some((n) => n.status === 'sent') ? true : undefined), 'the high one');
     expect(await notificationsAbout(erin, normal.id)).toEqual([]);
+  });
+
+  it('texts an offline recipient who opted into SMS, for a high-priority message only', async () => {
+    const hana = users[6] as Member;
+    const admin = await stack.admin();
+    await admin.updateUser(hana.id, { phone: '+447700900123' });
+    await hana.client.updateNotificationPreferences({ channels: { inApp: true, email: false, push: false, sms: true }, quietHours: null });
+    const normal = await messageTo(hana);
+    const urgent = await messageTo(hana, 'high');
+    await eventually(async () => ((await notificationsAbout(hana, urgent.id)).some((n) => n.channel === 'sms' && n.status === 'sent') ? true : undefined), 'the SMS');
+    expect(twilio.sent).toEqual([
+      expect.objectContaining({ account: twilioSid, to: '+447700900123', from: '+15005550006', body: expect.stringMatching(/^New message from/) }),
+    ]);
+    expect(twilio.sent[0]?.authorization).toBe(`Basic ${Buffer.from(`${twilioSid}:test-auth-token`).toString('base64')}`);
+    expect(twilio.sent[0]?.body).not.toContain('forms due Friday');
+    expect((await notificationsAbout(hana, normal.id)).map((n) => n.channel)).toEqual(['in_app']);
   });
 
   it('rejects bad preferences with a 400 and keeps the old ones', async () => {

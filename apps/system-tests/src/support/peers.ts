@@ -93,3 +93,34 @@ export async function startPushPeer(): Promise<PushPeer> {
   };
   return peer;
 }
+
+/** A local HTTP server speaking Twilio's Messages API (POST …/Accounts/{sid}/Messages.json, form body, basic auth). */
+export interface TwilioPeer {
+  baseUrl: string;
+  sent: { account: string; authorization: string | undefined; to: string; from: string; body: string }[];
+  close(): Promise<void>;
+}
+
+export async function startTwilioPeer(): Promise<TwilioPeer> {
+  const { createServer } = await import('node:http');
+  const peer: Partial<TwilioPeer> & { sent: TwilioPeer['sent'] } = { sent: [] };
+  const server = createServer((req, res) => {
+    const match = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\.json$/.exec(req.url ?? '');
+    let raw = '';
+    req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+    req.on('end', () => {
+      if (!match || req.method !== 'POST') {
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 20404, message: 'Not found', status: 404 }));
+        return;
+      }
+      const form = new URLSearchParams(raw);
+      peer.sent.push({ account: match[1] ?? '', authorization: req.headers.authorization, to: form.get('To') ?? '', from: form.get('From') ?? '', body: form.get('Body') ?? '' });
+      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ sid: `SM${'0'.repeat(32)}`, status: 'queued' }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const address = server.address();
+  peer.baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  peer.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return peer as TwilioPeer;
+}
