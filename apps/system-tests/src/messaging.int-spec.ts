@@ -2,6 +2,7 @@ import type { Message, MessageStatusEvent } from '@mq/messaging-contracts';
 import { ApiError, ConversationInbox, MessagingClient, RealtimeConnection } from '@mq/messaging-client';
 import { eventually } from '@mq/queue/testing';
 import { TestStack } from './support/stack';
+import { sql } from './support/sql';
 
 /** Collects what a socket receives, for assertions. */
 function record<T>(connection: RealtimeConnection, event: 'message:new' | 'message:status'): T[] {
@@ -144,6 +145,55 @@ describe('messaging core: two api instances and a worker, as real processes', ()
     expect(inbox.hasGap()).toBe(false);
     expect(inbox.messages.map((m) => m.seq)).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
     expect(inbox.messages.slice(1).map((m) => m.content)).toEqual(Array.from({ length: 50 }, (_, i) => `missed ${i}`));
+  });
+
+  it('sends a scheduled message at its time with the next seq, and never sends one deleted before', async () => {
+    const { body: conversation } = await alice.client.createConversation({ type: 'group', participantIds: [bob.id], title: 'scheduled' });
+    const bobSocket = await open(bob.client);
+    const inbox = new ConversationInbox(conversation.id);
+    inbox.attach(bobSocket);
+    const sendAt = (ms: number) => new Date(Date.now() + ms).toISOString();
+    const later = await alice.client.sendMessage({ conversationId: conversation.id, content: 'see you at 3', sendAt: sendAt(2_000) });
+    expect(later.status).toBe(202);
+    expect(later.body.message).toMatchObject({ status: 'scheduled', seq: null });
+    const cancelled = await alice.client.sendMessage({ conversationId: conversation.id, content: 'never mind', sendAt: sendAt(2_500) });
+    await alice.client.deleteMessage(cancelled.body.message.id);
+    const now = await alice.client.sendMessage({ conversationId: conversation.id, content: 'right now' });
+    expect(now.body.message.seq).toBe(1);
+
+    const arrived = await eventually(() => inbox.get(later.body.message.id), 'the scheduled message', 15_000);
+    expect(arrived.seq).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(inbox.has(cancelled.body.message.id)).toBe(false);
+    const page = await bob.client.listMessages(conversation.id);
+    expect(page.messages.map((m) => [m.seq, m.content])).toEqual([
+      [1, 'right now'],
+      [2, 'see you at 3'],
+    ]);
+  });
+
+  it('finds whole words in the caller’s conversations only, following edits and deletes', async () => {
+    const { body: conversation } = await alice.client.createConversation({ type: 'group', participantIds: [bob.id], title: 'search' });
+    const sent = await alice.client.sendMessage({ conversationId: conversation.id, content: 'The fieldtrip to the Aquarium is on Thursday' });
+    const hits = await eventually(async () => {
+      const { results } = await bob.client.searchMessages({ q: 'aquarium THURSDAY' });
+      return results.length > 0 ? results : undefined;
+    }, 'the message to be indexed');
+    expect(hits).toEqual([expect.objectContaining({ messageId: sent.body.message.id, conversationId: conversation.id, seq: 1 })]);
+    expect((await bob.client.searchMessages({ q: 'aquar' })).results).toEqual([]); // whole words only
+    expect((await mallory.client.searchMessages({ q: 'aquarium' })).results).toEqual([]);
+
+    const bobSocket = await open(bob.client);
+    const updates: Message[] = [];
+    bobSocket.on('message:updated', (m) => updates.push(m));
+    await alice.client.editMessage(sent.body.message.id, { content: 'The fieldtrip to the Museum is on Thursday' });
+    await eventually(() => updates.find((m) => m.content.includes('Museum')), 'bob to see the edit');
+    await eventually(async () => ((await bob.client.searchMessages({ q: 'museum' })).results.length === 1 ? true : undefined), 'the edit indexed');
+    expect((await bob.client.searchMessages({ q: 'aquarium' })).results).toEqual([]);
+    await alice.client.deleteMessage(sent.body.message.id);
+    await eventually(async () => ((await bob.client.searchMessages({ q: 'museum' })).results.length === 0 ? true : undefined), 'the delete unindexed');
+    const [terms] = await sql<{ n: number }>(stack.database.url, `SELECT count(*)::int AS n FROM search_terms WHERE message_id = $1`, [sent.body.message.id]);
+    expect(terms?.n).toBe(0);
   });
 
   it('refuses a socket without a valid token', async () => {

@@ -50,7 +50,7 @@ describe('notifications: routed, on real transports', () => {
         TWILIO_BASE_URL: twilio.baseUrl,
       },
     });
-    const all = await stack.users(8);
+    const all = await stack.users(9);
     alice = all[0] as Member;
     users = all.slice(1);
   });
@@ -95,6 +95,18 @@ describe('notifications: routed, on real transports', () => {
     expect(delivered).toHaveLength(1);
     expect(delivered[0]?.headers.authorization).toMatch(/^vapid t=/);
     expect(delivered[0]?.headers['content-encoding']).toBe('aes128gcm');
+  });
+
+  it('removes a push subscription the push service says is gone (410), and still reaches the other device', async () => {
+    const ivan = users[7] as Member;
+    await ivan.client.addPushSubscription(browserSubscription(push.origin, 'ivan-old-phone'));
+    await ivan.client.addPushSubscription(browserSubscription(push.origin, 'ivan-laptop'));
+    push.statusFor = (path) => (path === '/push/ivan-old-phone' ? 410 : 201);
+    const message = await messageTo(ivan);
+    await eventually(async () => ((await notificationsAbout(ivan, message.id)).some((n) => n.channel === 'push' && n.status === 'sent') ? true : undefined), 'the push');
+    const subscriptions = await sql<{ endpoint: string }>(stack.database.url, `SELECT endpoint FROM push_subscriptions WHERE user_id = $1`, [ivan.id]);
+    expect(subscriptions.map((s) => s.endpoint)).toEqual([`${push.origin}/push/ivan-laptop`]);
+    push.statusFor = () => 201;
   });
 
   it('does not remind an online recipient who reads in time, and reminds once one who does not', async () => {

@@ -41,7 +41,7 @@ function apiEnvSchema(nodeEnv: string | undefined) {
       ADMIN_EMAIL: z.email({ message: 'must be an email address' }).optional(),
       ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
       JWT_SECRET: production ? jwtSecret : jwtSecret.default(DEVELOPMENT_JWT_SECRET),
-      ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(8 * 3600),
+      ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(7 * 24 * 3600).default(8 * 3600),
       SECURE_COOKIES: envFlag.default(production),
       CORS_ORIGINS: originList,
       SEND_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
