@@ -60,6 +60,12 @@ describe('a delivery that cannot go out: retries, dead letter, replay after the 
 
     // Fix the cause, replay from the dead letters: Bob receives it once, Carol nothing more.
     const admin = await stack.admin();
+    const failedPage = await admin.listFailedDeliveries({ limit: 10 } as never);
+    expect(failedPage.deliveries).toEqual([
+      expect.objectContaining({ messageId: sent.body.message.id, recipientId: bob.id, attempts: 5, jobId: sent.body.jobId, failureReason: expect.stringMatching(/participant/) }),
+    ]);
+    const filtered = await fetch(`${stack.api().url}/deliveries/failed?reason=INACTIVE`, { headers: { authorization: `Bearer ${admin.token}` } });
+    expect(((await filtered.json()) as { deliveries: unknown[] }).deliveries).toEqual([]);
     const job = await admin.getJob(sent.body.jobId);
     expect(job).toMatchObject({ id: sent.body.jobId, queue: 'message-delivery', name: 'send-message', state: 'failed', attemptsMade: 5 });
     expect(job.failedReason).toMatch(/no longer a participant/);

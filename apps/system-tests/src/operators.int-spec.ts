@@ -1,6 +1,7 @@
 import Queue from 'bull';
 import { ApiError, MessagingClient } from '@mq/messaging-client';
 import { QUEUE_NAMES } from '@mq/queue-contracts';
+import { eventually } from '@mq/queue/testing';
 import { TestStack } from './support/stack';
 import { sql } from './support/sql';
 
@@ -59,4 +60,65 @@ describe('operator queue endpoints', () => {
     const sent = await user.sendMessage({ conversationId: conversation.id, content: 'x' });
     expect(await status(admin.retryJob(sent.body.jobId))).toBe(409);
   });
+});
+
+describe('bulk queue actions: dry runs count, real runs act in chunks, all audited', () => {
+  let stack: TestStack;
+  let admin: MessagingClient;
+
+  beforeAll(async () => {
+    stack = await TestStack.start({ apis: 1, worker: false });
+    admin = await stack.admin();
+  });
+
+  afterAll(() => stack?.stop());
+
+  it('retries failed, cleans and promotes in chunks, with dry runs that change nothing', async () => {
+    const redis = { port: stack.queue.redis.port, host: stack.queue.redis.host };
+    const runId = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    const payload = (i: number) => ({ runId: runId(i), cleanupType: 'all', retentionDays: 30, batchSize: 10, dryRun: true });
+    // 1,200 jobs (more than one chunk) that really fail, through a processor of the test's own.
+    const failing = new Queue('message-cleanup', { prefix: stack.queue.prefix, redis });
+    await failing.addBulk(Array.from({ length: 1_200 }, (_, i) => ({ name: 'cleanup-messages', data: payload(i), opts: { jobId: `cleanup:${runId(i)}`, attempts: 1 } })));
+    void failing.process('cleanup-messages', 50, () => Promise.reject(new Error('simulated provider outage')));
+    await eventually(async () => ((await failing.getFailedCount()) === 1_200 ? true : undefined), '1,200 failures', 30_000);
+    await failing.close();
+
+    const queue = new Queue('message-cleanup', { prefix: stack.queue.prefix, redis });
+    try {
+      for (let i = 0; i < 3; i++) await queue.add('cleanup-messages', payload(5_000 + i), { jobId: `cleanup:${runId(5_000 + i)}`, delay: 3_600_000 });
+
+      const page = await admin.listQueueJobs('message-cleanup', { state: 'failed', start: 0, end: 9 });
+      expect(page.total).toBe(1_200);
+      expect(page.jobs).toHaveLength(10);
+      expect(page.jobs[0]).toMatchObject({ state: 'failed', failedReason: 'simulated provider outage' });
+
+      expect((await admin.retryFailedJobs('message-cleanup', { dryRun: true })).body).toEqual({ dryRun: true, matched: 1_200 });
+      expect((await admin.cleanQueue('message-cleanup', { state: 'failed', olderThanMs: 0, dryRun: true })).body).toEqual({ dryRun: true, matched: 1_200 });
+      expect((await admin.cleanQueue('message-cleanup', { state: 'failed', olderThanMs: 3_600_000, dryRun: true })).body).toEqual({ dryRun: true, matched: 0 });
+      expect(await queue.getFailedCount()).toBe(1_200);
+
+      expect(await admin.promoteDelayedJobs('message-cleanup', { dryRun: true })).toEqual({ status: 200, body: { dryRun: true, matched: 3 } });
+      expect(await admin.promoteDelayedJobs('message-cleanup')).toEqual({ status: 202, body: { promoted: 3 } });
+      expect(await queue.getDelayedCount()).toBe(0);
+
+      expect(await admin.retryFailedJobs('message-cleanup')).toEqual({ status: 202, body: { retried: 1_200 } });
+      expect(await queue.getFailedCount()).toBe(0);
+      expect(await queue.getWaitingCount()).toBe(1_203);
+
+      // Let them complete, then clean the completed ones: 1,203 removed over several chunks.
+      void queue.process('cleanup-messages', 50, () => Promise.resolve({ ok: true }));
+      await eventually(async () => ((await queue.getCompletedCount()) === 1_203 ? true : undefined), 'completion', 30_000);
+      expect((await admin.cleanQueue('message-cleanup', { state: 'completed', olderThanMs: 0 })).body).toEqual({ removed: 1_203 });
+      expect(await queue.getCompletedCount()).toBe(0);
+    } finally {
+      await queue.close();
+    }
+    const audit = await admin.listAuditEntries();
+    expect(audit.map((a) => [a.action, a.target, a.count])).toEqual([
+      ['queue.clean', 'message-cleanup', 1_203],
+      ['queue.retry-failed', 'message-cleanup', 1_200],
+      ['queue.promote', 'message-cleanup', 3],
+    ]);
+  }, 60_000);
 });

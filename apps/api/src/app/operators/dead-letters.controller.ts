@@ -1,6 +1,4 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { DataSource } from 'typeorm';
 import type { DeadLetter } from '@mq/messaging-contracts';
 import { MessageQueueService, QueueRegistry } from '@mq/queue';
@@ -8,11 +6,7 @@ import { JobName, JobPayload, isJobName, isQueueName } from '@mq/queue-contracts
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { AuthenticatedUser } from '../auth/auth.types';
 import { AuditService } from './audit.service';
-
-export class CursorQueryDto {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit = 50;
-  @IsOptional() @IsString() cursor?: string;
-}
+import { CursorQueryDto, decodeCursor } from './cursor.query';
 
 interface DeadLetterRow {
   id: string;
@@ -42,18 +36,6 @@ function toDeadLetter(row: DeadLetterRow): DeadLetter {
     replayedAt: row.replayed_at?.toISOString() ?? null,
     replayJobId: row.replay_job_id,
   };
-}
-
-/** Keyset cursor over (failed_at desc, id desc), opaque to clients. */
-export function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
-}
-
-export function decodeCursor(cursor: string | undefined): { at: Date; id: string } | undefined {
-  if (!cursor) return undefined;
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const date = new Date(at ?? '');
-  return id && !Number.isNaN(date.getTime()) ? { at: date, id } : undefined;
 }
 
 @Controller('dead-letters')

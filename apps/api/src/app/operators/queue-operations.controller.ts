@@ -1,11 +1,17 @@
-import { ConflictException, Controller, Get, HttpCode, HttpStatus, NotFoundException, Param, Post } from '@nestjs/common';
+import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, HttpStatus, NotFoundException, Param, Post, Query, Res } from '@nestjs/common';
 import type { Job } from 'bull';
-import type { JobDetail, JobState, QueueHealthReport, QueueMetrics } from '@mq/messaging-contracts';
+import type { CleanQueueResponse, DryRunResponse, JobDetail, JobState, JobsPage, PromoteJobsResponse, QueueHealthReport, QueueMetrics, RetryFailedResponse } from '@mq/messaging-contracts';
 import { MessageQueueService, QueueRegistry } from '@mq/queue';
 import { QueueName, isQueueName } from '@mq/queue-contracts';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { AuthenticatedUser } from '../auth/auth.types';
 import { AuditService } from './audit.service';
+import { CleanQueueDto, DryRunDto, ListJobsQueryDto } from './queue-bulk.dto';
+import { QueueBulkService } from './queue-bulk.service';
+
+interface StatusSettable {
+  status(code: number): unknown;
+}
 
 const iso = (ms: number | undefined | null) => (ms ? new Date(ms).toISOString() : null);
 
@@ -41,6 +47,7 @@ export class QueueOperationsController {
     private readonly producer: MessageQueueService,
     private readonly queues: QueueRegistry,
     private readonly audit: AuditService,
+    private readonly bulk: QueueBulkService,
   ) {}
 
   @Get(['queue/metrics', 'messages/queue/metrics'])
@@ -78,6 +85,64 @@ export class QueueOperationsController {
     await this.producer.resumeQueue(queue);
     await this.audit.record({ actorId: user.id, action: 'queue.resume', target: queue });
     return { queue, paused: false };
+  }
+
+  @Get('queue/:name/jobs')
+  async jobs(@Param('name') name: string, @Query() query: ListJobsQueryDto): Promise<JobsPage> {
+    const queue = this.queues.get(queueNamed(name));
+    if (query.end < query.start || query.end - query.start > 499) throw new BadRequestException('end must be >= start and at most start + 499');
+    const state = query.state as 'waiting' | 'active' | 'completed' | 'failed' | 'delayed' | 'paused';
+    const [jobs, counts] = await Promise.all([queue.getJobs([state], query.start, query.end, state !== 'completed' && state !== 'failed'), queue.getJobCounts()]);
+    return {
+      jobs: await Promise.all(jobs.filter(Boolean).map((job) => toJobDetail(queueNamed(name), job))),
+      total: (counts as unknown as Record<string, number>)[state] ?? 0,
+    };
+  }
+
+  /** 202 {retried} — or 200 {dryRun, matched} without touching anything. */
+  @Post('queue/:name/retry-failed')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async retryFailed(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('name') name: string,
+    @Body() body: DryRunDto,
+    @Res({ passthrough: true }) res: StatusSettable,
+  ): Promise<RetryFailedResponse | DryRunResponse> {
+    const queue = queueNamed(name);
+    if (body.dryRun) return this.dryRun(res, await this.bulk.retryFailed(queue, true));
+    const retried = await this.bulk.retryFailed(queue, false);
+    await this.audit.record({ actorId: user.id, action: 'queue.retry-failed', target: queue, count: retried });
+    return { retried };
+  }
+
+  @Post('queue/:name/clean')
+  @HttpCode(HttpStatus.OK)
+  async clean(@CurrentUser() user: AuthenticatedUser, @Param('name') name: string, @Body() body: CleanQueueDto): Promise<CleanQueueResponse | DryRunResponse> {
+    const queue = queueNamed(name);
+    if (body.dryRun) return { dryRun: true, matched: await this.bulk.clean(queue, body.state, body.olderThanMs, true) };
+    const removed = await this.bulk.clean(queue, body.state, body.olderThanMs, false);
+    await this.audit.record({ actorId: user.id, action: 'queue.clean', target: queue, count: removed, detail: { state: body.state, olderThanMs: body.olderThanMs } });
+    return { removed };
+  }
+
+  @Post('queue/:name/promote')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async promote(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('name') name: string,
+    @Body() body: DryRunDto,
+    @Res({ passthrough: true }) res: StatusSettable,
+  ): Promise<PromoteJobsResponse | DryRunResponse> {
+    const queue = queueNamed(name);
+    if (body.dryRun) return this.dryRun(res, await this.bulk.promote(queue, true));
+    const promoted = await this.bulk.promote(queue, false);
+    await this.audit.record({ actorId: user.id, action: 'queue.promote', target: queue, count: promoted });
+    return { promoted };
+  }
+
+  private dryRun(res: StatusSettable, matched: number): DryRunResponse {
+    res.status(HttpStatus.OK);
+    return { dryRun: true, matched };
   }
 
   @Get('messages/jobs/:jobId')

@@ -1,0 +1,20 @@
+import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import type { CleanQueueRequest, DryRunRequest, JobState, ListQueueJobsQuery } from '@mq/messaging-contracts';
+
+export class DryRunDto implements DryRunRequest {
+  @IsOptional() @IsBoolean() dryRun?: boolean;
+}
+
+export class CleanQueueDto extends DryRunDto implements CleanQueueRequest {
+  @IsIn(['completed', 'failed']) state!: 'completed' | 'failed';
+  @Type(() => Number) @IsInt() @Min(0) @Max(365 * 24 * 3600 * 1000) olderThanMs!: number;
+}
+
+const LISTABLE: JobState[] = ['waiting', 'active', 'completed', 'failed', 'delayed', 'paused'];
+
+export class ListJobsQueryDto implements ListQueueJobsQuery {
+  @IsIn(LISTABLE) state!: JobState;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) start = 0;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) end = 49;
+}
