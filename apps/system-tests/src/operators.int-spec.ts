@@ -122,3 +122,46 @@ describe('bulk queue actions: dry runs count, real runs act in chunks, all audit
     ]);
   }, 60_000);
 });
+
+describe('Bull Board at /admin/queues', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await TestStack.start({ apis: 1, worker: false });
+  });
+
+  afterAll(() => stack?.stop());
+
+  it('opens for an admin (all six queues), read-only for an operator, and for nobody else', async () => {
+    const base = `${stack.api().url}/admin/queues`;
+    const admin = await stack.admin();
+    const bearer = (token: string | null) => ({ authorization: `Bearer ${token ?? ''}` });
+
+    const page = await fetch(base, { headers: bearer(admin.token) });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<html/i);
+    const api = await fetch(`${base}/api/queues`, { headers: bearer(admin.token) });
+    expect(api.status).toBe(200);
+    const names = ((await api.json()) as { queues: { name: string }[] }).queues.map((q) => q.name).sort();
+    expect(names).toEqual([...QUEUE_NAMES].sort());
+
+    expect((await fetch(base)).status).toBe(401);
+    const [user] = await stack.users(1);
+    expect((await fetch(base, { headers: bearer(user?.client.token ?? null) })).status).toBe(403);
+
+    await admin.createUser({ email: 'ops@system.test', password: 'operator-password', displayName: 'Ops', role: 'operator' });
+    const operator = new MessagingClient({ baseUrl: stack.api().url });
+    await operator.login({ email: 'ops@system.test', password: 'operator-password' });
+    expect((await fetch(`${base}/api/queues`, { headers: bearer(operator.token) })).status).toBe(200);
+    const pauseAsOperator = await fetch(`${base}/api/queues/message-delivery/pause`, { method: 'PUT', headers: bearer(operator.token) });
+    expect(pauseAsOperator.status).toBe(403);
+
+    const crossOrigin = await fetch(`${base}/api/queues/message-delivery/pause`, { method: 'PUT', headers: { ...bearer(admin.token), origin: 'http://evil.test' } });
+    expect(crossOrigin.status).toBe(403);
+    const pause = await fetch(`${base}/api/queues/message-delivery/pause`, { method: 'PUT', headers: bearer(admin.token) });
+    expect(pause.status).toBeLessThan(300);
+    expect((await admin.getQueueHealth()).queues['message-delivery']?.paused).toBe(true);
+    const audit = await admin.listAuditEntries();
+    expect(audit.map((a) => [a.action, a.target])).toContainEqual(['bull-board.put', '/api/queues/message-delivery/pause']);
+  });
+});

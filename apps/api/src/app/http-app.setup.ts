@@ -3,6 +3,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { realtimeChannelPrefix } from '@mq/messaging';
 import { ApiConfig } from './api.config';
+import { mountBullBoard } from './bull-board/bull-board.mount';
 import { HttpErrorFilter } from './http-error.filter';
 import { RedisIoAdapter } from './realtime/redis-io.adapter';
 
@@ -38,6 +39,7 @@ export function configureHttpApp(app: INestApplication, config: ApiConfig): void
     }),
   );
   app.useGlobalFilters(new HttpErrorFilter());
+  mountBullBoard(app, config.corsOrigins);
   app.useWebSocketAdapter(
     new RedisIoAdapter(app, { channelPrefix: realtimeChannelPrefix(config.queue.prefix), allowedOrigins: config.corsOrigins }),
   );
