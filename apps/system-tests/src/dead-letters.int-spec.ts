@@ -85,6 +85,26 @@ describe('a delivery that cannot go out: retries, dead letter, replay after the 
     expect(bobInbox.size).toBe(1);
     expect(bobInbox.duplicates).toBe(0);
     expect(carolGot.filter((m) => m.id === sent.body.message.id)).toHaveLength(1);
+    // The whole story, from Postgres: accepted, published, each attempt with its error, dead-lettered, replayed, delivered.
+    const timeline = await eventually(async () => {
+      const t = await admin.getMessageTimeline(sent.body.message.id);
+      return t.events.some((e) => e.kind === 'delivered' && e.detail.includes(bob.id)) && t.events.some((e) => e.kind === 'attempt' && e.detail.includes('completed'))
+        ? t
+        : undefined;
+    }, 'a complete timeline');
+    const kinds = timeline.events.map((e) => e.kind);
+    expect(kinds[0]).toBe('accepted');
+    for (const kind of ['published', 'attempt', 'failed', 'retried', 'emitted', 'delivered']) expect(kinds).toContain(kind);
+    expect(timeline.events.filter((e) => e.kind === 'attempt' && /no longer a participant/.test(e.detail))).toHaveLength(4);
+    const times = timeline.events.map((e) => Date.parse(e.at));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(JSON.stringify(timeline)).not.toContain('Coach leaves');
+
+    for (const q of [sent.body.message.id, sent.body.jobId, 'no longer a participant']) {
+      const { results } = await admin.searchJobs(q);
+      expect(results).toEqual(expect.arrayContaining([expect.objectContaining({ jobId: sent.body.jobId, messageId: sent.body.message.id, queue: 'message-delivery' })]));
+    }
+
     const audit = await sql<{ action: string; target: string }>(stack.database.url, `SELECT action, target FROM audit_log ORDER BY at`);
     expect(audit).toEqual([
       { action: 'dead-letter.replay', target: sent.body.jobId },

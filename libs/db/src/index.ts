@@ -22,3 +22,4 @@ export * from './lib/entities/push-subscription.entity';
 export * from './lib/entities/queue-metric-sample.entity';
 export * from './lib/entities/search-term.entity';
 export * from './lib/entities/user.entity';
+export * from './lib/entities/job-event.entity';

@@ -6,6 +6,7 @@ import { ConversationParticipantEntity } from './entities/conversation-participa
 import { ConversationEntity } from './entities/conversation.entity';
 import { DeadLetterEntity } from './entities/dead-letter.entity';
 import { EncryptionKeyEntity } from './entities/encryption-key.entity';
+import { JobEventEntity } from './entities/job-event.entity';
 import { MessageDeliveryEntity } from './entities/message-delivery.entity';
 import { MessageEntity } from './entities/message.entity';
 import { NotificationPreferenceEntity } from './entities/notification-preference.entity';
@@ -35,4 +36,5 @@ export const DB_ENTITIES = Object.freeze([
   QueueMetricSampleEntity,
   AlertEntity,
   AuditLogEntity,
+  JobEventEntity,
 ] as const);

@@ -7,6 +7,7 @@ import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { AuthenticatedUser } from '../auth/auth.types';
 import { AuditService } from './audit.service';
 import { CursorQueryDto, decodeCursor } from './cursor.query';
+import { JobHistoryWriter } from './job-history.writer';
 
 interface DeadLetterRow {
   id: string;
@@ -46,6 +47,7 @@ export class DeadLettersController {
     private readonly queues: QueueRegistry,
     private readonly producer: MessageQueueService,
     private readonly audit: AuditService,
+    private readonly history: JobHistoryWriter,
   ) {}
 
   @Get()
@@ -80,6 +82,7 @@ export class DeadLettersController {
       jobId = await this.producer.add(name, row.data as unknown as JobPayload<typeof name>, { jobId: `${row.job_id}:replay-${Date.now()}` });
     }
     await this.dataSource.query(`UPDATE dead_letters SET replayed_at = now(), replay_job_id = $2 WHERE id = $1`, [id, jobId]);
+    await this.history.retried([{ queue: row.queue, jobId, jobName: row.job_name, data: row.data }]);
     await this.audit.record({ actorId: user.id, action: 'dead-letter.replay', target: row.job_id, count: 1, detail: { deadLetterId: id, jobId } });
     return { jobId };
   }

@@ -8,6 +8,7 @@ import { JOB, QUEUE, jobIdFor } from '@mq/queue-contracts';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { AuthenticatedUser } from '../auth/auth.types';
 import { AuditService } from './audit.service';
+import { JobHistoryWriter } from './job-history.writer';
 import { decodeCursor, encodeCursor } from './cursor.query';
 
 export class FailedDeliveriesQueryDto {
@@ -33,6 +34,7 @@ export class FailedDeliveriesController {
     private readonly queues: QueueRegistry,
     private readonly producer: MessageQueueService,
     private readonly audit: AuditService,
+    private readonly history: JobHistoryWriter,
   ) {}
 
   @Get('failed')
@@ -90,6 +92,7 @@ export class FailedDeliveriesController {
     );
     const queue = this.queues.get(QUEUE.DELIVERY);
     const jobIds: string[] = [];
+    const retried = [];
     for (const message of messages) {
       const payload = { messageId: message.id, conversationId: message.conversation_id, senderId: message.sender_id };
       const jobId = jobIdFor(JOB.SEND_MESSAGE, payload);
@@ -100,7 +103,9 @@ export class FailedDeliveriesController {
       } else {
         jobIds.push(await this.producer.addMessageDeliveryJob(payload, { jobId: `${jobId}:retry-${Date.now()}` }));
       }
+      retried.push({ queue: QUEUE.DELIVERY, jobId: jobIds[jobIds.length - 1] as string, jobName: JOB.SEND_MESSAGE, data: payload });
     }
+    await this.history.retried(retried);
     await this.audit.record({ actorId: user.id, action: 'deliveries.retry', target: QUEUE.DELIVERY, count: jobIds.length, detail: { messageIds: body.messageIds } });
     return { retried: jobIds.length, jobIds };
   }

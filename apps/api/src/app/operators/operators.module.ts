@@ -6,6 +6,8 @@ import { BroadcastService } from './broadcast.service';
 import { DeadLettersController } from './dead-letters.controller';
 import { EncryptionController } from './encryption.controller';
 import { FailedDeliveriesController } from './failed-deliveries.controller';
+import { JobHistoryController } from './job-history.controller';
+import { JobHistoryWriter } from './job-history.writer';
 import { QueueBulkService } from './queue-bulk.service';
 import { QueueOperationsController } from './queue-operations.controller';
 
@@ -17,8 +19,9 @@ import { QueueOperationsController } from './queue-operations.controller';
     EncryptionController,
     AuditController,
     FailedDeliveriesController,
+    JobHistoryController,
   ],
-  providers: [AuditService, BroadcastService, QueueBulkService],
+  providers: [AuditService, BroadcastService, QueueBulkService, JobHistoryWriter],
   exports: [AuditService],
 })
 export class OperatorsModule {}

@@ -6,6 +6,7 @@ import { QueueName, isQueueName } from '@mq/queue-contracts';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { AuthenticatedUser } from '../auth/auth.types';
 import { AuditService } from './audit.service';
+import { JobHistoryWriter } from './job-history.writer';
 import { CleanQueueDto, DryRunDto, ListJobsQueryDto } from './queue-bulk.dto';
 import { QueueBulkService } from './queue-bulk.service';
 
@@ -48,6 +49,7 @@ export class QueueOperationsController {
     private readonly queues: QueueRegistry,
     private readonly audit: AuditService,
     private readonly bulk: QueueBulkService,
+    private readonly history: JobHistoryWriter,
   ) {}
 
   @Get(['queue/metrics', 'messages/queue/metrics'])
@@ -160,6 +162,7 @@ export class QueueOperationsController {
     const state = await found.job.getState();
     if (state !== 'failed') throw new ConflictException(`Job ${jobId} is ${state}, not failed`);
     await found.job.retry();
+    await this.history.retried([{ queue: found.queue, jobId, jobName: found.job.name, data: found.job.data as Record<string, unknown> }]);
     await this.audit.record({ actorId: user.id, action: 'job.retry', target: jobId, count: 1, detail: { queue: found.queue } });
     return toJobDetail(found.queue, found.job);
   }

@@ -11,6 +11,7 @@ const EXPECTED_TABLES = [
   'conversations',
   'dead_letters',
   'encryption_keys',
+  'job_events', // added by the second migration
   'message_deliveries',
   'messages',
   'migrations', // TypeORM's record of applied migrations
@@ -110,9 +111,11 @@ describe('initial schema migration', () => {
 
   it('reverts completely and applies again', async () => {
     await dataSource.undoLastMigration({ transaction: 'all' });
+    expect(await tables(dataSource)).not.toContain('job_events');
+    await dataSource.undoLastMigration({ transaction: 'all' });
     expect(await tables(dataSource)).toEqual(['migrations']);
     const ran = await dataSource.runMigrations({ transaction: 'all' });
-    expect(ran.map((migration) => migration.name)).toEqual(['InitialSchema1795330000000']);
+    expect(ran.map((migration) => migration.name)).toEqual(['InitialSchema1795330000000', 'JobEvents1795340000000']);
     expect(await tables(dataSource)).toEqual(EXPECTED_TABLES);
     expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
   });

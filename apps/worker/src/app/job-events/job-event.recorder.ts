@@ -1,0 +1,119 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { Job } from 'bull';
+import { DataSource } from 'typeorm';
+import type { JobEventKind } from '@mq/db';
+import { QueueRegistry } from '@mq/queue';
+import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
+
+interface PendingEvent {
+  queue: string;
+  jobId: string;
+  jobName: string;
+  kind: JobEventKind;
+  attempt: number;
+  messageId: string | null;
+  userId: string | null;
+  error: string | null;
+  durationMs: number | null;
+  at: Date;
+}
+
+const FLUSH_EVERY_MS = 250;
+const FLUSH_AT = 500;
+/** Beyond this (Postgres away for long), the oldest history is dropped rather than memory grown. */
+const MAX_BUFFERED = 50_000;
+
+function idField(data: unknown, key: string): string | null {
+  const value = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[key] : undefined;
+  return typeof value === 'string' ? value : null;
+}
+
+/**
+ * Records every job outcome (completed, an attempt failed, failed for good) in `job_events`,
+ * the history behind message timelines and job search. Written in multi-row batches a few
+ * times a second: at thousands of jobs a second, one insert per job would cost more than the job.
+ */
+@Injectable()
+export class JobEventRecorder implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger(JobEventRecorder.name);
+  private buffer: PendingEvent[] = [];
+  private timer?: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queues: QueueRegistry,
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    for (const name of this.config.queues) {
+      const queue = this.queues.get(name);
+      queue.on('completed', (job: Job) => this.push(name, job, 'completed', null));
+      queue.on('failed', (job: Job, error: Error) => this.push(name, job, job.finishedOn ? 'failed' : 'attempt-failed', error.message));
+    }
+    this.timer = setInterval(() => void this.flush(), FLUSH_EVERY_MS);
+    this.timer.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.flush();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush().catch(() => undefined);
+  }
+
+  private push(queue: string, job: Job, kind: JobEventKind, error: string | null): void {
+    const finished = job.finishedOn ?? Date.now();
+    this.buffer.push({
+      queue,
+      jobId: String(job.id),
+      jobName: job.name,
+      kind,
+      attempt: kind === 'completed' ? job.attemptsMade + 1 : job.attemptsMade,
+      messageId: idField(job.data, 'messageId'),
+      userId: idField(job.data, 'recipientId') ?? idField(job.data, 'senderId'),
+      error: error ? error.slice(0, 2_000) : null,
+      durationMs: job.processedOn ? Math.max(0, finished - job.processedOn) : null,
+      at: new Date(finished),
+    });
+    if (this.buffer.length > MAX_BUFFERED) this.buffer.splice(0, this.buffer.length - MAX_BUFFERED);
+    if (this.buffer.length >= FLUSH_AT) void this.flush();
+  }
+
+  /** Serialised: one flush at a time, each taking what is buffered when it starts. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.write());
+    return this.flushing;
+  }
+
+  private async write(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const events = this.buffer;
+    this.buffer = [];
+    try {
+      await this.dataSource.query(
+        `INSERT INTO job_events (queue, job_id, job_name, kind, attempt, message_id, user_id, error, duration_ms, at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::uuid[], $7::uuid[], $8::text[], $9::int[], $10::timestamptz[])`,
+        [
+          events.map((e) => e.queue),
+          events.map((e) => e.jobId),
+          events.map((e) => e.jobName),
+          events.map((e) => e.kind),
+          events.map((e) => e.attempt),
+          events.map((e) => e.messageId),
+          events.map((e) => e.userId),
+          events.map((e) => e.error),
+          events.map((e) => e.durationMs),
+          events.map((e) => e.at),
+        ],
+      );
+    } catch (error) {
+      // Put them back for the next flush (bounded by MAX_BUFFERED).
+      this.buffer = [...events, ...this.buffer].slice(-MAX_BUFFERED);
+      this.logger.warn({ err: error instanceof Error ? error.message : String(error), pending: this.buffer.length }, 'job events not written yet');
+    }
+  }
+}
