@@ -37,6 +37,10 @@ export default [
             // Test projects drive the apps from outside; they may use the libs' testing helpers.
             {
               sourceTag: 'type:e2e',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:client', 'type:data', 'type:infra', 'type:testing'],
+            },
+            {
+              sourceTag: 'type:testing',
               onlyDependOnLibsWithTags: ['type:contracts', 'type:client', 'type:data', 'type:infra'],
             },
             { sourceTag: 'platform:web', onlyDependOnLibsWithTags: ['platform:shared'] },

@@ -1,7 +1,7 @@
 import { io } from 'socket.io-client';
 import { ApiError, MessagingClient } from '@mq/messaging-client';
 import { eventually } from '@mq/queue/testing';
-import { ADMIN, TestStack } from './support/stack';
+import { ADMIN, TestStack } from '@mq/system-testing';
 
 /** Raw fetch with a cookie jar of one response's Set-Cookie headers. */
 function cookiesFrom(response: Response): Record<string, { value: string; attributes: string }> {

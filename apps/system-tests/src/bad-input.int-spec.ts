@@ -1,6 +1,5 @@
 import { MessagingClient } from '@mq/messaging-client';
-import { TestStack } from './support/stack';
-import { sql } from './support/sql';
+import { sql, TestStack } from '@mq/system-testing';
 
 /** Raw HTTP, as a careless or hostile client would send it. */
 async function post(url: string, token: string, body: string, contentType = 'application/json') {

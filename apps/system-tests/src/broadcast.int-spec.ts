@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Batch, Message } from '@mq/messaging-contracts';
 import { MessagingClient, RealtimeConnection } from '@mq/messaging-client';
 import { eventually } from '@mq/queue/testing';
-import { TestStack } from './support/stack';
-import { sql } from './support/sql';
+import { sql, TestStack } from '@mq/system-testing';
 
 /** Thousands of recipients: inserted directly (hashing 10,000 passwords would be the slow part, not the pipeline). */
 async function insertUsers(url: string, count: number): Promise<string[]> {

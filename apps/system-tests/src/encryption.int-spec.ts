@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { MessagingClient } from '@mq/messaging-client';
 import { eventually } from '@mq/queue/testing';
-import { TestStack } from './support/stack';
-import { sql } from './support/sql';
+import { sql, TestStack } from '@mq/system-testing';
 
 type Member = { id: string; client: MessagingClient };
 

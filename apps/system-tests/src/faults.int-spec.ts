@@ -2,8 +2,7 @@ import Redis from 'ioredis';
 import type { Message } from '@mq/messaging-contracts';
 import { ConversationInbox, MessagingClient, RealtimeConnection } from '@mq/messaging-client';
 import { ThrowawayRedis, eventually, startThrowawayRedis } from '@mq/queue/testing';
-import { TestStack } from './support/stack';
-import { sql } from './support/sql';
+import { sql, TestStack } from '@mq/system-testing';
 
 type Member = { id: string; client: MessagingClient };
 

@@ -1,8 +1,7 @@
 import type { Message, MessageStatusEvent } from '@mq/messaging-contracts';
 import { ApiError, ConversationInbox, MessagingClient, RealtimeConnection } from '@mq/messaging-client';
 import { eventually } from '@mq/queue/testing';
-import { TestStack } from './support/stack';
-import { sql } from './support/sql';
+import { sql, TestStack } from '@mq/system-testing';
 
 /** Collects what a socket receives, for assertions. */
 function record<T>(connection: RealtimeConnection, event: 'message:new' | 'message:status'): T[] {

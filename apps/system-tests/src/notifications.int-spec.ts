@@ -3,9 +3,7 @@ import webPush from 'web-push';
 import type { NotificationEvent } from '@mq/messaging-contracts';
 import { ApiError, MessagingClient, RealtimeConnection } from '@mq/messaging-client';
 import { eventually } from '@mq/queue/testing';
-import { PushPeer, SmtpPeer, TwilioPeer, startPushPeer, startSmtpPeer, startTwilioPeer } from './support/peers';
-import { TestStack } from './support/stack';
-import { sql } from './support/sql';
+import { PushPeer, SmtpPeer, sql, startPushPeer, startSmtpPeer, startTwilioPeer, TestStack, TwilioPeer } from '@mq/system-testing';
 
 type Member = { id: string; client: MessagingClient };
 

@@ -2,8 +2,7 @@ import Queue from 'bull';
 import { ApiError, MessagingClient } from '@mq/messaging-client';
 import { QUEUE_NAMES } from '@mq/queue-contracts';
 import { eventually } from '@mq/queue/testing';
-import { TestStack } from './support/stack';
-import { sql } from './support/sql';
+import { sql, TestStack } from '@mq/system-testing';
 
 describe('operator queue endpoints', () => {
   let stack: TestStack;

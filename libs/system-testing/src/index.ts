@@ -1,0 +1,3 @@
+export * from './lib/peers';
+export * from './lib/sql';
+export * from './lib/test-stack';
