@@ -13,7 +13,8 @@ import { IsInt, IsUUID, Min, validate } from 'class-validator';
 import type { Server, Socket } from 'socket.io';
 import type { Message } from '@mq/messaging-contracts';
 import { MESSAGES_PAGE_MAX } from '@mq/messaging-contracts';
-import { AuthenticatedUser } from '../auth/auth.types';
+import { AuthenticatedUser, SESSION_COOKIE } from '../auth/auth.types';
+import { readCookie } from '../auth/cookies';
 import { SessionResolver } from '../auth/session.resolver';
 import { MessageSendService } from '../messages/message-send.service';
 import { SendMessageDto } from '../messages/messages.dto';
@@ -137,7 +138,11 @@ export class MessagingGateway implements OnGatewayInit, OnApplicationShutdown {
 
   private async authenticate(socket: AuthedSocket): Promise<void> {
     const token: unknown = socket.handshake.auth?.['token'];
-    const session = await this.sessions.resolve(typeof token === 'string' ? token : undefined);
+    // The console's own pages have no token in script, only the HttpOnly session cookie
+    // (same origin; the Origin allow-list keeps other sites out).
+    const session = await this.sessions.resolve(
+      typeof token === 'string' && token ? token : readCookie(socket.handshake.headers.cookie, SESSION_COOKIE),
+    );
     socket.data.user = session.user;
     await socket.join(userRoom(session.user.id));
     // An expired token must not keep a live socket: cut it at expiry (the client reconnects with a new one).
