@@ -1,22 +1,6 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn, Relation, UpdateDateColumn } from 'typeorm';
+import type { NotificationChannelPreferences, QuietHours } from '@mq/messaging-contracts';
 import { UserEntity } from './user.entity';
-
-export interface NotificationChannelPreferences {
-  inApp: boolean;
-  email: boolean;
-  push: boolean;
-  sms: boolean;
-}
-
-/** Local wall-clock window in which only in-app notifications are sent; may wrap midnight. */
-export interface QuietHours {
-  /** `HH:mm`, e.g. `22:00`. */
-  start: string;
-  /** `HH:mm`, e.g. `07:00`. */
-  end: string;
-  /** IANA zone, e.g. `Europe/London`. */
-  timeZone: string;
-}
 
 @Entity({ name: 'notification_preferences' })
 export class NotificationPreferenceEntity {
