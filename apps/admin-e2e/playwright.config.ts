@@ -2,39 +2,40 @@ import { defineConfig, devices } from '@playwright/test';
 import path from 'node:path';
 
 /*
- * Browser tests of the admin console in Debian's Chromium (no Playwright browser
- * downloads here: `CHROMIUM_PATH`, default /usr/bin/chromium). The console runs from its
- * production build (`nx e2e admin-e2e` builds it first) with `next start` in apps/admin:
- * `nx run admin:start` would leave a next-server behind after the run.
+ * Browser tests of the admin console in Debian's Chromium (no Playwright browser downloads
+ * here: `CHROMIUM_PATH`, default /usr/bin/chromium). The global setup starts the whole system
+ * once (src/support/stack-host.ts): its own Postgres database and Redis prefix, the BUILT api
+ * and worker as real processes, and the console's production build with `next start`, given
+ * the api's random port at run time. `nx e2e admin-e2e` builds all three first.
+ *
+ * One worker, files in order: the tests share that one system (one worker process, one
+ * queue prefix), and the dashboard screenshot is taken last, once the others made traffic.
  */
 const workspaceRoot = path.resolve(__dirname, '..', '..');
 const outputRoot = path.join(workspaceRoot, 'dist', '.playwright', 'apps', 'admin-e2e');
-const port = Number(process.env.E2E_ADMIN_PORT ?? 3100);
-const baseURL = `http://127.0.0.1:${port}`;
 
 export default defineConfig({
   testDir: './src',
   outputDir: path.join(outputRoot, 'test-output'),
-  fullyParallel: true,
+  globalSetup: './src/support/global-setup.ts',
+  fullyParallel: false,
+  workers: 1,
   forbidOnly: !!process.env.CI,
-  retries: process.env.CI ? 1 : 0,
-  workers: 2,
-  timeout: 30_000,
+  retries: 0,
+  timeout: 60_000,
   expect: { timeout: 10_000 },
-  reporter: [
-    ['list'],
-    ['html', { outputFolder: path.join(outputRoot, 'report'), open: 'never' }],
-  ],
+  reporter: [['list'], ['html', { outputFolder: path.join(outputRoot, 'report'), open: 'never' }]],
   use: {
-    baseURL,
-    screenshot: 'on',
+    screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
+    viewport: { width: 1366, height: 900 },
   },
   projects: [
     {
       name: 'chromium',
       use: {
         ...devices['Desktop Chrome'],
+        viewport: { width: 1366, height: 900 },
         launchOptions: {
           executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
           args: [
@@ -50,14 +51,4 @@ export default defineConfig({
       },
     },
   ],
-  webServer: {
-    command: `npx next start --port ${port}`,
-    cwd: path.join(workspaceRoot, 'apps', 'admin'),
-    url: `${baseURL}/login`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-    env: { NEXT_TELEMETRY_DISABLED: '1' },
-  },
 });

@@ -2,21 +2,12 @@
 const path = require('node:path');
 
 /*
- * The console and the api share one origin as far as the browser knows: `/api/*` and Bull
- * Board (`/admin/queues`) are proxied to the api, so the session cookie is first-party and
- * no CORS is involved. API_URL is read when the config loads (`next build` bakes the
- * rewrites into the build; rebuild after changing it).
+ * The console and the api share one origin as far as the browser knows: `/api/*`, Bull Board
+ * (`/admin/queues`) and socket.io (`/socket.io/`) are forwarded to the api by src/proxy.ts,
+ * which reads API_URL when `next start` runs: one build serves any api. An API_URL given to
+ * `next build` only becomes the fallback for a server started without one (the Docker image
+ * takes it as a build argument).
  */
-const DEFAULT_API_URL = 'http://127.0.0.1:3333';
-
-function apiUrl() {
-  const raw = (process.env.API_URL || DEFAULT_API_URL).trim().replace(/\/+$/, '');
-  const url = new URL(raw); // throws on a malformed API_URL: fail the build, not the first request
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(`API_URL must be an http(s) URL, got ${raw}`);
-  }
-  return raw;
-}
 
 const workspaceRoot = path.join(__dirname, '..', '..');
 
@@ -24,17 +15,18 @@ const workspaceRoot = path.join(__dirname, '..', '..');
 const nextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
-  // The workspace libs (`@mq/queue-contracts`, via tsconfig.base.json paths) live outside
+  env: { MQ_BUILD_API_URL: (process.env.API_URL || '').trim() },
+  // The workspace libs (`@mq/messaging-client`, ... via tsconfig.base.json paths) live outside
   // this folder: let Turbopack and output tracing see the whole workspace.
   turbopack: { root: workspaceRoot },
   outputFileTracingRoot: workspaceRoot,
-  async rewrites() {
-    const api = apiUrl();
-    return [
-      { source: '/api/:path*', destination: `${api}/:path*` },
-      { source: '/admin/queues', destination: `${api}/admin/queues` },
-      { source: '/admin/queues/:path*', destination: `${api}/admin/queues/:path*` },
-    ];
+  // socket.io's endpoint is `/socket.io/` (trailing slash): a redirect to `/socket.io` would
+  // miss the api's engine. The console's own routes have no trailing slashes anyway.
+  skipTrailingSlashRedirect: true,
+  experimental: {
+    // A socket.io long-poll is held open for up to the api's ping interval (20 s) plus its
+    // timeout; the default 30 s limit on proxied requests would cut some of them.
+    proxyTimeout: 60_000,
   },
   async headers() {
     return [

@@ -135,3 +135,20 @@ describe('api-client timeouts', () => {
     expect((error as DOMException).name).toBe('AbortError');
   });
 });
+
+describe('apiRequestWithAnswer', () => {
+  it('resolves with the status and headers too (the audit cursor is in x-next-cursor)', async () => {
+    const { apiRequestWithAnswer } = await import('../src/lib/api-client');
+    const fetchMock = mockFetch();
+    const response = fakeResponse(200, [{ id: 'a1' }]);
+    const headers = new Map([
+      ['content-type', 'application/json'],
+      ['x-next-cursor', 'cursor-2'],
+    ]);
+    fetchMock.mockResolvedValue({ ...response, headers: { get: (name: string) => headers.get(name) ?? null } } as unknown as Response);
+    const answer = await apiRequestWithAnswer<{ id: string }[]>('/api/audit?limit=50');
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual([{ id: 'a1' }]);
+    expect(answer.headers.get('x-next-cursor')).toBe('cursor-2');
+  });
+});

@@ -1,6 +1,6 @@
 'use client';
 
-import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
 import { isApiError } from '../lib/api-client';
 import { SESSION_QUERY_KEY } from '../lib/session';
@@ -10,16 +10,18 @@ function isSessionQuery(queryKey: readonly unknown[]): boolean {
 }
 
 export function makeQueryClient(): QueryClient {
+  // A 401 from any other call means the session ended (expired, signed out in another tab,
+  // account deactivated): re-check it, and the console shell sends the operator to /login.
+  const sessionEnded = (error: unknown) => {
+    if (isApiError(error) && error.status === 401) void client.invalidateQueries({ queryKey: SESSION_QUERY_KEY });
+  };
   const client: QueryClient = new QueryClient({
     queryCache: new QueryCache({
-      // A 401 from any other call means the session ended (expired, signed out in
-      // another tab): re-check it, and the console shell sends the operator to /login.
       onError: (error, query) => {
-        if (isApiError(error) && error.status === 401 && !isSessionQuery(query.queryKey)) {
-          void client.invalidateQueries({ queryKey: SESSION_QUERY_KEY });
-        }
+        if (!isSessionQuery(query.queryKey)) sessionEnded(error);
       },
     }),
+    mutationCache: new MutationCache({ onError: sessionEnded }),
     defaultOptions: {
       queries: {
         // Client errors will not fix themselves; give a flaky network one more try.

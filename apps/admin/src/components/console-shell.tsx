@@ -8,7 +8,9 @@ import { ENDPOINTS, LOGIN_PATH } from '../lib/endpoints';
 import { loginPathFor } from '../lib/navigation';
 import { useSession } from '../lib/session';
 import type { ConsoleUser } from '../lib/types';
+import { AdminRealtimeProvider } from '../lib/admin-realtime';
 import { ConsoleNav } from './console-nav';
+import { SearchBox } from './search-box';
 
 /**
  * Everything behind the login: checks the session with `GET /api/me`, and sends anyone
@@ -41,7 +43,7 @@ export function ConsoleShell({ children }: { children: ReactNode }) {
       <ConsoleHeader user={user} />
       <main id="main" className="console-main" tabIndex={-1}>
         {user.role === 'admin' ? (
-          children
+          <AdminRealtimeProvider>{children}</AdminRealtimeProvider>
         ) : (
           <section className="panel" aria-labelledby="no-access-title">
             <h1 id="no-access-title">No access</h1>
@@ -94,6 +96,7 @@ function ConsoleHeader({ user }: { user: ConsoleUser }) {
     <header className="console-header">
       <div className="console-header-bar">
         <p className="product-name">Message pipeline console</p>
+        {user.role === 'admin' ? <SearchBox /> : null}
         <div className="account">
           <span className="account-email" title={user.displayName}>
             <span className="visually-hidden">Signed in as </span>

@@ -1,6 +1,6 @@
 /*
- * The console's only way to talk to the api. Same origin: `/api/*` is rewritten to the
- * api by next.config.js, so the session cookie (`mq_session`, HttpOnly) travels with
+ * The console's only way to talk to the api. Same origin: `/api/*` is forwarded to the
+ * api by src/proxy.ts (API_URL read at run time), so the session cookie (`mq_session`, HttpOnly) travels with
  * every call and the readable `mq_csrf` cookie can be echoed back (double-submit CSRF).
  */
 
@@ -99,12 +99,24 @@ function errorFrom(response: Response, body: unknown): ApiError {
   return new ApiError(response.status, fallback);
 }
 
+/** A whole answer: when the status or a header matters (dry runs answer 200, `x-next-cursor`). */
+export interface ApiAnswer<T> {
+  status: number;
+  body: T;
+  headers: { get(name: string): string | null };
+}
+
 /**
  * One JSON request. Resolves with the parsed body (undefined for 204); rejects with an
  * `ApiError` for any non-2xx answer, a network failure or a timeout (status 0). A request
  * the caller aborts rejects with the browser's AbortError, untouched, so react-query can tell.
  */
 export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  return (await apiRequestWithAnswer<T>(path, options)).body;
+}
+
+/** `apiRequest`, resolving with the status and headers too. */
+export async function apiRequestWithAnswer<T>(path: string, options: RequestOptions = {}): Promise<ApiAnswer<T>> {
   const method = options.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
@@ -152,7 +164,7 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
       throw failed(cause, 'The connection to the API was interrupted.');
     }
     if (!response.ok) throw errorFrom(response, body);
-    return body as T;
+    return { status: response.status, body: body as T, headers: response.headers };
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', forwardAbort);

@@ -1,5 +1,8 @@
 import type { Metadata } from 'next';
+import { AlertsPanel } from '../../components/alerts-panel';
+import { MetricsHistoryPanel } from '../../components/metrics-history-panel';
 import { QueueOverview } from '../../components/queue-overview';
+import { RecentFailures } from '../../components/recent-failures';
 
 export const metadata: Metadata = { title: 'Dashboard' };
 
@@ -8,6 +11,11 @@ export default function DashboardPage() {
     <>
       <h1>Dashboard</h1>
       <QueueOverview />
+      <div className="dashboard-columns">
+        <AlertsPanel />
+        <RecentFailures />
+      </div>
+      <MetricsHistoryPanel />
     </>
   );
 }

@@ -1,8 +1,8 @@
 import type { Metadata } from 'next';
-import { NotYetAvailable } from '../../../components/not-yet-available';
+import { AuditLog } from '../../../components/audit-log';
 
-export const metadata: Metadata = { title: 'Audit' };
+export const metadata: Metadata = { title: 'Audit log' };
 
 export default function Page() {
-  return <NotYetAvailable title="Audit" purpose="Who retried, paused, cleaned or replayed what, and when." />;
+  return <AuditLog />;
 }

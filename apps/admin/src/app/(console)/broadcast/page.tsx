@@ -1,8 +1,11 @@
 import type { Metadata } from 'next';
-import { NotYetAvailable } from '../../../components/not-yet-available';
+import { BroadcastPage } from '../../../components/broadcast';
+import { isUuid } from '../../../lib/recipients';
 
 export const metadata: Metadata = { title: 'Broadcast' };
 
-export default function Page() {
-  return <NotYetAvailable title="Broadcast" purpose="Send one message to many recipients in chunks, and follow its progress." />;
+export default async function Page({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const { batch } = await searchParams;
+  const batchId = typeof batch === 'string' && isUuid(batch) ? batch : undefined;
+  return <BroadcastPage key={batchId ?? 'new'} batchId={batchId} />;
 }

@@ -1,8 +1,8 @@
 import type { Metadata } from 'next';
-import { NotYetAvailable } from '../../../components/not-yet-available';
+import { DeadLetters } from '../../../components/dead-letters';
 
 export const metadata: Metadata = { title: 'Dead letters' };
 
 export default function Page() {
-  return <NotYetAvailable title="Dead letters" purpose="Jobs that used up every attempt, kept for inspection, replay or discard." />;
+  return <DeadLetters />;
 }
