@@ -115,7 +115,12 @@ export async function saveScreenshot(page: Page, testInfo: TestInfo, name: strin
   return file;
 }
 
+/**
+ * Refreshes the README's screenshot when asked (`UPDATE_README_SCREENSHOT=1 npx nx e2e admin-e2e`),
+ * so an ordinary run leaves the working tree as it found it.
+ */
 export function copyForReadme(file: string): void {
+  if (process.env['UPDATE_README_SCREENSHOT'] !== '1') return;
   mkdirSync(path.dirname(README_SCREENSHOT), { recursive: true });
   copyFileSync(file, README_SCREENSHOT);
 }

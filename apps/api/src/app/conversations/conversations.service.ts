@@ -69,9 +69,11 @@ export class ConversationsService {
   }
 
   async list(userId: string): Promise<ConversationSummary[]> {
-    const rows: { id: string; type: ConversationSummary['type']; title: string | null; unread: number; last_message_id: string | null }[] =
+    const rows: { id: string; type: ConversationSummary['type']; title: string | null; unread: number; last_message_id: string | null; participants: string[] }[] =
       await this.dataSource.query(
         `SELECT c.id, c.type, c.title,
+           ARRAY(SELECT pp.user_id FROM conversation_participants pp
+                 WHERE pp.conversation_id = c.id AND pp.left_at IS NULL ORDER BY pp.joined_at LIMIT 50) AS participants,
            (SELECT count(*)::int FROM messages m
               WHERE m.conversation_id = c.id AND m.seq > p.last_read_seq AND m.sender_id <> $1 AND m.deleted_at IS NULL) AS unread,
            lm.id AS last_message_id
@@ -95,6 +97,8 @@ export class ConversationsService {
           title: row.title,
           lastMessage: last ? toMessageView(last, last.deletedAt ? '' : await this.crypto.decrypt(last)) : null,
           unreadCount: row.unread,
+          // Additive to the contract: who is in it (the first 50), so a client can name a direct chat.
+          participants: row.participants.map((userId) => ({ userId })),
         } as ConversationSummary;
       }),
     );

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { DeadLetter } from '@mq/messaging-contracts';
 import { MessageQueueService, QueueRegistry } from '@mq/queue';
@@ -6,7 +6,7 @@ import { JobName, JobPayload, isJobName, isQueueName } from '@mq/queue-contracts
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { AuthenticatedUser } from '../auth/auth.types';
 import { AuditService } from './audit.service';
-import { CursorQueryDto, decodeCursor } from './cursor.query';
+import { CursorQueryDto, decodeCursor, encodeCursor } from './cursor.query';
 import { JobHistoryWriter } from './job-history.writer';
 
 interface DeadLetterRow {
@@ -50,8 +50,9 @@ export class DeadLettersController {
     private readonly history: JobHistoryWriter,
   ) {}
 
+  /** Newest first; the next page's cursor is in the `x-next-cursor` header (the body is the contract's array). */
   @Get()
-  async list(@Query() query: CursorQueryDto): Promise<DeadLetter[]> {
+  async list(@Query() query: CursorQueryDto, @Res({ passthrough: true }) res: { setHeader(name: string, value: string): unknown }): Promise<DeadLetter[]> {
     const after = decodeCursor(query.cursor);
     const rows: DeadLetterRow[] = await this.dataSource.query(
       `SELECT * FROM dead_letters
@@ -59,6 +60,8 @@ export class DeadLettersController {
        ORDER BY failed_at DESC, id DESC LIMIT $3`,
       [after?.at ?? null, after?.id ?? null, query.limit],
     );
+    const last = rows[rows.length - 1];
+    if (last && rows.length === query.limit) res.setHeader('x-next-cursor', encodeCursor(last.failed_at, last.id));
     return rows.map(toDeadLetter);
   }
 
