@@ -7,6 +7,7 @@ import { API_CONFIG, ApiConfig } from './api.config';
 import { AuthModule } from './auth/auth.module';
 import { ConversationsModule } from './conversations/conversations.module';
 import { MessagesModule } from './messages/messages.module';
+import { MonitoringModule } from './monitoring/monitoring.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { OperatorsModule } from './operators/operators.module';
 import { RealtimeModule } from './realtime/realtime.module';
@@ -36,6 +37,7 @@ export class ApiModule {
         RealtimeModule,
         NotificationsModule,
         OperatorsModule,
+        MonitoringModule,
       ],
       controllers: [HealthController],
     };

@@ -6,6 +6,7 @@ import { NotificationsConfig, notificationsEnvSchema, toNotificationsConfig } fr
 import { LoggingConfig, logEnvSchema } from '@mq/observability';
 import { QueueConfig, queueEnvSchema, toQueueConfig } from '@mq/queue';
 import { QUEUE_NAMES, QueueName, isQueueName } from '@mq/queue-contracts';
+import { MonitoringConfig, monitoringEnvSchema, toMonitoringConfig } from './monitoring/monitoring.config';
 
 const queueList = z
   .string()
@@ -29,6 +30,7 @@ function workerEnvSchema(nodeEnv: string | undefined) {
     ...logEnvSchema.shape,
     ...encryptionEnvSchemaFor(nodeEnv).shape,
     ...notificationsEnvSchema.shape,
+    ...monitoringEnvSchema.shape,
     CLEANUP_CRON: z
       .string()
       .regex(/^(\S+\s+){4}\S+$/, 'must be a five-field cron expression, e.g. "0 2 * * *"')
@@ -69,6 +71,8 @@ export interface WorkerConfig {
     /** Unread email is one digest per user per window of this length. */
     digestWindowMs: number;
   };
+  /** Queue sampling and alert rules (the elected worker runs them). */
+  monitoring: MonitoringConfig;
 }
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -95,6 +99,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       unreadAfterMs: parsed.NOTIFY_UNREAD_AFTER_MS,
       digestWindowMs: parsed.NOTIFY_DIGEST_WINDOW_MS,
     },
+    monitoring: toMonitoringConfig(parsed),
   };
 }
 

@@ -12,6 +12,8 @@ import { IndexingProcessor } from './processors/indexing.processor';
 import { NotificationProcessor } from './processors/notification.processor';
 import { CleanupScheduler } from './cleanup/cleanup.scheduler';
 import { DeadLetterRecorder } from './dead-letters/dead-letter.recorder';
+import { JobEventRecorder } from './job-events/job-event.recorder';
+import { MonitoringModule } from './monitoring/monitoring.module';
 import { NotificationRouter } from './notifications/notification.router';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { WorkerHttpServer } from './worker-http.server';
@@ -40,8 +42,9 @@ export class WorkerModule {
         MessagingModule.forRoot({ keyring: config.keyring, realtime: { channelPrefix: realtimeChannelPrefix(config.queue.prefix) } }),
         NotificationsModule.forRoot(config.notifications),
         QueueConsumerModule.forRoot({ queues: config.queues, shutdownTimeoutMs: config.shutdownTimeoutMs }),
+        MonitoringModule.forRoot({ ...config.monitoring, consumedQueues: config.queues, queuePrefix: config.queue.prefix }),
       ],
-      providers: [{ provide: WORKER_CONFIG, useValue: config }, WorkerHttpServer, OutboxRelay, DeadLetterRecorder, NotificationRouter, CleanupScheduler, ...PROCESSORS],
+      providers: [{ provide: WORKER_CONFIG, useValue: config }, WorkerHttpServer, OutboxRelay, DeadLetterRecorder, NotificationRouter, CleanupScheduler, JobEventRecorder, ...PROCESSORS],
     };
   }
 }

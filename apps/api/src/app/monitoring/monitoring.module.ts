@@ -1,0 +1,16 @@
+import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { AdminGateway } from './admin.gateway';
+import { AlertsController } from './alerts.controller';
+import { HttpMetricsMiddleware } from './http-metrics.middleware';
+import { MetricsHistoryController } from './metrics-history.controller';
+
+/** The api's monitoring surface: metrics history, alerts, the `/admin` namespace, HTTP timings. */
+@Module({
+  controllers: [MetricsHistoryController, AlertsController],
+  providers: [AdminGateway],
+})
+export class MonitoringModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('*');
+  }
+}
