@@ -1,3 +1,4 @@
+import Queue from 'bull';
 import { createServer } from 'node:http';
 import type { Alert, JobFailedEvent, QueueMetrics } from '@mq/messaging-contracts';
 import { AdminRealtimeConnection, ApiError, MessagingClient, RealtimeConnectError, RealtimeConnection } from '@mq/messaging-client';
@@ -184,6 +185,17 @@ describe('monitoring: metrics history, alerts, the /admin namespace and Promethe
       20_000,
     );
     const { metrics, history } = settled;
+    // …and the metrics endpoint says exactly what Bull itself holds, queue by queue.
+    for (const name of QUEUE_NAMES) {
+      const queue = new Queue(name, { prefix: stack.queue.prefix, redis: { host: stack.queue.redis.host, port: stack.queue.redis.port } });
+      try {
+        const counts = await queue.getJobCounts();
+        const now = await admin.getQueueMetrics();
+        expect({ name, ...now.queues[name] }).toEqual({ name, ...counts, paused: now.queues[name]?.paused });
+      } finally {
+        await queue.close();
+      }
+    }
     expect(metrics.queues['message-delivery']?.completed).toBeGreaterThanOrEqual(12); // 11 sends + receipts
     expect(metrics.queues['message-delivery']?.failed).toBe(1);
     expect(metrics.queues['message-indexing']?.completed).toBeGreaterThanOrEqual(12);

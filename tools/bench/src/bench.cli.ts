@@ -1,0 +1,152 @@
+import { parseArgs } from 'node:util';
+
+export const PHASES = ['ceiling', 'direct', 'broadcast', 'sockets'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface RedisTarget {
+  host: string;
+  port: number;
+  db: number;
+  username?: string;
+  password?: string;
+}
+
+export interface BenchOptions {
+  /** Run api + worker ourselves (production mode, own database and queue prefix). */
+  start: boolean;
+  /** With --start: build api and worker first (Nx cache makes this cheap). */
+  build: boolean;
+  quick: boolean;
+  apiUrl: string;
+  workerUrl: string | undefined;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  redis: RedisTarget;
+  phases: ReadonlySet<Phase>;
+  /** Offered rate of the fixed-rate direct run, messages/s. */
+  rate: number;
+  /** Seconds of sending per direct run. */
+  durationSeconds: number;
+  /** Requests in flight in the full-speed direct run. */
+  concurrency: number;
+  /** Sender/recipient pairs (each a direct conversation, both sides connected). */
+  pairs: number;
+  broadcastRecipients: number;
+  broadcastSample: number;
+  chunkSize: number;
+  sockets: number;
+  ceilingJobs: number;
+  /** --start only: api and worker run with --cpu-prof; the top functions go into the report. */
+  profile: boolean;
+  logLevel: string;
+  outDir: string;
+}
+
+export const USAGE = `npm run bench -- [options]
+
+  --start                run api + worker (built, NODE_ENV=production) with their own database
+                         and queue prefix, removed afterwards; otherwise target --api
+  --no-build             with --start: use dist/ as it is (default: nx build api worker first)
+  --quick                small sizes, under 2 minutes on 2 cores
+  --api URL              target api (default $API_URL or http://127.0.0.1:3333)
+  --worker URL           target worker, for its /metrics (default: none)
+  --admin-email E        admin of the target (default $ADMIN_EMAIL)
+  --admin-password P     (default $ADMIN_PASSWORD)
+  --redis-host H / --redis-port P / --redis-db N
+                         Redis of the target, for the raw Bull ceiling and used_memory
+                         (default $REDIS_HOST / $REDIS_PORT / $REDIS_QUEUE_DB)
+  --only LIST            phases to run, comma list of ${PHASES.join(', ')} (default all)
+  --rate N               offered rate of the fixed-rate direct run (default 500 msgs/s)
+  --duration S           seconds of sending per direct run (default 20, quick 8)
+  --concurrency N        sends in flight in the full-speed run (default 64)
+  --pairs N              sender/recipient pairs, all connected (default 100, quick 50)
+  --broadcast-recipients N   (default 100000, quick 10000)
+  --broadcast-sample N   connected recipients that must receive the broadcast (default 200)
+  --chunk-size N         broadcast chunk size, 1..5000 (default 5000)
+  --sockets N            sockets to open on one api (default 10000, quick 2000)
+  --ceiling-jobs N       no-op Bull jobs for the raw ceiling (default 30000, quick 10000)
+  --profile              with --start: CPU-profile api and worker, summarise the hot functions
+  --log-level L          LOG_LEVEL of the started apps (default info, as in production)
+  --out DIR              results directory (default tools/bench/results)
+`;
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`--${name} must be a positive integer (got "${value}")`);
+  return parsed;
+}
+
+export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEnv, defaultOutDir: string): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      start: { type: 'boolean' },
+      'no-build': { type: 'boolean' },
+      quick: { type: 'boolean' },
+      api: { type: 'string' },
+      worker: { type: 'string' },
+      'admin-email': { type: 'string' },
+      'admin-password': { type: 'string' },
+      'redis-host': { type: 'string' },
+      'redis-port': { type: 'string' },
+      'redis-db': { type: 'string' },
+      only: { type: 'string' },
+      rate: { type: 'string' },
+      duration: { type: 'string' },
+      concurrency: { type: 'string' },
+      pairs: { type: 'string' },
+      'broadcast-recipients': { type: 'string' },
+      'broadcast-sample': { type: 'string' },
+      'chunk-size': { type: 'string' },
+      sockets: { type: 'string' },
+      'ceiling-jobs': { type: 'string' },
+      profile: { type: 'boolean' },
+      'log-level': { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
+  if (values.help) return 'help';
+  const quick = values.quick ?? false;
+  const phases = new Set<Phase>();
+  for (const name of (values.only ?? PHASES.join(',')).split(',').map((p) => p.trim()).filter(Boolean)) {
+    if (!(PHASES as readonly string[]).includes(name)) throw new Error(`--only: unknown phase "${name}" (known: ${PHASES.join(', ')})`);
+    phases.add(name as Phase);
+  }
+  const chunkSize = positiveInt('chunk-size', values['chunk-size'], 5000);
+  if (chunkSize > 5000) throw new Error('--chunk-size is at most 5000 (the api refuses more)');
+  const start = values.start ?? false;
+  if (values.profile && !start) throw new Error('--profile needs --start (the profiled processes must be ours)');
+  return {
+    start,
+    build: !(values['no-build'] ?? false),
+    quick,
+    apiUrl: (values.api ?? env['API_URL'] ?? 'http://127.0.0.1:3333').replace(/\/+$/, ''),
+    workerUrl: values.worker?.replace(/\/+$/, ''),
+    adminEmail: values['admin-email'] ?? env['ADMIN_EMAIL'],
+    adminPassword: values['admin-password'] ?? env['ADMIN_PASSWORD'],
+    redis: {
+      host: values['redis-host'] ?? env['REDIS_HOST'] ?? '127.0.0.1',
+      port: positiveInt('redis-port', values['redis-port'] ?? env['REDIS_PORT'], 6379),
+      db: Number(values['redis-db'] ?? env['REDIS_QUEUE_DB'] ?? 0),
+      username: env['REDIS_USERNAME'] || undefined,
+      password: env['REDIS_PASSWORD'] || undefined,
+    },
+    phases,
+    rate: positiveInt('rate', values.rate, 500),
+    durationSeconds: positiveInt('duration', values.duration, quick ? 8 : 20),
+    concurrency: positiveInt('concurrency', values.concurrency, 64),
+    pairs: positiveInt('pairs', values.pairs, quick ? 50 : 100),
+    broadcastRecipients: positiveInt('broadcast-recipients', values['broadcast-recipients'], quick ? 10_000 : 100_000),
+    broadcastSample: positiveInt('broadcast-sample', values['broadcast-sample'], 200),
+    chunkSize,
+    sockets: positiveInt('sockets', values.sockets, quick ? 2_000 : 10_000),
+    ceilingJobs: positiveInt('ceiling-jobs', values['ceiling-jobs'], quick ? 10_000 : 30_000),
+    profile: values.profile ?? false,
+    logLevel: values['log-level'] ?? 'info',
+    outDir: values.out ?? defaultOutDir,
+  };
+}

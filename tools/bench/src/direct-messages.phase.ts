@@ -1,0 +1,391 @@
+import type { Message, MessageStatusEvent } from '@mq/messaging-contracts';
+import { MessagingClient, RealtimeConnection } from '@mq/messaging-client';
+import { ProgressBar } from './progress.bar';
+import { CpuShare, CpuSubjects, cpuBetween, describeError, round, sampleCpu } from './process.probe';
+import { DatabaseCounters, PerMessageCost, databaseCounters, perMessageCost, redisCommandsProcessed } from './cost.probe';
+import type { RedisTarget } from './bench.cli';
+import { Histogram, Percentiles, histogram, mapLimit, percentiles, perSecond, sleep } from './stats.math';
+import type { BenchUser, UserSource } from './users.seeder';
+
+/** Content length of a bench message: a typical short note between school and family. */
+const CONTENT_LENGTH = 160;
+/** Open-loop runs stop issuing (and count the send as dropped) past this many requests in flight. */
+const MAX_IN_FLIGHT = 1_000;
+/** Full speed: accepted but not yet delivered messages allowed before the senders wait. */
+const BACKLOG_CAP = 2_000;
+
+interface Pair {
+  conversationId: string;
+  sender: MessagingClient;
+  senderSocket: RealtimeConnection;
+  recipientSocket: RealtimeConnection;
+}
+
+interface Tracked {
+  sentAt: number;
+  acceptedAt?: number;
+  receivedAt?: number;
+  deliveredAt?: number;
+}
+
+/** One run's bookkeeping: every message by clientMessageId (known at send) and by id (known once accepted). */
+class Tracker {
+  readonly byClientId = new Map<string, Tracked>();
+  private readonly byId = new Map<string, Tracked>();
+  /** `message:status` that beat the POST's answer (rare, but then the id is not known yet). */
+  private readonly earlyDelivered = new Map<string, number>();
+  readonly acceptedTimes: number[] = [];
+  readonly receivedTimes: number[] = [];
+  readonly deliveredTimes: number[] = [];
+  sent = 0;
+  rejected = 0;
+  dropped = 0;
+  duplicateReceipts = 0;
+  readonly errors = new Map<string, number>();
+
+  constructor(readonly origin: number) {}
+
+  get accepted(): number {
+    return this.acceptedTimes.length;
+  }
+
+  get received(): number {
+    return this.receivedTimes.length;
+  }
+
+  get delivered(): number {
+    return this.deliveredTimes.length;
+  }
+
+  onSent(clientMessageId: string, at: number): void {
+    this.sent += 1;
+    this.byClientId.set(clientMessageId, { sentAt: at });
+  }
+
+  onAccepted(clientMessageId: string, messageId: string, at: number): void {
+    const tracked = this.byClientId.get(clientMessageId);
+    if (!tracked) return;
+    tracked.acceptedAt = at;
+    this.acceptedTimes.push(at);
+    this.byId.set(messageId, tracked);
+    const early = this.earlyDelivered.get(messageId);
+    if (early !== undefined) this.markDelivered(tracked, early);
+  }
+
+  onRejected(error: unknown): void {
+    this.rejected += 1;
+    const key = describeError(error);
+    this.errors.set(key, (this.errors.get(key) ?? 0) + 1);
+  }
+
+  onReceived(message: Message, at: number): void {
+    const tracked = message.clientMessageId ? this.byClientId.get(message.clientMessageId) : undefined;
+    if (!tracked) return;
+    if (tracked.receivedAt !== undefined) {
+      this.duplicateReceipts += 1;
+      return;
+    }
+    tracked.receivedAt = at;
+    this.receivedTimes.push(at);
+  }
+
+  onStatus(event: MessageStatusEvent, at: number): void {
+    if (event.status !== 'delivered') return;
+    const tracked = this.byId.get(event.messageId);
+    if (tracked) this.markDelivered(tracked, at);
+    else this.earlyDelivered.set(event.messageId, at);
+  }
+
+  private markDelivered(tracked: Tracked, at: number): void {
+    if (tracked.deliveredAt !== undefined) return;
+    tracked.deliveredAt = at;
+    this.deliveredTimes.push(at);
+  }
+
+  latencies(pick: (t: Tracked) => number | undefined): number[] {
+    const out: number[] = [];
+    for (const tracked of this.byClientId.values()) {
+      const at = pick(tracked);
+      if (at !== undefined) out.push(at - tracked.sentAt);
+    }
+    return out;
+  }
+}
+
+export interface DirectRun {
+  mode: 'fixed-rate' | 'full-speed';
+  offeredPerSecond?: number;
+  concurrency?: number;
+  sendingSeconds: number;
+  sent: number;
+  accepted: number;
+  rejected: number;
+  dropped: number;
+  received: number;
+  delivered: number;
+  /** Redeliveries of a message already received (clients dedupe them by id). */
+  duplicateReceipts: number;
+  /** Accepted but never received / never recorded delivered within the drain time. */
+  notReceived: number;
+  notDelivered: number;
+  acceptedPerSecond: number;
+  receivedPerSecond: number;
+  /** Accepted, received and recorded delivered: messages/s from the first send to the last `delivered`. */
+  sustainedPerSecond: number;
+  /** Median of the per-second delivered counts while sending (ramp second excluded). */
+  steadyDeliveredPerSecond: number;
+  /** Accepted minus delivered when sending stopped. */
+  backlogAtEnd: number;
+  latencyMs: { accept: Percentiles; receive: Percentiles; delivered: Percentiles };
+  receiveHistogram: Histogram;
+  timeline: { accepted: number[]; received: number[]; delivered: number[] };
+  cpu: CpuShare;
+  /** What one delivered message cost: CPU ms per process, Postgres transactions and rows, Redis commands. */
+  perMessage: PerMessageCost;
+  errors: Record<string, number>;
+}
+
+export interface DirectResult {
+  pairs: number;
+  contentLength: number;
+  runs: DirectRun[];
+}
+
+export interface DirectOptions {
+  pairs: number;
+  rate: number;
+  durationSeconds: number;
+  concurrency: number;
+  cores: number;
+  cpuSubjects: CpuSubjects;
+  redis: RedisTarget;
+  /** With --start: Postgres counters of the run's own database. */
+  databaseUrl?: string;
+}
+
+function content(clientMessageId: string): string {
+  const head = `bench ${clientMessageId} `;
+  return head + 'x'.repeat(Math.max(0, CONTENT_LENGTH - head.length));
+}
+
+/** P direct conversations, sender and recipient both connected; recipients ack delivery like an app does. */
+async function setUp(source: UserSource, pairs: number, onTracker: () => Tracker | undefined): Promise<Pair[]> {
+  const senders = await source.users(pairs, 'sender');
+  const recipients = await source.users(pairs, 'recipient');
+  return mapLimit(senders, 20, async (senderUser: BenchUser, i) => {
+    const recipientUser = recipients[i] as BenchUser;
+    const sender = source.client(senderUser);
+    const { body: conversation } = await sender.createConversation({ type: 'direct', participantIds: [recipientUser.id] });
+    const senderSocket = sender.connect({ transports: ['websocket'], userId: senderUser.id });
+    const recipientSocket = source.client(recipientUser).connect({ transports: ['websocket'], autoAckDelivered: true, userId: recipientUser.id });
+    recipientSocket.on('message:new', (message) => onTracker()?.onReceived(message, performance.now()));
+    senderSocket.on('message:status', (event) => onTracker()?.onStatus(event, performance.now()));
+    await Promise.all([senderSocket.ready(), recipientSocket.ready()]);
+    return { conversationId: conversation.id, sender, senderSocket, recipientSocket };
+  });
+}
+
+/**
+ * Direct messages end to end: POST /messages (accepted) -> `message:new` at the recipient's
+ * socket (received) -> the recipient's `message:delivered` recorded by the worker and reported
+ * to the sender as `message:status` (delivered). Once at a fixed offered rate (open loop: sends
+ * leave on schedule whatever the answers do), once at full speed (closed loop).
+ */
+export async function measureDirectMessages(source: UserSource, options: DirectOptions, progress: ProgressBar): Promise<DirectResult> {
+  let current: Tracker | undefined;
+  progress.phase('direct: connecting', options.pairs * 2);
+  const pairs = await setUp(source, options.pairs, () => current);
+  const socketErrors: string[] = [];
+  for (const pair of pairs) pair.recipientSocket.onError((error) => socketErrors.push(error.message));
+  progress.done(`${pairs.length} pairs connected`);
+
+  const runs: DirectRun[] = [];
+  try {
+    const plan: { mode: DirectRun['mode']; rate: number }[] = [
+      { mode: 'fixed-rate', rate: options.rate },
+      { mode: 'full-speed', rate: 0 },
+    ];
+    for (let i = 0; i < plan.length; i += 1) {
+      const step = plan[i] as (typeof plan)[number];
+      current = new Tracker(performance.now());
+      const result = await run(step.mode, step.rate, current, pairs, options, progress);
+      runs.push(result);
+      current = undefined;
+      // Then latency at a load the pipeline can carry: half what full speed sustained (when below the asked rate).
+      const sustainable = Math.floor(result.sustainedPerSecond / 2);
+      if (step.mode === 'full-speed' && sustainable >= 5 && sustainable < options.rate) plan.push({ mode: 'fixed-rate', rate: sustainable });
+      await sleep(500);
+    }
+  } finally {
+    for (const pair of pairs) {
+      pair.senderSocket.disconnect();
+      pair.recipientSocket.disconnect();
+    }
+  }
+  if (socketErrors.length > 0) progress.log(`direct: ${socketErrors.length} socket errors, first: ${socketErrors[0]}`);
+  return { pairs: pairs.length, contentLength: CONTENT_LENGTH, runs };
+}
+
+async function run(
+  mode: DirectRun['mode'],
+  rate: number,
+  tracker: Tracker,
+  pairs: Pair[],
+  options: DirectOptions,
+  progress: ProgressBar,
+): Promise<DirectRun> {
+  const label = mode === 'fixed-rate' ? `direct @${rate}/s` : `direct full speed`;
+  const prefix = `${mode === 'fixed-rate' ? `f${rate}` : 'm'}${Date.now().toString(36)}`;
+  const expected = mode === 'fixed-rate' ? rate * options.durationSeconds : options.durationSeconds * 1000;
+  progress.phase(label, options.durationSeconds * 1000);
+  const cpuStart = await sampleCpu(options.cpuSubjects);
+  const dbStart: DatabaseCounters | undefined = options.databaseUrl ? await databaseCounters(options.databaseUrl) : undefined;
+  const redisStart = await redisCommandsProcessed(options.redis);
+  let inFlight = 0;
+  let index = 0;
+
+  const send = async (): Promise<void> => {
+    const i = index++;
+    const pair = pairs[i % pairs.length] as Pair;
+    const clientMessageId = `${prefix}-${i}`;
+    tracker.onSent(clientMessageId, performance.now());
+    inFlight += 1;
+    try {
+      const { body } = await pair.sender.sendMessage({ conversationId: pair.conversationId, content: content(clientMessageId), clientMessageId });
+      tracker.onAccepted(clientMessageId, body.message.id, performance.now());
+    } catch (error) {
+      tracker.onRejected(error);
+    } finally {
+      inFlight -= 1;
+    }
+  };
+  const detail = (): string =>
+    `sent ${tracker.sent} · accepted ${tracker.accepted} · received ${tracker.received} · delivered ${tracker.delivered} · in flight ${inFlight}`;
+
+  const t0 = tracker.origin;
+  const end = t0 + options.durationSeconds * 1000;
+  const pending = new Set<Promise<void>>();
+  if (mode === 'fixed-rate') {
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        const now = performance.now();
+        const due = Math.min(expected, Math.floor(((now - t0) / 1000) * rate));
+        while (index < due) {
+          if (inFlight >= MAX_IN_FLIGHT) {
+            index += 1;
+            tracker.dropped += 1;
+            continue;
+          }
+          const promise = send();
+          pending.add(promise);
+          void promise.finally(() => pending.delete(promise));
+        }
+        progress.update(now - t0, detail());
+        if (index >= expected) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 2);
+    });
+  } else {
+    await Promise.all(
+      Array.from({ length: options.concurrency }, async () => {
+        while (performance.now() < end) {
+          // Wait while the pipeline is behind: the run measures the sustained rate, not how fast a backlog grows.
+          if (tracker.accepted - tracker.delivered > BACKLOG_CAP) {
+            await sleep(5);
+            continue;
+          }
+          await send();
+          progress.update(performance.now() - t0, detail());
+        }
+      }),
+    );
+  }
+  await Promise.all([...pending]);
+  const sendingEnded = performance.now();
+  const sendingSeconds = (sendingEnded - t0) / 1000;
+  const backlogAtEnd = tracker.accepted - tracker.delivered;
+
+  // Drain: wait for every accepted message to be received and recorded, or for progress to stop.
+  progress.phase(`${label}: drain`, tracker.accepted);
+  let lastProgress = performance.now();
+  let lastCount = -1;
+  const drainDeadline = sendingEnded + Math.max(15_000, options.durationSeconds * 2_000);
+  while (performance.now() < drainDeadline) {
+    const count = tracker.received + tracker.delivered;
+    if (tracker.received >= tracker.accepted && tracker.delivered >= tracker.accepted) break;
+    if (count !== lastCount) {
+      lastCount = count;
+      lastProgress = performance.now();
+    } else if (performance.now() - lastProgress > 10_000) {
+      break;
+    }
+    progress.update(Math.min(tracker.received, tracker.delivered), detail());
+    await sleep(50);
+  }
+  const cpu = cpuBetween(cpuStart, await sampleCpu(options.cpuSubjects), options.cores);
+  const dbEnd = options.databaseUrl ? await databaseCounters(options.databaseUrl) : undefined;
+  const redisEnd = await redisCommandsProcessed(options.redis);
+
+  const perSecondOver = (count: number, times: number[]): number => {
+    const last = maxOf(times, t0);
+    return last > t0 ? round(count / ((last - t0) / 1000)) : 0;
+  };
+  const lastEvent = Math.max(sendingEnded, maxOf(tracker.deliveredTimes, 0), maxOf(tracker.receivedTimes, 0));
+  const seconds = Math.ceil((lastEvent - t0) / 1000);
+  const deliveredBuckets = perSecond(tracker.deliveredTimes, t0, seconds);
+  const steadyWindow = deliveredBuckets.slice(1, Math.max(2, Math.floor(sendingSeconds)));
+  const receiveLatencies = tracker.latencies((t) => t.receivedAt);
+  const result: DirectRun = {
+    mode,
+    ...(mode === 'fixed-rate' ? { offeredPerSecond: rate } : { concurrency: options.concurrency }),
+    sendingSeconds: round(sendingSeconds, 1),
+    sent: tracker.sent,
+    accepted: tracker.accepted,
+    rejected: tracker.rejected,
+    dropped: tracker.dropped,
+    received: tracker.received,
+    delivered: tracker.delivered,
+    duplicateReceipts: tracker.duplicateReceipts,
+    notReceived: tracker.accepted - tracker.received,
+    notDelivered: tracker.accepted - tracker.delivered,
+    acceptedPerSecond: perSecondOver(tracker.accepted, tracker.acceptedTimes),
+    receivedPerSecond: perSecondOver(tracker.received, tracker.receivedTimes),
+    sustainedPerSecond: perSecondOver(tracker.delivered, tracker.deliveredTimes),
+    steadyDeliveredPerSecond: median(steadyWindow),
+    backlogAtEnd,
+    latencyMs: {
+      accept: percentiles(tracker.latencies((t) => t.acceptedAt)),
+      receive: percentiles(receiveLatencies),
+      delivered: percentiles(tracker.latencies((t) => t.deliveredAt)),
+    },
+    receiveHistogram: histogram(receiveLatencies),
+    timeline: {
+      accepted: perSecond(tracker.acceptedTimes, t0, seconds),
+      received: perSecond(tracker.receivedTimes, t0, seconds),
+      delivered: deliveredBuckets,
+    },
+    cpu,
+    perMessage: perMessageCost(tracker.delivered, cpu, dbStart, dbEnd, redisStart, redisEnd, options.cores),
+    errors: Object.fromEntries(tracker.errors),
+  };
+  progress.done(
+    `${result.sustainedPerSecond} msgs/s sustained, receive p50 ${result.latencyMs.receive.p50} ms p99 ${result.latencyMs.receive.p99} ms` +
+      (result.notDelivered > 0 ? `, ${result.notDelivered} not delivered` : ''),
+  );
+  return result;
+}
+
+function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+/** Math.max without spreading (a spread of 100,000 values overflows the call stack). */
+function maxOf(values: readonly number[], fallback: number): number {
+  let max = fallback;
+  for (const value of values) if (value > max) max = value;
+  return max;
+}

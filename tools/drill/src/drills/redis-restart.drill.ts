@@ -1,0 +1,64 @@
+import { sql } from '@mq/system-testing';
+import { closePairs, createPairs, now, Pair, runLoad, settle, sleep, standardChecks } from '../drill.harness';
+import type { Drill, DrillContext, DrillOutcome } from '../drill.types';
+import { startRedis } from '../throwaway-servers';
+import { apiUrls, withStack } from './drill.stack';
+
+const OUTAGE_MS = 3_000;
+
+/**
+ * Redis goes away mid-load and comes back on the same port. `persistent`: AOF on and a
+ * graceful stop (SIGTERM), as docker-compose runs it: queued jobs survive. Otherwise a crash
+ * with nothing persisted: every queued job is gone (DESIGN.md: "Redis is disposable").
+ */
+async function redisOutage(context: DrillContext, persistent: boolean): Promise<DrillOutcome> {
+  const redis = await startRedis(persistent);
+  try {
+    return await withStack({ apis: 1, redisPort: redis.port }, async (stack) => {
+      let pairs: Pair[] = [];
+      try {
+        pairs = await createPairs(stack, { pairs: 4, apis: apiUrls(stack) });
+        const load = runLoad(pairs, { ratePerSecond: context.rate, durationMs: context.durationMs, label: persistent ? 'rr' : 'rf' });
+        await sleep(context.faultAfterMs);
+        await redis.stop(persistent ? 'SIGTERM' : 'SIGKILL');
+        const faultAt = now();
+        context.log(persistent ? 'redis stopped (SIGTERM, AOF kept)' : 'redis killed (SIGKILL, nothing persisted)');
+        await sleep(OUTAGE_MS);
+        await redis.start();
+        context.log(`redis back after ${Math.round(now() - faultAt)} ms down`);
+        await load;
+        const settled = await settle(stack, pairs, faultAt);
+        const ids = pairs.flatMap((p) => [...p.sender.accepted.values()].map((a) => a.id));
+        // A message still `queued` was never sent by a worker: its send-message job was lost with Redis.
+        const [row] = await sql<{ n: number }>(stack.database.url, `SELECT count(*)::int AS n FROM messages WHERE id = ANY($1::uuid[]) AND status = 'queued'`, [ids]);
+        const lostJobs = row?.n ?? 0;
+        return {
+          ...settled,
+          checks: standardChecks(settled.counts),
+          notes: [
+            ...(lostJobs > 0
+              ? [`${lostJobs} accepted messages were never sent by a worker (their send-message jobs vanished with Redis); recipients got them only by catching up`]
+              : []),
+            ...settled.errors,
+          ],
+        };
+      } finally {
+        closePairs(pairs);
+      }
+    });
+  } finally {
+    await redis.destroy();
+  }
+}
+
+export const redisRestartDrill: Drill = {
+  name: 'redis-restart',
+  title: 'Redis restarted mid-load (AOF on, graceful stop, 3 s down)',
+  run: (context) => redisOutage(context, true),
+};
+
+export const redisFlushDrill: Drill = {
+  name: 'redis-flush',
+  title: 'Redis crashed mid-load with nothing persisted (3 s down, comes back empty)',
+  run: (context) => redisOutage(context, false),
+};
