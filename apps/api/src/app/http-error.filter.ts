@@ -54,7 +54,25 @@ export class HttpErrorFilter implements ExceptionFilter {
       res.status(parserError.status).json({ statusCode: parserError.status, message: parserError.message ?? 'Bad request', error: 'Bad Request' });
       return;
     }
+    if (isDatabaseUnavailable(exception)) {
+      // Overload or an outage, not a bug: tell the client to come back rather than that it failed.
+      res.setHeader('Retry-After', '1');
+      res.status(HttpStatus.SERVICE_UNAVAILABLE).json({ statusCode: 503, message: 'The database is busy or unreachable; try again shortly', error: 'Service Unavailable' });
+      return;
+    }
     this.logger.error({ err: exception }, 'unhandled error');
     res.status(HttpStatus.INTERNAL_SERVER_ERROR).json({ statusCode: 500, message: 'Internal server error', error: REASONS[500] });
   }
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '53300']);
+
+/** pg pool exhaustion, a refused or dropped connection, or a server shutting down or full. */
+function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown; driverError?: { code?: unknown } }).driverError?.code ?? (error as { code?: unknown }).code;
+  return (
+    (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) ||
+    /timeout exceeded when trying to connect|Connection terminated|connection is closed/i.test(error.message)
+  );
 }

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { createSecretKey } from 'node:crypto';
 import { UsersModule } from '../users/users.module';
 import { AdminBootstrapService } from './admin-bootstrap.service';
 import { AuthController, MeController } from './auth.controller';
@@ -17,7 +18,9 @@ export class AuthModule {
       imports: [
         UsersModule,
         JwtModule.register({
-          secret: options.jwtSecret,
+          // A KeyObject made once: given a string, jsonwebtoken tries (and fails) to parse it as a
+          // public key on every verify, which cost ~10% of the api's CPU in the bench.
+          secret: createSecretKey(Buffer.from(options.jwtSecret, 'utf8')) as unknown as string,
           signOptions: { expiresIn: options.accessTokenTtlSeconds, algorithm: 'HS256' },
           verifyOptions: { algorithms: ['HS256'] },
         }),
