@@ -254,6 +254,21 @@ describe('RealtimeConnection', () => {
     expect(delivered).toEqual(['m-1', 'm-3']);
   });
 
+  it('with autoAckDelivered, tries a refused receipt again until the server takes it', async () => {
+    const attempts: string[] = [];
+    server.io.on('connection', (socket) => {
+      socket.on(SOCKET_EVENTS.MESSAGE_DELIVERED, ({ messageId }, ack) => {
+        attempts.push(messageId);
+        ack(attempts.length < 3 ? { ok: false, error: 'database unavailable' } : { ok: true });
+      });
+    });
+    const { connection } = connect('tok-1', { autoAckDelivered: true, userId: 'u-me' });
+    await connection.ready();
+    server.sockets[0].emit(SOCKET_EVENTS.MESSAGE_NEW, makeMessage(7));
+    await waitUntil(() => attempts.length === 3, 10_000);
+    expect(attempts).toEqual(['m-7', 'm-7', 'm-7']);
+  });
+
   it('does not acknowledge without autoAckDelivered', async () => {
     const delivered: string[] = [];
     server.io.on('connection', (socket) => {

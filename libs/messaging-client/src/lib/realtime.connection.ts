@@ -55,6 +55,10 @@ export interface ConnectionContext {
   withCredentials: boolean;
 }
 
+/** Tries of an automatic delivery receipt after the first, 0.5 s, 1 s, 2 s, 4 s, 8 s apart. */
+const AUTO_ACK_RETRIES = 5;
+const AUTO_ACK_BACKOFF_MS = 500;
+
 /** The ack type of a client -> server event: the first argument of its ack callback. */
 type AckOf<E extends keyof ClientToServerEvents> = Parameters<Parameters<ClientToServerEvents[E]>[1]>[0];
 
@@ -301,9 +305,22 @@ export class RealtimeConnection extends SocketConnection<ServerToClientEvents, C
     if (!this.autoAckDelivered || event !== SOCKET_EVENTS.MESSAGE_NEW) return;
     const [message] = args as Parameters<ServerToClientEvents[typeof SOCKET_EVENTS.MESSAGE_NEW]>;
     if (message.senderId === this.userId) return;
-    this.ackDelivered(message.id).catch((error: unknown) =>
-      this.reportError(error instanceof Error ? error : new Error(describe(error))),
-    );
+    this.autoAck(message.id, 0);
+  }
+
+  /**
+   * A refused or timed-out receipt (the server's database briefly away, say) is tried again with
+   * backoff: without it that delivery would stay `sent` for good. Gives up after a few tries.
+   */
+  private autoAck(messageId: string, attempt: number): void {
+    this.ackDelivered(messageId).catch((error: unknown) => {
+      if (attempt >= AUTO_ACK_RETRIES) {
+        this.reportError(error instanceof Error ? error : new Error(describe(error)));
+        return;
+      }
+      const timer = setTimeout(() => this.autoAck(messageId, attempt + 1), AUTO_ACK_BACKOFF_MS * 2 ** attempt);
+      (timer as { unref?: () => void }).unref?.();
+    });
   }
 }
 
