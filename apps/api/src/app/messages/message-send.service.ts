@@ -69,12 +69,15 @@ export class MessageSendService {
           status: sendAt ? 'scheduled' : 'queued',
           sendAt,
         });
-        await manager.insert(MessageEntity, message);
+        // RETURNING the database's created_at: no second read of the row we just wrote.
+        const inserted = await manager.createQueryBuilder().insert().into(MessageEntity).values(message).returning(['created_at']).execute();
+        message.createdAt = (inserted.raw as { created_at: Date }[])[0]?.created_at ?? new Date();
+        message.editedAt = null;
+        message.deletedAt = null;
         const groupSize = membership.type === 'group' && !sendAt ? await this.recipientCount(manager, message) : 0;
         const job =
           groupSize > LARGE_GROUP_RECIPIENTS ? await this.stageFanOut(manager, message, groupSize) : await this.stageDirect(manager, message, sendAt);
-        const saved = await manager.findOneOrFail(MessageEntity, { where: { id: messageId } });
-        return [saved, job] as const;
+        return [message, job] as const;
       });
     } catch (error) {
       // Another request with the same clientMessageId committed first: answer its message.

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { MessageQueueService } from '@mq/queue';
 import { JobName, JobPayload, JobPriority, QUEUE_POLICY, jobIdFor, queueOfJob } from '@mq/queue-contracts';
@@ -20,6 +20,9 @@ export interface StageOptions {
   availableAt?: Date;
 }
 
+const MARK_EVERY_MS = 50;
+const MARK_BATCH = 500;
+
 /**
  * The transactional outbox. A job is first written to Postgres in the same transaction as
  * the rows it refers to, then published to Bull: right after commit by the caller (fast
@@ -27,8 +30,10 @@ export interface StageOptions {
  * Job ids are deterministic, so publishing twice yields one job.
  */
 @Injectable()
-export class OutboxPublisher {
+export class OutboxPublisher implements OnApplicationShutdown {
   private readonly logger = new Logger(OutboxPublisher.name);
+  private readonly unmarked = new Set<string>();
+  private markTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -110,12 +115,35 @@ export class OutboxPublisher {
         );
       }
     }
-    if (published.length > 0) {
-      await this.dataSource
-        .query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[]) AND published_at IS NULL', [published])
-        .catch((error: unknown) => this.logger.warn({ err: errorMessage(error) }, 'could not mark outbox rows published'));
-    }
+    this.markPublished(published);
     return published.length;
+  }
+
+  /**
+   * Marks rows published in the background, many per statement: off the request path, and a
+   * row left unmarked (a crash before the flush) is only published again by the relay under the
+   * same job id, which Bull or the idempotent processor absorbs.
+   */
+  private markPublished(ids: readonly string[]): void {
+    for (const id of ids) this.unmarked.add(id);
+    if (this.unmarked.size >= MARK_BATCH) void this.flushMarks();
+    else this.markTimer ??= setTimeout(() => void this.flushMarks(), MARK_EVERY_MS);
+  }
+
+  /** Writes pending marks now (also at shutdown). */
+  async flushMarks(): Promise<void> {
+    clearTimeout(this.markTimer);
+    this.markTimer = undefined;
+    if (this.unmarked.size === 0) return;
+    const ids = [...this.unmarked];
+    this.unmarked.clear();
+    await this.dataSource
+      .query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[]) AND published_at IS NULL', [ids])
+      .catch((error: unknown) => this.logger.warn({ err: errorMessage(error), count: ids.length }, 'could not mark outbox rows published'));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.flushMarks();
   }
 
   /**
