@@ -59,7 +59,9 @@ test('six queue cards show what GET /queue/metrics says, and change live within 
 
 test('with the live socket refused, the dashboard falls back to polling', async ({ page, stack, adminApi }) => {
   // A browser that cannot open /socket.io (a proxy in between that drops it) still gets numbers.
-  await page.route('**/socket.io/**', (route) => route.abort());
+  // Both transports: long-polling requests and a websocket upgrade (page.route alone never sees the latter).
+  await page.route(/\/socket\.io\//, (route) => route.abort());
+  await page.routeWebSocket(/\/socket\.io\//, (ws) => ws.close());
   await signInAsAdmin(page, stack);
   await expect(page.locator('[data-live="polling"]')).toContainText('refreshing every 2 seconds');
   const [carol, dave] = await createUsers(stack, adminApi, 2, 'poll');

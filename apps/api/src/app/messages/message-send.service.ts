@@ -47,8 +47,8 @@ export class MessageSendService {
       if (earlier) return earlier;
     }
     const sendAt = this.scheduleTime(input.sendAt);
-    const membership = await this.membership.require(senderId, input.conversationId);
-    await this.rateLimiter.check(senderId);
+    // Postgres and Redis answer at the same time.
+    const [membership] = await Promise.all([this.membership.require(senderId, input.conversationId), this.rateLimiter.check(senderId)]);
 
     const messageId = randomUUID();
     let staged;

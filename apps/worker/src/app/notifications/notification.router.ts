@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { MessageEntity } from '@mq/db';
 import type { NotificationPreferences } from '@mq/messaging-contracts';
-import { DEFAULT_PREFERENCES, OutboxPublisher, PresenceService, StagedJob, quietHoursEnd } from '@mq/messaging';
+import { DEFAULT_PREFERENCES, PresenceService, StageEntry, quietHoursEnd } from '@mq/messaging';
 import { JOB, JOB_PRIORITY, NotificationChannel, NotificationJob } from '@mq/queue-contracts';
 import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
 
@@ -22,11 +22,11 @@ interface Planned {
 export class NotificationRouter {
   constructor(
     private readonly presence: PresenceService,
-    private readonly outbox: OutboxPublisher,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}
 
-  async stage(manager: EntityManager, message: MessageEntity, recipientIds: readonly string[], now = Date.now()): Promise<StagedJob[]> {
+  /** The notification jobs a sent message calls for, to stage with the send's other follow-ups. */
+  async plan(manager: EntityManager, message: MessageEntity, recipientIds: readonly string[], now = Date.now()): Promise<StageEntry<'send-notification'>[]> {
     if (recipientIds.length === 0) return [];
     const [preferences, online] = await Promise.all([this.preferencesOf(manager, recipientIds), this.presence.onlineUsers(recipientIds)]);
     const high = message.priority === 'high';
@@ -54,13 +54,7 @@ export class NotificationRouter {
       }
     }
     const priority = high ? JOB_PRIORITY.HIGH : JOB_PRIORITY.NORMAL;
-    const byTime = new Map<number, NotificationJob[]>();
-    for (const { job, at } of planned) byTime.set(at, [...(byTime.get(at) ?? []), job]);
-    const staged: StagedJob[] = [];
-    for (const [at, jobs] of byTime) {
-      staged.push(...(await this.outbox.stageMany(manager, JOB.SEND_NOTIFICATION, jobs, { priority, availableAt: new Date(at) })));
-    }
-    return staged;
+    return planned.map(({ job, at }) => ({ name: JOB.SEND_NOTIFICATION, payload: job, options: { priority, availableAt: new Date(at) } }));
   }
 
   private async preferencesOf(manager: EntityManager, userIds: readonly string[]): Promise<Map<string, NotificationPreferences>> {

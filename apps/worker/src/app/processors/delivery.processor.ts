@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { MessageEntity, allocateMessageSeq } from '@mq/db';
-import { MessageCrypto, OutboxPublisher, RealtimeEmitter, StagedJob, toMessageView } from '@mq/messaging';
+import { MessageCrypto, OutboxPublisher, RealtimeEmitter, StageEntry, StagedJob, toMessageView } from '@mq/messaging';
 import { JOB, NOTIFICATION_CHANNELS, QUEUE, QUEUE_POLICY, jobIdFor, queueOfJob } from '@mq/queue-contracts';
 import { HandledJob, JobHandler, QueueRegistry } from '@mq/queue';
 import { NotificationRouter } from '../notifications/notification.router';
@@ -54,14 +54,9 @@ export class DeliveryProcessor {
       if (!message) return { outcome: 'skipped' as const, reason: 'message not found', delivered: 0, undeliverable: [] };
       if (message.deletedAt) return { outcome: 'skipped' as const, reason: 'message deleted', delivered: 0, undeliverable: [] };
       // Follow-up work rides in this transaction's outbox: it exists exactly when the send did.
-      chained.push(
-        await this.outbox.stage(manager, JOB.INDEX_MESSAGE, {
-          messageId: message.id,
-          conversationId: message.conversationId,
-          operation: 'index',
-          revision: 0,
-        }),
-      );
+      const followUps: StageEntry[] = [
+        { name: JOB.INDEX_MESSAGE, payload: { messageId: message.id, conversationId: message.conversationId, operation: 'index', revision: 0 } },
+      ];
       if (message.seq === null) {
         // A scheduled message takes its place in the conversation now, as it goes out.
         message.seq = await allocateMessageSeq(manager, message.conversationId);
@@ -76,8 +71,9 @@ export class DeliveryProcessor {
            WHERE message_id = $1 AND recipient_id = ANY($2::uuid[])`,
           [message.id, deliverable],
         );
-        chained.push(...(await this.router.stage(manager, message, deliverable)));
+        followUps.push(...(await this.router.plan(manager, message, deliverable)));
       }
+      chained.push(...(await this.outbox.stageAll(manager, followUps)));
       for (const { recipientId, reason } of undeliverable) {
         await manager.query(
           `UPDATE message_deliveries SET attempts = attempts + 1, failure_reason = $3, updated_at = now(),

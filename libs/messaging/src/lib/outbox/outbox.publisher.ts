@@ -12,6 +12,13 @@ export interface StagedJob {
   availableAt: Date;
 }
 
+/** One job to stage with stageAll: any kind, each with its own options. */
+export interface StageEntry<N extends JobName = JobName> {
+  name: N;
+  payload: JobPayload<N>;
+  options?: StageOptions;
+}
+
 export interface StageOptions {
   priority?: JobPriority;
   /** Overrides the deterministic id: for a deliberate second run of the same work (a resume). */
@@ -88,6 +95,37 @@ export class OutboxPublisher implements OnApplicationShutdown {
       priority,
       availableAt,
     }));
+  }
+
+  /** Records jobs of any kinds inside the caller's transaction, all in one statement. */
+  async stageAll(manager: EntityManager, entries: readonly StageEntry[]): Promise<StagedJob[]> {
+    if (entries.length === 0) return [];
+    const rows = entries.map(({ name, payload, options = {} }) => {
+      const queue = queueOfJob(name);
+      return {
+        queue,
+        jobName: name,
+        jobId: options.jobId ?? jobIdFor(name, payload as JobPayload<typeof name>),
+        payload: { ...payload } as Record<string, unknown>,
+        priority: options.priority ?? QUEUE_POLICY[queue].defaultPriority,
+        availableAt: options.availableAt ?? new Date(),
+      };
+    });
+    const inserted: { id: string; job_id: string }[] = await manager.query(
+      `INSERT INTO outbox (queue, job_name, job_id, payload, priority, available_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::int[], $6::timestamptz[])
+       ON CONFLICT (job_id) DO NOTHING RETURNING id, job_id`,
+      [
+        rows.map((r) => r.queue),
+        rows.map((r) => r.jobName),
+        rows.map((r) => r.jobId),
+        rows.map((r) => JSON.stringify(r.payload)),
+        rows.map((r) => r.priority),
+        rows.map((r) => r.availableAt),
+      ],
+    );
+    const idByJobId = new Map(inserted.map((row) => [row.job_id, row.id]));
+    return rows.map((row) => ({ id: idByJobId.get(row.jobId) ?? '', ...row }));
   }
 
   /**
