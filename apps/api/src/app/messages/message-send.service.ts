@@ -47,8 +47,9 @@ export class MessageSendService {
       if (earlier) return earlier;
     }
     const sendAt = this.scheduleTime(input.sendAt);
-    // Postgres and Redis answer at the same time.
-    const [membership] = await Promise.all([this.membership.require(senderId, input.conversationId), this.rateLimiter.check(senderId)]);
+    const membership = await this.membership.require(senderId, input.conversationId);
+    // Counted only for sends that could be accepted: a mistyped conversation id spends nothing.
+    await this.rateLimiter.check(senderId);
 
     const messageId = randomUUID();
     let staged;
