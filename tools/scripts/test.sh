@@ -14,3 +14,6 @@ echo "== integration tests (real Redis and Postgres)"
 nx run-many -t int-test --parallel=2
 echo "== end-to-end tests (Chromium)"
 nx run-many -t e2e --parallel=1
+echo "== quick bench and fault drills (lost / duplicated asserted; timings reported, not asserted)"
+nx run bench:bench-quick
+nx run drill:drill

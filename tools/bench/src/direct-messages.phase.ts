@@ -23,6 +23,9 @@ interface Pair {
 
 interface Tracked {
   sentAt: number;
+  /** The id the api answered with; a received message under another id is a duplicate. */
+  messageId?: string;
+  receivedId?: string;
   acceptedAt?: number;
   receivedAt?: number;
   deliveredAt?: number;
@@ -41,6 +44,7 @@ class Tracker {
   rejected = 0;
   dropped = 0;
   duplicateReceipts = 0;
+  duplicated = 0;
   readonly errors = new Map<string, number>();
 
   constructor(readonly origin: number) {}
@@ -66,6 +70,8 @@ class Tracker {
     const tracked = this.byClientId.get(clientMessageId);
     if (!tracked) return;
     tracked.acceptedAt = at;
+    tracked.messageId = messageId;
+    if (tracked.receivedId !== undefined && tracked.receivedId !== messageId) this.duplicated += 1;
     this.acceptedTimes.push(at);
     this.byId.set(messageId, tracked);
     const early = this.earlyDelivered.get(messageId);
@@ -82,9 +88,13 @@ class Tracker {
     const tracked = message.clientMessageId ? this.byClientId.get(message.clientMessageId) : undefined;
     if (!tracked) return;
     if (tracked.receivedAt !== undefined) {
-      this.duplicateReceipts += 1;
+      // The same message again is at-least-once delivery (clients dedupe by id); another id is a second copy.
+      if (message.id === tracked.receivedId) this.duplicateReceipts += 1;
+      else this.duplicated += 1;
       return;
     }
+    if (tracked.messageId !== undefined && tracked.messageId !== message.id) this.duplicated += 1;
+    tracked.receivedId = message.id;
     tracked.receivedAt = at;
     this.receivedTimes.push(at);
   }
@@ -125,6 +135,8 @@ export interface DirectRun {
   delivered: number;
   /** Redeliveries of a message already received (clients dedupe them by id). */
   duplicateReceipts: number;
+  /** A second, different message for one clientMessageId: must be 0. */
+  duplicated: number;
   /** Accepted but never received / never recorded delivered within the drain time. */
   notReceived: number;
   notDelivered: number;
@@ -348,6 +360,7 @@ async function run(
     received: tracker.received,
     delivered: tracker.delivered,
     duplicateReceipts: tracker.duplicateReceipts,
+    duplicated: tracker.duplicated,
     notReceived: tracker.accepted - tracker.received,
     notDelivered: tracker.accepted - tracker.delivered,
     acceptedPerSecond: perSecondOver(tracker.accepted, tracker.acceptedTimes),

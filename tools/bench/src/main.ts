@@ -10,7 +10,7 @@ import { measureDirectMessages } from './direct-messages.phase';
 import { CpuSubjects, openFileLimit, readRssBytes, redisStats, round, scrapeMetric } from './process.probe';
 import { ProgressBar } from './progress.bar';
 import { measureRawCeiling } from './raw-ceiling.phase';
-import { BenchReport, ResourceSnapshot, TargetCheck, writeReport } from './report.writer';
+import { BenchReport, CorrectnessCheck, ResourceSnapshot, TargetCheck, writeReport } from './report.writer';
 import { measureSockets } from './sockets.phase';
 import { mb } from './stats.math';
 import { ApiUserSource, BenchUser, SqlUserSource, UserSource } from './users.seeder';
@@ -143,6 +143,32 @@ function targetChecks(report: BenchReport): TargetCheck[] {
   return checks;
 }
 
+/** Nothing accepted may be lost or arrive twice, whatever the speed. */
+function correctnessChecks(report: BenchReport): CorrectnessCheck[] {
+  const checks: CorrectnessCheck[] = [];
+  for (const run of report.direct?.runs ?? []) {
+    const label = run.mode === 'fixed-rate' ? `direct, ${run.offeredPerSecond} msgs/s offered` : 'direct, full speed';
+    checks.push(
+      {
+        name: `${label}: none lost`,
+        ok: run.accepted > 0 && run.notReceived === 0 && run.notDelivered === 0,
+        detail: `${run.accepted} accepted, ${run.received} received, ${run.delivered} recorded delivered`,
+      },
+      { name: `${label}: none duplicated`, ok: run.duplicated === 0, detail: `${run.duplicated} second copies (${run.duplicateReceipts} same-id redeliveries)` },
+    );
+  }
+  const b = report.broadcast;
+  if (b) {
+    const rowsOk = b.deliveryRows === undefined || b.deliveryRows === b.total;
+    checks.push({
+      name: 'broadcast: every recipient has its delivery and every connected sample received it',
+      ok: b.status === 'completed' && b.failed === 0 && rowsOk && b.sampleReceived === b.sample,
+      detail: `${b.status}, ${b.processed}/${b.total} processed, ${b.failed} failed, ${b.deliveryRows ?? 'n/a'} delivery rows, sample ${b.sampleReceived}/${b.sample}`,
+    });
+  }
+  return checks;
+}
+
 async function main(): Promise<number> {
   const options = parseBenchOptions(process.argv.slice(2), process.env, path.join(WORKSPACE_ROOT, 'tools/bench/results'));
   if (options === 'help') {
@@ -196,6 +222,7 @@ async function main(): Promise<number> {
     resources: { before: await snapshot(target, options), after: {} },
     profiles: {},
     targets: [],
+    correctness: [],
     notes: [],
     errors: [],
   };
@@ -313,18 +340,20 @@ async function main(): Promise<number> {
   report.finishedAt = finishedAt.toISOString();
   report.durationSeconds = round((finishedAt.getTime() - startedAt.getTime()) / 1000, 1);
   report.targets = targetChecks(report);
+  report.correctness = correctnessChecks(report);
   const files = writeReport(report, options.outDir);
   process.stdout.write(
     [
       '',
       ...report.targets.map((t) => `${t.reference ? '  info' : t.met === undefined ? '  n/a ' : t.met ? '  met ' : 'MISSED'}  ${t.name}: ${t.measured}${t.reference ? '' : ` (goal ${t.target})`}`),
       ...(report.ratio ? [`        pipeline / raw Bull ceiling: ${report.ratio.pipelinePerSecond} / ${report.ratio.ceilingPerSecond} = ${report.ratio.ratio}`] : []),
+      ...report.correctness.map((c) => `${c.ok ? '  ok  ' : 'FAILED'}  ${c.name}: ${c.detail}`),
       ...report.errors.map((e) => `ERROR   ${e.phase}: ${e.message}`),
       `results (${report.durationSeconds} s): ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`,
       '',
     ].join('\n'),
   );
-  return report.errors.length > 0 ? 1 : 0;
+  return report.errors.length > 0 || report.correctness.some((c) => !c.ok) ? 1 : 0;
 }
 
 main().then(

@@ -24,6 +24,13 @@ export interface TargetCheck {
   reference?: boolean;
 }
 
+/** Lost / duplicated: asserted (the bench exits 1 when one fails), unlike the timing targets. */
+export interface CorrectnessCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
 export interface BenchReport {
   tool: 'tools/bench';
   startedAt: string;
@@ -42,6 +49,7 @@ export interface BenchReport {
   resources: { before: ResourceSnapshot; after: ResourceSnapshot };
   profiles: Record<string, ProfileSummary>;
   targets: TargetCheck[];
+  correctness: CorrectnessCheck[];
   notes: string[];
   errors: { phase: string; message: string }[];
 }
@@ -86,9 +94,11 @@ function directRunSection(run: DirectRun): string[] {
   return [
     `#### ${title}`,
     '',
-    '| sent | accepted | rejected | dropped | received | delivered | not received | not delivered | redelivered |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    `| ${fmt(run.sent)} | ${fmt(run.accepted)} | ${fmt(run.rejected)} | ${fmt(run.dropped)} | ${fmt(run.received)} | ${fmt(run.delivered)} | ${fmt(run.notReceived)} | ${fmt(run.notDelivered)} | ${fmt(run.duplicateReceipts)} |`,
+    '| sent | accepted | rejected | dropped | received | delivered | not received | not delivered | duplicated | redelivered |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${fmt(run.sent)} | ${fmt(run.accepted)} | ${fmt(run.rejected)} | ${fmt(run.dropped)} | ${fmt(run.received)} | ${fmt(run.delivered)} | ${fmt(run.notReceived)} | ${fmt(run.notDelivered)} | ${fmt(run.duplicated)} | ${fmt(run.duplicateReceipts)} |`,
+    '',
+    '_duplicated_: a second message for one clientMessageId (must be 0). _redelivered_: the same message id again on the socket (at-least-once; clients drop it by id).',
     '',
     `Rates over ${run.sendingSeconds} s of sending: accepted **${fmt(run.acceptedPerSecond)}/s**, received ${fmt(run.receivedPerSecond)}/s, ` +
       `accepted → received → delivered **${fmt(run.sustainedPerSecond)} msgs/s sustained** (steady-state median ${fmt(run.steadyDeliveredPerSecond)}/s); ` +
@@ -163,6 +173,12 @@ export function renderMarkdown(report: BenchReport, chartFile: string): string {
     '| target | goal | measured | |',
     '|---|---|---|---|',
     ...report.targets.map((t) => `| ${t.name} | ${t.target} | ${t.measured} | ${t.reference ? 'reference' : t.met === undefined ? 'not measured at size' : t.met ? 'met' : '**missed**'} |`),
+    '',
+    '## Correctness (asserted: the run fails on any of these)',
+    '',
+    '| check | | detail |',
+    '|---|---|---|',
+    ...report.correctness.map((c) => `| ${c.name} | ${c.ok ? 'ok' : '**FAILED**'} | ${c.detail} |`),
     '',
     ...directLimit(report),
   ];
