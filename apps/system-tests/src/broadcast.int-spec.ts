@@ -21,12 +21,13 @@ describe('broadcasts fan out in chunks with progress, pause, resume and cancel',
   let admin: MessagingClient;
   let listener: { id: string; client: MessagingClient };
   const sockets: RealtimeConnection[] = [];
+  let bulkIds: string[] = [];
 
   beforeAll(async () => {
     stack = await TestStack.start({ apis: 1 });
     admin = await stack.admin();
     [listener] = (await stack.users(1)) as [typeof listener];
-    await insertUsers(stack.database.url, 9_999);
+    bulkIds = await insertUsers(stack.database.url, 9_999);
   });
 
   afterAll(async () => {
@@ -95,5 +96,26 @@ describe('broadcasts fan out in chunks with progress, pause, resume and cancel',
     expect(await deliveriesOf(batchId)).toBe(later.processed);
     const audit = await sql<{ action: string }>(stack.database.url, `SELECT action FROM audit_log WHERE target = $1 ORDER BY at`, [batchId]);
     expect(audit.map((a) => a.action)).toEqual(['broadcast.start', 'broadcast.pause', 'broadcast.resume', 'broadcast.cancel']);
+  }, 120_000);
+
+  it('sends into a group above 500 recipients through batch-send, and into a smaller one directly', async () => {
+    const large = (await listener.client.createConversation({ type: 'group', participantIds: bulkIds.slice(0, 600) })).body;
+    const small = (await listener.client.createConversation({ type: 'group', participantIds: bulkIds.slice(600, 1_100) })).body;
+    const toLarge = (await listener.client.sendMessage({ conversationId: large.id, content: 'Trip forms due Monday' })).body;
+    const toSmall = (await listener.client.sendMessage({ conversationId: small.id, content: 'Choir at 4' })).body;
+    expect(toLarge.jobId).toMatch(/^batch:/);
+    expect(toSmall.jobId).toBe(`deliver:${toSmall.message.id}`);
+    expect([toLarge.message.seq, toSmall.message.seq]).toEqual([1, 1]);
+    const deliveries = (messageId: string) =>
+      sql<{ n: number; sent: number }>(
+        stack.database.url,
+        `SELECT count(*)::int AS n, count(*) FILTER (WHERE status <> 'queued')::int AS sent FROM message_deliveries WHERE message_id = $1`,
+        [messageId],
+      ).then((rows) => rows[0]);
+    // The small group's rows exist from the send on; the large group's are written by the batch as it sends.
+    await eventually(async () => ((await deliveries(toLarge.message.id))?.sent === 600 ? true : undefined), 'the large group to be sent to', 60_000);
+    await eventually(async () => ((await deliveries(toSmall.message.id))?.sent === 500 ? true : undefined), 'the small group to be sent to', 60_000);
+    expect(await deliveries(toLarge.message.id)).toEqual({ n: 600, sent: 600 });
+    expect(await deliveries(toSmall.message.id)).toEqual({ n: 500, sent: 500 });
   }, 120_000);
 });

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { MessageEntity } from '@mq/db';
 import type { NotificationPreferences } from '@mq/messaging-contracts';
 import { DEFAULT_PREFERENCES, PresenceService, StageEntry, quietHoursEnd } from '@mq/messaging';
@@ -25,10 +24,19 @@ export class NotificationRouter {
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}
 
-  /** The notification jobs a sent message calls for, to stage with the send's other follow-ups. */
-  async plan(manager: EntityManager, message: MessageEntity, recipientIds: readonly string[], now = Date.now()): Promise<StageEntry<'send-notification'>[]> {
+  /**
+   * The notification jobs a sent message calls for, to stage with the send's other follow-ups.
+   * `preferences` holds the recipients' saved preferences (loaded with the recipients); the
+   * defaults apply to the others.
+   */
+  async plan(
+    message: MessageEntity,
+    recipientIds: readonly string[],
+    preferences: ReadonlyMap<string, NotificationPreferences>,
+    now = Date.now(),
+  ): Promise<StageEntry<'send-notification'>[]> {
     if (recipientIds.length === 0) return [];
-    const [preferences, online] = await Promise.all([this.preferencesOf(manager, recipientIds), this.presence.onlineUsers(recipientIds)]);
+    const online = await this.presence.onlineUsers(recipientIds);
     const high = message.priority === 'high';
     const { unreadAfterMs, digestWindowMs } = this.config.notifications;
     const planned: Planned[] = [];
@@ -55,11 +63,5 @@ export class NotificationRouter {
     }
     const priority = high ? JOB_PRIORITY.HIGH : JOB_PRIORITY.NORMAL;
     return planned.map(({ job, at }) => ({ name: JOB.SEND_NOTIFICATION, payload: job, options: { priority, availableAt: new Date(at) } }));
-  }
-
-  private async preferencesOf(manager: EntityManager, userIds: readonly string[]): Promise<Map<string, NotificationPreferences>> {
-    const rows: { user_id: string; channels: NotificationPreferences['channels']; quiet_hours: NotificationPreferences['quietHours'] }[] =
-      await manager.query(`SELECT user_id, channels, quiet_hours FROM notification_preferences WHERE user_id = ANY($1::uuid[])`, [userIds]);
-    return new Map(rows.map((r) => [r.user_id, { channels: r.channels, quietHours: r.quiet_hours }]));
   }
 }

@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { MessageEntity, allocateMessageSeq } from '@mq/db';
-import { MessageCrypto, OutboxPublisher, RealtimeEmitter, StageEntry, StagedJob, toMessageView } from '@mq/messaging';
+import type { NotificationPreferences } from '@mq/messaging-contracts';
+import { MessageCrypto, OutboxPublisher, RealtimeEmitter, SqlStatement, StageEntry, StagedJob, toMessageView } from '@mq/messaging';
 import { JOB, NOTIFICATION_CHANNELS, QUEUE, QUEUE_POLICY, jobIdFor, queueOfJob } from '@mq/queue-contracts';
 import { HandledJob, JobHandler, QueueRegistry } from '@mq/queue';
 import { NotificationRouter } from '../notifications/notification.router';
@@ -62,29 +63,15 @@ export class DeliveryProcessor {
         message.seq = await allocateMessageSeq(manager, message.conversationId);
         await manager.update(MessageEntity, { id: message.id }, { seq: message.seq, status: 'queued' });
       }
-      const { deliverable, undeliverable } = await this.queuedRecipients(manager, message.id);
+      const { deliverable, undeliverable, preferences } = await this.queuedRecipients(manager, message.id);
       if (deliverable.length > 0) {
         const content = await this.crypto.decrypt(message, manager);
         this.realtime.toUsers(deliverable, 'message:new', toMessageView({ ...message, status: 'sent' }, content));
-        await manager.query(
-          `UPDATE message_deliveries SET status = 'sent', sent_at = now(), attempts = attempts + 1, failure_reason = NULL, updated_at = now()
-           WHERE message_id = $1 AND recipient_id = ANY($2::uuid[])`,
-          [message.id, deliverable],
-        );
-        followUps.push(...(await this.router.plan(manager, message, deliverable)));
-      }
-      chained.push(...(await this.outbox.stageAll(manager, followUps)));
-      for (const { recipientId, reason } of undeliverable) {
-        await manager.query(
-          `UPDATE message_deliveries SET attempts = attempts + 1, failure_reason = $3, updated_at = now(),
-             status = CASE WHEN $4::boolean THEN 'failed' ELSE status END,
-             failed_at = CASE WHEN $4::boolean THEN now() ELSE failed_at END
-           WHERE message_id = $1 AND recipient_id = $2`,
-          [message.id, recipientId, reason, finalAttempt],
-        );
+        followUps.push(...(await this.router.plan(message, deliverable, preferences)));
       }
       const status = undeliverable.length === 0 ? 'sent' : finalAttempt ? 'failed' : 'queued';
-      await manager.update(MessageEntity, { id: message.id }, { status });
+      // The recipients' new states, the message's and the follow-up jobs: one statement.
+      chained.push(...(await this.outbox.stageAll(manager, followUps, this.recordAttempt(message.id, deliverable, undeliverable, finalAttempt, status))));
       return { outcome: 'sent' as const, delivered: deliverable.length, undeliverable };
     });
     await this.outbox.publish(chained);
@@ -98,6 +85,29 @@ export class DeliveryProcessor {
     return { outcome: result.outcome, reason: 'reason' in result ? result.reason : undefined, delivered: result.delivered };
   }
 
+  /** The delivery rows after one attempt: sent to the deliverable, a reason (and on the last attempt `failed`) for the rest. */
+  private recordAttempt(messageId: string, deliverable: string[], undeliverable: Undeliverable[], finalAttempt: boolean, status: string): SqlStatement[] {
+    const statements: SqlStatement[] = [{ sql: 'UPDATE messages SET status = $2 WHERE id = $1 AND status IS DISTINCT FROM $2', params: [messageId, status] }];
+    if (deliverable.length > 0) {
+      statements.push({
+        sql: `UPDATE message_deliveries SET status = 'sent', sent_at = now(), attempts = attempts + 1, failure_reason = NULL, updated_at = now()
+              WHERE message_id = $1 AND recipient_id = ANY($2::uuid[])`,
+        params: [messageId, deliverable],
+      });
+    }
+    if (undeliverable.length > 0) {
+      statements.push({
+        sql: `UPDATE message_deliveries d SET attempts = d.attempts + 1, failure_reason = f.reason, updated_at = now(),
+                status = CASE WHEN $4::boolean THEN 'failed' ELSE d.status END,
+                failed_at = CASE WHEN $4::boolean THEN now() ELSE d.failed_at END
+              FROM unnest($2::uuid[], $3::text[]) AS f(recipient_id, reason)
+              WHERE d.message_id = $1 AND d.recipient_id = f.recipient_id`,
+        params: [messageId, undeliverable.map((u) => u.recipientId), undeliverable.map((u) => u.reason), finalAttempt],
+      });
+    }
+    return statements;
+  }
+
   /**
    * Records a recipient's receipt, only ever moving forward (queued/sent -> delivered -> read),
    * tells the sender, and moves the reader's read position. Running it twice changes nothing.
@@ -108,27 +118,24 @@ export class DeliveryProcessor {
     const applicable = Object.entries(STATUS_RANK)
       .filter(([, rank]) => rank < (STATUS_RANK[status] ?? 0))
       .map(([name]) => name);
-    const rows: { sender_id: string; conversation_id: string; seq: string | null }[] = await this.dataSource.transaction(async (manager) => {
-      const [updated] = (await manager.query(
-        `UPDATE message_deliveries d SET status = $3, updated_at = now(),
+    // One statement (so one transaction): the receipt, and for `read` the reader's position.
+    const rows: { sender_id: string }[] = await this.dataSource.query(
+      `WITH updated AS (
+         UPDATE message_deliveries d SET status = $3, updated_at = now(),
            delivered_at = COALESCE(d.delivered_at, $4::timestamptz),
            read_at = CASE WHEN $3 = 'read' THEN COALESCE(d.read_at, $4::timestamptz) ELSE d.read_at END,
            failure_reason = NULL, failed_at = NULL
          FROM messages m
          WHERE d.message_id = $1 AND d.recipient_id = $2 AND d.status = ANY($5::text[]) AND m.id = d.message_id
-         RETURNING m.sender_id, m.conversation_id, m.seq`,
-        [messageId, recipientId, status, at, applicable],
-      )) as [{ sender_id: string; conversation_id: string; seq: string | null }[], number];
-      const row = updated[0];
-      if (row && status === 'read' && row.seq !== null) {
-        await manager.query(
-          `UPDATE conversation_participants SET last_read_seq = GREATEST(last_read_seq, $3)
-           WHERE conversation_id = $1 AND user_id = $2`,
-          [row.conversation_id, recipientId, row.seq],
-        );
-      }
-      return updated;
-    });
+         RETURNING m.sender_id, m.conversation_id, m.seq
+       ), read_position AS (
+         UPDATE conversation_participants p SET last_read_seq = GREATEST(p.last_read_seq, u.seq)
+         FROM updated u
+         WHERE $3 = 'read' AND u.seq IS NOT NULL AND p.conversation_id = u.conversation_id AND p.user_id = $2
+       )
+       SELECT sender_id FROM updated`,
+      [messageId, recipientId, status, at, applicable],
+    );
     const row = rows[0];
     if (!row) return { outcome: 'unchanged' };
     this.realtime.toUsers([row.sender_id], 'message:status', { messageId, recipientId, status, at });
@@ -145,24 +152,32 @@ export class DeliveryProcessor {
     }
   }
 
-  private async queuedRecipients(manager: EntityManager, messageId: string): Promise<{ deliverable: string[]; undeliverable: Undeliverable[] }> {
-    const rows: { recipient_id: string; member: boolean; active: boolean }[] = await manager.query(
-      `SELECT d.recipient_id, (p.user_id IS NOT NULL AND p.left_at IS NULL) AS member, u.active
-       FROM message_deliveries d
-       JOIN messages m ON m.id = d.message_id
-       JOIN users u ON u.id = d.recipient_id
-       LEFT JOIN conversation_participants p ON p.conversation_id = m.conversation_id AND p.user_id = d.recipient_id
-       WHERE d.message_id = $1 AND d.status IN ('queued', 'failed')
-       FOR UPDATE OF d`,
-      [messageId],
-    );
+  /** Recipients still to send to (locked), why the others cannot be, and their notification preferences. */
+  private async queuedRecipients(
+    manager: EntityManager,
+    messageId: string,
+  ): Promise<{ deliverable: string[]; undeliverable: Undeliverable[]; preferences: Map<string, NotificationPreferences> }> {
+    const rows: { recipient_id: string; member: boolean; active: boolean; channels: NotificationPreferences['channels'] | null; quiet_hours: NotificationPreferences['quietHours'] }[] =
+      await manager.query(
+        `SELECT d.recipient_id, (p.user_id IS NOT NULL AND p.left_at IS NULL) AS member, u.active, np.channels, np.quiet_hours
+         FROM message_deliveries d
+         JOIN messages m ON m.id = d.message_id
+         JOIN users u ON u.id = d.recipient_id
+         LEFT JOIN conversation_participants p ON p.conversation_id = m.conversation_id AND p.user_id = d.recipient_id
+         LEFT JOIN notification_preferences np ON np.user_id = d.recipient_id
+         WHERE d.message_id = $1 AND d.status IN ('queued', 'failed')
+         FOR UPDATE OF d`,
+        [messageId],
+      );
     const deliverable: string[] = [];
     const undeliverable: Undeliverable[] = [];
+    const preferences = new Map<string, NotificationPreferences>();
     for (const row of rows) {
       if (!row.member) undeliverable.push({ recipientId: row.recipient_id, reason: 'recipient is no longer a participant of the conversation' });
       else if (!row.active) undeliverable.push({ recipientId: row.recipient_id, reason: 'recipient account is inactive' });
       else deliverable.push(row.recipient_id);
+      if (row.channels) preferences.set(row.recipient_id, { channels: row.channels, quietHours: row.quiet_hours });
     }
-    return { deliverable, undeliverable };
+    return { deliverable, undeliverable, preferences };
   }
 }

@@ -10,10 +10,13 @@ export interface IndexResult {
   terms: number;
 }
 
+const MAX_READS = 3;
+
 /**
  * `message-indexing`: keeps a message's blind-index entries equal to its current content.
  * Whatever the operation says, the row decides: a deleted or vanished message is removed
- * from the index, so a late or repeated job can never resurrect it.
+ * from the index, and the write only happens if the row is still what was read, so a late or
+ * repeated job can never resurrect it or index old words.
  */
 @Injectable()
 export class IndexingProcessor {
@@ -26,15 +29,16 @@ export class IndexingProcessor {
   @JobHandler(JOB.INDEX_MESSAGE)
   async indexMessage(job: HandledJob<'index-message'>): Promise<IndexResult> {
     const { messageId, operation } = job.data;
-    return this.dataSource.transaction(async (manager) => {
-      // Locked, so an index and a delete of one message cannot interleave.
-      const message = await manager.findOne(MessageEntity, { where: { id: messageId }, lock: { mode: 'pessimistic_read' } });
+    // Changed between read and write (an edit, a delete, a key rotation re-encrypting it): read again.
+    for (let read = 1; read <= MAX_READS; read += 1) {
+      const message = await this.dataSource.getRepository(MessageEntity).findOne({ where: { id: messageId } });
       if (!message || message.deletedAt || operation === 'delete') {
-        await this.search.remove(messageId, manager);
+        await this.search.remove(messageId);
         return { operation, terms: 0 };
       }
-      const content = await this.crypto.decrypt(message, manager);
-      return { operation, terms: await this.search.index(message.id, message.conversationId, content, manager) };
-    });
+      const terms = await this.search.index(message, await this.crypto.decrypt(message));
+      if (terms !== undefined) return { operation, terms };
+    }
+    throw new Error(`message ${messageId} kept changing while being indexed (${MAX_READS} reads); will retry`);
   }
 }

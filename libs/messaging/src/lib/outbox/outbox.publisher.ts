@@ -47,25 +47,31 @@ export class OutboxPublisher implements OnApplicationShutdown {
     private readonly queues: MessageQueueService,
   ) {}
 
-  /** Records a job inside the caller's transaction. */
-  async stage<N extends JobName>(manager: EntityManager, name: N, payload: JobPayload<N>, options: StageOptions = {}): Promise<StagedJob> {
+  /**
+   * The outbox row a job would be staged as, not yet written: for a caller that inserts it
+   * inside a larger statement of its own (then `staged(row, id)`).
+   */
+  prepare<N extends JobName>(name: N, payload: JobPayload<N>, options: StageOptions = {}): Omit<StagedJob, 'id'> {
     const queue = queueOfJob(name);
-    const row = {
-      queue,
+    return {
       jobName: name,
       jobId: options.jobId ?? jobIdFor(name, payload),
       payload: { ...payload } as Record<string, unknown>,
       priority: options.priority ?? QUEUE_POLICY[queue].defaultPriority,
       availableAt: options.availableAt ?? new Date(),
     };
+  }
+
+  /** Records a job inside the caller's transaction. */
+  async stage<N extends JobName>(manager: EntityManager, name: N, payload: JobPayload<N>, options: StageOptions = {}): Promise<StagedJob> {
+    const row = this.prepare(name, payload, options);
     // ON CONFLICT: staging the same job twice (a retried request) keeps the first row.
     const rows: { id: string }[] = await manager.query(
       `INSERT INTO outbox (queue, job_name, job_id, payload, priority, available_at)
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (job_id) DO NOTHING RETURNING id`,
-      [row.queue, row.jobName, row.jobId, row.payload, row.priority, row.availableAt],
+      [queueOfJob(name), row.jobName, row.jobId, row.payload, row.priority, row.availableAt],
     );
-    const id = rows[0]?.id ?? '';
-    return { id, ...row };
+    return { id: rows[0]?.id ?? '', ...row };
   }
 
   /** Records many jobs of one kind inside the caller's transaction, in one statement. */
@@ -97,32 +103,38 @@ export class OutboxPublisher implements OnApplicationShutdown {
     }));
   }
 
-  /** Records jobs of any kinds inside the caller's transaction, all in one statement. */
-  async stageAll(manager: EntityManager, entries: readonly StageEntry[]): Promise<StagedJob[]> {
-    if (entries.length === 0) return [];
-    const rows = entries.map(({ name, payload, options = {} }) => {
-      const queue = queueOfJob(name);
-      return {
-        queue,
-        jobName: name,
-        jobId: options.jobId ?? jobIdFor(name, payload as JobPayload<typeof name>),
-        payload: { ...payload } as Record<string, unknown>,
-        priority: options.priority ?? QUEUE_POLICY[queue].defaultPriority,
-        availableAt: options.availableAt ?? new Date(),
-      };
+  /**
+   * Records jobs of any kinds inside the caller's transaction, all in one statement. The
+   * `alongside` statements (data-modifying, each numbering its own parameters from $1) run in
+   * that same statement: the caller's writes and its follow-up jobs in one round trip.
+   */
+  async stageAll(manager: EntityManager, entries: readonly StageEntry[], alongside: readonly SqlStatement[] = []): Promise<StagedJob[]> {
+    if (entries.length === 0 && alongside.length === 0) return [];
+    const rows = entries.map(({ name, payload, options }) => this.prepare(name, payload as JobPayload<typeof name>, options));
+    const params: unknown[] = [];
+    const ctes = alongside.map((statement, i) => {
+      const offset = params.length;
+      params.push(...statement.params);
+      return `s${i} AS (${renumber(statement.sql, offset)})`;
     });
+    const columns: [string, (row: (typeof rows)[number]) => unknown][] = [
+      ['text[]', (r) => queueOfJob(r.jobName)],
+      ['text[]', (r) => r.jobName],
+      ['text[]', (r) => r.jobId],
+      ['jsonb[]', (r) => JSON.stringify(r.payload)],
+      ['int[]', (r) => r.priority],
+      ['timestamptz[]', (r) => r.availableAt],
+    ];
+    const placeholders = columns.map(([type], i) => `$${params.length + i + 1}::${type}`).join(', ');
+    const staged =
+      rows.length === 0
+        ? 'SELECT NULL::bigint AS id, NULL::text AS job_id WHERE false'
+        : `INSERT INTO outbox (queue, job_name, job_id, payload, priority, available_at)
+           SELECT * FROM unnest(${placeholders}) ON CONFLICT (job_id) DO NOTHING RETURNING id, job_id`;
+    if (rows.length > 0) params.push(...columns.map(([, pick]) => rows.map(pick)));
     const inserted: { id: string; job_id: string }[] = await manager.query(
-      `INSERT INTO outbox (queue, job_name, job_id, payload, priority, available_at)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::int[], $6::timestamptz[])
-       ON CONFLICT (job_id) DO NOTHING RETURNING id, job_id`,
-      [
-        rows.map((r) => r.queue),
-        rows.map((r) => r.jobName),
-        rows.map((r) => r.jobId),
-        rows.map((r) => JSON.stringify(r.payload)),
-        rows.map((r) => r.priority),
-        rows.map((r) => r.availableAt),
-      ],
+      `WITH ${[...ctes, `staged AS (${staged})`].join(', ')} SELECT id, job_id FROM staged`,
+      params,
     );
     const idByJobId = new Map(inserted.map((row) => [row.job_id, row.id]));
     return rows.map((row) => ({ id: idByJobId.get(row.jobId) ?? '', ...row }));
@@ -258,6 +270,17 @@ export class OutboxPublisher implements OnApplicationShutdown {
       delayMs: delayMs > 0 ? delayMs : undefined,
     });
   }
+}
+
+/** One SQL statement with its own parameters ($1, $2, ...). */
+export interface SqlStatement {
+  sql: string;
+  params: readonly unknown[];
+}
+
+/** Shifts `$n` placeholders by `offset`, so statements can share one parameter list. */
+function renumber(sql: string, offset: number): string {
+  return offset === 0 ? sql : sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
 }
 
 function errorMessage(error: unknown): string {

@@ -25,19 +25,28 @@ export class MessageSearchService {
     private readonly keys: ConversationKeyService,
   ) {}
 
-  /** Replaces a message's index entries with those of `content` (empty content: removes them). */
-  async index(messageId: string, conversationId: string, content: string, manager: EntityManager = this.dataSource.manager): Promise<number> {
-    const key = await this.searchKey(conversationId, manager);
+  /**
+   * Replaces a message's index entries with those of `content`, read from the message while
+   * it had this `iv` (every edit or re-encryption takes a fresh one), in one statement. If the
+   * message changed or was deleted since, writes nothing and answers undefined (read it again).
+   */
+  async index(message: { id: string; conversationId: string; iv: Buffer }, content: string): Promise<number | undefined> {
+    const key = await this.searchKey(message.conversationId);
     const hashes = searchTerms(content).map((term) => termHash(key, term));
-    await manager.query('DELETE FROM search_terms WHERE message_id = $1', [messageId]);
-    if (hashes.length > 0) {
-      await manager.query(
-        `INSERT INTO search_terms (message_id, conversation_id, term_hash, key_version)
-         SELECT $1, $2, unnest($3::bytea[]), $4 ON CONFLICT DO NOTHING`,
-        [messageId, conversationId, hashes, SEARCH_KEY_VERSION],
-      );
-    }
-    return hashes.length;
+    const rows: { current: boolean }[] = await this.dataSource.query(
+      `WITH live AS (
+         -- Shared lock: an edit or delete committing meanwhile waits for this statement, or this one sees it.
+         SELECT id FROM messages WHERE id = $1 AND deleted_at IS NULL AND iv = $5::bytea FOR SHARE
+       ), outdated AS (
+         DELETE FROM search_terms WHERE message_id = $1 AND EXISTS (SELECT 1 FROM live) AND NOT (term_hash = ANY($3::bytea[]))
+       ), added AS (
+         INSERT INTO search_terms (message_id, conversation_id, term_hash, key_version)
+         SELECT live.id, $2, hash, $4 FROM live, unnest($3::bytea[]) AS hash ON CONFLICT DO NOTHING
+       )
+       SELECT EXISTS (SELECT 1 FROM live) AS current`,
+      [message.id, message.conversationId, hashes, SEARCH_KEY_VERSION, message.iv],
+    );
+    return rows[0]?.current ? hashes.length : undefined;
   }
 
   async remove(messageId: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
