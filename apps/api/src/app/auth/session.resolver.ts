@@ -1,8 +1,7 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
-import { UserEntity } from '@mq/db';
+import { DataSource } from 'typeorm';
+import { UserEntity, preparedQuery } from '@mq/db';
 import { AccessTokenClaims, AuthenticatedUser } from './auth.types';
 
 export interface ResolvedSession {
@@ -19,7 +18,7 @@ export interface ResolvedSession {
 export class SessionResolver {
   constructor(
     private readonly jwt: JwtService,
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly dataSource: DataSource,
   ) {}
 
   async resolve(token: string | undefined): Promise<ResolvedSession> {
@@ -30,15 +29,17 @@ export class SessionResolver {
     } catch {
       throw new UnauthorizedException('The access token is invalid or has expired');
     }
-    const user = await this.users.findOne({
-      where: { id: claims.sub },
-      select: { id: true, email: true, displayName: true, role: true, active: true, tokenVersion: true },
-    });
-    if (!user || !user.active || user.tokenVersion !== claims.tv) {
+    // Every request and socket: a prepared statement, not the query builder.
+    const [user] = await preparedQuery<{ id: string; email: string; display_name: string; role: UserEntity['role']; active: boolean; token_version: number }>(
+      this.dataSource,
+      'SELECT id, email, display_name, role, active, token_version FROM users WHERE id = $1',
+      [claims.sub],
+    );
+    if (!user || !user.active || user.token_version !== claims.tv) {
       throw new UnauthorizedException('The session has ended; sign in again');
     }
     return {
-      user: { id: user.id, email: user.email, displayName: user.displayName, role: user.role },
+      user: { id: user.id, email: user.email, displayName: user.display_name, role: user.role },
       expiresAt: claims.exp * 1000,
     };
   }

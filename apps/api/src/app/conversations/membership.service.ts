@@ -1,5 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { preparedQuery } from '@mq/db';
 
 export interface Membership {
   conversationId: string;
@@ -16,7 +17,8 @@ export class MembershipService {
   constructor(private readonly dataSource: DataSource) {}
 
   async require(userId: string, conversationId: string, manager: EntityManager = this.dataSource.manager): Promise<Membership> {
-    const rows: { type: Membership['type']; last_read_seq: string }[] = await manager.query(
+    const rows = await preparedQuery<{ type: Membership['type']; last_read_seq: string }>(
+      manager,
       `SELECT c.type, p.last_read_seq FROM conversations c
        JOIN conversation_participants p ON p.conversation_id = c.id AND p.user_id = $2 AND p.left_at IS NULL
        WHERE c.id = $1 AND c.deleted_at IS NULL`,

@@ -2,7 +2,7 @@ import { BadRequestException, Injectable, NotFoundException } from '@nestjs/comm
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
-import { MessageEntity, allocateMessageSeq } from '@mq/db';
+import { MessageEntity, allocateMessageSeq, preparedQuery } from '@mq/db';
 import type { Message } from '@mq/messaging-contracts';
 import { MessageCrypto, OutboxPublisher, StagedJob, toMessageView } from '@mq/messaging';
 import { JOB, jobIdFor, queueOfJob, toJobPriority } from '@mq/queue-contracts';
@@ -101,7 +101,8 @@ export class MessageSendService {
       { priority: toJobPriority(message.priority), availableAt: message.sendAt ?? undefined },
     );
     const rows: { recipients: number; seq: string | null; created_at: Date | null; outbox_id: string | null; stored: boolean }[] =
-      await this.dataSource.query(
+      await preparedQuery(
+        this.dataSource,
         `WITH recipients AS (
            SELECT p.user_id FROM conversation_participants p
            WHERE p.conversation_id = $2 AND p.left_at IS NULL AND p.user_id <> $3

@@ -1,5 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { preparedQuery } from '@mq/db';
 import { OutboxPublisher } from '@mq/messaging';
 import { ConfirmationStatus, JOB } from '@mq/queue-contracts';
 
@@ -17,7 +18,8 @@ export class ReceiptsService {
 
   /** One receipt from the recipient; 404 unless the caller is a recipient of the message. */
   async record(recipientId: string, messageId: string, status: ConfirmationStatus): Promise<void> {
-    const rows: unknown[] = await this.dataSource.query(
+    const rows = await preparedQuery(
+      this.dataSource,
       'SELECT 1 FROM message_deliveries WHERE message_id = $1 AND recipient_id = $2',
       [messageId, recipientId],
     );

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Job } from 'bull';
 import { DataSource } from 'typeorm';
-import type { JobEventKind } from '@mq/db';
+import { type JobEventKind, preparedQuery } from '@mq/db';
 import { QueueRegistry } from '@mq/queue';
 import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
 
@@ -94,7 +94,8 @@ export class JobEventRecorder implements OnApplicationBootstrap, BeforeApplicati
     const events = this.buffer;
     this.buffer = [];
     try {
-      await this.dataSource.query(
+      await preparedQuery(
+        this.dataSource,
         `INSERT INTO job_events (queue, job_id, job_name, kind, attempt, message_id, user_id, error, duration_ms, at)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::uuid[], $7::uuid[], $8::text[], $9::int[], $10::timestamptz[])`,
         [

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { MessageEntity, allocateMessageSeq } from '@mq/db';
+import { MessageEntity, allocateMessageSeq, loadMessage, preparedQuery } from '@mq/db';
 import type { NotificationPreferences } from '@mq/messaging-contracts';
 import { MessageCrypto, OutboxPublisher, RealtimeEmitter, SqlStatement, StageEntry, StagedJob, toMessageView } from '@mq/messaging';
 import { JOB, NOTIFICATION_CHANNELS, QUEUE, QUEUE_POLICY, jobIdFor, queueOfJob } from '@mq/queue-contracts';
@@ -51,7 +51,7 @@ export class DeliveryProcessor {
     const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? QUEUE_POLICY[queueOfJob(JOB.SEND_MESSAGE)].attempts);
     const chained: StagedJob[] = [];
     const result = await this.dataSource.transaction(async (manager) => {
-      const message = await manager.findOne(MessageEntity, { where: { id: job.data.messageId }, lock: { mode: 'pessimistic_write' } });
+      const message = await loadMessage(manager, job.data.messageId, { forUpdate: true });
       if (!message) return { outcome: 'skipped' as const, reason: 'message not found', delivered: 0, undeliverable: [] };
       if (message.deletedAt) return { outcome: 'skipped' as const, reason: 'message deleted', delivered: 0, undeliverable: [] };
       // Follow-up work rides in this transaction's outbox: it exists exactly when the send did.
@@ -119,7 +119,8 @@ export class DeliveryProcessor {
       .filter(([, rank]) => rank < (STATUS_RANK[status] ?? 0))
       .map(([name]) => name);
     // One statement (so one transaction): the receipt, and for `read` the reader's position.
-    const rows: { sender_id: string }[] = await this.dataSource.query(
+    const rows = await preparedQuery<{ sender_id: string }>(
+      this.dataSource,
       `WITH updated AS (
          UPDATE message_deliveries d SET status = $3, updated_at = now(),
            delivered_at = COALESCE(d.delivered_at, $4::timestamptz),
@@ -157,9 +158,15 @@ export class DeliveryProcessor {
     manager: EntityManager,
     messageId: string,
   ): Promise<{ deliverable: string[]; undeliverable: Undeliverable[]; preferences: Map<string, NotificationPreferences> }> {
-    const rows: { recipient_id: string; member: boolean; active: boolean; channels: NotificationPreferences['channels'] | null; quiet_hours: NotificationPreferences['quietHours'] }[] =
-      await manager.query(
-        `SELECT d.recipient_id, (p.user_id IS NOT NULL AND p.left_at IS NULL) AS member, u.active, np.channels, np.quiet_hours
+    const rows = await preparedQuery<{
+      recipient_id: string;
+      member: boolean;
+      active: boolean;
+      channels: NotificationPreferences['channels'] | null;
+      quiet_hours: NotificationPreferences['quietHours'];
+    }>(
+      manager,
+      `SELECT d.recipient_id, (p.user_id IS NOT NULL AND p.left_at IS NULL) AS member, u.active, np.channels, np.quiet_hours
          FROM message_deliveries d
          JOIN messages m ON m.id = d.message_id
          JOIN users u ON u.id = d.recipient_id

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { MessageEntity } from '@mq/db';
+import { loadMessage } from '@mq/db';
 import { MessageCrypto, MessageSearchService } from '@mq/messaging';
 import { JOB } from '@mq/queue-contracts';
 import { HandledJob, JobHandler } from '@mq/queue';
@@ -31,7 +31,7 @@ export class IndexingProcessor {
     const { messageId, operation } = job.data;
     // Changed between read and write (an edit, a delete, a key rotation re-encrypting it): read again.
     for (let read = 1; read <= MAX_READS; read += 1) {
-      const message = await this.dataSource.getRepository(MessageEntity).findOne({ where: { id: messageId } });
+      const message = await loadMessage(this.dataSource, messageId);
       if (!message || message.deletedAt || operation === 'delete') {
         await this.search.remove(messageId);
         return { operation, terms: 0 };

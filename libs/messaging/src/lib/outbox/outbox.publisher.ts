@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { preparedQuery } from '@mq/db';
 import { MessageQueueService } from '@mq/queue';
 import { JobName, JobPayload, JobPriority, QUEUE_POLICY, jobIdFor, queueOfJob } from '@mq/queue-contracts';
 
@@ -66,7 +67,8 @@ export class OutboxPublisher implements OnApplicationShutdown {
   async stage<N extends JobName>(manager: EntityManager, name: N, payload: JobPayload<N>, options: StageOptions = {}): Promise<StagedJob> {
     const row = this.prepare(name, payload, options);
     // ON CONFLICT: staging the same job twice (a retried request) keeps the first row.
-    const rows: { id: string }[] = await manager.query(
+    const rows = await preparedQuery<{ id: string }>(
+      manager,
       `INSERT INTO outbox (queue, job_name, job_id, payload, priority, available_at)
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (job_id) DO NOTHING RETURNING id`,
       [queueOfJob(name), row.jobName, row.jobId, row.payload, row.priority, row.availableAt],
@@ -86,7 +88,8 @@ export class OutboxPublisher implements OnApplicationShutdown {
     const priority = options.priority ?? QUEUE_POLICY[queue].defaultPriority;
     const availableAt = options.availableAt ?? new Date();
     const jobIds = payloads.map((payload) => jobIdFor(name, payload));
-    const rows: { id: string; job_id: string }[] = await manager.query(
+    const rows = await preparedQuery<{ id: string; job_id: string }>(
+      manager,
       `INSERT INTO outbox (queue, job_name, job_id, payload, priority, available_at)
        SELECT $1, $2, job_id, payload, $3, $4 FROM unnest($5::text[], $6::jsonb[]) AS t(job_id, payload)
        ON CONFLICT (job_id) DO NOTHING RETURNING id, job_id`,
@@ -132,7 +135,8 @@ export class OutboxPublisher implements OnApplicationShutdown {
         : `INSERT INTO outbox (queue, job_name, job_id, payload, priority, available_at)
            SELECT * FROM unnest(${placeholders}) ON CONFLICT (job_id) DO NOTHING RETURNING id, job_id`;
     if (rows.length > 0) params.push(...columns.map(([, pick]) => rows.map(pick)));
-    const inserted: { id: string; job_id: string }[] = await manager.query(
+    const inserted = await preparedQuery<{ id: string; job_id: string }>(
+      manager,
       `WITH ${[...ctes, `staged AS (${staged})`].join(', ')} SELECT id, job_id FROM staged`,
       params,
     );
@@ -187,8 +191,7 @@ export class OutboxPublisher implements OnApplicationShutdown {
     if (this.unmarked.size === 0) return;
     const ids = [...this.unmarked];
     this.unmarked.clear();
-    await this.dataSource
-      .query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[]) AND published_at IS NULL', [ids])
+    await preparedQuery(this.dataSource, 'UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[]) AND published_at IS NULL', [ids])
       .catch((error: unknown) => this.logger.warn({ err: errorMessage(error), count: ids.length }, 'could not mark outbox rows published'));
   }
 

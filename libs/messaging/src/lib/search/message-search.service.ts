@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { preparedQuery } from '@mq/db';
 import { ConversationKeyService } from '../crypto/conversation-keys.service';
 import { deriveSearchKey, searchTerms, termHash } from './blind-index';
 
@@ -33,7 +34,8 @@ export class MessageSearchService {
   async index(message: { id: string; conversationId: string; iv: Buffer }, content: string): Promise<number | undefined> {
     const key = await this.searchKey(message.conversationId);
     const hashes = searchTerms(content).map((term) => termHash(key, term));
-    const rows: { current: boolean }[] = await this.dataSource.query(
+    const rows = await preparedQuery<{ current: boolean }>(
+      this.dataSource,
       `WITH live AS (
          -- Shared lock: an edit or delete committing meanwhile waits for this statement, or this one sees it.
          SELECT id FROM messages WHERE id = $1 AND deleted_at IS NULL AND iv = $5::bytea FOR SHARE

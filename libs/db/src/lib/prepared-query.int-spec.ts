@@ -1,0 +1,58 @@
+import { DataSource, QueryFailedError } from 'typeorm';
+import { createTestDatabase, TestDatabase } from '../testing';
+import { loadMessage } from './message-rows.helper';
+import { preparedQuery } from './prepared-query';
+
+describe('preparedQuery', () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    // One connection: what it has prepared is what pg_prepared_statements shows.
+    dataSource = new DataSource({ type: 'postgres', url: database.url, extra: { max: 1 } });
+    await dataSource.initialize();
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  const prepared = async () =>
+    (await dataSource.query(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'mq\\_%'`)) as { n: number }[];
+
+  it('answers rows like a plain query, preparing each text once per connection', async () => {
+    const text = 'SELECT $1::int + 1 AS n';
+    const answers = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => preparedQuery<{ n: number }>(dataSource, text, [i])));
+    expect(answers.map((rows) => rows[0]?.n)).toEqual([2, 3, 4, 5, 6, 7]);
+    expect(await prepared()).toEqual([{ n: 1 }]);
+  });
+
+  it('runs on the transaction’s connection when given its manager, and sees its writes', async () => {
+    const seen = await dataSource.transaction(async (manager) => {
+      await manager.query(`INSERT INTO users (email, display_name, password_hash) VALUES ('tx@prepared.test', 'Tx', 'x')`);
+      return preparedQuery<{ n: number }>(manager, `SELECT count(*)::int AS n FROM users WHERE email = $1`, ['tx@prepared.test']);
+    });
+    expect(seen).toEqual([{ n: 1 }]);
+    await expect(
+      dataSource.transaction(async (manager) => {
+        await preparedQuery(manager, `INSERT INTO users (email, display_name, password_hash) VALUES ($1, 'Gone', 'x')`, ['rolled@prepared.test']);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await preparedQuery(dataSource, 'SELECT 1 FROM users WHERE email = $1', ['rolled@prepared.test'])).toEqual([]);
+  });
+
+  it('fails with QueryFailedError carrying the driver error, as manager.query does', async () => {
+    const insert = `INSERT INTO users (email, display_name, password_hash) VALUES ($1, 'Dup', 'x')`;
+    await preparedQuery(dataSource, insert, ['dup@prepared.test']);
+    const error: unknown = await preparedQuery(dataSource, insert, ['dup@prepared.test']).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueryFailedError);
+    expect((error as QueryFailedError).driverError).toMatchObject({ code: '23505' });
+  });
+
+  it('loads a message row as an entity, and nothing for an unknown id', async () => {
+    expect(await loadMessage(dataSource, '0b8f0c3e-1e7a-4c55-9a51-2f6b4d9f8a10')).toBeNull();
+  });
+});
