@@ -1,7 +1,11 @@
 import { parseArgs } from 'node:util';
 
+/** The default run. */
 export const PHASES = ['ceiling', 'direct', 'broadcast', 'sockets'] as const;
-export type Phase = (typeof PHASES)[number];
+/** Only when asked for: a full-size soak takes hours. */
+export const EXTRA_PHASES = ['soak'] as const;
+export type Phase = (typeof PHASES)[number] | (typeof EXTRA_PHASES)[number];
+const KNOWN_PHASES: readonly string[] = [...PHASES, ...EXTRA_PHASES];
 
 export interface RedisTarget {
   host: string;
@@ -36,6 +40,8 @@ export interface BenchOptions {
   chunkSize: number;
   sockets: number;
   ceilingJobs: number;
+  /** Messages the soak phase sends (accepted), with Redis memory and process RSS sampled. */
+  soakMessages: number;
   /** --start only: api and worker run with --cpu-prof; the top functions go into the report. */
   profile: boolean;
   logLevel: string;
@@ -55,7 +61,8 @@ export const USAGE = `npm run bench -- [options]
   --redis-host H / --redis-port P / --redis-db N
                          Redis of the target, for the raw Bull ceiling and used_memory
                          (default $REDIS_HOST / $REDIS_PORT / $REDIS_QUEUE_DB)
-  --only LIST            phases to run, comma list of ${PHASES.join(', ')} (default all)
+  --only LIST            phases to run, comma list of ${KNOWN_PHASES.join(', ')}
+                         (default ${PHASES.join(',')}; soak only when named or with --soak)
   --rate N               offered rate of the fixed-rate direct run (default 500 msgs/s)
   --duration S           seconds of sending per direct run (default 20, quick 8)
   --concurrency N        sends in flight in the full-speed run (default 64)
@@ -65,6 +72,8 @@ export const USAGE = `npm run bench -- [options]
   --chunk-size N         broadcast chunk size, 1..5000 (default 5000)
   --sockets N            sockets to open on one api (default 10000, quick 2000)
   --ceiling-jobs N       no-op Bull jobs for the raw ceiling (default 30000, quick 10000)
+  --soak N               messages for the soak phase (default 1000000, quick 10000); without
+                         --only it runs the soak alone
   --profile              with --start: CPU-profile api and worker, summarise the hot functions
   --log-level L          LOG_LEVEL of the started apps (default info, as in production)
   --out DIR              results directory (default tools/bench/results)
@@ -104,6 +113,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
       'chunk-size': { type: 'string' },
       sockets: { type: 'string' },
       'ceiling-jobs': { type: 'string' },
+      soak: { type: 'string' },
       profile: { type: 'boolean' },
       'log-level': { type: 'string' },
       out: { type: 'string' },
@@ -112,10 +122,13 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   if (values.help) return 'help';
   const quick = values.quick ?? false;
   const phases = new Set<Phase>();
-  for (const name of (values.only ?? PHASES.join(',')).split(',').map((p) => p.trim()).filter(Boolean)) {
-    if (!(PHASES as readonly string[]).includes(name)) throw new Error(`--only: unknown phase "${name}" (known: ${PHASES.join(', ')})`);
+  // `--soak N` on its own means the soak alone: it is hours long, and the other phases have their own runs.
+  const only = values.only ?? (values.soak !== undefined ? 'soak' : PHASES.join(','));
+  for (const name of only.split(',').map((p) => p.trim()).filter(Boolean)) {
+    if (!KNOWN_PHASES.includes(name)) throw new Error(`--only: unknown phase "${name}" (known: ${KNOWN_PHASES.join(', ')})`);
     phases.add(name as Phase);
   }
+  if (values.soak !== undefined && !phases.has('soak')) throw new Error('--soak sizes the soak phase: add soak to --only (or leave --only out)');
   const chunkSize = positiveInt('chunk-size', values['chunk-size'], 5000);
   if (chunkSize > 5000) throw new Error('--chunk-size is at most 5000 (the api refuses more)');
   const start = values.start ?? false;
@@ -145,6 +158,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     chunkSize,
     sockets: positiveInt('sockets', values.sockets, quick ? 2_000 : 10_000),
     ceilingJobs: positiveInt('ceiling-jobs', values['ceiling-jobs'], quick ? 10_000 : 30_000),
+    soakMessages: positiveInt('soak', values.soak, quick ? 10_000 : 1_000_000),
     profile: values.profile ?? false,
     logLevel: values['log-level'] ?? 'info',
     outDir: values.out ?? defaultOutDir,

@@ -1,10 +1,21 @@
 import type { DirectRun } from './direct-messages.phase';
+import type { SoakResult, SoakSample } from './soak.phase';
 import { niceStep } from './stats.math';
 
 const WIDTH = 960;
 const PANEL_HEIGHT = 300;
 const MARGIN = { left: 64, right: 24, top: 40, bottom: 44 };
-const COLORS = { accepted: '#4269d0', received: '#3ca951', delivered: '#ff725c', bar: '#6cc5b0', marker: '#555' };
+const COLORS = {
+  accepted: '#4269d0',
+  received: '#3ca951',
+  delivered: '#ff725c',
+  bar: '#6cc5b0',
+  marker: '#555',
+  redis: '#a463f2',
+  api: '#4269d0',
+  worker: '#ff725c',
+  window: '#f2f2f2',
+};
 
 function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -92,13 +103,7 @@ function throughputPanel(parts: string[], runs: readonly DirectRun[], top: numbe
   }
 }
 
-/** One SVG: a latency histogram per fixed-rate run, then every run's throughput over time. */
-export function renderChart(runs: readonly DirectRun[]): string {
-  const parts: string[] = [];
-  const fixed = runs.filter((r) => r.mode === 'fixed-rate');
-  fixed.forEach((run, i) => latencyPanel(parts, run, i * PANEL_HEIGHT));
-  throughputPanel(parts, runs, fixed.length * PANEL_HEIGHT);
-  const height = PANEL_HEIGHT * (fixed.length + 1);
+function svg(height: number, parts: readonly string[]): string {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
@@ -106,4 +111,87 @@ export function renderChart(runs: readonly DirectRun[]): string {
     '</svg>',
     '',
   ].join('\n');
+}
+
+/** One soak series: what it is called in the legend, its colour, how to read it from a sample. */
+interface SoakLine {
+  label: string;
+  color: string;
+  pick: (s: SoakSample) => number | undefined;
+}
+
+/**
+ * MB against messages delivered, with the two windows the verdict compares shaded (second and
+ * last quarter of the samples) and a marker where sending stopped and the drain began.
+ */
+function soakPanel(parts: string[], soak: SoakResult, title: string, lines: readonly SoakLine[], top: number): void {
+  const frame = { x0: MARGIN.left, y0: top + MARGIN.top, width: WIDTH - MARGIN.left - MARGIN.right, height: PANEL_HEIGHT - MARGIN.top - MARGIN.bottom };
+  parts.push(text(MARGIN.left, top + 24, title, 'font-weight="bold"'));
+  const samples = soak.samples;
+  const values = samples.flatMap((s) => lines.map((l) => l.pick(s) ?? 0));
+  if (samples.length === 0) return;
+  // Thousands on the axis once the counts are large: a million as 1000000 crowds the ticks.
+  const unit = soak.delivered >= 10_000 ? 1000 : 1;
+  const xMax = Math.max(1, (samples[samples.length - 1]?.delivered ?? 0) / unit);
+  const yMax = Math.max(1, ...values) * 1.1;
+  const xOf = (s: SoakSample | undefined): number => (s?.delivered ?? 0) / unit;
+  const n = samples.length;
+  const windows = [
+    [samples[Math.floor(n / 4)], samples[Math.max(Math.floor(n / 4), Math.floor(n / 2) - 1)]],
+    [samples[Math.floor((3 * n) / 4)], samples[n - 1]],
+  ];
+  const sx0 = (v: number): number => frame.x0 + (v / xMax) * frame.width;
+  // Shading first, so the grid and the lines stay on top of it.
+  for (const [from, to] of windows) {
+    const x = sx0(xOf(from));
+    parts.push(`<rect x="${x.toFixed(1)}" y="${frame.y0}" width="${Math.max(2, sx0(xOf(to)) - x).toFixed(1)}" height="${frame.height}" fill="${COLORS.window}"/>`);
+  }
+  const { sx, sy } = axes(parts, frame, xMax, yMax, unit === 1 ? 'messages delivered' : 'messages delivered (thousands)', 'MB');
+  if (soak.deliveredWhenSendingEnded > 0) {
+    const x = sx(soak.deliveredWhenSendingEnded / unit).toFixed(1);
+    parts.push(`<line x1="${x}" x2="${x}" y1="${frame.y0}" y2="${frame.y0 + frame.height}" stroke="${COLORS.marker}" stroke-dasharray="4 3"/>`);
+    parts.push(text(Number(x) - 4, frame.y0 + frame.height - 6, 'sending ended', 'text-anchor="end" fill="#555"'));
+  }
+  for (const line of lines) {
+    const points = samples
+      .map((s) => ({ x: xOf(s), y: line.pick(s) }))
+      .filter((p): p is { x: number; y: number } => p.y !== undefined)
+      .map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`);
+    if (points.length > 0) parts.push(`<polyline points="${points.join(' ')}" fill="none" stroke="${line.color}" stroke-width="1.8"/>`);
+  }
+  let lx = frame.x0 + frame.width - 150 * lines.length - 160;
+  parts.push(`<rect x="${lx}" y="${top + 14}" width="12" height="12" fill="${COLORS.window}" stroke="#ccc"/>`);
+  parts.push(text(lx + 16, top + 24, '2nd / last quarter'));
+  lx += 160;
+  for (const line of lines) {
+    parts.push(`<rect x="${lx}" y="${top + 14}" width="12" height="12" fill="${line.color}"/>`);
+    parts.push(text(lx + 16, top + 24, line.label));
+    lx += 150;
+  }
+}
+
+/** The soak's memory: Redis used_memory on its own scale (a few MB), then api and worker RSS. */
+export function renderSoakChart(soak: SoakResult): string {
+  const parts: string[] = [];
+  soakPanel(parts, soak, `soak: Redis used_memory, ${soak.delivered.toLocaleString('en-US')} messages`, [{ label: 'Redis used_memory', color: COLORS.redis, pick: (s) => s.redisUsedMemoryMB }], 0);
+  soakPanel(
+    parts,
+    soak,
+    `soak: process RSS (${soak.rssSource})`,
+    [
+      { label: 'api RSS', color: COLORS.api, pick: (s) => s.apiRssMB },
+      { label: 'worker RSS', color: COLORS.worker, pick: (s) => s.workerRssMB },
+    ],
+    PANEL_HEIGHT,
+  );
+  return svg(PANEL_HEIGHT * 2, parts);
+}
+
+/** One SVG: a latency histogram per fixed-rate run, then every run's throughput over time. */
+export function renderChart(runs: readonly DirectRun[]): string {
+  const parts: string[] = [];
+  const fixed = runs.filter((r) => r.mode === 'fixed-rate');
+  fixed.forEach((run, i) => latencyPanel(parts, run, i * PANEL_HEIGHT));
+  throughputPanel(parts, runs, fixed.length * PANEL_HEIGHT);
+  return svg(PANEL_HEIGHT * (fixed.length + 1), parts);
 }

@@ -8,7 +8,7 @@ import { Histogram, Percentiles, histogram, mapLimit, percentiles, perSecond, sl
 import type { BenchUser, UserSource } from './users.seeder';
 
 /** Content length of a bench message: a typical short note between school and family. */
-const CONTENT_LENGTH = 160;
+export const CONTENT_LENGTH = 160;
 /** Open-loop runs stop issuing (and count the send as dropped) past this many requests in flight. */
 const MAX_IN_FLIGHT = 1_000;
 /** Full speed: accepted but not yet delivered messages allowed before the senders wait. */
@@ -175,7 +175,8 @@ export interface DirectOptions {
   databaseUrl?: string;
 }
 
-function content(clientMessageId: string): string {
+/** A bench message's text: its clientMessageId, padded to CONTENT_LENGTH. */
+export function benchContent(clientMessageId: string): string {
   const head = `bench ${clientMessageId} `;
   return head + 'x'.repeat(Math.max(0, CONTENT_LENGTH - head.length));
 }
@@ -263,7 +264,7 @@ async function run(
     tracker.onSent(clientMessageId, performance.now());
     inFlight += 1;
     try {
-      const { body } = await pair.sender.sendMessage({ conversationId: pair.conversationId, content: content(clientMessageId), clientMessageId });
+      const { body } = await pair.sender.sendMessage({ conversationId: pair.conversationId, content: benchContent(clientMessageId), clientMessageId });
       tracker.onAccepted(clientMessageId, body.message.id, performance.now());
     } catch (error) {
       tracker.onRejected(error);

@@ -12,10 +12,11 @@ import { ProgressBar } from './progress.bar';
 import { measureRawCeiling } from './raw-ceiling.phase';
 import { BenchReport, CorrectnessCheck, ResourceSnapshot, TargetCheck, writeReport } from './report.writer';
 import { measureSockets } from './sockets.phase';
+import { LEVEL_OFF, measureSoak } from './soak.phase';
 import { mb } from './stats.math';
 import { ApiUserSource, BenchUser, SqlUserSource, UserSource } from './users.seeder';
 
-const TARGETS = { directPerSecond: 3_000, p99Ms: 50, offeredPerSecond: 500, broadcastRecipients: 100_000, broadcastMs: 20_000, sockets: 10_000 };
+const TARGETS = { directPerSecond: 3_000, p99Ms: 50, offeredPerSecond: 500, broadcastRecipients: 100_000, broadcastMs: 20_000, sockets: 10_000, soakMessages: 1_000_000 };
 
 interface Target {
   apiUrl: string;
@@ -131,6 +132,23 @@ function targetChecks(report: BenchReport): TargetCheck[] {
       met: atSize ? b.totalMs !== undefined && b.totalMs <= TARGETS.broadcastMs && b.status === 'completed' : undefined,
     });
   }
+  const soak = report.soak;
+  if (soak) {
+    const series = soak.verdicts
+      .map((v) =>
+        v.levelledOff === undefined
+          ? `${v.series} n/a (${v.samples} samples, 4 needed)`
+          : `${v.series} ${v.secondQuarterMaxMB} → ${v.lastQuarterMaxMB} MB (${v.slopePer100kMB ?? '–'} MB/100k msgs)`,
+      )
+      .join(', ');
+    checks.push({
+      name: 'soak: Redis memory and process RSS level off',
+      target: `${TARGETS.soakMessages.toLocaleString('en-US')} messages; last-quarter max ≤ second-quarter max + ${LEVEL_OFF.percent}% or ${LEVEL_OFF.mb} MB`,
+      measured: `${soak.delivered.toLocaleString('en-US')} messages delivered: ${series}`,
+      // Growth at any size is a failure; levelling off proves the target only at its size.
+      met: soak.levelledOff === false ? false : soak.delivered >= TARGETS.soakMessages ? soak.levelledOff : undefined,
+    });
+  }
   const s = report.sockets;
   if (s) {
     checks.push({
@@ -155,6 +173,17 @@ function correctnessChecks(report: BenchReport): CorrectnessCheck[] {
         detail: `${run.accepted} accepted, ${run.received} received, ${run.delivered} recorded delivered`,
       },
       { name: `${label}: none duplicated`, ok: run.duplicated === 0, detail: `${run.duplicated} second copies (${run.duplicateReceipts} same-id redeliveries)` },
+    );
+  }
+  const soak = report.soak;
+  if (soak) {
+    checks.push(
+      {
+        name: 'soak: none lost',
+        ok: soak.accepted > 0 && soak.notReceived === 0 && soak.notDelivered === 0,
+        detail: `${soak.accepted} accepted, ${soak.received} received, ${soak.delivered} recorded delivered`,
+      },
+      { name: 'soak: none duplicated', ok: soak.duplicated === 0, detail: `${soak.duplicated} second copies (${soak.duplicateReceipts} same-id redeliveries)` },
     );
   }
   const b = report.broadcast;
@@ -216,6 +245,7 @@ async function main(): Promise<number> {
       chunkSize: options.chunkSize,
       sockets: options.sockets,
       ceilingJobs: options.ceilingJobs,
+      ...(options.phases.has('soak') ? { soakMessages: options.soakMessages } : {}),
       logLevel: options.start ? options.logLevel : 'target default',
       sendRateLimitPerMinute: options.start ? 1_000_000 : 'target default',
     },
@@ -230,10 +260,18 @@ async function main(): Promise<number> {
     options.start
       ? 'Users are rows inserted with SQL and their access tokens are minted with the run’s own JWT_SECRET (what POST /auth/login signs); the api still verifies every token and user row.'
       : 'Users were created through POST /users and signed in through POST /auth/login (two scrypt runs each on the api); broadcast recipients the same way.',
-    'Broadcasts use allUsers: the batch total is every active user but the admin, the run’s senders and listeners included.',
-    'The fixed-rate run is open loop: a send leaves on schedule whatever earlier answers do, so latency includes any queueing in the api.',
-    'The full-speed run keeps 64 POSTs in flight and pauses while more than 2,000 accepted messages are not yet delivered, so it measures the sustained rate instead of how fast a backlog grows.',
   );
+  // Notes about phases that did not run would only confuse a partial (e.g. soak-only) report.
+  if (options.phases.has('broadcast')) report.notes.push('Broadcasts use allUsers: the batch total is every active user but the admin, the run’s senders and listeners included.');
+  if (options.phases.has('direct')) {
+    report.notes.push(
+      'The fixed-rate run is open loop: a send leaves on schedule whatever earlier answers do, so latency includes any queueing in the api.',
+      'The full-speed run keeps 64 POSTs in flight and pauses while more than 2,000 accepted messages are not yet delivered, so it measures the sustained rate instead of how fast a backlog grows.',
+    );
+  }
+  if (options.phases.has('soak') && options.start) {
+    report.notes.push('Soak: each RSS sample forces a full GC in api and worker first (the probe preload), every 5 s; the “read (ms)” column is what that took.');
+  }
 
   let sharedRecipients: string[] = [];
   const profiled = async <T>(phase: Phase, work: () => Promise<T>): Promise<T> => {
@@ -320,6 +358,23 @@ async function main(): Promise<number> {
           readApiHeap: target.readApiHeap,
           rssSource: target.stack ? 'proc, after a full GC' : 'metrics',
           holdSeconds: options.quick ? 3 : 10,
+          cores,
+          cpuSubjects: target.cpuSubjects,
+        },
+        progress,
+      );
+    });
+    await phase('soak', async () => {
+      report.soak = await measureSoak(
+        target.users,
+        {
+          messages: options.soakMessages,
+          pairs: options.pairs,
+          concurrency: options.concurrency,
+          redis: options.redis,
+          readApiRss: target.readApiRss,
+          readWorkerRss: target.readWorkerRss,
+          rssSource: target.stack ? 'proc, after a full GC' : 'process_resident_memory_bytes from /metrics',
           cores,
           cpuSubjects: target.cpuSubjects,
         },

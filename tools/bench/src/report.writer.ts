@@ -1,12 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BroadcastResult } from './broadcast.phase';
-import { renderChart } from './chart.svg';
+import { renderChart, renderSoakChart } from './chart.svg';
 import type { ProfileSummary } from './cpu-profile';
 import type { DirectResult, DirectRun } from './direct-messages.phase';
 import type { CpuShare } from './process.probe';
 import type { CeilingResult } from './raw-ceiling.phase';
 import type { SocketsResult } from './sockets.phase';
+import type { SoakResult, SoakSample, SoakVerdict } from './soak.phase';
 import type { Percentiles } from './stats.math';
 
 export interface ResourceSnapshot {
@@ -46,6 +47,7 @@ export interface BenchReport {
   ratio?: { pipelinePerSecond: number; ceilingPerSecond: number; ratio: number };
   broadcast?: BroadcastResult;
   sockets?: SocketsResult;
+  soak?: SoakResult;
   resources: { before: ResourceSnapshot; after: ResourceSnapshot };
   profiles: Record<string, ProfileSummary>;
   targets: TargetCheck[];
@@ -160,7 +162,61 @@ function directLimit(report: BenchReport): string[] {
   ];
 }
 
-export function renderMarkdown(report: BenchReport, chartFile: string): string {
+/** About `rows` samples evenly spread over the run, first and last always in. */
+function thinned(samples: readonly SoakSample[], rows = 20): SoakSample[] {
+  if (samples.length <= rows) return [...samples];
+  const picked = new Set<number>();
+  for (let i = 0; i < rows; i += 1) picked.add(Math.round((i * (samples.length - 1)) / (rows - 1)));
+  return [...picked].sort((a, b) => a - b).map((i) => samples[i] as SoakSample);
+}
+
+function verdictRow(v: SoakVerdict): string {
+  const growth = v.growthMB === undefined ? '–' : `${v.growthMB > 0 ? '+' : ''}${v.growthMB} MB${v.growthPercent === undefined ? '' : ` (${v.growthPercent > 0 ? '+' : ''}${v.growthPercent}%)`}`;
+  const verdict = v.levelledOff === undefined ? 'n/a (too few samples)' : v.levelledOff ? 'levels off' : '**keeps growing**';
+  return `| ${v.series} | ${v.samples} | ${dash(v.secondQuarterMaxMB)} | ${dash(v.lastQuarterMaxMB)} | ${growth} | ${dash(v.slopePer100kMB)} | ${verdict} |`;
+}
+
+function soakSection(soak: SoakResult, chartFile: string | undefined): string[] {
+  const rows = thinned(soak.samples);
+  const minutes = (soak.sendingSeconds + soak.drainSeconds) / 60;
+  return [
+    '## Soak',
+    '',
+    `${fmt(soak.requested)} direct messages asked for, through ${soak.pairs} sender/recipient pairs at full speed (${soak.concurrency} sends in flight, ` +
+      `paused while more than ${fmt(soak.backlogCap)} accepted messages are undelivered), then drained. ` +
+      `Sending ${soak.sendingSeconds} s, drain ${soak.drainSeconds} s (${minutes.toFixed(1)} min in all): **${fmt(soak.sustainedPerSecond)} msgs/s sustained** ` +
+      '(accepted → received → delivered, first send to last delivered).',
+    '',
+    '| sent | accepted | rejected | received | delivered | not received | not delivered | duplicated | redelivered |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${fmt(soak.sent)} | ${fmt(soak.accepted)} | ${fmt(soak.rejected)} | ${fmt(soak.received)} | ${fmt(soak.delivered)} | ${fmt(soak.notReceived)} | ${fmt(soak.notDelivered)} | ${fmt(soak.duplicated)} | ${fmt(soak.duplicateReceipts)} |`,
+    '',
+    `Samples every ${soak.sampleEverySeconds} s, at the start and at the end (${rows.length} of ${soak.samples.length} shown; all in the JSON). ` +
+      `RSS: ${soak.rssSource}. Redis: \`INFO memory\` used_memory, and DBSIZE of the queue db (db ${soak.redisDb}: the run's queue prefix and anything else in that db). ` +
+      `The bench's own RSS is shown too: it tracks messages in fixed memory, ${fmt(soak.trackedAtEnd)} ids still held at the end.`,
+    '',
+    '| s | stage | accepted | delivered | delivered/s (last interval) | Redis used_memory (MB) | queue db keys | api RSS (MB) | worker RSS (MB) | bench RSS (MB) | read (ms) |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (s) =>
+        `| ${s.seconds} | ${s.stage} | ${fmt(s.accepted)} | ${fmt(s.delivered)} | ${fmt(s.deliveredPerSecond)} | ${dash(s.redisUsedMemoryMB)} | ${fmt(s.redisKeys)} | ${dash(s.apiRssMB)} | ${dash(s.workerRssMB)} | ${s.benchRssMB} | ${s.readMs} |`,
+    ),
+    '',
+    `**Levels off?** A series ${soak.levelOffRule}. Slope: least squares over the second half of the samples, MB per 100,000 messages delivered ` +
+      '(a leak shows as a slope that stays positive; retention that has filled, as one near 0).',
+    '',
+    '| series | samples | 2nd-quarter max (MB) | last-quarter max (MB) | growth | slope (MB / 100,000 msgs) | verdict |',
+    '|---|---:|---:|---:|---|---:|---|',
+    ...soak.verdicts.map(verdictRow),
+    '',
+    `CPU over the soak (cores busy): ${cpuLine(soak.cpu)}`,
+    ...(Object.keys(soak.errors).length > 0 ? ['', `Errors: ${Object.entries(soak.errors).map(([m, n]) => `${n}× ${m}`).join('; ')}`] : []),
+    '',
+    ...(chartFile ? [`![soak: Redis used_memory, api and worker RSS against messages delivered](${chartFile})`, ''] : []),
+  ];
+}
+
+export function renderMarkdown(report: BenchReport, chartFile: string, soakChartFile?: string): string {
   const lines: string[] = [
     `# Benchmark ${report.startedAt}${report.quick ? ' (quick)' : ''}`,
     '',
@@ -239,6 +295,7 @@ export function renderMarkdown(report: BenchReport, chartFile: string): string {
       '',
     );
   }
+  if (report.soak) lines.push(...soakSection(report.soak, soakChartFile));
   const r = report.resources;
   lines.push(
     '## Resources before → after',
@@ -261,7 +318,7 @@ export function renderMarkdown(report: BenchReport, chartFile: string): string {
   return lines.join('\n');
 }
 
-/** Writes `<stamp>.json`, `<stamp>.md` and (with direct runs) `<stamp>.svg`; returns the paths. */
+/** Writes `<stamp>.json`, `<stamp>.md`, (with direct runs) `<stamp>.svg` and (with a soak) `<stamp>-soak.svg`; returns the paths. */
 export function writeReport(report: BenchReport, outDir: string): string[] {
   mkdirSync(outDir, { recursive: true });
   const stamp = report.startedAt.replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
@@ -272,6 +329,12 @@ export function writeReport(report: BenchReport, outDir: string): string[] {
     writeFileSync(path.join(outDir, chartFile), renderChart(report.direct.runs));
     files.push(path.join(outDir, chartFile));
   }
-  writeFileSync(files[1] as string, `${renderMarkdown(report, chartFile)}\n`);
+  let soakChartFile: string | undefined;
+  if (report.soak && report.soak.samples.length > 0) {
+    soakChartFile = `${stamp}-soak.svg`;
+    writeFileSync(path.join(outDir, soakChartFile), renderSoakChart(report.soak));
+    files.push(path.join(outDir, soakChartFile));
+  }
+  writeFileSync(files[1] as string, `${renderMarkdown(report, chartFile, soakChartFile)}\n`);
   return files;
 }
