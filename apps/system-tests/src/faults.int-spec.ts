@@ -125,6 +125,51 @@ describe('fault drills on a private Redis', () => {
     process.stdout.write(`kill -9 drill: ${total} messages x ${recipients.length} recipients, ${redelivered} redelivered and deduplicated\n`);
   }, 300_000);
 
+  it('publishes again what Redis lost when it came back empty, and runs each job once', async () => {
+    const [bob] = recipients as [Member];
+    const { body: conversation } = await alice.client.createConversation({ type: 'direct', participantIds: [bob.id] });
+    // No worker: the published jobs wait in Redis, then Redis loses everything.
+    await stack.worker?.kill('SIGTERM');
+    const ids = await sendMany(alice.client, conversation.id, 20, 4, 'flush');
+    const published = async () =>
+      (
+        await sql<{ n: number }>(
+          stack.database.url,
+          `SELECT count(*)::int AS n FROM outbox WHERE job_id = ANY($1::text[]) AND published_at IS NOT NULL`,
+          [ids.map((id) => `deliver:${id}`)],
+        )
+      )[0]?.n;
+    await eventually(async () => ((await published()) === 20 ? true : undefined), 'the 20 send jobs to be published');
+    const admin = new Redis({ port: redis.port, host: '127.0.0.1', lazyConnect: true });
+    await admin.connect();
+    await admin.flushall();
+    admin.disconnect();
+
+    await stack.startWorker();
+    await eventually(
+      async () => {
+        const [row] = await sql<{ sent: number }>(
+          stack.database.url,
+          `SELECT count(*)::int AS sent FROM message_deliveries WHERE message_id = ANY($1::uuid[]) AND status = 'sent'`,
+          [ids],
+        );
+        return row?.sent === 20 ? true : undefined;
+      },
+      'every lost send job to run after all',
+      60_000,
+    );
+    // Job events are written in batches: wait for all 20, then each ran exactly once.
+    const runs = await eventually(async () => {
+      const rows = await sql<{ job_id: string; n: number }>(
+        stack.database.url,
+        `SELECT job_id, count(*)::int AS n FROM job_events WHERE job_id = ANY($1::text[]) AND kind = 'completed' GROUP BY job_id`,
+        [ids.map((id) => `deliver:${id}`)],
+      );
+      return rows.length === 20 ? rows : undefined;
+    }, 'every send job to be recorded');
+    expect(runs.map((r) => r.n)).toEqual(new Array(20).fill(1));
+  }, 120_000);
+
   it('keeps plaintext out of Postgres and every Redis key', async () => {
     const [bob] = recipients as [Member];
     const marker = `Allergy note for pupil ${Math.random().toString(36).slice(2)} epipen`;

@@ -113,9 +113,8 @@ export function redisOptionsFor(
       ...base,
       enableReadyCheck: true,
       maxRetriesPerRequest: outagePolicy === 'fail-fast' ? 1 : null,
-      // Commands issued in the same tick (concurrent jobs, emits, enqueues) leave in one write:
-      // per-command writes were a fifth of api and worker CPU. Never blocking commands here (bclient).
-      enableAutoPipelining: true,
+      // No enableAutoPipelining: measured no gain (bench), and ioredis builds a Pipeline per tick
+      // that copies every Bull script onto itself.
     };
   }
   // Bull refuses blocking and subscriber connections that retry per request or wait for a

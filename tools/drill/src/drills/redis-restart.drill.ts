@@ -32,6 +32,15 @@ async function redisOutage(context: DrillContext, persistent: boolean): Promise<
         // A message still `queued` was never sent by a worker: its send-message job was lost with Redis.
         const [row] = await sql<{ n: number }>(stack.database.url, `SELECT count(*)::int AS n FROM messages WHERE id = ANY($1::uuid[]) AND status = 'queued'`, [ids]);
         const lostJobs = row?.n ?? 0;
+        // Why a delivery was never recorded: its receipt's outbox row (missing, unpublished, failing) and job.
+        const stuck = await sql<{ status: string; job_id: string | null; published: boolean | null; attempts: number | null; last_error: string | null }>(
+          stack.database.url,
+          `SELECT d.status, o.job_id, o.published_at IS NOT NULL AS published, o.attempts, o.last_error
+           FROM message_deliveries d
+           LEFT JOIN outbox o ON o.job_id = 'confirm:' || d.message_id || ':' || d.recipient_id || ':delivered'
+           WHERE d.message_id = ANY($1::uuid[]) AND d.status NOT IN ('delivered', 'read') LIMIT 5`,
+          [ids],
+        );
         return {
           ...settled,
           checks: standardChecks(settled.counts),
@@ -39,6 +48,7 @@ async function redisOutage(context: DrillContext, persistent: boolean): Promise<
             ...(lostJobs > 0
               ? [`${lostJobs} accepted messages were never sent by a worker (their send-message jobs vanished with Redis); recipients got them only by catching up`]
               : []),
+            ...stuck.map((r) => `not recorded: delivery ${r.status}, receipt ${r.job_id ? `${r.job_id} published=${r.published} attempts=${r.attempts}${r.last_error ? ` (${r.last_error})` : ''}` : 'never staged'}`),
             ...settled.errors,
           ],
         };

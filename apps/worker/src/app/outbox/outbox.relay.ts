@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { OutboxPublisher } from '@mq/messaging';
+import { BullConnectionFactory } from '@mq/queue';
 import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
 
 const PRUNE_EVERY_MS = 10 * 60_000;
@@ -19,6 +20,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   constructor(
     private readonly outbox: OutboxPublisher,
+    private readonly connections: BullConnectionFactory,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}
 
@@ -34,6 +36,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** One pass: publish everything pending (in batches); returns how many rows it published. */
   async relayOnce(): Promise<number> {
+    await this.recoverLostJobs();
     let total = 0;
     for (;;) {
       const published = await this.outbox.relayPending(this.config.outbox.graceMs, this.config.outbox.batchSize);
@@ -45,6 +48,19 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       await this.outbox.prunePublished(KEEP_PUBLISHED_MS);
     }
     return total;
+  }
+
+  /**
+   * A marker key lives in Redis as long as Redis keeps its data. Missing means Redis came
+   * back empty (or this is its first use): the jobs published before are gone, so their
+   * outbox rows are published again. SET NX: one worker does it.
+   */
+  private async recoverLostJobs(): Promise<void> {
+    const marker = `${this.config.queue.prefix}:outbox:redis-epoch`;
+    const created = await this.connections.commandConnection().set(marker, new Date().toISOString(), 'NX');
+    if (created !== 'OK') return;
+    const republished = await this.outbox.republishUnfinished(KEEP_PUBLISHED_MS);
+    if (republished > 0) this.logger.warn({ republished }, 'Redis lost its data: publishing unfinished outbox jobs again');
   }
 
   private schedule(delayMs: number): void {

@@ -240,6 +240,22 @@ export class OutboxPublisher implements OnApplicationShutdown {
     });
   }
 
+  /**
+   * After Redis lost its data (a crash with nothing persisted), jobs published in the window
+   * and not finished by then are gone: marks their rows unpublished again, so the relay
+   * publishes them once more. "Finished" is a completed or finally failed job in job_events;
+   * one that finished but was not recorded yet runs again, which every processor absorbs.
+   */
+  async republishUnfinished(windowMs: number): Promise<number> {
+    const [, updated] = (await this.dataSource.query(
+      `UPDATE outbox o SET published_at = NULL
+       WHERE o.published_at > now() - make_interval(secs => $1::double precision / 1000)
+         AND NOT EXISTS (SELECT 1 FROM job_events e WHERE e.job_id = o.job_id AND e.kind IN ('completed', 'failed'))`,
+      [windowMs],
+    )) as [unknown, number];
+    return updated;
+  }
+
   /** Deletes published rows older than the given age, in one bounded statement. */
   async prunePublished(olderThanMs: number, limit = 10_000): Promise<number> {
     const [, deleted] = (await this.dataSource.query(
