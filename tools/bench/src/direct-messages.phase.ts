@@ -14,7 +14,7 @@ const MAX_IN_FLIGHT = 1_000;
 /** Full speed: accepted but not yet delivered messages allowed before the senders wait. */
 const BACKLOG_CAP = 2_000;
 
-interface Pair {
+export interface Pair {
   conversationId: string;
   sender: MessagingClient;
   senderSocket: RealtimeConnection;
@@ -181,21 +181,30 @@ export function benchContent(clientMessageId: string): string {
   return head + 'x'.repeat(Math.max(0, CONTENT_LENGTH - head.length));
 }
 
+export interface PairListeners {
+  onReceived(message: Message, at: number): void;
+  onStatus(event: MessageStatusEvent, at: number): void;
+  /** Both sockets of one pair are connected. */
+  onReady?(): void;
+}
+
 /** P direct conversations, sender and recipient both connected; recipients ack delivery like an app does. */
-async function setUp(source: UserSource, pairs: number, onTracker: () => Tracker | undefined): Promise<Pair[]> {
-  const senders = await source.users(pairs, 'sender');
-  const recipients = await source.users(pairs, 'recipient');
-  return mapLimit(senders, 20, async (senderUser: BenchUser, i) => {
+export async function connectPairs(source: UserSource, count: number, label: string, listeners: PairListeners): Promise<{ pairs: Pair[]; users: BenchUser[] }> {
+  const senders = await source.users(count, `${label}sender`);
+  const recipients = await source.users(count, `${label}recipient`);
+  const pairs = await mapLimit(senders, 20, async (senderUser: BenchUser, i) => {
     const recipientUser = recipients[i] as BenchUser;
     const sender = source.client(senderUser);
     const { body: conversation } = await sender.createConversation({ type: 'direct', participantIds: [recipientUser.id] });
     const senderSocket = sender.connect({ transports: ['websocket'], userId: senderUser.id });
     const recipientSocket = source.client(recipientUser).connect({ transports: ['websocket'], autoAckDelivered: true, userId: recipientUser.id });
-    recipientSocket.on('message:new', (message) => onTracker()?.onReceived(message, performance.now()));
-    senderSocket.on('message:status', (event) => onTracker()?.onStatus(event, performance.now()));
+    recipientSocket.on('message:new', (message) => listeners.onReceived(message, performance.now()));
+    senderSocket.on('message:status', (event) => listeners.onStatus(event, performance.now()));
     await Promise.all([senderSocket.ready(), recipientSocket.ready()]);
+    listeners.onReady?.();
     return { conversationId: conversation.id, sender, senderSocket, recipientSocket };
   });
+  return { pairs, users: [...senders, ...recipients] };
 }
 
 /**
@@ -207,7 +216,10 @@ async function setUp(source: UserSource, pairs: number, onTracker: () => Tracker
 export async function measureDirectMessages(source: UserSource, options: DirectOptions, progress: ProgressBar): Promise<DirectResult> {
   let current: Tracker | undefined;
   progress.phase('direct: connecting', options.pairs * 2);
-  const pairs = await setUp(source, options.pairs, () => current);
+  const { pairs } = await connectPairs(source, options.pairs, '', {
+    onReceived: (message, at) => current?.onReceived(message, at),
+    onStatus: (event, at) => current?.onStatus(event, at),
+  });
   const socketErrors: string[] = [];
   for (const pair of pairs) pair.recipientSocket.onError((error) => socketErrors.push(error.message));
   progress.done(`${pairs.length} pairs connected`);

@@ -1,11 +1,10 @@
 import Redis from 'ioredis';
 import type { Message, MessageStatusEvent } from '@mq/messaging-contracts';
-import { MessagingClient, RealtimeConnection } from '@mq/messaging-client';
 import type { RedisTarget } from './bench.cli';
-import { CONTENT_LENGTH, benchContent } from './direct-messages.phase';
+import { CONTENT_LENGTH, Pair, benchContent, connectPairs } from './direct-messages.phase';
 import { ProgressBar } from './progress.bar';
 import { CpuShare, CpuSubjects, cpuBetween, describeError, round, sampleCpu } from './process.probe';
-import { mapLimit, mb, slope, sleep } from './stats.math';
+import { mb, slope, sleep } from './stats.math';
 import type { BenchUser, UserSource } from './users.seeder';
 
 /** Accepted but not yet delivered messages allowed before the senders wait (as in the full-speed direct run). */
@@ -262,12 +261,6 @@ export interface SoakOptions {
   cpuSubjects: CpuSubjects;
 }
 
-interface Pair {
-  conversationId: string;
-  sender: MessagingClient;
-  senderSocket: RealtimeConnection;
-  recipientSocket: RealtimeConnection;
-}
 
 export const LEVEL_OFF_RULE =
   `levels off when the maximum of the last quarter of the samples is at most ${LEVEL_OFF.percent}% ` +
@@ -289,23 +282,16 @@ function tokensExpireAt(users: readonly BenchUser[]): number | undefined {
 
 /** P direct conversations like the direct phase's, own users; recipients ack delivery like an app does. */
 async function setUp(source: UserSource, count: number, tracker: SoakTracker, progress: ProgressBar): Promise<{ pairs: Pair[]; expiresAt?: number }> {
-  const senders = await source.users(count, 'soak-sender');
-  const recipients = await source.users(count, 'soak-recipient');
   let ready = 0;
-  const pairs = await mapLimit(senders, 20, async (senderUser: BenchUser, i) => {
-    const recipientUser = recipients[i] as BenchUser;
-    const sender = source.client(senderUser);
-    const { body: conversation } = await sender.createConversation({ type: 'direct', participantIds: [recipientUser.id] });
-    const senderSocket = sender.connect({ transports: ['websocket'], userId: senderUser.id });
-    const recipientSocket = source.client(recipientUser).connect({ transports: ['websocket'], autoAckDelivered: true, userId: recipientUser.id });
-    recipientSocket.on('message:new', (message) => tracker.onReceived(message));
-    senderSocket.on('message:status', (event) => tracker.onStatus(event, performance.now()));
-    await Promise.all([senderSocket.ready(), recipientSocket.ready()]);
-    ready += 2;
-    progress.update(ready, `${ready} sockets`);
-    return { conversationId: conversation.id, sender, senderSocket, recipientSocket };
+  const { pairs, users } = await connectPairs(source, count, 'soak-', {
+    onReceived: (message) => tracker.onReceived(message),
+    onStatus: (event, at) => tracker.onStatus(event, at),
+    onReady: () => {
+      ready += 2;
+      progress.update(ready, `${ready} sockets`);
+    },
   });
-  return { pairs, expiresAt: tokensExpireAt([...senders, ...recipients]) };
+  return { pairs, expiresAt: tokensExpireAt(users) };
 }
 
 /**

@@ -74,7 +74,8 @@ export class MessageSendService {
     try {
       // A scheduled message keeps its delivery rows and goes out through one job at its time.
       const mayFanOut = membership.type === 'group' && !sendAt;
-      staged = (await this.storeWithDeliveries(message, mayFanOut)) ?? (await this.storeFanOut(message));
+      const stored = await this.storeWithDeliveries(message, mayFanOut);
+      staged = 'jobId' in stored ? stored : await this.storeFanOut(message, stored.recipients);
     } catch (error) {
       // Another request with the same clientMessageId committed first: answer its message.
       if (input.clientMessageId && isUniqueViolation(error, 'uq_messages_sender_id_client_message_id')) {
@@ -90,10 +91,10 @@ export class MessageSendService {
   /**
    * The message, one delivery row per current participant but the sender, and its
    * `send-message` outbox row, in one statement. A scheduled message takes no seq yet (it
-   * takes it when it goes out). With `mayFanOut`, writes nothing and answers undefined above
-   * LARGE_GROUP_RECIPIENTS recipients.
+   * takes it when it goes out). With `mayFanOut`, writes nothing above LARGE_GROUP_RECIPIENTS
+   * recipients and answers their count.
    */
-  private async storeWithDeliveries(message: MessageEntity, mayFanOut: boolean): Promise<StagedJob | undefined> {
+  private async storeWithDeliveries(message: MessageEntity, mayFanOut: boolean): Promise<StagedJob | { recipients: number }> {
     const scheduled = message.sendAt !== null;
     const job = this.outbox.prepare(
       JOB.SEND_MESSAGE,
@@ -157,20 +158,19 @@ export class MessageSendService {
       // The membership check passed, so the conversation was deleted in between.
       throw new NotFoundException(`Conversation ${message.conversationId} not found`);
     }
-    if (!row.stored) return undefined;
+    if (!row.stored) return { recipients: row.recipients };
     message.seq = row.seq === null ? null : Number(row.seq);
     message.createdAt = row.created_at ?? new Date();
     return { id: row.outbox_id ?? '', ...job };
   }
 
   /** A large group: the message and its batch; the batch job writes the delivery rows chunk by chunk as it sends. */
-  private async storeFanOut(message: MessageEntity): Promise<StagedJob> {
+  private async storeFanOut(message: MessageEntity, recipients: number): Promise<StagedJob> {
     return this.dataSource.transaction(async (manager) => {
       message.seq = await allocateMessageSeq(manager, message.conversationId);
       const inserted = await manager.createQueryBuilder().insert().into(MessageEntity).values(message).returning(['created_at']).execute();
       message.createdAt = (inserted.raw as { created_at: Date }[])[0]?.created_at ?? new Date();
-      const total = await this.recipientCount(manager, message);
-      return this.stageFanOut(manager, message, total);
+      return this.stageFanOut(manager, message, recipients);
     });
   }
 
@@ -184,14 +184,6 @@ export class MessageSendService {
     );
     await manager.update(MessageEntity, { id: message.id }, { batchId });
     return this.outbox.stage(manager, JOB.BATCH_SEND, { batchId, chunkSize: LARGE_GROUP_CHUNK, chunkDelayMs: 0 }, { priority: toJobPriority(message.priority) });
-  }
-
-  private async recipientCount(manager: EntityManager, message: MessageEntity): Promise<number> {
-    const [{ n }] = (await manager.query(
-      `SELECT count(*)::int AS n FROM conversation_participants WHERE conversation_id = $1 AND left_at IS NULL AND user_id <> $2`,
-      [message.conversationId, message.senderId],
-    )) as [{ n: number }];
-    return n;
   }
 
   private async findByClientId(senderId: string, clientMessageId: string): Promise<SendOutcome | undefined> {

@@ -50,7 +50,7 @@ export class OutboxPublisher implements OnApplicationShutdown {
 
   /**
    * The outbox row a job would be staged as, not yet written: for a caller that inserts it
-   * inside a larger statement of its own (then `staged(row, id)`).
+   * inside a larger statement of its own (the staged job is this plus the row's id).
    */
   prepare<N extends JobName>(name: N, payload: JobPayload<N>, options: StageOptions = {}): Omit<StagedJob, 'id'> {
     const queue = queueOfJob(name);
@@ -63,47 +63,18 @@ export class OutboxPublisher implements OnApplicationShutdown {
     };
   }
 
-  /** Records a job inside the caller's transaction. */
+  /** Records a job inside the caller's transaction. Staging the same job twice (a retried request) keeps the first row. */
   async stage<N extends JobName>(manager: EntityManager, name: N, payload: JobPayload<N>, options: StageOptions = {}): Promise<StagedJob> {
-    const row = this.prepare(name, payload, options);
-    // ON CONFLICT: staging the same job twice (a retried request) keeps the first row.
-    const rows = await preparedQuery<{ id: string }>(
-      manager,
-      `INSERT INTO outbox (queue, job_name, job_id, payload, priority, available_at)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (job_id) DO NOTHING RETURNING id`,
-      [queueOfJob(name), row.jobName, row.jobId, row.payload, row.priority, row.availableAt],
-    );
-    return { id: rows[0]?.id ?? '', ...row };
+    const [staged] = await this.stageAll(manager, [{ name, payload, options } as StageEntry]);
+    return staged as StagedJob;
   }
 
   /** Records many jobs of one kind inside the caller's transaction, in one statement. */
-  async stageMany<N extends JobName>(
-    manager: EntityManager,
-    name: N,
-    payloads: readonly JobPayload<N>[],
-    options: StageOptions = {},
-  ): Promise<StagedJob[]> {
-    if (payloads.length === 0) return [];
-    const queue = queueOfJob(name);
-    const priority = options.priority ?? QUEUE_POLICY[queue].defaultPriority;
-    const availableAt = options.availableAt ?? new Date();
-    const jobIds = payloads.map((payload) => jobIdFor(name, payload));
-    const rows = await preparedQuery<{ id: string; job_id: string }>(
+  stageMany<N extends JobName>(manager: EntityManager, name: N, payloads: readonly JobPayload<N>[], options: StageOptions = {}): Promise<StagedJob[]> {
+    return this.stageAll(
       manager,
-      `INSERT INTO outbox (queue, job_name, job_id, payload, priority, available_at)
-       SELECT $1, $2, job_id, payload, $3, $4 FROM unnest($5::text[], $6::jsonb[]) AS t(job_id, payload)
-       ON CONFLICT (job_id) DO NOTHING RETURNING id, job_id`,
-      [queue, name, priority, availableAt, jobIds, payloads.map((payload) => JSON.stringify(payload))],
+      payloads.map((payload) => ({ name, payload, options }) as StageEntry),
     );
-    const idByJobId = new Map(rows.map((row) => [row.job_id, row.id]));
-    return payloads.map((payload, i) => ({
-      id: idByJobId.get(jobIds[i]) ?? '',
-      jobId: jobIds[i],
-      jobName: name,
-      payload: { ...payload } as Record<string, unknown>,
-      priority,
-      availableAt,
-    }));
   }
 
   /**
