@@ -162,7 +162,7 @@ describe('operator endpoints are for admins only', () => {
       await indexing.addBulk(
         Array.from({ length: 200 }, (_, i) => ({
           name: 'index-message',
-          data: { messageId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, conversationId: UUID, operation: 'delete', revision: 0 },
+          data: { messageIds: [`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`], operation: 'delete', revision: 0 },
           opts: { jobId: `index:ok-${i}` },
         })),
       );

@@ -3,6 +3,7 @@ export * from './lib/job-map';
 export * from './lib/job-names';
 export * from './lib/job-payloads';
 export * from './lib/job-priority';
+export * from './lib/job-subject';
 export * from './lib/queue-metrics';
 export * from './lib/queue-names';
 export * from './lib/queue-policy';

@@ -27,6 +27,8 @@ export interface BenchOptions {
   adminPassword: string | undefined;
   redis: RedisTarget;
   phases: ReadonlySet<Phase>;
+  /** How the bench's senders send (the direct runs judged against the targets, and the soak). */
+  transport: 'socket' | 'rest';
   /** Offered rate of the fixed-rate direct run, messages/s. */
   rate: number;
   /** Seconds of sending per direct run. */
@@ -63,6 +65,9 @@ export const USAGE = `npm run bench -- [options]
                          (default $REDIS_HOST / $REDIS_PORT / $REDIS_QUEUE_DB)
   --only LIST            phases to run, comma list of ${KNOWN_PHASES.join(', ')}
                          (default ${PHASES.join(',')}; soak only when named or with --soak)
+  --send-over T          socket (message:send, default) or rest (POST /messages): the transport of the
+                         direct runs judged against the targets and of the soak; the other one gets
+                         one full-speed run for comparison
   --rate N               offered rate of the fixed-rate direct run (default 500 msgs/s)
   --duration S           seconds of sending per direct run (default 20, quick 8)
   --concurrency N        sends in flight in the full-speed run (default 64)
@@ -104,6 +109,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
       'redis-port': { type: 'string' },
       'redis-db': { type: 'string' },
       only: { type: 'string' },
+      'send-over': { type: 'string' },
       rate: { type: 'string' },
       duration: { type: 'string' },
       concurrency: { type: 'string' },
@@ -133,6 +139,8 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   if (chunkSize > 5000) throw new Error('--chunk-size is at most 5000 (the api refuses more)');
   const start = values.start ?? false;
   if (values.profile && !start) throw new Error('--profile needs --start (the profiled processes must be ours)');
+  const transport = values['send-over'] ?? 'socket';
+  if (transport !== 'socket' && transport !== 'rest') throw new Error(`--send-over is socket or rest (got "${transport}")`);
   return {
     start,
     build: !(values['no-build'] ?? false),
@@ -149,6 +157,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
       password: env['REDIS_PASSWORD'] || undefined,
     },
     phases,
+    transport,
     rate: positiveInt('rate', values.rate, 500),
     durationSeconds: positiveInt('duration', values.duration, quick ? 8 : 20),
     concurrency: positiveInt('concurrency', values.concurrency, 64),

@@ -122,8 +122,12 @@ class Tracker {
   }
 }
 
+/** How senders send: over their socket (`message:send`, what a connected app does) or `POST /messages`. */
+export type SendTransport = 'socket' | 'rest';
+
 export interface DirectRun {
   mode: 'fixed-rate' | 'full-speed';
+  transport: SendTransport;
   offeredPerSecond?: number;
   concurrency?: number;
   sendingSeconds: number;
@@ -164,6 +168,8 @@ export interface DirectResult {
 }
 
 export interface DirectOptions {
+  /** The transport of the runs judged against the targets; the other one gets a full-speed run for comparison. */
+  transport: SendTransport;
   pairs: number;
   rate: number;
   durationSeconds: number;
@@ -208,10 +214,11 @@ export async function connectPairs(source: UserSource, count: number, label: str
 }
 
 /**
- * Direct messages end to end: POST /messages (accepted) -> `message:new` at the recipient's
- * socket (received) -> the recipient's `message:delivered` recorded by the worker and reported
- * to the sender as `message:status` (delivered). Once at a fixed offered rate (open loop: sends
- * leave on schedule whatever the answers do), once at full speed (closed loop).
+ * Direct messages end to end: a send accepted (the socket's ack of `message:send`, or the answer
+ * to POST /messages) -> `message:new` at the recipient's socket (received) -> the recipient's
+ * `message:delivered` recorded by the worker and reported to the sender as `message:status`
+ * (delivered). Once at a fixed offered rate (open loop: sends leave on schedule whatever the
+ * answers do), once at full speed (closed loop), once at full speed over the other transport.
  */
 export async function measureDirectMessages(source: UserSource, options: DirectOptions, progress: ProgressBar): Promise<DirectResult> {
   let current: Tracker | undefined;
@@ -226,19 +233,23 @@ export async function measureDirectMessages(source: UserSource, options: DirectO
 
   const runs: DirectRun[] = [];
   try {
-    const plan: { mode: DirectRun['mode']; rate: number }[] = [
-      { mode: 'fixed-rate', rate: options.rate },
-      { mode: 'full-speed', rate: 0 },
+    const other: SendTransport = options.transport === 'socket' ? 'rest' : 'socket';
+    const plan: { mode: DirectRun['mode']; rate: number; transport: SendTransport }[] = [
+      { mode: 'fixed-rate', rate: options.rate, transport: options.transport },
+      { mode: 'full-speed', rate: 0, transport: options.transport },
+      { mode: 'full-speed', rate: 0, transport: other },
     ];
     for (let i = 0; i < plan.length; i += 1) {
       const step = plan[i] as (typeof plan)[number];
       current = new Tracker(performance.now());
-      const result = await run(step.mode, step.rate, current, pairs, options, progress);
+      const result = await run(step.mode, step.rate, step.transport, current, pairs, options, progress);
       runs.push(result);
       current = undefined;
       // Then latency at a load the pipeline can carry: half what full speed sustained (when below the asked rate).
       const sustainable = Math.floor(result.sustainedPerSecond / 2);
-      if (step.mode === 'full-speed' && sustainable >= 5 && sustainable < options.rate) plan.push({ mode: 'fixed-rate', rate: sustainable });
+      if (step.mode === 'full-speed' && step.transport === options.transport && sustainable >= 5 && sustainable < options.rate) {
+        plan.push({ mode: 'fixed-rate', rate: sustainable, transport: options.transport });
+      }
       await sleep(500);
     }
   } finally {
@@ -254,12 +265,13 @@ export async function measureDirectMessages(source: UserSource, options: DirectO
 async function run(
   mode: DirectRun['mode'],
   rate: number,
+  transport: SendTransport,
   tracker: Tracker,
   pairs: Pair[],
   options: DirectOptions,
   progress: ProgressBar,
 ): Promise<DirectRun> {
-  const label = mode === 'fixed-rate' ? `direct @${rate}/s` : `direct full speed`;
+  const label = `${mode === 'fixed-rate' ? `direct @${rate}/s` : `direct full speed`} (${transport})`;
   const prefix = `${mode === 'fixed-rate' ? `f${rate}` : 'm'}${Date.now().toString(36)}`;
   const expected = mode === 'fixed-rate' ? rate * options.durationSeconds : options.durationSeconds * 1000;
   progress.phase(label, options.durationSeconds * 1000);
@@ -276,8 +288,8 @@ async function run(
     tracker.onSent(clientMessageId, performance.now());
     inFlight += 1;
     try {
-      const { body } = await pair.sender.sendMessage({ conversationId: pair.conversationId, content: benchContent(clientMessageId), clientMessageId });
-      tracker.onAccepted(clientMessageId, body.message.id, performance.now());
+      const message = await sendOne(pair, transport, clientMessageId);
+      tracker.onAccepted(clientMessageId, message.id, performance.now());
     } catch (error) {
       tracker.onRejected(error);
     } finally {
@@ -364,6 +376,7 @@ async function run(
   const receiveLatencies = tracker.latencies((t) => t.receivedAt);
   const result: DirectRun = {
     mode,
+    transport,
     ...(mode === 'fixed-rate' ? { offeredPerSecond: rate } : { concurrency: options.concurrency }),
     sendingSeconds: round(sendingSeconds, 1),
     sent: tracker.sent,
@@ -401,6 +414,13 @@ async function run(
       (result.notDelivered > 0 ? `, ${result.notDelivered} not delivered` : ''),
   );
   return result;
+}
+
+/** One bench message from the pair's sender, over the given transport; resolves with the stored message. */
+export async function sendOne(pair: Pair, transport: SendTransport, clientMessageId: string): Promise<Message> {
+  const request = { conversationId: pair.conversationId, content: benchContent(clientMessageId), clientMessageId };
+  if (transport === 'socket') return pair.senderSocket.sendViaSocket(request);
+  return (await pair.sender.sendMessage(request)).body.message;
 }
 
 function median(values: readonly number[]): number {

@@ -92,12 +92,12 @@ function targetChecks(report: BenchReport): TargetCheck[] {
   const fixed = report.direct?.runs.find((r) => r.mode === 'fixed-rate' && r.offeredPerSecond === TARGETS.offeredPerSecond);
   const full = report.direct?.runs.find((r) => r.mode === 'full-speed');
   if (full) {
-    const best = Math.max(...(report.direct?.runs.map((r) => r.sustainedPerSecond) ?? [0]));
+    const best = report.direct?.runs.reduce((top, r) => (r.sustainedPerSecond > top.sustainedPerSecond ? r : top), full) ?? full;
     checks.push({
       name: 'direct messages, sustained end to end',
       target: `≥ ${TARGETS.directPerSecond.toLocaleString('en-US')} msgs/s`,
-      measured: `${best.toLocaleString('en-US')} msgs/s`,
-      met: best >= TARGETS.directPerSecond,
+      measured: `${best.sustainedPerSecond.toLocaleString('en-US')} msgs/s (sent over ${best.transport === 'socket' ? 'the socket' : 'REST'})`,
+      met: best.sustainedPerSecond >= TARGETS.directPerSecond,
     });
   }
   if (fixed) {
@@ -165,7 +165,7 @@ function targetChecks(report: BenchReport): TargetCheck[] {
 function correctnessChecks(report: BenchReport): CorrectnessCheck[] {
   const checks: CorrectnessCheck[] = [];
   for (const run of report.direct?.runs ?? []) {
-    const label = run.mode === 'fixed-rate' ? `direct, ${run.offeredPerSecond} msgs/s offered` : 'direct, full speed';
+    const label = `${run.mode === 'fixed-rate' ? `direct, ${run.offeredPerSecond} msgs/s offered` : 'direct, full speed'} (${run.transport})`;
     checks.push(
       {
         name: `${label}: none lost`,
@@ -236,6 +236,7 @@ async function main(): Promise<number> {
       openFileLimit: openFileLimit(),
     },
     settings: {
+      transport: options.transport,
       rate: options.rate,
       durationSeconds: options.durationSeconds,
       concurrency: options.concurrency,
@@ -265,8 +266,9 @@ async function main(): Promise<number> {
   if (options.phases.has('broadcast')) report.notes.push('Broadcasts use allUsers: the batch total is every active user but the admin, the run’s senders and listeners included.');
   if (options.phases.has('direct')) {
     report.notes.push(
+      `Senders send over ${options.transport === 'socket' ? 'their socket (`message:send`, acknowledged once stored), as a connected app does' : 'REST (`POST /messages`)'}; one more full-speed run sends over ${options.transport === 'socket' ? 'REST' : 'the socket'} for comparison.`,
       'The fixed-rate run is open loop: a send leaves on schedule whatever earlier answers do, so latency includes any queueing in the api.',
-      'The full-speed run keeps 64 POSTs in flight and pauses while more than 2,000 accepted messages are not yet delivered, so it measures the sustained rate instead of how fast a backlog grows.',
+      `The full-speed runs keep ${options.concurrency} sends in flight and pause while more than 2,000 accepted messages are not yet delivered, so they measure the sustained rate instead of how fast a backlog grows.`,
     );
   }
   if (options.phases.has('soak') && options.start) {
@@ -307,6 +309,7 @@ async function main(): Promise<number> {
       report.direct = await measureDirectMessages(
         target.users,
         {
+          transport: options.transport,
           pairs: options.pairs,
           rate: options.rate,
           durationSeconds: options.durationSeconds,
@@ -369,6 +372,7 @@ async function main(): Promise<number> {
         target.users,
         {
           messages: options.soakMessages,
+          transport: options.transport,
           pairs: options.pairs,
           concurrency: options.concurrency,
           redis: options.redis,

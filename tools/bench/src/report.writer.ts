@@ -92,7 +92,9 @@ function latencyRow(name: string, p: Percentiles): string {
 }
 
 function directRunSection(run: DirectRun): string[] {
-  const title = run.mode === 'fixed-rate' ? `${run.offeredPerSecond} msgs/s offered (open loop)` : `full speed (${run.concurrency} sends in flight, backlog capped)`;
+  const over = run.transport === 'socket' ? 'over the socket' : 'over REST';
+  const title =
+    run.mode === 'fixed-rate' ? `${run.offeredPerSecond} msgs/s offered ${over} (open loop)` : `full speed ${over} (${run.concurrency} sends in flight, backlog capped)`;
   return [
     `#### ${title}`,
     '',
@@ -108,7 +110,7 @@ function directRunSection(run: DirectRun): string[] {
     '',
     '| latency (ms) | n | p50 | p95 | p99 | max |',
     '|---|---:|---:|---:|---:|---:|',
-    latencyRow('send → accepted (POST answered)', run.latencyMs.accept),
+    latencyRow(run.transport === 'socket' ? 'send → accepted (socket ack)' : 'send → accepted (POST answered)', run.latencyMs.accept),
     latencyRow('send → received (recipient socket)', run.latencyMs.receive),
     latencyRow('send → delivered (sender told)', run.latencyMs.delivered),
     '',

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import type { Message, MessageStatusEvent } from '@mq/messaging-contracts';
 import type { RedisTarget } from './bench.cli';
-import { CONTENT_LENGTH, Pair, benchContent, connectPairs } from './direct-messages.phase';
+import { CONTENT_LENGTH, Pair, SendTransport, connectPairs, sendOne } from './direct-messages.phase';
 import { ProgressBar } from './progress.bar';
 import { CpuShare, CpuSubjects, cpuBetween, describeError, round, sampleCpu } from './process.probe';
 import { mb, slope, sleep } from './stats.math';
@@ -251,6 +251,7 @@ export interface SoakResult {
 
 export interface SoakOptions {
   messages: number;
+  transport: SendTransport;
   pairs: number;
   concurrency: number;
   redis: RedisTarget;
@@ -448,8 +449,8 @@ async function soak(
       tracker.sent += 1;
       posting += 1;
       try {
-        const { body } = await pair.sender.sendMessage({ conversationId: pair.conversationId, content: benchContent(clientMessageId), clientMessageId });
-        tracker.onAccepted(i, body.message.id, performance.now());
+        const message = await sendOne(pair, options.transport, clientMessageId);
+        tracker.onAccepted(i, message.id, performance.now());
       } catch (error) {
         tracker.onRejected(error);
       } finally {

@@ -13,10 +13,18 @@ import { StateBadge } from './status-badge';
 
 const UNFINISHED = new Set(['waiting', 'active', 'delayed', 'paused']);
 
-/** Ids in the payload that have a page of their own. */
-function messageIdOf(job: Job): string | null {
-  const value = job.data['messageId'];
-  return typeof value === 'string' ? value : null;
+/** Links shown for a batch before "and N more". */
+const MESSAGE_LINKS_SHOWN = 20;
+
+/** The messages a job is about (its own, a batch's, its receipts'): each has a timeline page. */
+function messageIdsOf(job: Job): string[] {
+  const { messageId, messageIds, receipts } = job.data as { messageId?: unknown; messageIds?: unknown; receipts?: unknown };
+  const ids = [
+    messageId,
+    ...(Array.isArray(messageIds) ? messageIds : []),
+    ...(Array.isArray(receipts) ? receipts.map((r: unknown) => (typeof r === 'object' && r !== null ? (r as { messageId?: unknown }).messageId : undefined)) : []),
+  ];
+  return [...new Set(ids.filter((id): id is string => typeof id === 'string'))];
 }
 
 export function JobDetail({ jobId }: { jobId: string }) {
@@ -61,7 +69,7 @@ export function JobDetail({ jobId }: { jobId: string }) {
   }
 
   const data = job.data;
-  const messageId = messageIdOf(data);
+  const messageIds = messageIdsOf(data);
   const maxAttempts = isQueueName(data.queue) ? QUEUE_POLICY[data.queue].attempts : undefined;
   const progress = typeof data.progress === 'number' ? Math.max(0, Math.min(100, data.progress)) : null;
   const runMs = data.processedOn && data.finishedOn ? Date.parse(data.finishedOn) - Date.parse(data.processedOn) : null;
@@ -128,11 +136,18 @@ export function JobDetail({ jobId }: { jobId: string }) {
               {runMs !== null && runMs >= 0 ? ` (${formatDuration(runMs)})` : ''}
             </dd>
           </div>
-          {messageId ? (
+          {messageIds.length > 0 ? (
             <div>
-              <dt>Message</dt>
+              <dt>{messageIds.length === 1 ? 'Message' : `Messages (${messageIds.length})`}</dt>
               <dd>
-                <Link href={PAGES.message(messageId)}>Timeline of message {messageId}</Link>
+                <ul className="plain-list">
+                  {messageIds.slice(0, MESSAGE_LINKS_SHOWN).map((id) => (
+                    <li key={id}>
+                      <Link href={PAGES.message(id)}>Timeline of message {id}</Link>
+                    </li>
+                  ))}
+                </ul>
+                {messageIds.length > MESSAGE_LINKS_SHOWN ? <span className="muted">and {messageIds.length - MESSAGE_LINKS_SHOWN} more</span> : null}
               </dd>
             </div>
           ) : null}

@@ -64,10 +64,10 @@ describe('worker app against real Postgres and Redis', () => {
     const registry = worker.get(QueueRegistry);
     const at = new Date().toISOString();
     const ids = await Promise.all([
-      producer.addMessageDeliveryJob({ messageId: uuid(90), conversationId: uuid(91), senderId: uuid(92) }),
-      producer.addDeliveryConfirmationJob({ messageId: uuid(90), recipientId: uuid(93), status: 'read', at }),
+      producer.addMessageDeliveryJob({ messageIds: [uuid(90), uuid(97)] }),
+      producer.addDeliveryConfirmationJob({ receipts: [{ messageId: uuid(90), recipientId: uuid(93), status: 'read', at }] }),
       producer.addNotificationJob({ recipientId: uuid(93), channel: 'in_app', reason: 'offline', messageId: uuid(90) }),
-      producer.addIndexingJob({ messageId: uuid(90), conversationId: uuid(91), operation: 'index', revision: 0 }),
+      producer.addIndexingJob({ messageIds: [uuid(90)], operation: 'index', revision: 0 }),
       producer.addEncryptionJob({ rotationId: uuid(94), operation: 'rewrap-keys' }),
       producer.addBatchMessageJob({ batchId: uuid(95), chunkSize: 10, chunkDelayMs: 0 }),
       producer.addCleanupJob({ runId: uuid(96), cleanupType: 'expired_attachments', retentionDays: 30, batchSize: 10, dryRun: true }),
@@ -82,10 +82,10 @@ describe('worker app against real Postgres and Redis', () => {
     expect(new Set(outcomes.map((o) => o.queue)).size).toBe(6);
     for (const outcome of outcomes) expect(outcome.state).toBe('completed');
     expect(outcomes.map((o) => o.result)).toEqual([
-      { outcome: 'skipped', reason: 'message not found', delivered: 0 },
-      { outcome: 'unchanged' },
+      { sent: 0, skipped: 2, delivered: 0, splitOut: [] },
+      { recorded: 0, unchanged: 1 },
       { outcome: 'skipped', reason: 'recipient missing or inactive' },
-      { operation: 'index', terms: 0 },
+      { operation: 'index', indexed: 0, terms: 0, removed: 1, splitOut: [] },
       { outcome: 'completed', rewrapped: 0, conversations: 0, reencrypted: 0 },
       { outcome: 'skipped', processed: 0 },
       { dryRun: true, counts: { expired_attachments: 0 } },

@@ -1,6 +1,7 @@
 import { getMetadataStorage } from 'class-validator';
 import { jobIdFor, queueOfJobId } from './job-ids';
 import { JOB_DEFINITIONS, JobPayload, JobsOfQueue, jobsOfQueue, queueOfJob } from './job-map';
+import { Receipt } from './job-payloads';
 import { JOB, JOB_NAMES } from './job-names';
 import { QUEUE, QUEUE_NAMES } from './queue-names';
 import { QUEUE_POLICY } from './queue-policy';
@@ -52,19 +53,38 @@ describe('job map', () => {
   });
 
   it('mints deterministic job ids whose prefix names the queue', () => {
-    const payload: JobPayload<'send-message'> = { messageId: uuid, conversationId: uuid, senderId: uuid };
+    const payload: JobPayload<'send-message'> = { messageIds: [uuid] };
     expect(jobIdFor(JOB.SEND_MESSAGE, payload)).toBe(`deliver:${uuid}`);
-    expect(jobIdFor(JOB.SEND_MESSAGE, { ...payload })).toBe(jobIdFor(JOB.SEND_MESSAGE, payload));
+    expect(jobIdFor(JOB.SEND_MESSAGE, { messageIds: [uuid] })).toBe(jobIdFor(JOB.SEND_MESSAGE, payload));
     expect(queueOfJobId(`deliver:${uuid}`)).toBe('message-delivery');
     expect(queueOfJobId('repeat:abc:123')).toBeUndefined();
     const prefixes = Object.values(JOB_DEFINITIONS).map((d) => d.idPrefix);
     expect(new Set(prefixes).size).toBe(prefixes.length);
   });
 
+  it('names a batch by its first item, how many more, and a fingerprint of all of them', () => {
+    const other = '7d1e4c2a-0b8f-4c55-9a51-2f6b4d9f8a10';
+    const third = '9a51e4c2-0b8f-4c55-9a51-2f6b4d9f8a10';
+    const batch = jobIdFor(JOB.SEND_MESSAGE, { messageIds: [uuid, other] });
+    expect(batch).toMatch(new RegExp(`^deliver:${uuid}\\+1\\.[0-9a-f]{16}$`));
+    expect(jobIdFor(JOB.SEND_MESSAGE, { messageIds: [uuid, other] })).toBe(batch);
+    expect(jobIdFor(JOB.SEND_MESSAGE, { messageIds: [uuid, third] })).not.toBe(batch);
+    expect(jobIdFor(JOB.SEND_MESSAGE, { messageIds: [other, uuid] })).not.toBe(batch);
+    expect(queueOfJobId(batch)).toBe('message-delivery');
+    const at = '2026-01-01T00:00:00.000Z';
+    const receipt = (messageId: string, status: 'delivered' | 'read') => ({ messageId, recipientId: uuid, status, at });
+    expect(jobIdFor(JOB.DELIVERY_CONFIRMATION, { receipts: [receipt(other, 'read')] })).toBe(`confirm:${other}:${uuid}:read`);
+    expect(jobIdFor(JOB.DELIVERY_CONFIRMATION, { receipts: [receipt(other, 'read'), receipt(uuid, 'read')] })).not.toBe(
+      jobIdFor(JOB.DELIVERY_CONFIRMATION, { receipts: [receipt(other, 'read'), receipt(third, 'read')] }),
+    );
+    expect(jobIdFor(JOB.INDEX_MESSAGE, { messageIds: [uuid], operation: 'update', revision: 7 })).toBe(`index:${uuid}:update:7`);
+  });
+
   it('gives payloads no free-text field that could carry message content', () => {
-    const allowed = new Set(['isUuid', 'isIn', 'isInt', 'isBoolean', 'isIso8601', 'min', 'max']);
+    const allowed = new Set(['isUuid', 'isIn', 'isInt', 'isBoolean', 'isIso8601', 'min', 'max', 'isArray', 'arrayMinSize', 'arrayMaxSize', 'nestedValidation']);
     const storage = getMetadataStorage();
-    for (const definition of Object.values(JOB_DEFINITIONS)) {
+    const nested = [{ name: 'Receipt', payload: Receipt }];
+    for (const definition of [...Object.values(JOB_DEFINITIONS), ...nested]) {
       const metadata = storage.getTargetValidationMetadatas(definition.payload, '', true, false);
       const kinds = new Map<string, Set<string>>();
       for (const m of metadata) {
@@ -90,8 +110,8 @@ export function typeLevelChecks(): void {
   // @ts-expect-error a notification job is not on the delivery queue
   const wrongQueue: JobsOfQueue<'message-delivery'> = 'send-notification';
   // @ts-expect-error payloads carry ids, not content
-  const withContent: JobPayload<'send-message'> = { messageId: uuid, conversationId: uuid, senderId: uuid, content: 'hi' };
-  // @ts-expect-error a missing id does not compile
-  const missing: JobPayload<'index-message'> = { messageId: uuid, operation: 'index', revision: 0 };
+  const withContent: JobPayload<'send-message'> = { messageIds: [uuid], content: 'hi' };
+  // @ts-expect-error a missing operation does not compile
+  const missing: JobPayload<'index-message'> = { messageIds: [uuid], revision: 0 };
   void [deliveryJobs, wrongQueue, withContent, missing];
 }

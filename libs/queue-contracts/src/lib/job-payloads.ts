@@ -1,4 +1,8 @@
+import { Transform, plainToInstance } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
@@ -7,6 +11,7 @@ import {
   IsUUID,
   Max,
   Min,
+  ValidateNested,
 } from 'class-validator';
 
 /*
@@ -16,21 +21,45 @@ import {
  * there is none here, and `job-payloads.spec.ts` keeps it that way.
  */
 
+/*
+ * The hot jobs (sending, receipts, indexing) carry a list: a busy api commits many sends in one
+ * transaction and hands them to the worker as one job, so Bull's per-job cost (a dozen Redis
+ * commands and three pub/sub events) is paid per batch, not per message. A list of one is the
+ * ordinary single job; a message that fails inside a larger batch is split out into a job of its
+ * own, so retries, dead letters and operator retries stay per message.
+ */
+
+/** Most messages one `send-message` job carries. */
+export const SEND_BATCH_MAX = 500;
+/** Most receipts one `delivery-confirmation` job carries. */
+export const RECEIPT_BATCH_MAX = 1_000;
+/** Most messages one `index-message` job carries. */
+export const INDEX_BATCH_MAX = 500;
+
 export class SendMessageJob {
-  @IsUUID() messageId!: string;
-  @IsUUID() conversationId!: string;
-  @IsUUID() senderId!: string;
+  /** Sent in this order; each to its own conversation's recipients. */
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(SEND_BATCH_MAX) @IsUUID('all', { each: true }) messageIds!: string[];
 }
 
 export const CONFIRMATION_STATUSES = Object.freeze(['delivered', 'read'] as const);
 export type ConfirmationStatus = (typeof CONFIRMATION_STATUSES)[number];
 
-export class DeliveryConfirmationJob {
+export class Receipt {
   @IsUUID() messageId!: string;
   @IsUUID() recipientId!: string;
   @IsIn(CONFIRMATION_STATUSES) status!: ConfirmationStatus;
   /** When the recipient's client confirmed, so a late job still records the true time. */
   @IsISO8601({ strict: true }) at!: string;
+}
+
+export class DeliveryConfirmationJob {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(RECEIPT_BATCH_MAX)
+  @ValidateNested({ each: true })
+  // Not @Type: it needs reflect-metadata, which the console (a browser) does not load.
+  @Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value.map((item: unknown) => plainToInstance(Receipt, item)) : value))
+  receipts!: Receipt[];
 }
 
 export const NOTIFICATION_CHANNELS = Object.freeze(['in_app', 'email', 'push', 'sms'] as const);
@@ -43,18 +72,19 @@ export class NotificationJob {
   @IsUUID() recipientId!: string;
   @IsIn(NOTIFICATION_CHANNELS) channel!: NotificationChannel;
   @IsIn(NOTIFICATION_REASONS) reason!: NotificationReason;
-  /** The message it is about; absent for a digest. */
+  /** The message it is about (an offline recipient, a broadcast); for a reminder, the first message of its window. */
   @IsOptional() @IsUUID() messageId?: string;
-  /** A digest covers one window (its start, in seconds since the epoch): one email per user per window. */
-  @IsOptional() @IsInt() @Min(0) digestWindow?: number;
+  /** An unread reminder is about a conversation: one per recipient and conversation per window, however many messages. */
+  @IsOptional() @IsUUID() conversationId?: string;
+  /** The window (its start, in seconds since the epoch) a digest or a reminder covers. */
+  @IsOptional() @IsInt() @Min(0) window?: number;
 }
 
 export const INDEXING_OPERATIONS = Object.freeze(['index', 'update', 'delete'] as const);
 export type IndexingOperation = (typeof INDEXING_OPERATIONS)[number];
 
 export class IndexingJob {
-  @IsUUID() messageId!: string;
-  @IsUUID() conversationId!: string;
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(INDEX_BATCH_MAX) @IsUUID('all', { each: true }) messageIds!: string[];
   @IsIn(INDEXING_OPERATIONS) operation!: IndexingOperation;
   /** Edit revision (ms since epoch of the edit), so a second edit is a new job, not a duplicate id. */
   @IsInt() @Min(0) revision!: number;

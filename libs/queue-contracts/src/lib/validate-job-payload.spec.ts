@@ -5,16 +5,23 @@ const uuid = '0b8f0c3e-1e7a-4c55-9a51-2f6b4d9f8a10';
 
 describe('validateJobPayload', () => {
   it('accepts a valid payload and returns it typed', () => {
-    const payload = validateJobPayload(JOB.SEND_MESSAGE, { messageId: uuid, conversationId: uuid, senderId: uuid });
-    expect(payload.messageId).toBe(uuid);
+    const payload = validateJobPayload(JOB.SEND_MESSAGE, { messageIds: [uuid] });
+    expect(payload.messageIds).toEqual([uuid]);
+  });
+
+  it('checks every item of a batch, and its size', () => {
+    const receipt = { messageId: uuid, recipientId: uuid, status: 'read', at: '2026-01-01T00:00:00.000Z' };
+    expect(validateJobPayload(JOB.DELIVERY_CONFIRMATION, { receipts: [receipt, receipt] }).receipts).toHaveLength(2);
+    expect(() => validateJobPayload(JOB.DELIVERY_CONFIRMATION, { receipts: [receipt, { ...receipt, status: 'seen' }] })).toThrow(/receipts\.1\.status must be one of/);
+    expect(() => validateJobPayload(JOB.DELIVERY_CONFIRMATION, { receipts: [{ ...receipt, note: 'hello' }] })).toThrow(/property note should not exist/);
+    expect(() => validateJobPayload(JOB.SEND_MESSAGE, { messageIds: [] })).toThrow(/messageIds must contain at least 1 elements/);
+    expect(() => validateJobPayload(JOB.SEND_MESSAGE, { messageIds: [uuid, 'x'] })).toThrow(/each value in messageIds must be a UUID/);
   });
 
   it('refuses message content riding along', () => {
     expect(() =>
       validateJobPayload(JOB.SEND_MESSAGE, {
-        messageId: uuid,
-        conversationId: uuid,
-        senderId: uuid,
+        messageIds: [uuid],
         content: 'the plaintext',
       }),
     ).toThrow(/property content should not exist/);

@@ -20,7 +20,7 @@ export type RedisOutagePolicy = 'fail-fast' | 'wait';
  */
 export class BullConnectionFactory {
   private shared: Partial<Record<'client' | 'subscriber', RedisConnection>> = {};
-  private readonly blocking = new Set<RedisConnection>();
+  private readonly unshared = new Set<RedisConnection>();
 
   constructor(
     private readonly config: QueueConfig,
@@ -33,7 +33,7 @@ export class BullConnectionFactory {
       // Kept even after Bull disconnects it: Bull reconnects blocking connections itself
       // (to abort a blocking pop), and every one must be closed at shutdown.
       const connection = this.connect(type);
-      this.blocking.add(connection);
+      this.unshared.add(connection);
       return connection;
     }
     if (!this.shared[type]) {
@@ -60,14 +60,29 @@ export class BullConnectionFactory {
       ? new Cluster([{ host: this.config.redis.host, port: this.config.redis.port }], { redisOptions: options })
       : new Redis(options);
     connection.on('error', ignoreReconnectingError);
-    this.blocking.add(connection);
+    this.unshared.add(connection);
+    return connection;
+  }
+
+  /**
+   * A connection of its own for fire-and-forget publishing (socket.io events): commands of the
+   * same tick leave in one write (autopipelining), so emitting to a batch of recipients is one
+   * round trip. Outages behave as on the command connection. Closed with the others.
+   */
+  createPublisher(name: string): RedisConnection {
+    const options = { ...redisOptionsFor('client', this.config, this.outagePolicy), connectionName: `mq:${name}`, enableAutoPipelining: true };
+    const connection = this.config.cluster
+      ? new Cluster([{ host: this.config.redis.host, port: this.config.redis.port }], { redisOptions: options, enableAutoPipelining: true })
+      : new Redis(options);
+    connection.on('error', ignoreReconnectingError);
+    this.unshared.add(connection);
     return connection;
   }
 
   async closeAll(): Promise<void> {
-    const connections = [...Object.values(this.shared), ...this.blocking];
+    const connections = [...Object.values(this.shared), ...this.unshared];
     this.shared = {};
-    this.blocking.clear();
+    this.unshared.clear();
     await Promise.all(connections.map((connection) => closeConnection(connection)));
   }
 

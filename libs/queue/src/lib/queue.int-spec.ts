@@ -60,10 +60,10 @@ describe('QueueModule + QueueConsumerModule against real Redis', () => {
 
   it('processes one job of every kind, on the queue the contracts give it', async () => {
     const ids = await Promise.all([
-      producer.addMessageDeliveryJob({ messageId: id(1), conversationId: id(2), senderId: id(3) }, { priority: 'high' }),
-      producer.addDeliveryConfirmationJob({ messageId: id(1), recipientId: id(4), status: 'delivered', at: new Date().toISOString() }),
+      producer.addMessageDeliveryJob({ messageIds: [id(1)] }, { priority: 'high' }),
+      producer.addDeliveryConfirmationJob({ receipts: [{ messageId: id(1), recipientId: id(4), status: 'delivered', at: new Date().toISOString() }] }),
       producer.addNotificationJob({ recipientId: id(4), channel: 'in_app', reason: 'offline', messageId: id(1) }),
-      producer.addIndexingJob({ messageId: id(1), conversationId: id(2), operation: 'index', revision: 0 }),
+      producer.addIndexingJob({ messageIds: [id(1)], operation: 'index', revision: 0 }),
       producer.addEncryptionJob({ rotationId: id(5), operation: 'rotate' }),
       producer.addBatchMessageJob({ batchId: id(6), chunkSize: 100, chunkDelayMs: 0 }),
       producer.addCleanupJob({ runId: id(7), cleanupType: 'all', retentionDays: 90, batchSize: 500, dryRun: true }),
@@ -88,7 +88,7 @@ describe('QueueModule + QueueConsumerModule against real Redis', () => {
   });
 
   it('makes the same work one job however often it is added', async () => {
-    const payload = { messageId: id(11), conversationId: id(2), senderId: id(3) };
+    const payload = { messageIds: [id(11), id(12)] };
     const before = processors.seen.length;
     const ids = await Promise.all([1, 2, 3, 4, 5].map(() => producer.addMessageDeliveryJob(payload)));
     expect(new Set(ids).size).toBe(1);
@@ -97,7 +97,7 @@ describe('QueueModule + QueueConsumerModule against real Redis', () => {
   });
 
   it('refuses a payload with content before anything reaches Redis', async () => {
-    const bad = { messageId: id(12), conversationId: id(2), senderId: id(3), content: 'secret words' };
+    const bad = { messageIds: [id(12)], content: 'secret words' };
     await expect(producer.add(JOB.SEND_MESSAGE, bad as never)).rejects.toThrow(/property content should not exist/);
     expect(await registry.findJob(`deliver:${id(12)}`)).toBeUndefined();
   });
@@ -105,7 +105,7 @@ describe('QueueModule + QueueConsumerModule against real Redis', () => {
   it('fails at once, without retries, a job whose payload breaks the contract', async () => {
     // Written straight to Bull, as an old or foreign producer might.
     const queue = registry.get(QUEUE.DELIVERY);
-    await queue.add(JOB.SEND_MESSAGE, { messageId: 'nope' }, { jobId: 'deliver:broken', attempts: 5 });
+    await queue.add(JOB.SEND_MESSAGE, { messageIds: ['nope'] }, { jobId: 'deliver:broken', attempts: 5 });
     const failed = await eventually(async () => {
       const job = await queue.getJob('deliver:broken');
       // Read the job again once failed: the first read may predate the failure.
@@ -113,7 +113,7 @@ describe('QueueModule + QueueConsumerModule against real Redis', () => {
     }, 'the broken job to fail');
     expect(failed.attemptsMade).toBe(1);
     expect(await queue.getDelayedCount()).toBe(0);
-    expect(failed.failedReason).toMatch(/messageId must be a UUID/);
+    expect(failed.failedReason).toMatch(/each value in messageIds must be a UUID/);
     const failedJobs = await producer.getFailedJobs(QUEUE.DELIVERY);
     expect(failedJobs.map((j) => j.id)).toContain('deliver:broken');
   });
@@ -133,7 +133,7 @@ describe('QueueModule + QueueConsumerModule against real Redis', () => {
   });
 
   it('reports counts that equal what Bull holds', async () => {
-    await producer.addMessageDeliveryJob({ messageId: id(20), conversationId: id(2), senderId: id(3) }, { delayMs: 60_000 });
+    await producer.addMessageDeliveryJob({ messageIds: [id(20)] }, { delayMs: 60_000 });
     const metrics = await producer.getQueueMetrics();
     expect(Object.keys(metrics.queues).sort()).toEqual([...QUEUE_NAMES].sort());
     for (const [name, queue] of registry.entries()) {
@@ -205,7 +205,7 @@ describe('graceful shutdown', () => {
     }).compile();
     await moduleRef.init();
     const slow = moduleRef.get(SlowDelivery);
-    const jobId = await moduleRef.get(MessageQueueService).addMessageDeliveryJob({ messageId: id(900), conversationId: id(2), senderId: id(3) });
+    const jobId = await moduleRef.get(MessageQueueService).addMessageDeliveryJob({ messageIds: [id(900)] });
     const queue = moduleRef.get(QueueRegistry).get(QUEUE.DELIVERY);
     await eventually(async () => ((await queue.getActiveCount()) === 1 ? true : undefined), 'the job to start');
     await moduleRef.close();

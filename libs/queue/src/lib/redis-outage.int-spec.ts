@@ -55,17 +55,17 @@ describe('a Redis restart', () => {
   it('is survived: the producer fails fast while Redis is down and the worker resumes by itself', async () => {
     const producer = api.get(MessageQueueService);
     const processed = worker.get(CountingProcessors).processed;
-    const first = await producer.addMessageDeliveryJob({ messageId: id(1), conversationId: id(2), senderId: id(3) });
+    const first = await producer.addMessageDeliveryJob({ messageIds: [id(1)] });
     await eventually(() => (processed.has(first) ? true : undefined), 'the first job');
 
     await redis.stop();
     const started = Date.now();
-    await expect(producer.addMessageDeliveryJob({ messageId: id(4), conversationId: id(2), senderId: id(3) })).rejects.toThrow();
+    await expect(producer.addMessageDeliveryJob({ messageIds: [id(4)] })).rejects.toThrow();
     expect(Date.now() - started).toBeLessThan(5_000);
 
     await redis.start();
     const after = await eventually(
-      () => producer.addMessageDeliveryJob({ messageId: id(5), conversationId: id(2), senderId: id(3) }).catch(() => undefined),
+      () => producer.addMessageDeliveryJob({ messageIds: [id(5)] }).catch(() => undefined),
       'the producer to reconnect',
       15_000,
     );

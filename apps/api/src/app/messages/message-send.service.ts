@@ -1,12 +1,13 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
-import { MessageEntity, allocateMessageSeq, preparedQuery } from '@mq/db';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import { MessageEntity, allocateMessageSeq } from '@mq/db';
 import type { Message } from '@mq/messaging-contracts';
 import { MessageCrypto, OutboxPublisher, StagedJob, toMessageView } from '@mq/messaging';
-import { JOB, jobIdFor, queueOfJob, toJobPriority } from '@mq/queue-contracts';
+import { JOB, jobIdFor, toJobPriority } from '@mq/queue-contracts';
 import { MembershipService } from '../conversations/membership.service';
+import { MessageStoreWriter } from './message-store.writer';
 import { SendMessageDto } from './messages.dto';
 import { SendRateLimiter } from './send-rate.limiter';
 
@@ -17,8 +18,6 @@ export interface SendOutcome {
   created: boolean;
 }
 
-/** Above this many recipients a group message fans out through `batch-send` in chunks. */
-export const LARGE_GROUP_RECIPIENTS = 500;
 const LARGE_GROUP_CHUNK = 500;
 
 /** A sendAt this close to now is treated as "now" (clock skew, not a schedule). */
@@ -26,9 +25,9 @@ const SCHEDULE_THRESHOLD_MS = 1_000;
 const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3600 * 1000;
 
 /**
- * Sending a message: one statement takes the next seq, stores the content encrypted, the
- * recipients' delivery rows and the outbox job (a single statement is one transaction, in one
- * round trip); after it the job is published. The same clientMessageId from the same sender
+ * Sending a message: membership and rate limit checked (each batched with the other sends of
+ * the moment), the content encrypted, then stored with its recipients' delivery rows and its
+ * job by the group commit (MessageStoreWriter). The same clientMessageId from the same sender
  * answers the first message, whatever the race. Large groups fan out through `batch-send`.
  */
 @Injectable()
@@ -40,6 +39,7 @@ export class MessageSendService {
     private readonly crypto: MessageCrypto,
     private readonly outbox: OutboxPublisher,
     private readonly rateLimiter: SendRateLimiter,
+    private readonly store: MessageStoreWriter,
   ) {}
 
   async send(senderId: string, input: SendMessageDto): Promise<SendOutcome> {
@@ -70,98 +70,28 @@ export class MessageSendService {
       editedAt: null,
       deletedAt: null,
     });
-    let staged: StagedJob;
-    try {
-      // A scheduled message keeps its delivery rows and goes out through one job at its time.
-      const mayFanOut = membership.type === 'group' && !sendAt;
-      const stored = await this.storeWithDeliveries(message, mayFanOut);
-      staged = 'jobId' in stored ? stored : await this.storeFanOut(message, stored.recipients);
-    } catch (error) {
-      // Another request with the same clientMessageId committed first: answer its message.
-      if (input.clientMessageId && isUniqueViolation(error, 'uq_messages_sender_id_client_message_id')) {
-        const earlier = await this.findByClientId(senderId, input.clientMessageId);
-        if (earlier) return earlier;
+    // A scheduled message keeps its delivery rows and goes out through one job at its time.
+    const outcome = await this.store.store({ message, mayFanOut: membership.type === 'group' && !sendAt });
+    switch (outcome.kind) {
+      case 'stored':
+        message.seq = outcome.seq;
+        message.createdAt = outcome.createdAt;
+        return { message: toMessageView(message, input.content), jobId: outcome.jobId, created: true };
+      case 'fan-out': {
+        const staged = await this.storeFanOut(message, outcome.recipients);
+        await this.outbox.publish([staged]);
+        return { message: toMessageView(message, input.content), jobId: staged.jobId, created: true };
       }
-      throw error;
+      case 'duplicate': {
+        // Another send with the same clientMessageId committed first: answer its message.
+        const earlier = input.clientMessageId ? await this.findByClientId(senderId, input.clientMessageId) : undefined;
+        if (earlier) return earlier;
+        throw new NotFoundException(`Conversation ${input.conversationId} not found`);
+      }
+      case 'gone':
+        // The membership check passed, so the conversation was deleted in between.
+        throw new NotFoundException(`Conversation ${input.conversationId} not found`);
     }
-    await this.outbox.publish([staged]);
-    return { message: toMessageView(message, input.content), jobId: staged.jobId, created: true };
-  }
-
-  /**
-   * The message, one delivery row per current participant but the sender, and its
-   * `send-message` outbox row, in one statement. A scheduled message takes no seq yet (it
-   * takes it when it goes out). With `mayFanOut`, writes nothing above LARGE_GROUP_RECIPIENTS
-   * recipients and answers their count.
-   */
-  private async storeWithDeliveries(message: MessageEntity, mayFanOut: boolean): Promise<StagedJob | { recipients: number }> {
-    const scheduled = message.sendAt !== null;
-    const job = this.outbox.prepare(
-      JOB.SEND_MESSAGE,
-      { messageId: message.id, conversationId: message.conversationId, senderId: message.senderId },
-      { priority: toJobPriority(message.priority), availableAt: message.sendAt ?? undefined },
-    );
-    const rows: { recipients: number; seq: string | null; created_at: Date | null; outbox_id: string | null; stored: boolean }[] =
-      await preparedQuery(
-        this.dataSource,
-        `WITH recipients AS (
-           SELECT p.user_id FROM conversation_participants p
-           WHERE p.conversation_id = $2 AND p.left_at IS NULL AND p.user_id <> $3
-         ), fits AS (
-           SELECT count(*)::int AS n, (NOT $20::boolean OR count(*) <= $12) AS ok FROM recipients
-         ), next_seq AS (
-           -- Locks the conversation row: concurrent sends into it take seqs one after another.
-           UPDATE conversations SET last_seq = last_seq + 1
-           WHERE id = $2 AND deleted_at IS NULL AND NOT $13::boolean AND (SELECT ok FROM fits)
-           RETURNING last_seq
-         ), stored AS (
-           INSERT INTO messages (id, conversation_id, seq, sender_id, client_message_id, ciphertext, iv, auth_tag, key_version, priority, status, send_at)
-           SELECT $1, $2, next_seq.last_seq, $3, $4, $5, $6, $7, $8, $9, $10, $11
-           FROM fits LEFT JOIN next_seq ON true
-           WHERE fits.ok AND ($13::boolean OR next_seq.last_seq IS NOT NULL)
-           RETURNING seq, created_at
-         ), deliveries AS (
-           INSERT INTO message_deliveries (message_id, recipient_id, job_id)
-           SELECT $1, r.user_id, $15 FROM recipients r, stored
-         ), staged AS (
-           INSERT INTO outbox (queue, job_name, job_id, payload, priority, available_at)
-           SELECT $14, $16, $15, $17, $18, $19 FROM stored
-           ON CONFLICT (job_id) DO NOTHING RETURNING id
-         )
-         SELECT fits.n AS recipients, stored.seq, stored.created_at, (SELECT id FROM staged) AS outbox_id, stored.created_at IS NOT NULL AS stored
-         FROM fits LEFT JOIN stored ON true`,
-        [
-          message.id,
-          message.conversationId,
-          message.senderId,
-          message.clientMessageId,
-          message.ciphertext,
-          message.iv,
-          message.authTag,
-          message.keyVersion,
-          message.priority,
-          message.status,
-          message.sendAt,
-          LARGE_GROUP_RECIPIENTS,
-          scheduled,
-          queueOfJob(JOB.SEND_MESSAGE),
-          job.jobId,
-          job.jobName,
-          job.payload,
-          job.priority,
-          job.availableAt,
-          mayFanOut,
-        ],
-      );
-    const row = rows[0];
-    if (!row || (!row.stored && !(mayFanOut && row.recipients > LARGE_GROUP_RECIPIENTS))) {
-      // The membership check passed, so the conversation was deleted in between.
-      throw new NotFoundException(`Conversation ${message.conversationId} not found`);
-    }
-    if (!row.stored) return { recipients: row.recipients };
-    message.seq = row.seq === null ? null : Number(row.seq);
-    message.createdAt = row.created_at ?? new Date();
-    return { id: row.outbox_id ?? '', ...job };
   }
 
   /** A large group: the message and its batch; the batch job writes the delivery rows chunk by chunk as it sends. */
@@ -190,9 +120,13 @@ export class MessageSendService {
     const message = await this.messages.findOne({ where: { senderId, clientMessageId } });
     if (!message) return undefined;
     const content = await this.crypto.decrypt(message);
+    // The job that carried it may have carried others too: its delivery rows name it.
+    const [delivery] = (await this.dataSource.query('SELECT job_id FROM message_deliveries WHERE message_id = $1 AND job_id IS NOT NULL LIMIT 1', [
+      message.id,
+    ])) as { job_id: string }[];
     return {
       message: toMessageView(message, content),
-      jobId: jobIdFor(JOB.SEND_MESSAGE, { messageId: message.id, conversationId: message.conversationId, senderId }),
+      jobId: delivery?.job_id ?? jobIdFor(JOB.SEND_MESSAGE, { messageIds: [message.id] }),
       created: false,
     };
   }
@@ -204,10 +138,4 @@ export class MessageSendService {
     if (ahead > MAX_SCHEDULE_AHEAD_MS) throw new BadRequestException('sendAt must be within a year');
     return ahead > SCHEDULE_THRESHOLD_MS ? at : null;
   }
-}
-
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const driverError = error.driverError as { code?: string; constraint?: string };
-  return driverError.code === '23505' && driverError.constraint === constraint;
 }

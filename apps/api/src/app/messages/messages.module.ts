@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConversationsModule } from '../conversations/conversations.module';
 import { MessageSendService } from './message-send.service';
+import { MessageStoreWriter } from './message-store.writer';
 import { ConversationMessagesController, MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
 import { ReceiptsService } from './receipts.service';
@@ -9,7 +10,7 @@ import { SendRateLimiter } from './send-rate.limiter';
 @Module({
   imports: [ConversationsModule],
   controllers: [MessagesController, ConversationMessagesController],
-  providers: [MessageSendService, MessagesService, ReceiptsService, SendRateLimiter],
+  providers: [MessageSendService, MessageStoreWriter, MessagesService, ReceiptsService, SendRateLimiter],
   exports: [MessageSendService, MessagesService, ReceiptsService],
 })
 export class MessagesModule {}

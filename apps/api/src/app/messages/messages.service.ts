@@ -54,12 +54,7 @@ export class MessagesService {
     const [edited, reindex] = await this.dataSource.transaction(async (manager) => {
       const encrypted = await this.crypto.encrypt(message.conversationId, message.id, content, manager);
       await manager.update(MessageEntity, { id: message.id }, { ...encrypted, editedAt });
-      const job = await this.outbox.stage(manager, JOB.INDEX_MESSAGE, {
-        messageId: message.id,
-        conversationId: message.conversationId,
-        operation: 'update',
-        revision: editedAt.getTime(),
-      });
+      const job = await this.outbox.stage(manager, JOB.INDEX_MESSAGE, { messageIds: [message.id], operation: 'update', revision: editedAt.getTime() });
       return [await manager.findOneOrFail(MessageEntity, { where: { id: message.id } }), job] as const;
     });
     await this.outbox.publish([reindex]);
@@ -78,12 +73,7 @@ export class MessagesService {
     // A scheduled message is cancelled for good: the send job finds it deleted and skips it.
     const unindex = await this.dataSource.transaction(async (manager) => {
       await manager.update(MessageEntity, { id: message.id }, { deletedAt: new Date(), status: 'deleted' });
-      return this.outbox.stage(manager, JOB.INDEX_MESSAGE, {
-        messageId: message.id,
-        conversationId: message.conversationId,
-        operation: 'delete',
-        revision: 0,
-      });
+      return this.outbox.stage(manager, JOB.INDEX_MESSAGE, { messageIds: [message.id], operation: 'delete', revision: 0 });
     });
     await this.outbox.publish([unindex]);
     if (message.seq !== null) {

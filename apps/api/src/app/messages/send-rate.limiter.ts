@@ -1,4 +1,5 @@
 import { HttpException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { MicroBatcher } from '@mq/messaging';
 import { BullConnectionFactory } from '@mq/queue';
 import { API_CONFIG, ApiConfig } from '../api.config';
 
@@ -12,34 +13,52 @@ export class TooManyRequestsError extends HttpException {
   }
 }
 
+const WINDOW_MS = 60_000;
+
 /**
  * Per-user send limit, counted in Redis so every api instance shares it (fixed one-minute
- * windows). If Redis is unreachable the limit is not enforced: sends still work through the
- * outbox, and refusing every message during an outage would be worse.
+ * windows); the sends of the moment are counted in one round trip. If Redis is unreachable
+ * the limit is not enforced: sends still work through the outbox, and refusing every message
+ * during an outage would be worse.
  */
 @Injectable()
 export class SendRateLimiter {
   private readonly logger = new Logger(SendRateLimiter.name);
+  private readonly batcher = new MicroBatcher<string, void>({ run: (userIds) => this.count(userIds), maxBatch: 1_000, maxConcurrent: 2 });
 
   constructor(
     private readonly connections: BullConnectionFactory,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
-  async check(userId: string): Promise<void> {
-    const windowMs = 60_000;
-    const window = Math.floor(Date.now() / windowMs);
-    const key = `${this.config.queue.prefix}:ratelimit:send:${userId}:${window}`;
-    let count: number;
+  check(userId: string): Promise<void> {
+    return this.batcher.submit(userId);
+  }
+
+  private async count(userIds: readonly string[]): Promise<(void | Error)[]> {
+    const window = Math.floor(Date.now() / WINDOW_MS);
+    const key = (userId: string) => `${this.config.queue.prefix}:ratelimit:send:${userId}:${window}`;
+    const sendsOf = new Map<string, number>();
+    for (const userId of userIds) sendsOf.set(userId, (sendsOf.get(userId) ?? 0) + 1);
+    const users = [...sendsOf.keys()];
+    let totals: Map<string, number>;
     try {
-      const results = await this.connections.commandConnection().multi().incr(key).pexpire(key, windowMs + 1_000).exec();
-      count = Number(results?.[0]?.[1] ?? 0);
+      const pipeline = this.connections.commandConnection().pipeline();
+      for (const userId of users) pipeline.incrby(key(userId), sendsOf.get(userId) ?? 0).pexpire(key(userId), WINDOW_MS + 1_000);
+      const results = (await pipeline.exec()) ?? [];
+      totals = new Map(users.map((userId, i) => [userId, Number(results[i * 2]?.[1] ?? 0)]));
     } catch (error) {
       this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'rate limiter unavailable');
-      return;
+      return userIds.map(() => undefined);
     }
-    if (count > this.config.sendRateLimitPerMinute) {
-      throw new TooManyRequestsError(Math.max(1, Math.ceil(((window + 1) * windowMs - Date.now()) / 1000)));
-    }
+    const retryAfter = Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - Date.now()) / 1000));
+    // The user's sends of this batch count in order: the first ones may still fit under the limit.
+    const seen = new Map<string, number>();
+    return userIds.map((userId) => {
+      const nth = (seen.get(userId) ?? 0) + 1;
+      seen.set(userId, nth);
+      const count = (totals.get(userId) ?? 0) - (sendsOf.get(userId) ?? 0) + nth;
+      return count > this.config.sendRateLimitPerMinute ? new TooManyRequestsError(retryAfter) : undefined;
+    });
   }
 }

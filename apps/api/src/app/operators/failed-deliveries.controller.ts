@@ -84,8 +84,8 @@ export class FailedDeliveriesController {
   @Post('retry')
   @HttpCode(HttpStatus.ACCEPTED)
   async retry(@CurrentUser() user: AuthenticatedUser, @Body() body: RetryDeliveriesDto): Promise<{ retried: number; jobIds: string[] }> {
-    const messages: { id: string; conversation_id: string; sender_id: string }[] = await this.dataSource.query(
-      `SELECT DISTINCT m.id, m.conversation_id, m.sender_id FROM messages m
+    const messages: { id: string }[] = await this.dataSource.query(
+      `SELECT DISTINCT m.id FROM messages m
        JOIN message_deliveries d ON d.message_id = m.id AND d.status = 'failed'
        WHERE m.id = ANY($1::uuid[]) AND m.deleted_at IS NULL`,
       [body.messageIds],
@@ -94,7 +94,7 @@ export class FailedDeliveriesController {
     const jobIds: string[] = [];
     const retried = [];
     for (const message of messages) {
-      const payload = { messageId: message.id, conversationId: message.conversation_id, senderId: message.sender_id };
+      const payload = { messageIds: [message.id] };
       const jobId = jobIdFor(JOB.SEND_MESSAGE, payload);
       const existing = await queue.getJob(jobId);
       if (existing && (await existing.getState()) === 'failed') {

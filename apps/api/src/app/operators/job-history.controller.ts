@@ -10,6 +10,10 @@ export class JobSearchQueryDto {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A job payload (jsonb column) that is about message $1: its own, one of a batch's, or a receipt's. */
+const ABOUT_MESSAGE = (column: string) =>
+  `(${column}->>'messageId' = $1 OR ${column}->'messageIds' ? $1 OR ${column}->'receipts' @> jsonb_build_array(jsonb_build_object('messageId', $1::text)))`;
+
 const STATE_OF_KIND: Record<string, JobState> = { completed: 'completed', failed: 'failed', 'attempt-failed': 'delayed', retried: 'waiting' };
 
 /**
@@ -38,13 +42,18 @@ export class JobHistoryController {
     if (message.deleted_at) events.push({ at: message.deleted_at, kind: 'deleted', detail: 'deleted' });
 
     const published: { job_id: string; queue: string; published_at: Date }[] = await this.dataSource.query(
-      `SELECT job_id, queue, published_at FROM outbox WHERE payload->>'messageId' = $1 AND published_at IS NOT NULL`,
+      `SELECT job_id, queue, published_at FROM outbox WHERE ${ABOUT_MESSAGE('payload')} AND published_at IS NOT NULL`,
       [messageId],
     );
     for (const row of published) events.push({ at: row.published_at, kind: 'published', detail: `${row.job_id} published to ${row.queue}` });
 
+    // A job of many messages names none of them in job_events: it is found by its outbox row or by the delivery rows it sent.
     const jobs: { job_id: string; job_name: string; kind: string; attempt: number; error: string | null; duration_ms: number | null; at: Date }[] =
-      await this.dataSource.query(`SELECT job_id, job_name, kind, attempt, error, duration_ms, at FROM job_events WHERE message_id = $1`, [messageId]);
+      await this.dataSource.query(
+        `SELECT job_id, job_name, kind, attempt, error, duration_ms, at FROM job_events
+         WHERE message_id = $1 OR job_id = ANY($2::text[]) OR job_id IN (SELECT job_id FROM message_deliveries WHERE message_id = $1 AND job_id IS NOT NULL)`,
+        [messageId, published.map((row) => row.job_id)],
+      );
     for (const row of jobs) {
       const what = `${row.job_name} ${row.job_id} attempt ${row.attempt}`;
       if (row.kind === 'completed') events.push({ at: row.at, kind: 'attempt', detail: `${what} completed${row.duration_ms !== null ? ` in ${row.duration_ms} ms` : ''}` });
@@ -76,7 +85,7 @@ export class JobHistoryController {
     }
 
     const letters: { job_id: string; failed_reason: string; failed_at: Date; replayed_at: Date | null }[] = await this.dataSource.query(
-      `SELECT job_id, failed_reason, failed_at, replayed_at FROM dead_letters WHERE data->>'messageId' = $1`,
+      `SELECT job_id, failed_reason, failed_at, replayed_at FROM dead_letters WHERE ${ABOUT_MESSAGE('data')}`,
       [messageId],
     );
     for (const l of letters) {
@@ -98,6 +107,7 @@ export class JobHistoryController {
         `SELECT * FROM (
            SELECT DISTINCT ON (job_id) queue, job_id, job_name, kind, message_id, user_id, error, at FROM job_events
            WHERE job_id = $1 OR job_id LIKE $1 || ':%' OR message_id = $2::uuid OR user_id = $2::uuid
+              OR job_id IN (SELECT job_id FROM message_deliveries WHERE message_id = $2::uuid AND job_id IS NOT NULL)
               OR ($2::uuid IS NULL AND error ILIKE '%' || $1 || '%')
            ORDER BY job_id, at DESC, id DESC
          ) latest ORDER BY at DESC LIMIT 100`,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { jobSubject } from '@mq/queue-contracts';
 
 export interface RetriedJob {
   queue: string;
@@ -7,8 +8,6 @@ export interface RetriedJob {
   jobName: string;
   data: Record<string, unknown>;
 }
-
-const id = (data: Record<string, unknown>, key: string) => (typeof data[key] === 'string' ? (data[key] as string) : null);
 
 /** The api's part of job history: operator retries, so a message's timeline shows who retried what, when. */
 @Injectable()
@@ -24,8 +23,8 @@ export class JobHistoryWriter {
         jobs.map((j) => j.queue),
         jobs.map((j) => j.jobId),
         jobs.map((j) => j.jobName),
-        jobs.map((j) => id(j.data, 'messageId')),
-        jobs.map((j) => id(j.data, 'recipientId') ?? id(j.data, 'senderId')),
+        jobs.map((j) => jobSubject(j.data).messageId),
+        jobs.map((j) => jobSubject(j.data).userId),
       ],
     );
   }

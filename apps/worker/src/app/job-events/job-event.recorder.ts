@@ -3,6 +3,7 @@ import type { Job } from 'bull';
 import { DataSource } from 'typeorm';
 import { type JobEventKind, preparedQuery } from '@mq/db';
 import { QueueRegistry } from '@mq/queue';
+import { jobSubject } from '@mq/queue-contracts';
 import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
 
 interface PendingEvent {
@@ -22,11 +23,6 @@ const FLUSH_EVERY_MS = 250;
 const FLUSH_AT = 500;
 /** Beyond this (Postgres away for long), the oldest history is dropped rather than memory grown. */
 const MAX_BUFFERED = 50_000;
-
-function idField(data: unknown, key: string): string | null {
-  const value = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[key] : undefined;
-  return typeof value === 'string' ? value : null;
-}
 
 /**
  * Records every job outcome (completed, an attempt failed, failed for good) in `job_events`,
@@ -73,8 +69,7 @@ export class JobEventRecorder implements OnApplicationBootstrap, BeforeApplicati
       jobName: job.name,
       kind,
       attempt: kind === 'completed' ? job.attemptsMade + 1 : job.attemptsMade,
-      messageId: idField(job.data, 'messageId'),
-      userId: idField(job.data, 'recipientId') ?? idField(job.data, 'senderId'),
+      ...jobSubject(job.data),
       error: error ? error.slice(0, 2_000) : null,
       durationMs: job.processedOn ? Math.max(0, finished - job.processedOn) : null,
       at: new Date(finished),

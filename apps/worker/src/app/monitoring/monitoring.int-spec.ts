@@ -62,7 +62,7 @@ describe('queue monitoring with several workers', () => {
     await eventually(() => (leaders().length === 1 ? true : undefined), 'one elected worker');
     const producer = first.get(MessageQueueService);
     // Jobs referring to nothing complete as no-ops, on either worker.
-    for (let i = 0; i < 30; i++) await producer.addIndexingJob({ messageId: uuid(i), conversationId: uuid(999), operation: 'index', revision: 0 });
+    for (let i = 0; i < 30; i++) await producer.addIndexingJob({ messageIds: [uuid(i)], operation: 'index', revision: 0 });
     const leader = leaders()[0] as INestApplicationContext;
     const follower = leader === first ? second : first;
     const sql = follower.get(DataSource);
@@ -73,7 +73,7 @@ describe('queue monitoring with several workers', () => {
     // A clean shutdown releases the lock: the other worker takes over within a round or two.
     await eventually(() => (follower.get(LeaderLock).held ? true : undefined), 'the other worker to be elected', 3_000);
     const followerProducer = follower.get(MessageQueueService);
-    for (let i = 30; i < 40; i++) await followerProducer.addIndexingJob({ messageId: uuid(i), conversationId: uuid(999), operation: 'index', revision: 0 });
+    for (let i = 30; i < 40; i++) await followerProducer.addIndexingJob({ messageIds: [uuid(i)], operation: 'index', revision: 0 });
     await eventually(async () => ((await sampledCounts(sql, 'message-indexing')).completed === 40 ? true : undefined), '40 completions sampled');
     const before = await sampledCounts(sql, 'message-indexing');
     // Rows cover whole seconds: a few more of them change no count.

@@ -1,67 +1,108 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { MessageEntity } from '@mq/db';
 import type { NotificationPreferences } from '@mq/messaging-contracts';
-import { DEFAULT_PREFERENCES, PresenceService, StageEntry, quietHoursEnd } from '@mq/messaging';
-import { JOB, JOB_PRIORITY, NotificationChannel, NotificationJob } from '@mq/queue-contracts';
+import { DEFAULT_PREFERENCES, PresenceService, StageEntry, StagedJob, quietHoursEnd } from '@mq/messaging';
+import { JOB, JOB_PRIORITY, JobPriority, NotificationChannel, NotificationJob, jobIdFor } from '@mq/queue-contracts';
 import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
 
 interface Planned {
   job: NotificationJob;
   at: number;
+  priority: JobPriority;
 }
 
+export interface SentMessage {
+  message: MessageEntity;
+  recipientIds: readonly string[];
+}
+
+/** Staged reminders and digests remembered at most this many (they only save repeat work). */
+const REMEMBERED_MAX = 100_000;
+
 /**
- * Decides who is notified, how and when, once a message went out. Offline recipients are
- * notified now (in-app and push; SMS too for a high-priority message); online ones get one
- * reminder only if the message is still unread after NOTIFY_UNREAD_AFTER_MS (the read
- * receipt cancels it). Email is a digest per user per window. Quiet hours delay everything
- * but high priority. Preferences switch channels off.
+ * Decides who is notified, how and when, once messages went out. Offline recipients are
+ * notified now, per message (in-app and push; SMS too for a high-priority message). An online
+ * recipient gets one reminder per conversation per NOTIFY_UNREAD_AFTER_MS window, sent only if
+ * what arrived in that window is still unread by then: a busy conversation is one reminder,
+ * not one per message. Email is a digest per user per window. Quiet hours delay everything but
+ * high priority. Preferences switch channels off.
  */
 @Injectable()
 export class NotificationRouter {
+  /** Reminder and digest job ids already staged, until their window ends: the next message in the window stages nothing. */
+  private readonly staged = new Map<string, number>();
+
   constructor(
     private readonly presence: PresenceService,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}
 
   /**
-   * The notification jobs a sent message calls for, to stage with the send's other follow-ups.
+   * The notification jobs sent messages call for, to stage with the sends' other follow-ups.
    * `preferences` holds the recipients' saved preferences (loaded with the recipients); the
-   * defaults apply to the others.
+   * defaults apply to the others. One presence lookup for the whole batch.
    */
-  async plan(
-    message: MessageEntity,
-    recipientIds: readonly string[],
-    preferences: ReadonlyMap<string, NotificationPreferences>,
-    now = Date.now(),
-  ): Promise<StageEntry<'send-notification'>[]> {
-    if (recipientIds.length === 0) return [];
-    const online = await this.presence.onlineUsers(recipientIds);
-    const high = message.priority === 'high';
+  async plan(sent: readonly SentMessage[], preferences: ReadonlyMap<string, NotificationPreferences>, now = Date.now()): Promise<StageEntry<'send-notification'>[]> {
+    const everyone = [...new Set(sent.flatMap((s) => s.recipientIds))];
+    if (everyone.length === 0) return [];
+    const online = await this.presence.onlineUsers(everyone);
     const { unreadAfterMs, digestWindowMs } = this.config.notifications;
-    const planned: Planned[] = [];
-    for (const recipientId of recipientIds) {
-      const { channels, quietHours } = preferences.get(recipientId) ?? DEFAULT_PREFERENCES;
-      const quietEnd = high ? 0 : (quietHoursEnd(new Date(now), quietHours)?.getTime() ?? 0);
-      const notBefore = (at: number) => Math.max(at, quietEnd);
-      const plan = (channel: NotificationChannel, reason: NotificationJob['reason'], at: number) =>
-        planned.push({ job: { recipientId, channel, reason, messageId: message.id }, at: notBefore(at) });
-      if (!online.has(recipientId)) {
-        if (channels.inApp) plan('in_app', 'offline', now);
-        if (channels.push) plan('push', 'offline', now);
-        if (channels.sms && high) plan('sms', 'offline', now);
-      } else if (channels.inApp || channels.push) {
-        plan(channels.inApp ? 'in_app' : 'push', 'unread', now + unreadAfterMs);
-      }
-      if (channels.email) {
-        const window = Math.floor(now / digestWindowMs);
-        planned.push({
-          job: { recipientId, channel: 'email', reason: 'unread', digestWindow: Math.floor((window * digestWindowMs) / 1000) },
-          at: notBefore((window + 1) * digestWindowMs),
-        });
+    const reminderWindowMs = Math.max(1_000, unreadAfterMs);
+    const planned = new Map<string, Planned>();
+    for (const { message, recipientIds } of sent) {
+      const high = message.priority === 'high';
+      const priority: JobPriority = high ? JOB_PRIORITY.HIGH : JOB_PRIORITY.NORMAL;
+      for (const recipientId of recipientIds) {
+        const { channels, quietHours } = preferences.get(recipientId) ?? DEFAULT_PREFERENCES;
+        const quietEnd = high ? 0 : (quietHoursEnd(new Date(now), quietHours)?.getTime() ?? 0);
+        const plan = (job: NotificationJob, at: number) => {
+          const key = jobIdFor(JOB.SEND_NOTIFICATION, job);
+          if (!planned.has(key) && !this.isStaged(key, now)) planned.set(key, { job, at: Math.max(at, quietEnd), priority });
+        };
+        if (!online.has(recipientId)) {
+          const about = (channel: NotificationChannel): NotificationJob => ({ recipientId, channel, reason: 'offline', messageId: message.id });
+          if (channels.inApp) plan(about('in_app'), now);
+          if (channels.push) plan(about('push'), now);
+          if (channels.sms && high) plan(about('sms'), now);
+        } else if (channels.inApp || channels.push) {
+          const window = Math.floor(now / reminderWindowMs) * reminderWindowMs;
+          const channel = channels.inApp ? 'in_app' : 'push';
+          const reminder = { recipientId, channel, reason: 'unread', conversationId: message.conversationId, messageId: message.id, window: Math.floor(window / 1000) } as const;
+          plan(reminder, now + unreadAfterMs);
+        }
+        if (channels.email) {
+          const window = Math.floor(now / digestWindowMs) * digestWindowMs;
+          plan({ recipientId, channel: 'email', reason: 'unread', window: Math.floor(window / 1000) }, window + digestWindowMs);
+        }
       }
     }
-    const priority = high ? JOB_PRIORITY.HIGH : JOB_PRIORITY.NORMAL;
-    return planned.map(({ job, at }) => ({ name: JOB.SEND_NOTIFICATION, payload: job, options: { priority, availableAt: new Date(at) } }));
+    return [...planned.values()].map(({ job, at, priority }) => ({
+      name: JOB.SEND_NOTIFICATION,
+      payload: job,
+      options: { priority, availableAt: new Date(at) },
+    }));
+  }
+
+  /**
+   * Remembers the reminders and digests of committed sends until their time, so the next
+   * messages of the window stage nothing. Only after commit: a rolled-back plan is planned again.
+   */
+  remember(jobs: readonly StagedJob[]): void {
+    for (const job of jobs) {
+      if (job.jobName !== JOB.SEND_NOTIFICATION || (job.payload as Partial<NotificationJob>).window === undefined) continue;
+      this.staged.set(job.jobId, job.availableAt.getTime());
+    }
+    if (this.staged.size > REMEMBERED_MAX) this.forgetPast(Date.now());
+  }
+
+  private isStaged(jobId: string, now: number): boolean {
+    const until = this.staged.get(jobId);
+    return until !== undefined && until > now;
+  }
+
+  private forgetPast(now: number): void {
+    for (const [jobId, until] of this.staged) if (until <= now) this.staged.delete(jobId);
+    // Still too many (a huge school at once): start over; the outbox and Bull dedupe by job id anyway.
+    if (this.staged.size > REMEMBERED_MAX) this.staged.clear();
   }
 }

@@ -1,20 +1,27 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { MessageEntity, allocateMessageSeq, loadMessage, preparedQuery } from '@mq/db';
+import { MessageEntity, allocateMessageSeq, loadMessages, preparedQuery } from '@mq/db';
 import type { NotificationPreferences } from '@mq/messaging-contracts';
 import { MessageCrypto, OutboxPublisher, RealtimeEmitter, SqlStatement, StageEntry, StagedJob, toMessageView } from '@mq/messaging';
-import { JOB, NOTIFICATION_CHANNELS, QUEUE, QUEUE_POLICY, jobIdFor, queueOfJob } from '@mq/queue-contracts';
-import { HandledJob, JobHandler, QueueRegistry } from '@mq/queue';
+import { ConfirmationStatus, JOB, QUEUE_POLICY, Receipt, jobIdFor, queueOfJob, toJobPriority } from '@mq/queue-contracts';
+import { HandledJob, JobHandler } from '@mq/queue';
 import { NotificationRouter } from '../notifications/notification.router';
 
 export interface SendResult {
-  outcome: 'sent' | 'skipped';
-  reason?: string;
+  /** Messages that went out to every recipient they could be sent to now. */
+  sent: number;
+  /** Messages gone or deleted before they went out. */
+  skipped: number;
+  /** Recipients emitted to. */
   delivered: number;
+  /** Messages of a larger batch handed to a job of their own: a recipient could not be sent to, or the message could not be read. */
+  splitOut: string[];
 }
 
 export interface ConfirmationResult {
-  outcome: 'recorded' | 'unchanged';
+  /** Receipts that moved a delivery forward; the rest were already recorded (or name no delivery). */
+  recorded: number;
+  unchanged: number;
 }
 
 /** Why a queued delivery cannot go out now; the job fails with it and retries. */
@@ -23,142 +30,207 @@ interface Undeliverable {
   reason: string;
 }
 
-const STATUS_RANK: Record<string, number> = { failed: 0, queued: 0, sent: 1, delivered: 2, read: 3 };
+interface QueuedRecipients {
+  deliverable: string[];
+  undeliverable: Undeliverable[];
+}
 
-/** `message-delivery`: sending a message to its recipients, and recording their receipts. */
+const NONE_QUEUED: QueuedRecipients = { deliverable: [], undeliverable: [] };
+
+const STATUS_RANK: Readonly<Record<ConfirmationStatus, number>> = { delivered: 2, read: 3 };
+
+/** `message-delivery`: sending messages to their recipients, and recording their receipts. */
 @Injectable()
 export class DeliveryProcessor {
-  private readonly logger = new Logger(DeliveryProcessor.name);
-
   constructor(
     private readonly dataSource: DataSource,
     private readonly crypto: MessageCrypto,
     private readonly realtime: RealtimeEmitter,
     private readonly outbox: OutboxPublisher,
     private readonly router: NotificationRouter,
-    private readonly queues: QueueRegistry,
   ) {}
 
   /**
-   * Emits `message:new` to every recipient still in the conversation and marks them sent, in
-   * one transaction holding the delivery rows: a retry (or a duplicate job) only sends to
-   * recipients still queued. A crash before commit re-emits on retry; clients dedupe by id.
-   * Recipients who left or were deactivated fail the job (it retries, then dead-letters),
-   * so an operator sees it and a retry after the cause is fixed delivers exactly once.
+   * Emits `message:new` for each message to every recipient still in its conversation and marks
+   * them sent, in one transaction holding the messages and their delivery rows: a retry (or a
+   * duplicate job) only sends to recipients still queued. A crash before commit re-emits on
+   * retry; clients dedupe by id.
+   *
+   * A job of one message fails when a recipient left or was deactivated (it retries, then
+   * dead-letters), so an operator sees it and a retry after the cause is fixed delivers exactly
+   * once. In a job of many, such a message (or one that cannot be read) still goes to everyone
+   * it can reach, and is handed to a job of its own for the rest: one bad message never holds
+   * up or fails the others.
    */
   @JobHandler(JOB.SEND_MESSAGE)
   async sendMessage(job: HandledJob<'send-message'>): Promise<SendResult> {
+    const ids = job.data.messageIds;
+    const alone = ids.length === 1;
     const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? QUEUE_POLICY[queueOfJob(JOB.SEND_MESSAGE)].attempts);
     const chained: StagedJob[] = [];
     const result = await this.dataSource.transaction(async (manager) => {
-      const message = await loadMessage(manager, job.data.messageId, { forUpdate: true });
-      if (!message) return { outcome: 'skipped' as const, reason: 'message not found', delivered: 0, undeliverable: [] };
-      if (message.deletedAt) return { outcome: 'skipped' as const, reason: 'message deleted', delivered: 0, undeliverable: [] };
-      // Follow-up work rides in this transaction's outbox: it exists exactly when the send did.
-      const followUps: StageEntry[] = [
-        { name: JOB.INDEX_MESSAGE, payload: { messageId: message.id, conversationId: message.conversationId, operation: 'index', revision: 0 } },
-      ];
-      if (message.seq === null) {
+      const found = await loadMessages(manager, ids, { forUpdate: true });
+      const live = ids.map((id) => found.get(id)).filter((m): m is MessageEntity => m !== undefined && m.deletedAt === null);
+      for (const message of live) {
+        if (message.seq !== null) continue;
         // A scheduled message takes its place in the conversation now, as it goes out.
         message.seq = await allocateMessageSeq(manager, message.conversationId);
         await manager.update(MessageEntity, { id: message.id }, { seq: message.seq, status: 'queued' });
       }
-      const { deliverable, undeliverable, preferences } = await this.queuedRecipients(manager, message.id);
-      if (deliverable.length > 0) {
-        const content = await this.crypto.decrypt(message, manager);
-        this.realtime.toUsers(deliverable, 'message:new', toMessageView({ ...message, status: 'sent' }, content));
-        followUps.push(...(await this.router.plan(message, deliverable, preferences)));
+      const { byMessage, preferences } = await this.queuedRecipients(manager, live.map((m) => m.id));
+      const sent: { message: MessageEntity; deliverable: string[]; undeliverable: Undeliverable[] }[] = [];
+      const splitOut: MessageEntity[] = [];
+      for (const message of live) {
+        const { deliverable, undeliverable } = byMessage.get(message.id) ?? NONE_QUEUED;
+        if (deliverable.length > 0) {
+          let content: string;
+          try {
+            content = await this.crypto.decrypt(message, manager);
+          } catch (error) {
+            if (alone) throw error;
+            splitOut.push(message);
+            continue;
+          }
+          this.realtime.toUsers(deliverable, 'message:new', toMessageView({ ...message, status: 'sent' }, content));
+        }
+        if (!alone && undeliverable.length > 0) splitOut.push(message);
+        sent.push({ message, deliverable, undeliverable: alone ? undeliverable : [] });
       }
-      const status = undeliverable.length === 0 ? 'sent' : finalAttempt ? 'failed' : 'queued';
-      // The recipients' new states, the message's and the follow-up jobs: one statement.
-      chained.push(...(await this.outbox.stageAll(manager, followUps, this.recordAttempt(message.id, deliverable, undeliverable, finalAttempt, status))));
-      return { outcome: 'sent' as const, delivered: deliverable.length, undeliverable };
+      // Follow-up work rides in this transaction's outbox: it exists exactly when the sends did.
+      const followUps: StageEntry[] = [];
+      if (sent.length > 0) {
+        followUps.push({ name: JOB.INDEX_MESSAGE, payload: { messageIds: sent.map((s) => s.message.id), operation: 'index', revision: 0 } });
+      }
+      followUps.push(...(await this.router.plan(sent.map((s) => ({ message: s.message, recipientIds: s.deliverable })), preferences)));
+      const splitJobs = splitOut.map((message) => ({
+        name: JOB.SEND_MESSAGE,
+        payload: { messageIds: [message.id] },
+        options: { priority: toJobPriority(message.priority) },
+      }));
+      followUps.push(...splitJobs);
+      // The recipients' new states, the messages', who now carries the split ones, and the follow-up jobs: one statement.
+      const statements = this.recordAttempt(sent, new Set(splitOut.map((m) => m.id)), finalAttempt);
+      if (splitOut.length > 0) statements.push(reassignDeliveries(splitOut.map((m) => m.id)));
+      chained.push(...(await this.outbox.stageAll(manager, followUps, statements)));
+      return {
+        sent: sent.filter((s) => s.undeliverable.length === 0 && !splitOut.includes(s.message)).length,
+        skipped: ids.length - live.length,
+        delivered: sent.reduce((sum, s) => sum + s.deliverable.length, 0),
+        splitOut: splitOut.map((m) => m.id),
+        failed: sent.find((s) => s.undeliverable.length > 0),
+      };
     });
     await this.outbox.publish(chained);
-    if (result.undeliverable.length > 0) {
-      const first = result.undeliverable[0] as Undeliverable;
+    this.router.remember(chained);
+    const { failed, ...summary } = result;
+    if (failed) {
+      const [first] = failed.undeliverable as [Undeliverable];
       throw new Error(
-        `${result.undeliverable.length} recipient(s) could not be sent to: ${first.reason} (${first.recipientId})` +
-          (result.delivered > 0 ? `; ${result.delivered} other(s) were sent to` : ''),
+        `${failed.undeliverable.length} recipient(s) could not be sent to: ${first.reason} (${first.recipientId})` +
+          (failed.deliverable.length > 0 ? `; ${failed.deliverable.length} other(s) were sent to` : ''),
       );
     }
-    return { outcome: result.outcome, reason: 'reason' in result ? result.reason : undefined, delivered: result.delivered };
+    return summary;
   }
 
-  /** The delivery rows after one attempt: sent to the deliverable, a reason (and on the last attempt `failed`) for the rest. */
-  private recordAttempt(messageId: string, deliverable: string[], undeliverable: Undeliverable[], finalAttempt: boolean, status: string): SqlStatement[] {
-    const statements: SqlStatement[] = [{ sql: 'UPDATE messages SET status = $2 WHERE id = $1 AND status IS DISTINCT FROM $2', params: [messageId, status] }];
-    if (deliverable.length > 0) {
+  /**
+   * The rows after one attempt: sent to the deliverable; for the undeliverable (a job of one
+   * message only) a reason, and on the last attempt `failed`; each message's status (still
+   * `queued` while a split-out job has recipients of it left).
+   */
+  private recordAttempt(
+    sent: readonly { message: MessageEntity; deliverable: string[]; undeliverable: Undeliverable[] }[],
+    splitOut: ReadonlySet<string>,
+    finalAttempt: boolean,
+  ): SqlStatement[] {
+    if (sent.length === 0) return [];
+    const status = (s: (typeof sent)[number]) =>
+      s.undeliverable.length > 0 ? (finalAttempt ? 'failed' : 'queued') : splitOut.has(s.message.id) ? 'queued' : 'sent';
+    const statements: SqlStatement[] = [
+      {
+        sql: `UPDATE messages m SET status = s.status FROM unnest($1::uuid[], $2::text[]) AS s(id, status)
+              WHERE m.id = s.id AND m.status IS DISTINCT FROM s.status`,
+        params: [sent.map((s) => s.message.id), sent.map(status)],
+      },
+    ];
+    const pairs = sent.flatMap((s) => s.deliverable.map((recipientId) => [s.message.id, recipientId] as const));
+    if (pairs.length > 0) {
       statements.push({
-        sql: `UPDATE message_deliveries SET status = 'sent', sent_at = now(), attempts = attempts + 1, failure_reason = NULL, updated_at = now()
-              WHERE message_id = $1 AND recipient_id = ANY($2::uuid[])`,
-        params: [messageId, deliverable],
+        sql: `UPDATE message_deliveries d SET status = 'sent', sent_at = now(), attempts = d.attempts + 1, failure_reason = NULL, updated_at = now()
+              FROM unnest($1::uuid[], $2::uuid[]) AS s(message_id, recipient_id)
+              WHERE d.message_id = s.message_id AND d.recipient_id = s.recipient_id`,
+        params: [pairs.map(([messageId]) => messageId), pairs.map(([, recipientId]) => recipientId)],
       });
     }
-    if (undeliverable.length > 0) {
+    const failing = sent.flatMap((s) => s.undeliverable.map((u) => ({ messageId: s.message.id, ...u })));
+    if (failing.length > 0) {
       statements.push({
         sql: `UPDATE message_deliveries d SET attempts = d.attempts + 1, failure_reason = f.reason, updated_at = now(),
                 status = CASE WHEN $4::boolean THEN 'failed' ELSE d.status END,
                 failed_at = CASE WHEN $4::boolean THEN now() ELSE d.failed_at END
-              FROM unnest($2::uuid[], $3::text[]) AS f(recipient_id, reason)
-              WHERE d.message_id = $1 AND d.recipient_id = f.recipient_id`,
-        params: [messageId, undeliverable.map((u) => u.recipientId), undeliverable.map((u) => u.reason), finalAttempt],
+              FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS f(message_id, recipient_id, reason)
+              WHERE d.message_id = f.message_id AND d.recipient_id = f.recipient_id`,
+        params: [failing.map((f) => f.messageId), failing.map((f) => f.recipientId), failing.map((f) => f.reason), finalAttempt],
       });
     }
     return statements;
   }
 
   /**
-   * Records a recipient's receipt, only ever moving forward (queued/sent -> delivered -> read),
-   * tells the sender, and moves the reader's read position. Running it twice changes nothing.
+   * Records recipients' receipts, each only ever moving its delivery forward (queued/sent ->
+   * delivered -> read), tells the senders, and moves the readers' read positions: one
+   * statement for the whole batch. Running it twice changes nothing.
    */
   @JobHandler(JOB.DELIVERY_CONFIRMATION)
   async deliveryConfirmation(job: HandledJob<'delivery-confirmation'>): Promise<ConfirmationResult> {
-    const { messageId, recipientId, status, at } = job.data;
-    const applicable = Object.entries(STATUS_RANK)
-      .filter(([, rank]) => rank < (STATUS_RANK[status] ?? 0))
-      .map(([name]) => name);
-    // One statement (so one transaction): the receipt, and for `read` the reader's position.
-    const rows = await preparedQuery<{ sender_id: string }>(
+    const merged = mergeReceipts(job.data.receipts);
+    const rows = await preparedQuery<{ message_id: string; recipient_id: string; sender_id: string }>(
       this.dataSource,
-      `WITH updated AS (
-         UPDATE message_deliveries d SET status = $3, updated_at = now(),
-           delivered_at = COALESCE(d.delivered_at, $4::timestamptz),
-           read_at = CASE WHEN $3 = 'read' THEN COALESCE(d.read_at, $4::timestamptz) ELSE d.read_at END,
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::timestamptz[], $5::timestamptz[])
+           AS r(message_id, recipient_id, rank, delivered_at, read_at)
+       ), updated AS (
+         UPDATE message_deliveries d SET status = CASE WHEN r.rank = 3 THEN 'read' ELSE 'delivered' END, updated_at = now(),
+           delivered_at = COALESCE(d.delivered_at, r.delivered_at, r.read_at),
+           read_at = COALESCE(d.read_at, r.read_at),
            failure_reason = NULL, failed_at = NULL
-         FROM messages m
-         WHERE d.message_id = $1 AND d.recipient_id = $2 AND d.status = ANY($5::text[]) AND m.id = d.message_id
-         RETURNING m.sender_id, m.conversation_id, m.seq
+         FROM input r, messages m
+         WHERE d.message_id = r.message_id AND d.recipient_id = r.recipient_id AND m.id = d.message_id
+           AND (CASE d.status WHEN 'read' THEN 3 WHEN 'delivered' THEN 2 WHEN 'sent' THEN 1 ELSE 0 END) < r.rank
+         RETURNING d.message_id, d.recipient_id, d.status, m.sender_id, m.conversation_id, m.seq
        ), read_position AS (
          UPDATE conversation_participants p SET last_read_seq = GREATEST(p.last_read_seq, u.seq)
-         FROM updated u
-         WHERE $3 = 'read' AND u.seq IS NOT NULL AND p.conversation_id = u.conversation_id AND p.user_id = $2
+         FROM (SELECT conversation_id, recipient_id, max(seq) AS seq FROM updated WHERE status = 'read' AND seq IS NOT NULL GROUP BY 1, 2) u
+         WHERE p.conversation_id = u.conversation_id AND p.user_id = u.recipient_id
        )
-       SELECT sender_id FROM updated`,
-      [messageId, recipientId, status, at, applicable],
+       SELECT message_id, recipient_id, sender_id FROM updated`,
+      [
+        merged.map((m) => m.messageId),
+        merged.map((m) => m.recipientId),
+        merged.map((m) => STATUS_RANK[m.status]),
+        merged.map((m) => m.deliveredAt),
+        merged.map((m) => m.readAt),
+      ],
     );
-    const row = rows[0];
-    if (!row) return { outcome: 'unchanged' };
-    this.realtime.toUsers([row.sender_id], 'message:status', { messageId, recipientId, status, at });
-    if (status === 'read') await this.cancelReminders(messageId, recipientId);
-    return { outcome: 'recorded' };
-  }
-
-  /** A read message needs no reminder: drop the ones still waiting (the processor re-checks anyway). */
-  private async cancelReminders(messageId: string, recipientId: string): Promise<void> {
-    const queue = this.queues.get(QUEUE.NOTIFICATION);
-    for (const channel of NOTIFICATION_CHANNELS) {
-      const job = await queue.getJob(jobIdFor(JOB.SEND_NOTIFICATION, { messageId, recipientId, channel, reason: 'unread' }));
-      if (job && (await job.isDelayed())) await job.remove().catch(() => undefined);
+    const byKey = new Map(merged.map((m) => [`${m.messageId}:${m.recipientId}`, m]));
+    for (const row of rows) {
+      for (const receipt of byKey.get(`${row.message_id}:${row.recipient_id}`)?.receipts ?? []) {
+        this.realtime.toUsers([row.sender_id], 'message:status', receipt);
+      }
     }
+    return { recorded: rows.length, unchanged: merged.length - rows.length };
   }
 
   /** Recipients still to send to (locked), why the others cannot be, and their notification preferences. */
   private async queuedRecipients(
     manager: EntityManager,
-    messageId: string,
-  ): Promise<{ deliverable: string[]; undeliverable: Undeliverable[]; preferences: Map<string, NotificationPreferences> }> {
+    messageIds: readonly string[],
+  ): Promise<{ byMessage: Map<string, QueuedRecipients>; preferences: Map<string, NotificationPreferences> }> {
+    const byMessage = new Map<string, QueuedRecipients>();
+    const preferences = new Map<string, NotificationPreferences>();
+    if (messageIds.length === 0) return { byMessage, preferences };
     const rows = await preparedQuery<{
+      message_id: string;
       recipient_id: string;
       member: boolean;
       active: boolean;
@@ -166,25 +238,61 @@ export class DeliveryProcessor {
       quiet_hours: NotificationPreferences['quietHours'];
     }>(
       manager,
-      `SELECT d.recipient_id, (p.user_id IS NOT NULL AND p.left_at IS NULL) AS member, u.active, np.channels, np.quiet_hours
+      `SELECT d.message_id, d.recipient_id, (p.user_id IS NOT NULL AND p.left_at IS NULL) AS member, u.active, np.channels, np.quiet_hours
          FROM message_deliveries d
          JOIN messages m ON m.id = d.message_id
          JOIN users u ON u.id = d.recipient_id
          LEFT JOIN conversation_participants p ON p.conversation_id = m.conversation_id AND p.user_id = d.recipient_id
          LEFT JOIN notification_preferences np ON np.user_id = d.recipient_id
-         WHERE d.message_id = $1 AND d.status IN ('queued', 'failed')
+         WHERE d.message_id = ANY($1::uuid[]) AND d.status IN ('queued', 'failed')
+         ORDER BY d.message_id, d.recipient_id
          FOR UPDATE OF d`,
-        [messageId],
-      );
-    const deliverable: string[] = [];
-    const undeliverable: Undeliverable[] = [];
-    const preferences = new Map<string, NotificationPreferences>();
+      [messageIds],
+    );
     for (const row of rows) {
-      if (!row.member) undeliverable.push({ recipientId: row.recipient_id, reason: 'recipient is no longer a participant of the conversation' });
-      else if (!row.active) undeliverable.push({ recipientId: row.recipient_id, reason: 'recipient account is inactive' });
-      else deliverable.push(row.recipient_id);
+      let entry = byMessage.get(row.message_id);
+      if (!entry) byMessage.set(row.message_id, (entry = { deliverable: [], undeliverable: [] }));
+      if (!row.member) entry.undeliverable.push({ recipientId: row.recipient_id, reason: 'recipient is no longer a participant of the conversation' });
+      else if (!row.active) entry.undeliverable.push({ recipientId: row.recipient_id, reason: 'recipient account is inactive' });
+      else entry.deliverable.push(row.recipient_id);
       if (row.channels) preferences.set(row.recipient_id, { channels: row.channels, quietHours: row.quiet_hours });
     }
-    return { deliverable, undeliverable, preferences };
+    return { byMessage, preferences };
   }
+}
+
+/** The split-out messages' remaining deliveries now belong to their own jobs (what operators see and retry). */
+function reassignDeliveries(messageIds: readonly string[]): SqlStatement {
+  return {
+    sql: `UPDATE message_deliveries d SET job_id = s.job_id, updated_at = now()
+          FROM unnest($1::uuid[], $2::text[]) AS s(message_id, job_id)
+          WHERE d.message_id = s.message_id AND d.status IN ('queued', 'failed')`,
+    params: [messageIds, messageIds.map((id) => jobIdFor(JOB.SEND_MESSAGE, { messageIds: [id] }))],
+  };
+}
+
+interface MergedReceipt {
+  messageId: string;
+  recipientId: string;
+  status: ConfirmationStatus;
+  deliveredAt: string | null;
+  readAt: string | null;
+  /** Every receipt merged in, in the order they move the delivery (delivered before read). */
+  receipts: Receipt[];
+}
+
+/** One entry per delivery: a batch can hold its `delivered` and its `read` (a row is updated once per statement). */
+function mergeReceipts(receipts: readonly Receipt[]): MergedReceipt[] {
+  const byKey = new Map<string, MergedReceipt>();
+  for (const receipt of receipts) {
+    const key = `${receipt.messageId}:${receipt.recipientId}`;
+    const entry = byKey.get(key) ?? { messageId: receipt.messageId, recipientId: receipt.recipientId, status: receipt.status, deliveredAt: null, readAt: null, receipts: [] };
+    if (receipt.status === 'read') entry.readAt ??= receipt.at;
+    else entry.deliveredAt ??= receipt.at;
+    if (STATUS_RANK[receipt.status] > STATUS_RANK[entry.status]) entry.status = receipt.status;
+    if (!entry.receipts.some((r) => r.status === receipt.status)) entry.receipts.push({ ...receipt });
+    byKey.set(key, entry);
+  }
+  for (const entry of byKey.values()) entry.receipts.sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status]);
+  return [...byKey.values()];
 }

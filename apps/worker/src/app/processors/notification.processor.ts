@@ -55,7 +55,7 @@ export class NotificationProcessor {
 
   @JobHandler(JOB.SEND_NOTIFICATION)
   async sendNotification(job: HandledJob<'send-notification'>): Promise<NotificationResult> {
-    const { recipientId, channel, messageId, digestWindow } = job.data;
+    const { recipientId, channel, messageId, conversationId, window } = job.data;
     const dedupeKey = jobIdFor(JOB.SEND_NOTIFICATION, job.data);
 
     const [recipient] = (await this.dataSource.query(
@@ -65,10 +65,14 @@ export class NotificationProcessor {
     )) as Recipient[];
     if (!recipient || !recipient.active) return { outcome: 'skipped', reason: 'recipient missing or inactive' };
 
-    const content = messageId ? await this.aboutMessage(messageId, recipientId) : await this.digest(recipientId, digestWindow ?? 0);
+    const content = conversationId
+      ? await this.unreadIn(conversationId, recipientId, messageId, window ?? 0)
+      : messageId
+        ? await this.aboutMessage(messageId, recipientId)
+        : await this.digest(recipientId, window ?? 0);
     if ('skip' in content) return { outcome: 'skipped', reason: content.skip };
 
-    const row = await this.upsertRow(recipientId, messageId ?? null, channel, dedupeKey, content);
+    const row = await this.upsertRow(recipientId, messageId ?? content.messageId ?? null, channel, dedupeKey, content);
     if (row.status === 'sent') return { outcome: 'already-sent', notificationId: row.id };
     const channels = recipient.channels ?? DEFAULT_PREFERENCES.channels;
     if (!channels[CHANNEL_PREFERENCE[channel]]) return this.skip(row.id, `${channel} is switched off in the user's preferences`);
@@ -130,7 +134,7 @@ export class NotificationProcessor {
   }
 
   /** Title and body about one message: who wrote, never what. Skips if it was read or deleted. */
-  private async aboutMessage(messageId: string, recipientId: string): Promise<OutgoingNotification | { skip: string }> {
+  private async aboutMessage(messageId: string, recipientId: string): Promise<(OutgoingNotification & { messageId?: string }) | { skip: string }> {
     const [row] = (await this.dataSource.query(
       `SELECT m.conversation_id, m.deleted_at, u.display_name AS sender, c.title, d.status
        FROM messages m JOIN users u ON u.id = m.sender_id JOIN conversations c ON c.id = m.conversation_id
@@ -148,8 +152,40 @@ export class NotificationProcessor {
     };
   }
 
+  /**
+   * A reminder: what arrived in this conversation for the recipient from the window's first
+   * message to the window's end and is still unread (none: nothing to send). The row points at
+   * the first of those messages.
+   */
+  private async unreadIn(
+    conversationId: string,
+    recipientId: string,
+    fromMessageId: string | undefined,
+    windowStartSeconds: number,
+  ): Promise<(OutgoingNotification & { messageId: string }) | { skip: string }> {
+    const end = new Date(windowStartSeconds * 1000 + Math.max(1_000, this.config.notifications.unreadAfterMs));
+    // From the first message's seq on (the conversation's own index), not a scan of the recipient's unread.
+    const [row] = (await this.dataSource.query(
+      `SELECT count(*)::int AS unread, (array_agg(m.id ORDER BY m.seq))[1] AS first_id, (array_agg(u.display_name ORDER BY m.seq))[1] AS sender, min(c.title) AS title
+       FROM messages m
+       JOIN message_deliveries d ON d.message_id = m.id AND d.recipient_id = $2
+       JOIN users u ON u.id = m.sender_id JOIN conversations c ON c.id = m.conversation_id
+       WHERE m.conversation_id = $1 AND m.seq >= (SELECT seq FROM messages WHERE id = $3) AND m.created_at < $4
+         AND d.status <> 'read' AND m.deleted_at IS NULL`,
+      [conversationId, recipientId, fromMessageId ?? null, end],
+    )) as { unread: number; first_id: string | null; sender: string | null; title: string | null }[];
+    if (!row?.first_id) return { skip: 'read before the reminder went out' };
+    return {
+      messageId: row.first_id,
+      title: row.unread === 1 ? `New message from ${row.sender ?? 'someone'}` : `${row.unread} new messages`,
+      body: row.title ? `In “${row.title}”. Open the app to read ${row.unread === 1 ? 'it' : 'them'}.` : `Open the app to read ${row.unread === 1 ? 'it' : 'them'}.`,
+      url: `/conversations/${conversationId}`,
+      tag: `unread-${conversationId}`,
+    };
+  }
+
   /** One email for every message that arrived in the window and is still unread. */
-  private async digest(recipientId: string, windowStartSeconds: number): Promise<OutgoingNotification | { skip: string }> {
+  private async digest(recipientId: string, windowStartSeconds: number): Promise<(OutgoingNotification & { messageId?: string }) | { skip: string }> {
     const start = new Date(windowStartSeconds * 1000);
     const end = new Date(start.getTime() + this.config.notifications.digestWindowMs);
     const [{ unread }] = (await this.dataSource.query(

@@ -117,22 +117,23 @@ export class OutboxPublisher implements OnApplicationShutdown {
 
   /**
    * Publishes staged jobs after their transaction committed. Never throws: what fails stays
-   * unpublished for the relay. Returns how many were published.
+   * unpublished for the relay. A job whose row was already there (staged before by a retry or
+   * a duplicate) is left to whoever staged it. Returns how many were published.
    */
   async publish(jobs: readonly StagedJob[]): Promise<number> {
-    if (jobs.length === 0) return 0;
     const published: string[] = [];
     // Jobs due now go out in one round trip per kind; scheduled ones one by one (each has its delay).
     const now = Date.now();
     const batches = new Map<string, StagedJob[]>();
     for (const job of jobs) {
+      if (!job.id) continue;
       const key = job.availableAt.getTime() > now ? `delayed:${job.jobId}` : `${job.jobName}:${job.priority}`;
       batches.set(key, [...(batches.get(key) ?? []), job]);
     }
     for (const batch of batches.values()) {
       try {
         await this.enqueueMany(batch);
-        published.push(...batch.map((job) => job.id).filter(Boolean));
+        published.push(...batch.map((job) => job.id));
       } catch (error) {
         this.logger.warn(
           { jobIds: batch.slice(0, 5).map((job) => job.jobId), count: batch.length, err: errorMessage(error) },

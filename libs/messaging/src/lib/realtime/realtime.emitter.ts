@@ -16,15 +16,16 @@ export const ADMIN_NAMESPACE = '/admin';
 
 /**
  * Emits socket.io events from any process (the worker above all) to the users' sockets on
- * every api instance, through Redis pub/sub. Fire-and-forget by nature: a client that
- * misses an event catches up with `sync`.
+ * every api instance, through Redis pub/sub, on a connection of its own whose publishes of one
+ * tick leave together. Fire-and-forget by nature: a client that misses an event catches up
+ * with `sync`.
  */
 @Injectable()
 export class RealtimeEmitter {
   private readonly emitter: Emitter;
 
   constructor(connections: BullConnectionFactory, @Inject(REALTIME_OPTIONS) options: RealtimeOptions) {
-    this.emitter = new Emitter(connections.commandConnection(), { key: options.channelPrefix });
+    this.emitter = new Emitter(connections.createPublisher('emitter'), { key: options.channelPrefix });
   }
 
   toUsers(userIds: readonly string[], event: string, payload: unknown): void {

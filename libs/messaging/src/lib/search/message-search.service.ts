@@ -27,32 +27,52 @@ export class MessageSearchService {
   ) {}
 
   /**
-   * Replaces a message's index entries with those of `content`, read from the message while
-   * it had this `iv` (every edit or re-encryption takes a fresh one), in one statement. If the
-   * message changed or was deleted since, writes nothing and answers undefined (read it again).
+   * Replaces each message's index entries with those of its content, read from the message
+   * while it had this `iv` (every edit or re-encryption takes a fresh one), all in one
+   * statement. A message that changed or was deleted since is left alone: the answer holds the
+   * ids written (with their term counts); read the others again.
    */
-  async index(message: { id: string; conversationId: string; iv: Buffer }, content: string): Promise<number | undefined> {
-    const key = await this.searchKey(message.conversationId);
-    const hashes = searchTerms(content).map((term) => termHash(key, term));
-    const rows = await preparedQuery<{ current: boolean }>(
+  async index(entries: readonly { message: { id: string; conversationId: string; iv: Buffer }; content: string }[]): Promise<Map<string, number>> {
+    if (entries.length === 0) return new Map();
+    const termMessageIds: string[] = [];
+    const termHashes: Buffer[] = [];
+    const counts = new Map<string, number>();
+    for (const { message, content } of entries) {
+      const key = await this.searchKey(message.conversationId);
+      const hashes = searchTerms(content).map((term) => termHash(key, term));
+      counts.set(message.id, hashes.length);
+      for (const hash of hashes) {
+        termMessageIds.push(message.id);
+        termHashes.push(hash);
+      }
+    }
+    const rows = await preparedQuery<{ id: string }>(
       this.dataSource,
-      `WITH live AS (
-         -- Shared lock: an edit or delete committing meanwhile waits for this statement, or this one sees it.
-         SELECT id FROM messages WHERE id = $1 AND deleted_at IS NULL AND iv = $5::bytea FOR SHARE
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::bytea[]) AS i(message_id, iv)
+       ), terms AS (
+         SELECT * FROM unnest($3::uuid[], $4::bytea[]) AS t(message_id, term_hash)
+       ), live AS (
+         -- Shared locks: an edit or delete committing meanwhile waits for this statement, or this one sees it.
+         SELECT m.id, m.conversation_id FROM messages m JOIN input i ON i.message_id = m.id AND i.iv = m.iv
+         WHERE m.deleted_at IS NULL ORDER BY m.id FOR SHARE OF m
        ), outdated AS (
-         DELETE FROM search_terms WHERE message_id = $1 AND EXISTS (SELECT 1 FROM live) AND NOT (term_hash = ANY($3::bytea[]))
+         DELETE FROM search_terms s USING live
+         WHERE s.message_id = live.id AND NOT EXISTS (SELECT 1 FROM terms t WHERE t.message_id = s.message_id AND t.term_hash = s.term_hash)
        ), added AS (
          INSERT INTO search_terms (message_id, conversation_id, term_hash, key_version)
-         SELECT live.id, $2, hash, $4 FROM live, unnest($3::bytea[]) AS hash ON CONFLICT DO NOTHING
+         SELECT live.id, live.conversation_id, t.term_hash, $5 FROM live JOIN terms t ON t.message_id = live.id ON CONFLICT DO NOTHING
        )
-       SELECT EXISTS (SELECT 1 FROM live) AS current`,
-      [message.id, message.conversationId, hashes, SEARCH_KEY_VERSION, message.iv],
+       SELECT id FROM live`,
+      [entries.map((e) => e.message.id), entries.map((e) => e.message.iv), termMessageIds, termHashes, SEARCH_KEY_VERSION],
     );
-    return rows[0]?.current ? hashes.length : undefined;
+    return new Map(rows.map((row) => [row.id, counts.get(row.id) ?? 0]));
   }
 
-  async remove(messageId: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
-    await manager.query('DELETE FROM search_terms WHERE message_id = $1', [messageId]);
+  /** Removes the messages' index entries (deleted or gone). */
+  async removeMany(messageIds: readonly string[]): Promise<void> {
+    if (messageIds.length === 0) return;
+    await preparedQuery(this.dataSource, 'DELETE FROM search_terms WHERE message_id = ANY($1::uuid[])', [messageIds]);
   }
 
   /** Messages containing every word of `query`, in the given conversations (already access-checked), newest first. */
