@@ -1,4 +1,5 @@
 import type { Message, MessageStatusEvent } from '@mq/messaging-contracts';
+import { sql } from '@mq/system-testing';
 import { MessagingClient, RealtimeConnection } from '@mq/messaging-client';
 import { ProgressBar } from './progress.bar';
 import { CpuShare, CpuSubjects, cpuBetween, describeError, round, sampleCpu } from './process.probe';
@@ -177,8 +178,10 @@ export interface DirectOptions {
   cores: number;
   cpuSubjects: CpuSubjects;
   redis: RedisTarget;
-  /** With --start: Postgres counters of the run's own database. */
+  /** With --start: Postgres counters of the run's own database (and its ANALYZE after the warm-up). */
   databaseUrl?: string;
+  /** Seconds of unmeasured sending before the runs. */
+  warmupSeconds: number;
 }
 
 /** A bench message's text: its clientMessageId, padded to CONTENT_LENGTH. */
@@ -233,6 +236,14 @@ export async function measureDirectMessages(source: UserSource, options: DirectO
 
   const runs: DirectRun[] = [];
   try {
+    // Unmeasured first: JIT, pools and caches warm, and tables that hold some rows. Then, on the
+    // run's own database, ANALYZE, as autovacuum does within a minute of a deployment's first
+    // traffic: the runs meet the plans a running system has, not those a table of ten rows gave
+    // (prepared statements keep their plan until the table's statistics change).
+    current = new Tracker(performance.now());
+    await run('full-speed', 0, options.transport, current, pairs, { ...options, durationSeconds: options.warmupSeconds }, progress, 'warm-up');
+    current = undefined;
+    if (options.databaseUrl) await sql(options.databaseUrl, 'ANALYZE');
     const other: SendTransport = options.transport === 'socket' ? 'rest' : 'socket';
     const plan: { mode: DirectRun['mode']; rate: number; transport: SendTransport }[] = [
       { mode: 'fixed-rate', rate: options.rate, transport: options.transport },
@@ -270,8 +281,9 @@ async function run(
   pairs: Pair[],
   options: DirectOptions,
   progress: ProgressBar,
+  name?: string,
 ): Promise<DirectRun> {
-  const label = `${mode === 'fixed-rate' ? `direct @${rate}/s` : `direct full speed`} (${transport})`;
+  const label = name ?? `${mode === 'fixed-rate' ? `direct @${rate}/s` : `direct full speed`} (${transport})`;
   const prefix = `${mode === 'fixed-rate' ? `f${rate}` : 'm'}${Date.now().toString(36)}`;
   const expected = mode === 'fixed-rate' ? rate * options.durationSeconds : options.durationSeconds * 1000;
   progress.phase(label, options.durationSeconds * 1000);

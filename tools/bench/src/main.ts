@@ -267,6 +267,7 @@ async function main(): Promise<number> {
   if (options.phases.has('direct')) {
     report.notes.push(
       `Senders send over ${options.transport === 'socket' ? 'their socket (`message:send`, acknowledged once stored), as a connected app does' : 'REST (`POST /messages`)'}; one more full-speed run sends over ${options.transport === 'socket' ? 'REST' : 'the socket'} for comparison.`,
+      `Before the runs, ${options.quick ? 3 : 5} s of unmeasured sending warm the processes and fill the tables${options.start ? '; then the run’s own database is analyzed, as autovacuum does within a minute of a deployment’s first traffic (prepared statements keep the plan a ten-row table gave until then)' : ''}.`,
       'The fixed-rate run is open loop: a send leaves on schedule whatever earlier answers do, so latency includes any queueing in the api.',
       `The full-speed runs keep ${options.concurrency} sends in flight and pause while more than 2,000 accepted messages are not yet delivered, so they measure the sustained rate instead of how fast a backlog grows.`,
     );
@@ -310,6 +311,7 @@ async function main(): Promise<number> {
         target.users,
         {
           transport: options.transport,
+          warmupSeconds: options.quick ? 3 : 5,
           pairs: options.pairs,
           rate: options.rate,
           durationSeconds: options.durationSeconds,

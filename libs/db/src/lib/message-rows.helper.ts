@@ -2,7 +2,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { MessageEntity } from './entities/message.entity';
 import { preparedQuery } from './prepared-query';
 
-interface MessageRow {
+/** A messages row as Postgres returns it (snake case). */
+export interface MessageRow {
   id: string;
   conversation_id: string;
   seq: string | null;
@@ -21,14 +22,11 @@ interface MessageRow {
   deleted_at: Date | null;
 }
 
-const COLUMNS =
+/** Every column of messages, in MessageRow's order. */
+export const MESSAGE_COLUMNS =
   'id, conversation_id, seq, sender_id, client_message_id, ciphertext, iv, auth_tag, key_version, priority, status, send_at, batch_id, created_at, edited_at, deleted_at';
-const LOAD = { plain: `SELECT ${COLUMNS} FROM messages WHERE id = $1`, forUpdate: `SELECT ${COLUMNS} FROM messages WHERE id = $1 FOR UPDATE` };
-// Locks in id order, so two transactions locking overlapping sets never deadlock.
-const LOAD_MANY = {
-  plain: `SELECT ${COLUMNS} FROM messages WHERE id = ANY($1::uuid[])`,
-  forUpdate: `SELECT ${COLUMNS} FROM messages WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
-};
+const LOAD = { plain: `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1`, forUpdate: `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1 FOR UPDATE` };
+const LOAD_MANY = `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ANY($1::uuid[])`;
 
 /**
  * One message row by id, as an entity, through a prepared statement (the processors' hot
@@ -37,21 +35,17 @@ const LOAD_MANY = {
  */
 export async function loadMessage(db: DataSource | EntityManager, id: string, options: { forUpdate?: boolean } = {}): Promise<MessageEntity | null> {
   const [row] = await preparedQuery<MessageRow>(db, options.forUpdate ? LOAD.forUpdate : LOAD.plain, [id]);
-  return row ? toEntity(row) : null;
+  return row ? messageFromRow(row) : null;
 }
 
 /** Many message rows by id, in one statement; the ones that exist, keyed by id. */
-export async function loadMessages(
-  db: DataSource | EntityManager,
-  ids: readonly string[],
-  options: { forUpdate?: boolean } = {},
-): Promise<Map<string, MessageEntity>> {
+export async function loadMessages(db: DataSource | EntityManager, ids: readonly string[]): Promise<Map<string, MessageEntity>> {
   if (ids.length === 0) return new Map();
-  const rows = await preparedQuery<MessageRow>(db, options.forUpdate ? LOAD_MANY.forUpdate : LOAD_MANY.plain, [ids]);
-  return new Map(rows.map((row) => [row.id, toEntity(row)]));
+  const rows = await preparedQuery<MessageRow>(db, LOAD_MANY, [ids]);
+  return new Map(rows.map((row) => [row.id, messageFromRow(row)]));
 }
 
-function toEntity(row: MessageRow): MessageEntity {
+export function messageFromRow(row: MessageRow): MessageEntity {
   return Object.assign(new MessageEntity(), {
     id: row.id,
     conversationId: row.conversation_id,

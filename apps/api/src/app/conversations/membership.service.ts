@@ -21,7 +21,7 @@ interface Lookup {
  */
 @Injectable()
 export class MembershipService {
-  private readonly batcher = new MicroBatcher<Lookup, Membership>({ run: (lookups) => this.lookUp(lookups), maxBatch: 1_000, maxConcurrent: 2 });
+  private readonly batcher = new MicroBatcher<Lookup, Membership>({ run: (lookups) => this.lookUp(lookups), maxBatch: 1_000, maxConcurrent: 1 });
 
   constructor(private readonly dataSource: DataSource) {}
 

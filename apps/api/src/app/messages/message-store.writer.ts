@@ -8,7 +8,7 @@ import { JOB, JobName, SEND_BATCH_MAX, jobIdFor, queueOfJob, toJobPriority } fro
 export const LARGE_GROUP_RECIPIENTS = 500;
 
 /** Concurrent commits per api instance: one fills while the other is in flight. */
-const MAX_CONCURRENT_COMMITS = 2;
+const MAX_CONCURRENT_COMMITS = 1;
 /** A concurrent duplicate (or a deadlock) makes the statement fail as a whole: it runs again, and then sees the other's commit. */
 const MAX_STATEMENT_RUNS = 3;
 

@@ -25,7 +25,7 @@ export class ReceiptsService {
   private readonly batcher = new MicroBatcher<PendingReceipt, void>({
     run: (receipts) => this.stage(receipts),
     maxBatch: RECEIPT_BATCH_MAX,
-    maxConcurrent: 2,
+    maxConcurrent: 1,
   });
 
   constructor(

@@ -24,7 +24,7 @@ const WINDOW_MS = 60_000;
 @Injectable()
 export class SendRateLimiter {
   private readonly logger = new Logger(SendRateLimiter.name);
-  private readonly batcher = new MicroBatcher<string, void>({ run: (userIds) => this.count(userIds), maxBatch: 1_000, maxConcurrent: 2 });
+  private readonly batcher = new MicroBatcher<string, void>({ run: (userIds) => this.count(userIds), maxBatch: 1_000, maxConcurrent: 1 });
 
   constructor(
     private readonly connections: BullConnectionFactory,

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { MessageEntity, allocateMessageSeq, loadMessages, preparedQuery } from '@mq/db';
+import { MESSAGE_COLUMNS, MessageEntity, MessageRow, allocateMessageSeq, messageFromRow, preparedQuery } from '@mq/db';
 import type { NotificationPreferences } from '@mq/messaging-contracts';
-import { MessageCrypto, OutboxPublisher, RealtimeEmitter, SqlStatement, StageEntry, StagedJob, toMessageView } from '@mq/messaging';
+import { MessageCrypto, MessageSearchService, OutboxPublisher, RealtimeEmitter, SqlStatement, StageEntry, StagedJob, toMessageView } from '@mq/messaging';
 import { ConfirmationStatus, JOB, QUEUE_POLICY, Receipt, jobIdFor, queueOfJob, toJobPriority } from '@mq/queue-contracts';
 import { HandledJob, JobHandler } from '@mq/queue';
 import { NotificationRouter } from '../notifications/notification.router';
@@ -48,6 +48,7 @@ export class DeliveryProcessor {
     private readonly realtime: RealtimeEmitter,
     private readonly outbox: OutboxPublisher,
     private readonly router: NotificationRouter,
+    private readonly search: MessageSearchService,
   ) {}
 
   /**
@@ -69,7 +70,7 @@ export class DeliveryProcessor {
     const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? QUEUE_POLICY[queueOfJob(JOB.SEND_MESSAGE)].attempts);
     const chained: StagedJob[] = [];
     const result = await this.dataSource.transaction(async (manager) => {
-      const found = await loadMessages(manager, ids, { forUpdate: true });
+      const { messages: found, recipients, preferences } = await this.claim(manager, ids);
       const live = ids.map((id) => found.get(id)).filter((m): m is MessageEntity => m !== undefined && m.deletedAt === null);
       for (const message of live) {
         if (message.seq !== null) continue;
@@ -77,39 +78,34 @@ export class DeliveryProcessor {
         message.seq = await allocateMessageSeq(manager, message.conversationId);
         await manager.update(MessageEntity, { id: message.id }, { seq: message.seq, status: 'queued' });
       }
-      const { byMessage, preferences } = await this.queuedRecipients(manager, live.map((m) => m.id));
       const sent: { message: MessageEntity; deliverable: string[]; undeliverable: Undeliverable[] }[] = [];
+      const readable: { message: MessageEntity; content: string }[] = [];
       const splitOut: MessageEntity[] = [];
       for (const message of live) {
-        const { deliverable, undeliverable } = byMessage.get(message.id) ?? NONE_QUEUED;
-        if (deliverable.length > 0) {
-          let content: string;
-          try {
-            content = await this.crypto.decrypt(message, manager);
-          } catch (error) {
-            if (alone) throw error;
-            splitOut.push(message);
-            continue;
-          }
-          this.realtime.toUsers(deliverable, 'message:new', toMessageView({ ...message, status: 'sent' }, content));
+        const { deliverable, undeliverable } = recipients.get(message.id) ?? NONE_QUEUED;
+        let content: string;
+        try {
+          content = await this.crypto.decrypt(message, manager);
+        } catch (error) {
+          if (alone) throw error;
+          splitOut.push(message);
+          continue;
         }
+        if (deliverable.length > 0) this.realtime.toUsers(deliverable, 'message:new', toMessageView({ ...message, status: 'sent' }, content));
         if (!alone && undeliverable.length > 0) splitOut.push(message);
+        readable.push({ message, content });
         sent.push({ message, deliverable, undeliverable: alone ? undeliverable : [] });
       }
       // Follow-up work rides in this transaction's outbox: it exists exactly when the sends did.
-      const followUps: StageEntry[] = [];
-      if (sent.length > 0) {
-        followUps.push({ name: JOB.INDEX_MESSAGE, payload: { messageIds: sent.map((s) => s.message.id), operation: 'index', revision: 0 } });
-      }
-      followUps.push(...(await this.router.plan(sent.map((s) => ({ message: s.message, recipientIds: s.deliverable })), preferences)));
-      const splitJobs = splitOut.map((message) => ({
-        name: JOB.SEND_MESSAGE,
-        payload: { messageIds: [message.id] },
-        options: { priority: toJobPriority(message.priority) },
-      }));
-      followUps.push(...splitJobs);
-      // The recipients' new states, the messages', who now carries the split ones, and the follow-up jobs: one statement.
+      const followUps: StageEntry[] = [
+        ...(await this.router.plan(sent.map((s) => ({ message: s.message, recipientIds: s.deliverable })), preferences)),
+        ...splitOut.map((message) => ({ name: JOB.SEND_MESSAGE, payload: { messageIds: [message.id] }, options: { priority: toJobPriority(message.priority) } })),
+      ];
+      // The recipients' new states, the messages', their search terms (the content is at hand and
+      // the rows locked: no separate index job), who carries the split ones, the follow-up jobs: one statement.
       const statements = this.recordAttempt(sent, new Set(splitOut.map((m) => m.id)), finalAttempt);
+      const index = await this.search.indexNew(readable);
+      if (index) statements.push(index);
       if (splitOut.length > 0) statements.push(reassignDeliveries(splitOut.map((m) => m.id)));
       chained.push(...(await this.outbox.stageAll(manager, followUps, statements)));
       return {
@@ -158,7 +154,8 @@ export class DeliveryProcessor {
       statements.push({
         sql: `UPDATE message_deliveries d SET status = 'sent', sent_at = now(), attempts = d.attempts + 1, failure_reason = NULL, updated_at = now()
               FROM unnest($1::uuid[], $2::uuid[]) AS s(message_id, recipient_id)
-              WHERE d.message_id = s.message_id AND d.recipient_id = s.recipient_id`,
+              -- A receipt may already have moved it on (the client acks as soon as the emit arrives): never back.
+              WHERE d.message_id = s.message_id AND d.recipient_id = s.recipient_id AND d.status IN ('queued', 'failed')`,
         params: [pairs.map(([messageId]) => messageId), pairs.map(([, recipientId]) => recipientId)],
       });
     }
@@ -191,6 +188,7 @@ export class DeliveryProcessor {
            AS r(message_id, recipient_id, rank, delivered_at, read_at)
        ), updated AS (
          UPDATE message_deliveries d SET status = CASE WHEN r.rank = 3 THEN 'read' ELSE 'delivered' END, updated_at = now(),
+           sent_at = COALESCE(d.sent_at, r.delivered_at, r.read_at),
            delivered_at = COALESCE(d.delivered_at, r.delivered_at, r.read_at),
            read_at = COALESCE(d.read_at, r.read_at),
            failure_reason = NULL, failed_at = NULL
@@ -221,45 +219,63 @@ export class DeliveryProcessor {
     return { recorded: rows.length, unchanged: merged.length - rows.length };
   }
 
-  /** Recipients still to send to (locked), why the others cannot be, and their notification preferences. */
-  private async queuedRecipients(
+  /**
+   * The messages, locked (a second run of the same job, or a split-out one, waits here), with
+   * the recipients still to send to, why the others cannot be, and their notification
+   * preferences: one statement.
+   */
+  private async claim(
     manager: EntityManager,
     messageIds: readonly string[],
-  ): Promise<{ byMessage: Map<string, QueuedRecipients>; preferences: Map<string, NotificationPreferences> }> {
-    const byMessage = new Map<string, QueuedRecipients>();
-    const preferences = new Map<string, NotificationPreferences>();
-    if (messageIds.length === 0) return { byMessage, preferences };
-    const rows = await preparedQuery<{
-      message_id: string;
-      recipient_id: string;
-      member: boolean;
-      active: boolean;
-      channels: NotificationPreferences['channels'] | null;
-      quiet_hours: NotificationPreferences['quietHours'];
-    }>(
+  ): Promise<{ messages: Map<string, MessageEntity>; recipients: Map<string, QueuedRecipients>; preferences: Map<string, NotificationPreferences> }> {
+    const rows = await preparedQuery<
+      MessageRow & {
+        recipient_id: string | null;
+        member: boolean | null;
+        active: boolean | null;
+        channels: NotificationPreferences['channels'] | null;
+        quiet_hours: NotificationPreferences['quietHours'];
+      }
+    >(
       manager,
-      `SELECT d.message_id, d.recipient_id, (p.user_id IS NOT NULL AND p.left_at IS NULL) AS member, u.active, np.channels, np.quiet_hours
-         FROM message_deliveries d
-         JOIN messages m ON m.id = d.message_id
-         JOIN users u ON u.id = d.recipient_id
-         LEFT JOIN conversation_participants p ON p.conversation_id = m.conversation_id AND p.user_id = d.recipient_id
-         LEFT JOIN notification_preferences np ON np.user_id = d.recipient_id
-         WHERE d.message_id = ANY($1::uuid[]) AND d.status IN ('queued', 'failed')
-         ORDER BY d.message_id, d.recipient_id
-         FOR UPDATE OF d`,
+      CLAIM,
       [messageIds],
     );
+    const messages = new Map<string, MessageEntity>();
+    const recipients = new Map<string, QueuedRecipients>();
+    const preferences = new Map<string, NotificationPreferences>();
     for (const row of rows) {
-      let entry = byMessage.get(row.message_id);
-      if (!entry) byMessage.set(row.message_id, (entry = { deliverable: [], undeliverable: [] }));
+      if (!messages.has(row.id)) messages.set(row.id, messageFromRow(row));
+      if (row.recipient_id === null) continue;
+      let entry = recipients.get(row.id);
+      if (!entry) recipients.set(row.id, (entry = { deliverable: [], undeliverable: [] }));
       if (!row.member) entry.undeliverable.push({ recipientId: row.recipient_id, reason: 'recipient is no longer a participant of the conversation' });
       else if (!row.active) entry.undeliverable.push({ recipientId: row.recipient_id, reason: 'recipient account is inactive' });
       else entry.deliverable.push(row.recipient_id);
       if (row.channels) preferences.set(row.recipient_id, { channels: row.channels, quietHours: row.quiet_hours });
     }
-    return { byMessage, preferences };
+    return { messages, recipients, preferences };
   }
 }
+
+/** Messages by id (locked, in id order: no deadlock between jobs sharing messages), each with its deliveries still to send. */
+const CLAIM = `
+  SELECT ${MESSAGE_COLUMNS.split(', ')
+    .map((column) => `m.${column}`)
+    .join(', ')},
+         q.recipient_id, q.member, q.active, q.channels, q.quiet_hours
+  FROM messages m
+  LEFT JOIN LATERAL (
+    SELECT d.recipient_id, (p.user_id IS NOT NULL AND p.left_at IS NULL) AS member, u.active, np.channels, np.quiet_hours
+    FROM message_deliveries d
+    JOIN users u ON u.id = d.recipient_id
+    LEFT JOIN conversation_participants p ON p.conversation_id = m.conversation_id AND p.user_id = d.recipient_id
+    LEFT JOIN notification_preferences np ON np.user_id = d.recipient_id
+    WHERE d.message_id = m.id AND d.status IN ('queued', 'failed')
+  ) q ON true
+  WHERE m.id = ANY($1::uuid[])
+  ORDER BY m.id
+  FOR UPDATE OF m`;
 
 /** The split-out messages' remaining deliveries now belong to their own jobs (what operators see and retry). */
 function reassignDeliveries(messageIds: readonly string[]): SqlStatement {

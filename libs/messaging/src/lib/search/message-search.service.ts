@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { preparedQuery } from '@mq/db';
 import { ConversationKeyService } from '../crypto/conversation-keys.service';
+import { LruCache } from '../crypto/lru-cache';
+import type { SqlStatement } from '../outbox/outbox.publisher';
 import { deriveSearchKey, searchTerms, termHash } from './blind-index';
 
 /** The key version search keys derive from; conversation keys never delete it. */
@@ -21,10 +23,29 @@ export interface SearchHit {
  */
 @Injectable()
 export class MessageSearchService {
+  /** Derived search keys (version 1 data keys never change): one HMAC derivation per conversation, not per message. */
+  private readonly searchKeys = new LruCache<string, Buffer>(20_000);
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly keys: ConversationKeyService,
   ) {}
+
+  /**
+   * The statement that indexes new messages (nothing indexed yet), for the caller to run in the
+   * transaction that sends them: the content is decrypted there already, and the messages are
+   * locked, so no edit can slip in between. Edits and deletes go through `index`.
+   */
+  async indexNew(entries: readonly { message: { id: string; conversationId: string }; content: string }[]): Promise<SqlStatement | undefined> {
+    const rows = await this.termRows(entries);
+    if (rows.messageIds.length === 0) return undefined;
+    return {
+      sql: `INSERT INTO search_terms (message_id, conversation_id, term_hash, key_version)
+            SELECT t.message_id, t.conversation_id, t.term_hash, $4 FROM unnest($1::uuid[], $2::uuid[], $3::bytea[]) AS t(message_id, conversation_id, term_hash)
+            ON CONFLICT DO NOTHING`,
+      params: [rows.messageIds, rows.conversationIds, rows.hashes, SEARCH_KEY_VERSION],
+    };
+  }
 
   /**
    * Replaces each message's index entries with those of its content, read from the message
@@ -34,18 +55,7 @@ export class MessageSearchService {
    */
   async index(entries: readonly { message: { id: string; conversationId: string; iv: Buffer }; content: string }[]): Promise<Map<string, number>> {
     if (entries.length === 0) return new Map();
-    const termMessageIds: string[] = [];
-    const termHashes: Buffer[] = [];
-    const counts = new Map<string, number>();
-    for (const { message, content } of entries) {
-      const key = await this.searchKey(message.conversationId);
-      const hashes = searchTerms(content).map((term) => termHash(key, term));
-      counts.set(message.id, hashes.length);
-      for (const hash of hashes) {
-        termMessageIds.push(message.id);
-        termHashes.push(hash);
-      }
-    }
+    const { messageIds: termMessageIds, hashes: termHashes, counts } = await this.termRows(entries);
     const rows = await preparedQuery<{ id: string }>(
       this.dataSource,
       `WITH input AS (
@@ -99,7 +109,30 @@ export class MessageSearchService {
     return rows.map((r) => ({ messageId: r.message_id, conversationId: r.conversation_id, seq: Number(r.seq), createdAt: r.created_at }));
   }
 
+  /** Each message's term hashes, as parallel arrays (one element per term), and the count per message. */
+  private async termRows(entries: readonly { message: { id: string; conversationId: string }; content: string }[]) {
+    const messageIds: string[] = [];
+    const conversationIds: string[] = [];
+    const hashes: Buffer[] = [];
+    const counts = new Map<string, number>();
+    for (const { message, content } of entries) {
+      const key = await this.searchKey(message.conversationId);
+      const terms = searchTerms(content);
+      counts.set(message.id, terms.length);
+      for (const term of terms) {
+        messageIds.push(message.id);
+        conversationIds.push(message.conversationId);
+        hashes.push(termHash(key, term));
+      }
+    }
+    return { messageIds, conversationIds, hashes, counts };
+  }
+
   private async searchKey(conversationId: string, manager?: EntityManager): Promise<Buffer> {
-    return deriveSearchKey(await this.keys.keyFor(conversationId, SEARCH_KEY_VERSION, manager), conversationId);
+    const cached = this.searchKeys.get(conversationId);
+    if (cached) return cached;
+    const key = deriveSearchKey(await this.keys.keyFor(conversationId, SEARCH_KEY_VERSION, manager), conversationId);
+    this.searchKeys.set(conversationId, key);
+    return key;
   }
 }
