@@ -24,10 +24,11 @@ test('pause and resume a queue from its page; the api confirms each state', asyn
 });
 
 test('bulk actions show the dry-run count in a dialog first, and run only when confirmed', async ({ page, stack, adminApi }) => {
-  // Completed jobs to clean, and delayed ones to promote: real sends through the api.
+  // Completed jobs to clean (an edit re-indexes), and delayed ones to promote: real sends through the api.
   const [ann, ben] = await createUsers(stack, adminApi, 2, 'bulk');
   const { body: conversation } = await ann.client.createConversation({ type: 'direct', participantIds: [ben.id] });
-  await ann.client.sendMessage({ conversationId: conversation.id, content: 'Sports day is on Friday' });
+  const { body: sent } = await ann.client.sendMessage({ conversationId: conversation.id, content: 'Sports day is on Friday' });
+  await ann.client.editMessage(sent.message.id, { content: 'Sports day is on Saturday' });
   await ann.client.sendMessage({ conversationId: conversation.id, content: 'Bring a packed lunch', sendAt: new Date(Date.now() + 7_200_000).toISOString() });
   await expect.poll(async () => (await adminApi.getQueueMetrics()).queues['message-indexing'].completed).toBeGreaterThan(0);
 
