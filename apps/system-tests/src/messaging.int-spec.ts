@@ -103,6 +103,48 @@ describe('messaging core: two api instances and a worker, as real processes', ()
     expect(page.messages.filter((m) => m.content === 'only once')).toHaveLength(1);
   });
 
+  it('group-commits concurrent sends through both instances: each conversation numbered 1..n with no gap, each message once, batches in shared jobs', async () => {
+    const { body: direct } = await alice.client.createConversation({ type: 'direct', participantIds: [bob.id] });
+    const { body: group } = await alice.client.createConversation({ type: 'group', participantIds: [bob.id, mallory.id], title: 'commit' });
+    const viaB = new MessagingClient({ baseUrl: stack.api(1).url });
+    viaB.setToken(alice.client.token);
+    // The direct conversation is alice and bob's one, with the earlier tests' messages in it.
+    const before = (await bob.client.listMessages(direct.id, { afterSeq: 0 })).messages.length;
+    const senders = [await open(alice.client), await open(viaB)];
+    const bobInbox = new ConversationInbox(direct.id);
+    const bobSocket = await open(bob.client);
+    bobInbox.attach(bobSocket);
+    // 200 sends at once over REST and both instances' sockets, into two conversations; in the direct
+    // one, one send in five repeats the clientMessageId of an earlier send.
+    const sends = Array.from({ length: 200 }, (_, i) => {
+      const request = { conversationId: i % 2 === 0 ? direct.id : group.id, content: `burst ${i}`, clientMessageId: `burst-${i % 10 === 2 ? i - 2 : i}` };
+      if (i % 3 === 0) return (senders[i % 2] as RealtimeConnection).sendViaSocket(request);
+      return (i % 3 === 1 ? alice.client : viaB).sendMessage(request).then((r) => r.body.message);
+    });
+    const stored = await Promise.all(sends);
+    // A repeated clientMessageId answers the first message (same id, same seq); the rest are distinct.
+    expect(new Set(stored.map((m) => m.id)).size).toBe(180);
+    stored.forEach((message, i) => {
+      if (i % 10 === 2) expect(message).toMatchObject({ id: stored[i - 2]?.id, seq: stored[i - 2]?.seq });
+    });
+    for (const [conversationId, count] of [
+      [direct.id, before + 80],
+      [group.id, 100],
+    ] as const) {
+      const rows = await sql<{ seq: string }>(stack.database.url, `SELECT seq FROM messages WHERE conversation_id = $1 ORDER BY seq`, [conversationId]);
+      expect(rows.map((r) => Number(r.seq))).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+    }
+    const jobs = await sql<{ job_id: string }>(stack.database.url, `SELECT DISTINCT job_id FROM message_deliveries WHERE message_id = ANY($1::uuid[])`, [
+      stored.map((m) => m.id),
+    ]);
+    expect(jobs.length).toBeLessThan(180);
+    expect(jobs.some((j) => /\+\d+\./.test(j.job_id))).toBe(true);
+    // Bob receives each of the burst's 80 direct messages once, in order, without a gap.
+    await eventually(() => (bobInbox.size === 80 ? true : undefined), `bob's 80 messages (has ${bobInbox.size})`);
+    expect(bobInbox.messages.map((m) => m.seq)).toEqual(Array.from({ length: 80 }, (_, i) => before + i + 1));
+    expect(bobInbox.duplicates).toBe(0);
+  });
+
   it('keeps a third user out of a conversation, over REST and the socket', async () => {
     const { body: conversation } = await alice.client.createConversation({ type: 'group', participantIds: [bob.id], title: 'private' });
     const sent = await alice.client.sendMessage({ conversationId: conversation.id, content: 'private' });

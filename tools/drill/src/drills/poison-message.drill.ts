@@ -21,14 +21,17 @@ export const poisonMessageDrill: Drill = {
         const { body: conversation } = await poisoner.client.createConversation({ type: 'direct', participantIds: [victim.id] });
         const admin = await stack.admin();
         await admin.updateUser(victim.id, { active: false });
-        const poisonJobs: string[] = [];
-        for (let i = 0; i < POISON_MESSAGES; i += 1) {
-          const { body } = await poisoner.client.sendMessage({ conversationId: conversation.id, content: `poison ${i}`, clientMessageId: `poison-${i}` });
-          poisonJobs.push(body.jobId);
-        }
+        // The poison goes out together with the load, so it shares the api's batches (and their send jobs) with good messages.
+        const load = runLoad(pairs, { ratePerSecond: context.rate, durationMs: context.durationMs, label: 'ps' });
+        const poisonIds = await Promise.all(
+          Array.from({ length: POISON_MESSAGES }, async (_, i) => {
+            const { body } = await poisoner.client.sendMessage({ conversationId: conversation.id, content: `poison ${i}`, clientMessageId: `poison-${i}` });
+            return body.message.id;
+          }),
+        );
         const poisonedAt = Date.now();
-        context.log(`${POISON_MESSAGES} messages sent to a deactivated recipient (jobs ${poisonJobs.join(', ')})`);
-        await runLoad(pairs, { ratePerSecond: context.rate, durationMs: context.durationMs, label: 'ps' });
+        context.log(`${POISON_MESSAGES} messages sent to a deactivated recipient, amid the load (messages ${poisonIds.join(', ')})`);
+        await load;
         const settled = await settle(stack, pairs, undefined);
         const latencies = pairs
           .flatMap((p) => [...p.sender.accepted.values()].map((a) => (p.recipient.arrivals.get(a.id)?.at ?? Number.NaN) - a.sentAt))
@@ -38,7 +41,13 @@ export const poisonMessageDrill: Drill = {
 
         let dead: { job_id: string; attempts_made: number; failed_reason: string }[] = [];
         while (Date.now() - poisonedAt < DEAD_LETTER_WAIT_MS) {
-          dead = await sql(stack.database.url, `SELECT job_id, attempts_made, failed_reason FROM dead_letters WHERE job_id = ANY($1::text[])`, [poisonJobs]);
+          // The job that fails is the one the undeliverable row names: the message's own, split out of a shared batch if need be.
+          dead = await sql(
+            stack.database.url,
+            `SELECT job_id, attempts_made, failed_reason FROM dead_letters
+             WHERE job_id IN (SELECT job_id FROM message_deliveries WHERE message_id = ANY($1::uuid[]))`,
+            [poisonIds],
+          );
           if (dead.length >= POISON_MESSAGES) break;
           await sleep(500);
         }

@@ -80,7 +80,8 @@ export class DeliveryProcessor {
       }
       const sent: { message: MessageEntity; deliverable: string[]; undeliverable: Undeliverable[] }[] = [];
       const readable: { message: MessageEntity; content: string }[] = [];
-      const splitOut: MessageEntity[] = [];
+      // Handed to a job of their own, with the recipients that job now carries.
+      const splitOut: { message: MessageEntity; recipientIds: string[] }[] = [];
       for (const message of live) {
         const { deliverable, undeliverable } = recipients.get(message.id) ?? NONE_QUEUED;
         let content: string;
@@ -88,31 +89,32 @@ export class DeliveryProcessor {
           content = await this.crypto.decrypt(message, manager);
         } catch (error) {
           if (alone) throw error;
-          splitOut.push(message);
+          splitOut.push({ message, recipientIds: [...deliverable, ...undeliverable.map((u) => u.recipientId)] });
           continue;
         }
         if (deliverable.length > 0) this.realtime.toUsers(deliverable, 'message:new', toMessageView({ ...message, status: 'sent' }, content));
-        if (!alone && undeliverable.length > 0) splitOut.push(message);
+        if (!alone && undeliverable.length > 0) splitOut.push({ message, recipientIds: undeliverable.map((u) => u.recipientId) });
         readable.push({ message, content });
         sent.push({ message, deliverable, undeliverable: alone ? undeliverable : [] });
       }
       // Follow-up work rides in this transaction's outbox: it exists exactly when the sends did.
       const followUps: StageEntry[] = [
         ...(await this.router.plan(sent.map((s) => ({ message: s.message, recipientIds: s.deliverable })), preferences)),
-        ...splitOut.map((message) => ({ name: JOB.SEND_MESSAGE, payload: { messageIds: [message.id] }, options: { priority: toJobPriority(message.priority) } })),
+        ...splitOut.map(({ message }) => ({ name: JOB.SEND_MESSAGE, payload: { messageIds: [message.id] }, options: { priority: toJobPriority(message.priority) } })),
       ];
       // The recipients' new states, the messages', their search terms (the content is at hand and
       // the rows locked: no separate index job), who carries the split ones, the follow-up jobs: one statement.
-      const statements = this.recordAttempt(sent, new Set(splitOut.map((m) => m.id)), finalAttempt);
+      const split = new Set(splitOut.map((s) => s.message.id));
+      const statements = this.recordAttempt(sent, split, finalAttempt);
       const index = await this.search.indexNew(readable);
       if (index) statements.push(index);
-      if (splitOut.length > 0) statements.push(reassignDeliveries(splitOut.map((m) => m.id)));
+      if (splitOut.length > 0) statements.push(reassignDeliveries(splitOut));
       chained.push(...(await this.outbox.stageAll(manager, followUps, statements)));
       return {
-        sent: sent.filter((s) => s.undeliverable.length === 0 && !splitOut.includes(s.message)).length,
+        sent: sent.filter((s) => s.undeliverable.length === 0 && !split.has(s.message.id)).length,
         skipped: ids.length - live.length,
         delivered: sent.reduce((sum, s) => sum + s.deliverable.length, 0),
-        splitOut: splitOut.map((m) => m.id),
+        splitOut: splitOut.map((s) => s.message.id),
         failed: sent.find((s) => s.undeliverable.length > 0),
       };
     });
@@ -277,13 +279,19 @@ const CLAIM = `
   ORDER BY m.id
   FOR UPDATE OF m`;
 
-/** The split-out messages' remaining deliveries now belong to their own jobs (what operators see and retry). */
-function reassignDeliveries(messageIds: readonly string[]): SqlStatement {
+/**
+ * The split-out messages' deliveries still to send now belong to their own jobs (what operators
+ * see and retry). Only those rows: a row this statement marks sent must not be written twice.
+ */
+function reassignDeliveries(splitOut: readonly { message: MessageEntity; recipientIds: readonly string[] }[]): SqlStatement {
+  const rows = splitOut.flatMap(({ message, recipientIds }) =>
+    recipientIds.map((recipientId) => [message.id, recipientId, jobIdFor(JOB.SEND_MESSAGE, { messageIds: [message.id] })] as const),
+  );
   return {
     sql: `UPDATE message_deliveries d SET job_id = s.job_id, updated_at = now()
-          FROM unnest($1::uuid[], $2::text[]) AS s(message_id, job_id)
-          WHERE d.message_id = s.message_id AND d.status IN ('queued', 'failed')`,
-    params: [messageIds, messageIds.map((id) => jobIdFor(JOB.SEND_MESSAGE, { messageIds: [id] }))],
+          FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS s(message_id, recipient_id, job_id)
+          WHERE d.message_id = s.message_id AND d.recipient_id = s.recipient_id`,
+    params: [rows.map(([messageId]) => messageId), rows.map(([, recipientId]) => recipientId), rows.map(([, , jobId]) => jobId)],
   };
 }
 
