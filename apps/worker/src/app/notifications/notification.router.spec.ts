@@ -1,0 +1,98 @@
+import { MessageEntity } from '@mq/db';
+import { DEFAULT_PREFERENCES, PresenceService, StagedJob } from '@mq/messaging';
+import { JOB, NotificationJob, jobIdFor } from '@mq/queue-contracts';
+import { WorkerConfig } from '../worker.config';
+import { NotificationRouter } from './notification.router';
+
+const UNREAD_AFTER_MS = 30_000;
+const DIGEST_WINDOW_MS = 600_000;
+const conversationId = '0b8f0c3e-1e7a-4c55-9a51-2f6b4d9f8a10';
+const otherConversationId = '1b8f0c3e-1e7a-4c55-9a51-2f6b4d9f8a10';
+const online = '2b8f0c3e-1e7a-4c55-9a51-2f6b4d9f8a10';
+const offline = '3b8f0c3e-1e7a-4c55-9a51-2f6b4d9f8a10';
+
+function router(): NotificationRouter {
+  const presence = { onlineUsers: async (ids: readonly string[]) => new Set(ids.filter((id) => id === online)) } as unknown as PresenceService;
+  const config = { notifications: { unreadAfterMs: UNREAD_AFTER_MS, digestWindowMs: DIGEST_WINDOW_MS } } as unknown as WorkerConfig;
+  return new NotificationRouter(presence, config);
+}
+
+function message(n: number, inConversation = conversationId, priority: MessageEntity['priority'] = 'normal'): MessageEntity {
+  return Object.assign(new MessageEntity(), { id: `4b8f0c3e-1e7a-4c55-9a51-${String(n).padStart(12, '0')}`, conversationId: inConversation, priority });
+}
+
+/** What staging would hand back for planned jobs (the router only reads these fields). */
+function staged(entries: Awaited<ReturnType<NotificationRouter['plan']>>): StagedJob[] {
+  return entries.map((entry, i) => ({
+    id: String(i + 1),
+    jobId: jobIdFor(JOB.SEND_NOTIFICATION, entry.payload),
+    jobName: JOB.SEND_NOTIFICATION,
+    payload: { ...entry.payload },
+    priority: 5,
+    availableAt: entry.options?.availableAt ?? new Date(),
+  }));
+}
+
+const payloads = (entries: Awaited<ReturnType<NotificationRouter['plan']>>) => entries.map((e) => e.payload as NotificationJob);
+
+describe('NotificationRouter', () => {
+  const now = Date.UTC(2026, 2, 2, 9, 0, 10);
+  const preferences = new Map([[online, DEFAULT_PREFERENCES], [offline, DEFAULT_PREFERENCES]]);
+
+  it('notifies an offline recipient per message now, and reminds an online one once per conversation and window', async () => {
+    const planned = await router().plan(
+      [1, 2, 3].map((n) => ({ message: message(n), recipientIds: [online, offline] })),
+      preferences,
+      now,
+    );
+    const jobs = payloads(planned);
+    expect(jobs.filter((j) => j.recipientId === offline && j.reason === 'offline').map((j) => [j.channel, j.messageId])).toEqual([
+      ['in_app', message(1).id],
+      ['push', message(1).id],
+      ['in_app', message(2).id],
+      ['push', message(2).id],
+      ['in_app', message(3).id],
+      ['push', message(3).id],
+    ]);
+    const reminders = planned.filter((e) => (e.payload as NotificationJob).reason === 'unread' && e.payload.channel !== 'email');
+    expect(reminders).toHaveLength(1);
+    expect(reminders[0]?.payload).toEqual({
+      recipientId: online,
+      channel: 'in_app',
+      reason: 'unread',
+      conversationId,
+      messageId: message(1).id,
+      window: Math.floor(Math.floor(now / UNREAD_AFTER_MS) * UNREAD_AFTER_MS / 1000),
+    });
+    expect(reminders[0]?.options?.availableAt).toEqual(new Date(now + UNREAD_AFTER_MS));
+    // One email digest per user and window, whatever the number of messages.
+    expect(jobs.filter((j) => j.channel === 'email').map((j) => j.recipientId).sort()).toEqual([online, offline].sort());
+  });
+
+  it('gives another conversation its own reminder, and the next window a new one', async () => {
+    const subject = router();
+    const first = await subject.plan([{ message: message(1), recipientIds: [online] }, { message: message(2, otherConversationId), recipientIds: [online] }], preferences, now);
+    expect(payloads(first).filter((j) => j.channel === 'in_app').map((j) => j.conversationId)).toEqual([conversationId, otherConversationId]);
+    const later = await subject.plan([{ message: message(3), recipientIds: [online] }], preferences, now + UNREAD_AFTER_MS);
+    expect(payloads(later).filter((j) => j.channel === 'in_app').map((j) => j.messageId)).toEqual([message(3).id]);
+  });
+
+  it('stages a reminder or digest once: after a committed plan, the window’s next messages plan nothing but offline notices', async () => {
+    const subject = router();
+    const first = await subject.plan([{ message: message(1), recipientIds: [online, offline] }], preferences, now);
+    subject.remember(staged(first));
+    const next = await subject.plan([{ message: message(2), recipientIds: [online, offline] }], preferences, now + 1_000);
+    expect(payloads(next).map((j) => [j.recipientId, j.channel, j.reason])).toEqual([
+      [offline, 'in_app', 'offline'],
+      [offline, 'push', 'offline'],
+    ]);
+  });
+
+  it('plans again what a rolled-back plan left unstaged', async () => {
+    const subject = router();
+    const first = await subject.plan([{ message: message(1), recipientIds: [online] }], preferences, now);
+    // Not remembered: its transaction did not commit.
+    const again = await subject.plan([{ message: message(2), recipientIds: [online] }], preferences, now + 1_000);
+    expect(payloads(again).map((j) => j.channel)).toEqual(payloads(first).map((j) => j.channel));
+  });
+});
