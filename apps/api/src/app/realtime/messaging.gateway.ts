@@ -1,18 +1,10 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import { PRESENCE_TTL_MS, PresenceService, userRoom } from '@mq/messaging';
-import {
-  ConnectedSocket,
-  MessageBody,
-  OnGatewayInit,
-  SubscribeMessage,
-  WebSocketGateway,
-  WebSocketServer,
-} from '@nestjs/websockets';
-import { plainToInstance } from 'class-transformer';
-import { IsInt, IsUUID, Min, validate } from 'class-validator';
+import { OnGatewayConnection, OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import { IsInt, IsUUID, Min, validateSync } from 'class-validator';
 import type { Server, Socket } from 'socket.io';
 import type { Message } from '@mq/messaging-contracts';
-import { MESSAGES_PAGE_MAX } from '@mq/messaging-contracts';
+import { MESSAGES_PAGE_MAX, SOCKET_EVENTS } from '@mq/messaging-contracts';
 import { AuthenticatedUser, SESSION_COOKIE } from '../auth/auth.types';
 import { readCookie } from '../auth/cookies';
 import { SessionResolver } from '../auth/session.resolver';
@@ -38,14 +30,18 @@ interface SocketData {
 
 type AuthedSocket = Socket<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>;
 
-async function parse<T extends object>(type: new () => T, body: unknown): Promise<T> {
-  const value = plainToInstance(type, body ?? {});
-  const errors = await validate(value, { whitelist: true, forbidNonWhitelisted: true });
+/** The event's body as a checked DTO (the REST rules: unknown fields refused). Flat DTOs only: no transformation needed. */
+function parse<T extends object>(type: new () => T, body: unknown): T {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('the payload must be an object');
+  const value = Object.assign(new type(), body);
+  const errors = validateSync(value, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) {
     throw new Error(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; '));
   }
   return value;
 }
+
+type AckFn<T> = (response: Ack<T>) => void;
 
 function failure(error: unknown): { ok: false; error: string } {
   return { ok: false, error: error instanceof Error ? error.message : String(error) };
@@ -54,10 +50,12 @@ function failure(error: unknown): { ok: false; error: string } {
 /**
  * The default namespace: a socket authenticates with its access token in the handshake
  * (checked again on every reconnect, cut when the token expires), joins its user's room,
- * and sends, acknowledges and syncs through the same checks as REST.
+ * and sends, acknowledges and syncs through the same checks as REST. Its events are plain
+ * socket.io listeners: Nest's per-event pipeline (rxjs, filters) cost a tenth of the api's CPU
+ * at 2,000 messages/s and bought nothing here (no guards, pipes or interceptors on them).
  */
 @WebSocketGateway()
-export class MessagingGateway implements OnGatewayInit, OnApplicationShutdown {
+export class MessagingGateway implements OnGatewayInit, OnGatewayConnection<AuthedSocket>, OnApplicationShutdown {
   private readonly logger = new Logger(MessagingGateway.name);
   @WebSocketServer() private server?: Server;
   private heartbeat?: NodeJS.Timeout;
@@ -94,10 +92,20 @@ export class MessagingGateway implements OnGatewayInit, OnApplicationShutdown {
     this.presence.markOnline(entries).catch((error: unknown) => this.logger.warn({ err: String(error) }, 'presence refresh failed'));
   }
 
-  @SubscribeMessage('message:send')
-  async send(@ConnectedSocket() socket: AuthedSocket, @MessageBody() body: unknown): Promise<Ack<{ message: Message }>> {
+  handleConnection(socket: AuthedSocket): void {
+    const on = <T>(event: string, handle: (body: unknown) => Promise<Ack<T>>) =>
+      (socket as Socket).on(event, (body: unknown, ack?: AckFn<T>) => {
+        void handle(body).then((response) => (typeof ack === 'function' ? ack(response) : undefined));
+      });
+    on(SOCKET_EVENTS.MESSAGE_SEND, (body) => this.send(socket, body));
+    on(SOCKET_EVENTS.MESSAGE_DELIVERED, (body) => this.receipt(socket, body, 'delivered'));
+    on(SOCKET_EVENTS.MESSAGE_READ, (body) => this.receipt(socket, body, 'read'));
+    on(SOCKET_EVENTS.SYNC, (body) => this.sync(socket, body));
+  }
+
+  private async send(socket: AuthedSocket, body: unknown): Promise<Ack<{ message: Message }>> {
     try {
-      const input = await parse(SendMessageDto, body);
+      const input = parse(SendMessageDto, body);
       const outcome = await this.sender.send(socket.data.user.id, input);
       return { ok: true, message: outcome.message };
     } catch (error) {
@@ -105,20 +113,9 @@ export class MessagingGateway implements OnGatewayInit, OnApplicationShutdown {
     }
   }
 
-  @SubscribeMessage('message:delivered')
-  delivered(@ConnectedSocket() socket: AuthedSocket, @MessageBody() body: unknown): Promise<Ack<object>> {
-    return this.receipt(socket, body, 'delivered');
-  }
-
-  @SubscribeMessage('message:read')
-  read(@ConnectedSocket() socket: AuthedSocket, @MessageBody() body: unknown): Promise<Ack<object>> {
-    return this.receipt(socket, body, 'read');
-  }
-
-  @SubscribeMessage('sync')
-  async sync(@ConnectedSocket() socket: AuthedSocket, @MessageBody() body: unknown): Promise<Ack<{ messages: Message[] }>> {
+  private async sync(socket: AuthedSocket, body: unknown): Promise<Ack<{ messages: Message[] }>> {
     try {
-      const input = await parse(SyncDto, body);
+      const input = parse(SyncDto, body);
       const messages = await this.messages.listAfter(socket.data.user.id, input.conversationId, input.afterSeq, MESSAGES_PAGE_MAX);
       return { ok: true, messages };
     } catch (error) {
@@ -128,7 +125,7 @@ export class MessagingGateway implements OnGatewayInit, OnApplicationShutdown {
 
   private async receipt(socket: AuthedSocket, body: unknown, status: 'delivered' | 'read'): Promise<Ack<object>> {
     try {
-      const { messageId } = await parse(ReceiptDto, body);
+      const { messageId } = parse(ReceiptDto, body);
       await this.receipts.record(socket.data.user.id, messageId, status);
       return { ok: true };
     } catch (error) {
