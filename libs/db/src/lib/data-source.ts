@@ -3,10 +3,11 @@ import { DataSource, DataSourceOptions, LoggerOptions } from 'typeorm';
 import { DB_ENTITIES } from './db-entities';
 import { InitialSchema1795330000000 } from './migrations/1795330000000-initial-schema';
 import { JobEvents1795340000000 } from './migrations/1795340000000-job-events';
+import { HotUpdates1795350000000 } from './migrations/1795350000000-hot-updates';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
 
 /** Every migration, in order, imported directly: the apps are bundled, so globs would find nothing. */
-export const DB_MIGRATIONS = Object.freeze([InitialSchema1795330000000, JobEvents1795340000000]);
+export const DB_MIGRATIONS = Object.freeze([InitialSchema1795330000000, JobEvents1795340000000, HotUpdates1795350000000]);
 
 export interface DataSourceConfig {
   url: string;

@@ -110,12 +110,20 @@ describe('initial schema migration', () => {
   });
 
   it('reverts completely and applies again', async () => {
+    const indexesOf = async (table: string) =>
+      ((await dataSource.query(`SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY indexname`, [table])) as { indexname: string }[]).map((r) => r.indexname);
+    await dataSource.undoLastMigration({ transaction: 'all' });
+    expect(await indexesOf('message_deliveries')).toEqual([
+      'idx_message_deliveries_failed_at_failed',
+      'idx_message_deliveries_recipient_id_status',
+      'pk_message_deliveries',
+    ]);
     await dataSource.undoLastMigration({ transaction: 'all' });
     expect(await tables(dataSource)).not.toContain('job_events');
     await dataSource.undoLastMigration({ transaction: 'all' });
     expect(await tables(dataSource)).toEqual(['migrations']);
     const ran = await dataSource.runMigrations({ transaction: 'all' });
-    expect(ran.map((migration) => migration.name)).toEqual(['InitialSchema1795330000000', 'JobEvents1795340000000']);
+    expect(ran.map((migration) => migration.name)).toEqual(['InitialSchema1795330000000', 'JobEvents1795340000000', 'HotUpdates1795350000000']);
     expect(await tables(dataSource)).toEqual(EXPECTED_TABLES);
     expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
   });
