@@ -15,6 +15,17 @@ export class TooManyRequestsError extends HttpException {
 
 const WINDOW_MS = 60_000;
 
+/** Adds ARGV[1] sends to the window's counter and gives a new counter its expiry: one command per user. */
+const COUNT_SENDS = `local n = redis.call('INCRBY', KEYS[1], ARGV[1])
+if n == tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return n`;
+const COUNT_SENDS_COMMAND = 'mqCountSends';
+
+interface CountingPipeline {
+  [COUNT_SENDS_COMMAND](key: string, sends: number, ttlMs: number): CountingPipeline;
+  exec(): Promise<[Error | null, unknown][] | null>;
+}
+
 /**
  * Per-user send limit, counted in Redis so every api instance shares it (fixed one-minute
  * windows); the sends of the moment are counted in one round trip. If Redis is unreachable
@@ -24,6 +35,7 @@ const WINDOW_MS = 60_000;
 @Injectable()
 export class SendRateLimiter {
   private readonly logger = new Logger(SendRateLimiter.name);
+  private readonly scripted = new WeakSet<object>();
   private readonly batcher = new MicroBatcher<string, void>({ run: (userIds) => this.count(userIds), maxBatch: 1_000, maxConcurrent: 1 });
 
   constructor(
@@ -43,10 +55,16 @@ export class SendRateLimiter {
     const users = [...sendsOf.keys()];
     let totals: Map<string, number>;
     try {
-      const pipeline = this.connections.commandConnection().pipeline();
-      for (const userId of users) pipeline.incrby(key(userId), sendsOf.get(userId) ?? 0).pexpire(key(userId), WINDOW_MS + 1_000);
+      const connection = this.connections.commandConnection();
+      if (!this.scripted.has(connection)) {
+        // Sent as EVALSHA; ioredis loads the script the first time Redis does not know it.
+        connection.defineCommand(COUNT_SENDS_COMMAND, { numberOfKeys: 1, lua: COUNT_SENDS });
+        this.scripted.add(connection);
+      }
+      const pipeline = connection.pipeline() as unknown as CountingPipeline;
+      for (const userId of users) pipeline[COUNT_SENDS_COMMAND](key(userId), sendsOf.get(userId) ?? 0, WINDOW_MS + 1_000);
       const results = (await pipeline.exec()) ?? [];
-      totals = new Map(users.map((userId, i) => [userId, Number(results[i * 2]?.[1] ?? 0)]));
+      totals = new Map(users.map((userId, i) => [userId, Number(results[i]?.[1] ?? 0)]));
     } catch (error) {
       this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'rate limiter unavailable');
       return userIds.map(() => undefined);
