@@ -15,6 +15,8 @@ export interface StartOptions {
   redis: RedisTarget;
   logLevel: string;
   profile: boolean;
+  /** BATCH_LINGER_MS of the started api; undefined: its default. */
+  batchLingerMs?: number;
 }
 
 /** One built app run as a child process; its output goes to a log file (kept on failure). */
@@ -151,6 +153,7 @@ export class BenchStack {
       ADMIN_PASSWORD: admin.password,
       // The limiter is per user and the bench's senders are few: 600/min would measure the limiter.
       SEND_RATE_LIMIT_PER_MINUTE: '1000000',
+      ...(options.batchLingerMs === undefined ? {} : { BATCH_LINGER_MS: String(options.batchLingerMs) }),
       SHUTDOWN_TIMEOUT_MS: '5000',
     };
     const execArgv = probeExecArgv(workDir);

@@ -44,6 +44,8 @@ export interface BenchOptions {
   ceilingJobs: number;
   /** Messages the soak phase sends (accepted), with Redis memory and process RSS sampled. */
   soakMessages: number;
+  /** --start only: the api's BATCH_LINGER_MS (undefined: the api's default). */
+  batchLingerMs: number | undefined;
   /** --start only: api and worker run with --cpu-prof; the top functions go into the report. */
   profile: boolean;
   logLevel: string;
@@ -70,7 +72,9 @@ export const USAGE = `npm run bench -- [options]
                          one full-speed run for comparison
   --rate N               offered rate of the fixed-rate direct run (default 500 msgs/s)
   --duration S           seconds of sending per direct run (default 20, quick 8)
-  --concurrency N        sends in flight in the full-speed run (default 64)
+  --concurrency N        sends in flight in the full-speed runs and the soak (default 256: a closed loop
+                         with fewer measures the round trip, not what the pipeline carries)
+  --batch-linger MS      with --start: the api's BATCH_LINGER_MS (default: the api's own, 5)
   --pairs N              sender/recipient pairs, all connected (default 100, quick 50)
   --broadcast-recipients N   (default 100000, quick 10000)
   --broadcast-sample N   connected recipients that must receive the broadcast (default 200)
@@ -89,6 +93,14 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`--${name} must be a positive integer (got "${value}")`);
   return parsed;
+}
+
+function lingerOf(value: string | undefined, start: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  if (!start) throw new Error('--batch-linger needs --start (it configures the api the bench starts)');
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 0 || ms > 50) throw new Error(`--batch-linger is 0..50 ms (got "${value}")`);
+  return ms;
 }
 
 export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEnv, defaultOutDir: string): BenchOptions | 'help' {
@@ -120,6 +132,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
       sockets: { type: 'string' },
       'ceiling-jobs': { type: 'string' },
       soak: { type: 'string' },
+      'batch-linger': { type: 'string' },
       profile: { type: 'boolean' },
       'log-level': { type: 'string' },
       out: { type: 'string' },
@@ -160,7 +173,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     transport,
     rate: positiveInt('rate', values.rate, 500),
     durationSeconds: positiveInt('duration', values.duration, quick ? 8 : 20),
-    concurrency: positiveInt('concurrency', values.concurrency, 64),
+    concurrency: positiveInt('concurrency', values.concurrency, 256),
     pairs: positiveInt('pairs', values.pairs, quick ? 50 : 100),
     broadcastRecipients: positiveInt('broadcast-recipients', values['broadcast-recipients'], quick ? 10_000 : 100_000),
     broadcastSample: positiveInt('broadcast-sample', values['broadcast-sample'], 200),
@@ -168,6 +181,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     sockets: positiveInt('sockets', values.sockets, quick ? 2_000 : 10_000),
     ceilingJobs: positiveInt('ceiling-jobs', values['ceiling-jobs'], quick ? 10_000 : 30_000),
     soakMessages: positiveInt('soak', values.soak, quick ? 10_000 : 1_000_000),
+    batchLingerMs: lingerOf(values['batch-linger'], start),
     profile: values.profile ?? false,
     logLevel: values['log-level'] ?? 'info',
     outDir: values.out ?? defaultOutDir,

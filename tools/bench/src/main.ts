@@ -45,7 +45,7 @@ async function connectTarget(options: BenchOptions, progress: ProgressBar): Prom
   if (options.start) {
     if (options.build) build(progress);
     progress.log('bench: starting api + worker (NODE_ENV=production, fresh database and queue prefix)');
-    const stack = await BenchStack.start({ redis: options.redis, logLevel: options.logLevel, profile: options.profile });
+    const stack = await BenchStack.start({ redis: options.redis, logLevel: options.logLevel, profile: options.profile, batchLingerMs: options.batchLingerMs });
     const admin = new MessagingClient({ baseUrl: stack.api.url, timeoutMs: 60_000 });
     await admin.login(stack.admin);
     return {
@@ -266,6 +266,7 @@ async function main(): Promise<number> {
   if (options.phases.has('broadcast')) report.notes.push('Broadcasts use allUsers: the batch total is every active user but the admin, the run’s senders and listeners included.');
   if (options.phases.has('direct')) {
     report.notes.push(
+      `The api gathers sends and receipts into one commit for up to ${options.batchLingerMs ?? 5} ms while busy (BATCH_LINGER_MS${options.batchLingerMs === undefined ? ', its default' : ''}); an idle api never waits.`,
       `Senders send over ${options.transport === 'socket' ? 'their socket (`message:send`, acknowledged once stored), as a connected app does' : 'REST (`POST /messages`)'}; one more full-speed run sends over ${options.transport === 'socket' ? 'REST' : 'the socket'} for comparison.`,
       `Before the runs, ${options.quick ? 3 : 5} s of unmeasured sending warm the processes and fill the tables${options.start ? '; then the run’s own database is analyzed, as autovacuum does within a minute of a deployment’s first traffic (prepared statements keep the plan a ten-row table gave until then)' : ''}.`,
       'The fixed-rate run is open loop: a send leaves on schedule whatever earlier answers do, so latency includes any queueing in the api.',

@@ -45,6 +45,7 @@ function apiEnvSchema(nodeEnv: string | undefined) {
       SECURE_COOKIES: envFlag.default(production),
       CORS_ORIGINS: originList,
       SEND_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+      BATCH_LINGER_MS: z.coerce.number().int().min(0).max(50).default(5),
       BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
     })
     .refine((env) => Boolean(env.ADMIN_EMAIL) === Boolean(env.ADMIN_PASSWORD), {
@@ -65,6 +66,8 @@ export interface ApiConfig {
   auth: { jwtSecret: string; accessTokenTtlSeconds: number; secureCookies: boolean };
   corsOrigins: string[];
   sendRateLimitPerMinute: number;
+  /** How long a busy api waits to gather sends (and receipts) into one commit; 0: never. */
+  batchLingerMs: number;
   bodyLimitBytes: number;
   adminBootstrap?: { email: string; password: string };
 }
@@ -88,6 +91,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     },
     corsOrigins: parsed.CORS_ORIGINS,
     sendRateLimitPerMinute: parsed.SEND_RATE_LIMIT_PER_MINUTE,
+    batchLingerMs: parsed.BATCH_LINGER_MS,
     bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
     adminBootstrap:
       parsed.ADMIN_EMAIL && parsed.ADMIN_PASSWORD ? { email: parsed.ADMIN_EMAIL, password: parsed.ADMIN_PASSWORD } : undefined,

@@ -1,7 +1,8 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { preparedQuery } from '@mq/db';
 import { MicroBatcher } from '@mq/messaging';
+import { API_CONFIG, ApiConfig } from '../api.config';
 
 export interface Membership {
   conversationId: string;
@@ -17,13 +18,20 @@ interface Lookup {
 /**
  * The one membership check every read, send and socket event goes through. A conversation
  * that does not exist and one the caller is not in look the same (404): ids are not probed.
- * Checks arriving together are answered by one query.
+ * Checks arriving together are answered by one query. It is a send's first step, so its
+ * linger (BATCH_LINGER_MS) shapes the batches of every step after it: the checks of one run
+ * are answered together and go on together to the rate limit and the commit.
  */
 @Injectable()
 export class MembershipService {
-  private readonly batcher = new MicroBatcher<Lookup, Membership>({ run: (lookups) => this.lookUp(lookups), maxBatch: 1_000, maxConcurrent: 1 });
+  private readonly batcher: MicroBatcher<Lookup, Membership>;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(API_CONFIG) config: ApiConfig,
+  ) {
+    this.batcher = new MicroBatcher({ run: (lookups) => this.lookUp(lookups), maxBatch: 1_000, maxConcurrent: 1, lingerMs: config.batchLingerMs });
+  }
 
   require(userId: string, conversationId: string): Promise<Membership> {
     return this.batcher.submit({ userId, conversationId });

@@ -1,8 +1,9 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { preparedQuery } from '@mq/db';
 import { MicroBatcher, OutboxPublisher, StagedJob } from '@mq/messaging';
 import { ConfirmationStatus, JOB, QUEUE_POLICY, RECEIPT_BATCH_MAX, jobIdFor, queueOfJob } from '@mq/queue-contracts';
+import { API_CONFIG, ApiConfig } from '../api.config';
 
 interface PendingReceipt {
   messageId: string;
@@ -22,16 +23,15 @@ const QUEUE = queueOfJob(JOB.DELIVERY_CONFIRMATION);
  */
 @Injectable()
 export class ReceiptsService {
-  private readonly batcher = new MicroBatcher<PendingReceipt, void>({
-    run: (receipts) => this.stage(receipts),
-    maxBatch: RECEIPT_BATCH_MAX,
-    maxConcurrent: 1,
-  });
+  private readonly batcher: MicroBatcher<PendingReceipt, void>;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly outbox: OutboxPublisher,
-  ) {}
+    @Inject(API_CONFIG) config: ApiConfig,
+  ) {
+    this.batcher = new MicroBatcher({ run: (receipts) => this.stage(receipts), maxBatch: RECEIPT_BATCH_MAX, maxConcurrent: 1, lingerMs: config.batchLingerMs });
+  }
 
   /** One receipt from the recipient; 404 unless the caller is a recipient of the message. */
   record(recipientId: string, messageId: string, status: ConfirmationStatus): Promise<void> {

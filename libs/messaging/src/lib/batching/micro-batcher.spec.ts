@@ -66,6 +66,30 @@ describe('MicroBatcher', () => {
     expect(runs).toEqual([[1, 2], [3, 4], [5]]);
   });
 
+  it('runs an idle batcher at once, and lingers for a fuller run only while busy', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'performance'] });
+    try {
+      const runs: number[][] = [];
+      const batcher = new MicroBatcher<number, number>({ run: async (items) => (runs.push([...items]), [...items]), maxBatch: 3, maxConcurrent: 1, lingerMs: 5 });
+      expect(await batcher.submit(1)).toBe(1); // idle: no wait (fake timers never advanced)
+      const next = [batcher.submit(2), batcher.submit(3)];
+      await tick();
+      expect(runs).toEqual([[1]]); // busy now: waits for more
+      const more = batcher.submit(4); // a full batch (3) goes at once
+      await until(() => runs.length === 2);
+      expect(runs[1]).toEqual([2, 3, 4]);
+      expect(await Promise.all([...next, more])).toEqual([2, 3, 4]);
+      const last = batcher.submit(5);
+      await tick();
+      expect(runs).toHaveLength(2);
+      jest.advanceTimersByTime(5);
+      expect(await last).toBe(5);
+      expect(runs[2]).toEqual([5]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('fails every item of a run that throws, and keeps serving afterwards', async () => {
     let fail = true;
     const batcher = new MicroBatcher<number, number>({
