@@ -72,8 +72,8 @@ export const USAGE = `npm run bench -- [options]
                          one full-speed run for comparison
   --rate N               offered rate of the fixed-rate direct run (default 500 msgs/s)
   --duration S           seconds of sending per direct run (default 20, quick 8)
-  --concurrency N        sends in flight in the full-speed runs and the soak (default 256: a closed loop
-                         with fewer measures the round trip, not what the pipeline carries)
+  --concurrency N        sends in flight in the full-speed runs and the soak (default 512, about five per
+                         sender: a closed loop with fewer measures the round trip, not what the pipeline carries)
   --batch-linger MS      with --start: the api's BATCH_LINGER_MS (default: the api's own, 5)
   --pairs N              sender/recipient pairs, all connected (default 100, quick 50)
   --broadcast-recipients N   (default 100000, quick 10000)
@@ -173,7 +173,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     transport,
     rate: positiveInt('rate', values.rate, 500),
     durationSeconds: positiveInt('duration', values.duration, quick ? 8 : 20),
-    concurrency: positiveInt('concurrency', values.concurrency, 256),
+    concurrency: positiveInt('concurrency', values.concurrency, 512),
     pairs: positiveInt('pairs', values.pairs, quick ? 50 : 100),
     broadcastRecipients: positiveInt('broadcast-recipients', values['broadcast-recipients'], quick ? 10_000 : 100_000),
     broadcastSample: positiveInt('broadcast-sample', values['broadcast-sample'], 200),

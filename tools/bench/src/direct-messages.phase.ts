@@ -241,7 +241,9 @@ export async function measureDirectMessages(source: UserSource, options: DirectO
     // traffic: the runs meet the plans a running system has, not those a table of ten rows gave
     // (prepared statements keep their plan until the table's statistics change).
     current = new Tracker(performance.now());
-    await run('full-speed', 0, options.transport, current, pairs, { ...options, durationSeconds: options.warmupSeconds }, progress, 'warm-up');
+    // Gently (a closed loop of 64): a deep backlog left behind would still be draining into the first run.
+    const warmUp = { ...options, durationSeconds: options.warmupSeconds, concurrency: Math.min(64, options.concurrency) };
+    await run('full-speed', 0, options.transport, current, pairs, warmUp, progress, 'warm-up');
     current = undefined;
     if (options.databaseUrl) await sql(options.databaseUrl, 'ANALYZE');
     const other: SendTransport = options.transport === 'socket' ? 'rest' : 'socket';
