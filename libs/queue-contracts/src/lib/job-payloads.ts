@@ -31,8 +31,8 @@ import {
 
 /** Most messages one `send-message` job carries. */
 export const SEND_BATCH_MAX = 500;
-/** Most receipts one `delivery-confirmation` job carries. */
-export const RECEIPT_BATCH_MAX = 1_000;
+/** Most receipts one `delivery-confirmation` job carries (~170 bytes each in Redis). */
+export const RECEIPT_BATCH_MAX = 500;
 /** Most messages one `index-message` job carries. */
 export const INDEX_BATCH_MAX = 500;
 

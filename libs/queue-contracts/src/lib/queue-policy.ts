@@ -36,7 +36,9 @@ export const QUEUE_POLICY: { readonly [Q in QueueName]: Readonly<Required<QueueP
       backoff: { type: 'exponential', delayMs: 2_000 },
       timeoutMs: 30_000,
       defaultPriority: JOB_PRIORITY.NORMAL,
-      keepCompleted: { maxAgeSeconds: HOUR, maxCount: 5_000 },
+      // A busy api's jobs carry hundreds of messages (or receipts) each, up to ~85 KB: a thousand
+      // completed ones are tens of thousands of messages, and Redis stays bounded (the soak).
+      keepCompleted: { maxAgeSeconds: HOUR, maxCount: 1_000 },
       keepFailed: { maxAgeSeconds: FAILED_VISIBLE_FOR, maxCount: 10_000 },
       // Deliveries take milliseconds: a short lock means a crashed worker's jobs are retried within seconds.
       lockDurationMs: 10_000,
