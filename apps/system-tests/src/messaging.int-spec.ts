@@ -138,7 +138,19 @@ describe('messaging core: two api instances and a worker, as real processes', ()
       stored.map((m) => m.id),
     ]);
     expect(jobs.length).toBeLessThan(180);
-    expect(jobs.some((j) => /\+\d+\./.test(j.job_id))).toBe(true);
+    const batchJob = jobs.find((j) => /\+\d+\./.test(j.job_id))?.job_id;
+    expect(batchJob).toBeDefined();
+    // An operator finds a batch job by its id like any other (its id has '+' and '.' in it), with ids only in its data.
+    const admin = await stack.admin();
+    const job = await eventually(async () => {
+      const found = await admin.getJob(batchJob as string);
+      return found.state === 'completed' ? found : undefined;
+    }, 'the batch job to complete');
+    expect(job).toMatchObject({ id: batchJob, queue: 'message-delivery', name: 'send-message' });
+    const batched = (job.data as { messageIds: string[] }).messageIds;
+    expect(batched.length).toBeGreaterThan(1);
+    expect(stored.map((m) => m.id)).toEqual(expect.arrayContaining(batched));
+    expect(JSON.stringify(job.data)).not.toContain('burst');
     // Bob receives each of the burst's 80 direct messages once, in order, without a gap.
     await eventually(() => (bobInbox.size === 80 ? true : undefined), `bob's 80 messages (has ${bobInbox.size})`);
     expect(bobInbox.messages.map((m) => m.seq)).toEqual(Array.from({ length: 80 }, (_, i) => before + i + 1));

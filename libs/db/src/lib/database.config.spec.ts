@@ -36,7 +36,7 @@ describe('databaseEnvSchemaFor', () => {
   });
 
   it('defaults the URL and pool size outside production', () => {
-    expect(dev.parse({})).toEqual({ DATABASE_URL: DEFAULT_DEV_DATABASE_URL, DB_POOL_SIZE: 10 });
+    expect(dev.parse({})).toEqual({ DATABASE_URL: DEFAULT_DEV_DATABASE_URL, DB_POOL_SIZE: 20 });
     expect(databaseEnvSchemaFor(undefined).parse({ DATABASE_URL: '' }).DATABASE_URL).toBe(DEFAULT_DEV_DATABASE_URL);
   });
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /** Where a developer's Postgres is; production must say explicitly. */
 export const DEFAULT_DEV_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/mq';
-export const DEFAULT_DB_POOL_SIZE = 10;
+export const DEFAULT_DB_POOL_SIZE = 20;
 
 const URL_SHAPE = 'DATABASE_URL must be a postgres:// URL with a database name';
 const POOL_SIZE_MESSAGE = 'DB_POOL_SIZE must be an integer from 1 to 200';

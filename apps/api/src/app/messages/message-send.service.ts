@@ -2,7 +2,7 @@ import { BadRequestException, Injectable, NotFoundException } from '@nestjs/comm
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, Repository } from 'typeorm';
-import { MessageEntity, allocateMessageSeq } from '@mq/db';
+import { MessageEntity, allocateMessageSeq, uuidV7 } from '@mq/db';
 import type { Message } from '@mq/messaging-contracts';
 import { MessageCrypto, OutboxPublisher, StagedJob, toMessageView } from '@mq/messaging';
 import { JOB, jobIdFor, toJobPriority } from '@mq/queue-contracts';
@@ -54,7 +54,7 @@ export class MessageSendService {
       if (earlier) return earlier;
       throw error;
     }
-    const messageId = randomUUID();
+    const messageId = uuidV7();
     const encrypted = await this.crypto.encrypt(input.conversationId, messageId, input.content);
     const message = this.messages.create({
       id: messageId,

@@ -1,7 +1,7 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { MessageEntity, allocateMessageSeq } from '@mq/db';
+import { MessageEntity, allocateMessageSeq, uuidV7 } from '@mq/db';
 import type { Batch, BatchStatus } from '@mq/messaging-contracts';
 import { ConversationKeyService, MessageCrypto, OutboxPublisher, StagedJob } from '@mq/messaging';
 import { JOB } from '@mq/queue-contracts';
@@ -55,7 +55,7 @@ export class BroadcastService {
     const chunkSize = input.chunkSize ?? DEFAULT_CHUNK_SIZE;
     const chunkDelayMs = input.chunkDelay ?? 0;
     const batchId = randomUUID();
-    const messageId = randomUUID();
+    const messageId = uuidV7();
     const staged: StagedJob = await this.dataSource.transaction(async (manager) => {
       const [conversation] = (await manager.query(
         `INSERT INTO conversations (type, title, created_by) VALUES ('broadcast', 'Announcement', $1) RETURNING id`,
