@@ -20,7 +20,8 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 @Entity({ name: 'message_deliveries' })
 @Check('chk_message_deliveries_status', enumCheck('status', DELIVERY_STATUSES))
 // No index mentions status: its updates (queued -> sent -> delivered -> read) stay heap-only (HOT).
-@Index(['recipientId'])
+// A recipient's deliveries in a time window (the email digest), and the cascade from users.
+@Index(['recipientId', 'queuedAt'])
 // The failed-deliveries view and retries only ever look at rows that failed.
 @Index('idx_message_deliveries_failed_at', ['failedAt'], { where: `"failed_at" IS NOT NULL` })
 export class MessageDeliveryEntity {

@@ -12,7 +12,8 @@ export class HotUpdates1795350000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP INDEX "idx_message_deliveries_recipient_id_status"`);
-    await queryRunner.query(`CREATE INDEX "idx_message_deliveries_recipient_id" ON "message_deliveries" ("recipient_id")`);
+    // A recipient's deliveries in a time window (the email digest), and the cascade from users.
+    await queryRunner.query(`CREATE INDEX "idx_message_deliveries_recipient_id_queued_at" ON "message_deliveries" ("recipient_id", "queued_at")`);
     await queryRunner.query(`DROP INDEX "idx_message_deliveries_failed_at_failed"`);
     // Set when a delivery fails for good; its status may move on later, the console filters on it.
     await queryRunner.query(`CREATE INDEX "idx_message_deliveries_failed_at" ON "message_deliveries" ("failed_at") WHERE "failed_at" IS NOT NULL`);
@@ -25,7 +26,7 @@ export class HotUpdates1795350000000 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE "message_deliveries" RESET (fillfactor)`);
     await queryRunner.query(`DROP INDEX "idx_message_deliveries_failed_at"`);
     await queryRunner.query(`CREATE INDEX "idx_message_deliveries_failed_at_failed" ON "message_deliveries" ("failed_at") WHERE "status" = 'failed'`);
-    await queryRunner.query(`DROP INDEX "idx_message_deliveries_recipient_id"`);
+    await queryRunner.query(`DROP INDEX "idx_message_deliveries_recipient_id_queued_at"`);
     await queryRunner.query(`CREATE INDEX "idx_message_deliveries_recipient_id_status" ON "message_deliveries" ("recipient_id", "status")`);
   }
 }
