@@ -74,7 +74,7 @@ export const USAGE = `npm run bench -- [options]
   --duration S           seconds of sending per direct run (default 20, quick 8)
   --concurrency N        sends in flight in the full-speed runs and the soak (default 512, about five per
                          sender: a closed loop with fewer measures the round trip, not what the pipeline carries)
-  --batch-linger MS      with --start: the api's BATCH_LINGER_MS (default: the api's own, 5)
+  --batch-linger MS      with --start: the api's BATCH_LINGER_MS (default: the api's own, 8)
   --pairs N              sender/recipient pairs, all connected (default 100, quick 50)
   --broadcast-recipients N   (default 100000, quick 10000)
   --broadcast-sample N   connected recipients that must receive the broadcast (default 200)

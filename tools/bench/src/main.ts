@@ -266,7 +266,7 @@ async function main(): Promise<number> {
   if (options.phases.has('broadcast')) report.notes.push('Broadcasts use allUsers: the batch total is every active user but the admin, the run’s senders and listeners included.');
   if (options.phases.has('direct')) {
     report.notes.push(
-      `The api gathers sends and receipts into one commit for up to ${options.batchLingerMs ?? 5} ms while busy (BATCH_LINGER_MS${options.batchLingerMs === undefined ? ', its default' : ''}); an idle api never waits.`,
+      `The api gathers sends and receipts into one commit for up to ${options.batchLingerMs ?? 8} ms while busy (BATCH_LINGER_MS${options.batchLingerMs === undefined ? ', its default' : ''}); an idle api never waits.`,
       `Senders send over ${options.transport === 'socket' ? 'their socket (`message:send`, acknowledged once stored), as a connected app does' : 'REST (`POST /messages`)'}; one more full-speed run sends over ${options.transport === 'socket' ? 'REST' : 'the socket'} for comparison.`,
       `Before the runs, ${options.quick ? 3 : 5} s of unmeasured sending warm the processes and fill the tables${options.start ? '; then the run’s own database is analyzed, as autovacuum does within a minute of a deployment’s first traffic (prepared statements keep the plan a ten-row table gave until then)' : ''}.`,
       'The fixed-rate run is open loop: a send leaves on schedule whatever earlier answers do, so latency includes any queueing in the api.',

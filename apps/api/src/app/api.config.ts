@@ -45,7 +45,7 @@ function apiEnvSchema(nodeEnv: string | undefined) {
       SECURE_COOKIES: envFlag.default(production),
       CORS_ORIGINS: originList,
       SEND_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
-      BATCH_LINGER_MS: z.coerce.number().int().min(0).max(50).default(5),
+      BATCH_LINGER_MS: z.coerce.number().int().min(0).max(50).default(8),
       BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
     })
     .refine((env) => Boolean(env.ADMIN_EMAIL) === Boolean(env.ADMIN_PASSWORD), {
