@@ -25,20 +25,12 @@ export interface MessageRow {
 /** Every column of messages, in MessageRow's order. */
 export const MESSAGE_COLUMNS =
   'id, conversation_id, seq, sender_id, client_message_id, ciphertext, iv, auth_tag, key_version, priority, status, send_at, batch_id, created_at, edited_at, deleted_at';
-const LOAD = { plain: `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1`, forUpdate: `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1 FOR UPDATE` };
 const LOAD_MANY = `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ANY($1::uuid[])`;
 
 /**
- * One message row by id, as an entity, through a prepared statement (the processors' hot
- * path; the ORM's query builder costs more than the query). `forUpdate` locks it for the
- * caller's transaction (pass its manager).
+ * Many message rows by id, as entities, in one prepared statement (the processors' hot path;
+ * the ORM's query builder costs more than the query); the ones that exist, keyed by id.
  */
-export async function loadMessage(db: DataSource | EntityManager, id: string, options: { forUpdate?: boolean } = {}): Promise<MessageEntity | null> {
-  const [row] = await preparedQuery<MessageRow>(db, options.forUpdate ? LOAD.forUpdate : LOAD.plain, [id]);
-  return row ? messageFromRow(row) : null;
-}
-
-/** Many message rows by id, in one statement; the ones that exist, keyed by id. */
 export async function loadMessages(db: DataSource | EntityManager, ids: readonly string[]): Promise<Map<string, MessageEntity>> {
   if (ids.length === 0) return new Map();
   const rows = await preparedQuery<MessageRow>(db, LOAD_MANY, [ids]);

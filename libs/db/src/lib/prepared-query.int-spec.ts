@@ -1,6 +1,6 @@
 import { DataSource, QueryFailedError } from 'typeorm';
 import { createTestDatabase, TestDatabase } from '../testing';
-import { loadMessage } from './message-rows.helper';
+import { loadMessages } from './message-rows.helper';
 import { preparedQuery } from './prepared-query';
 
 describe('preparedQuery', () => {
@@ -52,7 +52,18 @@ describe('preparedQuery', () => {
     expect((error as QueryFailedError).driverError).toMatchObject({ code: '23505' });
   });
 
-  it('loads a message row as an entity, and nothing for an unknown id', async () => {
-    expect(await loadMessage(dataSource, '0b8f0c3e-1e7a-4c55-9a51-2f6b4d9f8a10')).toBeNull();
+  it('loads message rows as entities, keyed by id, and nothing for an unknown id', async () => {
+    const [user] = (await dataSource.query(`INSERT INTO users (email, display_name, password_hash) VALUES ('rows@prepared.test', 'Rows', 'x') RETURNING id`)) as { id: string }[];
+    const [conversation] = (await dataSource.query(`INSERT INTO conversations (type, title, created_by) VALUES ('group', 'rows', $1) RETURNING id`, [user?.id])) as { id: string }[];
+    const [message] = (await dataSource.query(
+      `INSERT INTO messages (conversation_id, seq, sender_id, ciphertext, iv, auth_tag, key_version, status)
+       VALUES ($1, 7, $2, '\\x0102', '\\x03', '\\x04', 1, 'queued') RETURNING id`,
+      [conversation?.id, user?.id],
+    )) as { id: string }[];
+    const unknown = '0b8f0c3e-1e7a-4c55-9a51-2f6b4d9f8a10';
+    const loaded = await loadMessages(dataSource, [message?.id as string, unknown]);
+    expect([...loaded.keys()]).toEqual([message?.id]);
+    expect(loaded.get(message?.id as string)).toMatchObject({ conversationId: conversation?.id, seq: 7, senderId: user?.id, ciphertext: Buffer.from([1, 2]), status: 'queued', deletedAt: null });
+    expect(await loadMessages(dataSource, [])).toEqual(new Map());
   });
 });

@@ -48,11 +48,8 @@ export class OutboxPublisher implements OnApplicationShutdown {
     private readonly queues: MessageQueueService,
   ) {}
 
-  /**
-   * The outbox row a job would be staged as, not yet written: for a caller that inserts it
-   * inside a larger statement of its own (the staged job is this plus the row's id).
-   */
-  prepare<N extends JobName>(name: N, payload: JobPayload<N>, options: StageOptions = {}): Omit<StagedJob, 'id'> {
+  /** The outbox row a job would be staged as, not yet written. */
+  private prepare<N extends JobName>(name: N, payload: JobPayload<N>, options: StageOptions = {}): Omit<StagedJob, 'id'> {
     const queue = queueOfJob(name);
     return {
       jobName: name,
@@ -67,14 +64,6 @@ export class OutboxPublisher implements OnApplicationShutdown {
   async stage<N extends JobName>(manager: EntityManager, name: N, payload: JobPayload<N>, options: StageOptions = {}): Promise<StagedJob> {
     const [staged] = await this.stageAll(manager, [{ name, payload, options } as StageEntry]);
     return staged as StagedJob;
-  }
-
-  /** Records many jobs of one kind inside the caller's transaction, in one statement. */
-  stageMany<N extends JobName>(manager: EntityManager, name: N, payloads: readonly JobPayload<N>[], options: StageOptions = {}): Promise<StagedJob[]> {
-    return this.stageAll(
-      manager,
-      payloads.map((payload) => ({ name, payload, options }) as StageEntry),
-    );
   }
 
   /**
