@@ -57,6 +57,27 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('refuses the same bad fields over the socket, content smuggled through __proto__ included, and stores nothing', async () => {
+    const before = await counts();
+    const socket = alice.client.connect();
+    try {
+      await socket.ready();
+      const bodies: [unknown, RegExp][] = [
+        [{ conversationId, content: 'x', senderId: alice.id }, /property senderId should not exist/],
+        [{ conversationId, content: '' }, /content must be longer than or equal to 1 characters/],
+        // A JSON body's own `__proto__` key never becomes the DTO's prototype: content smuggled in it is no content.
+        [JSON.parse(`{"__proto__": {"content": "smuggled"}, "conversationId": "${conversationId}"}`), /content must be a string/],
+        ['just a string', /must be an object/],
+      ];
+      for (const [body, message] of bodies) {
+        await expect(socket.sendViaSocket(body as never)).rejects.toThrow(message);
+      }
+    } finally {
+      socket.disconnect();
+    }
+    expect(await counts()).toEqual(before);
+  });
+
   it('answers 401 without a session and 404 for unknown ids elsewhere', async () => {
     expect((await fetch(messagesUrl, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(401);
     const unknown = '00000000-0000-4000-8000-000000000001';

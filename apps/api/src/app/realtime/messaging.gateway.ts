@@ -33,7 +33,9 @@ type AuthedSocket = Socket<Record<string, never>, Record<string, never>, Record<
 /** The event's body as a checked DTO (the REST rules: unknown fields refused). Flat DTOs only: no transformation needed. */
 function parse<T extends object>(type: new () => T, body: unknown): T {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('the payload must be an object');
-  const value = Object.assign(new type(), body);
+  const value = new type();
+  // Own properties, defined (not assigned): a `__proto__` key stays an inert field, never the DTO's prototype.
+  for (const [key, field] of Object.entries(body)) Object.defineProperty(value, key, { value: field, enumerable: true, writable: true, configurable: true });
   const errors = validateSync(value, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) {
     throw new Error(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; '));
