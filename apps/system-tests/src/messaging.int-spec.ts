@@ -138,19 +138,25 @@ describe('messaging core: two api instances and a worker, as real processes', ()
       stored.map((m) => m.id),
     ]);
     expect(jobs.length).toBeLessThan(180);
-    const batchJob = jobs.find((j) => /\+\d+\./.test(j.job_id))?.job_id;
-    expect(batchJob).toBeDefined();
+    const batchJobs = jobs.map((j) => j.job_id).filter((id) => /\+\d+\./.test(id));
+    expect(batchJobs.length).toBeGreaterThan(0);
     // An operator finds a batch job by its id like any other (its id has '+' and '.' in it), with ids only in its data.
+    // A batch's id names every send it was planned for; its data lists those stored (a repeated clientMessageId is not).
     const admin = await stack.admin();
-    const job = await eventually(async () => {
-      const found = await admin.getJob(batchJob as string);
-      return found.state === 'completed' ? found : undefined;
-    }, 'the batch job to complete');
-    expect(job).toMatchObject({ id: batchJob, queue: 'message-delivery', name: 'send-message' });
-    const batched = (job.data as { messageIds: string[] }).messageIds;
-    expect(batched.length).toBeGreaterThan(1);
-    expect(stored.map((m) => m.id)).toEqual(expect.arrayContaining(batched));
-    expect(JSON.stringify(job.data)).not.toContain('burst');
+    const batches = await Promise.all(
+      batchJobs.map((id) =>
+        eventually(async () => {
+          const found = await admin.getJob(id);
+          return found.state === 'completed' ? found : undefined;
+        }, `batch job ${id} to complete`),
+      ),
+    );
+    for (const job of batches) {
+      expect(job).toMatchObject({ queue: 'message-delivery', name: 'send-message' });
+      expect(stored.map((m) => m.id)).toEqual(expect.arrayContaining((job.data as { messageIds: string[] }).messageIds));
+      expect(JSON.stringify(job.data)).not.toContain('burst');
+    }
+    expect(Math.max(...batches.map((job) => (job.data as { messageIds: string[] }).messageIds.length))).toBeGreaterThan(1);
     // Bob receives each of the burst's 80 direct messages once, in order, without a gap.
     await eventually(() => (bobInbox.size === 80 ? true : undefined), `bob's 80 messages (has ${bobInbox.size})`);
     expect(bobInbox.messages.map((m) => m.seq)).toEqual(Array.from({ length: 80 }, (_, i) => before + i + 1));

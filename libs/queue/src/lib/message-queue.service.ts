@@ -87,7 +87,17 @@ export class MessageQueueService {
       return { name, data: { ...data }, opts: this.jobOptions(name, data, options) };
     });
     const added = await queue.addBulk(jobs);
-    return added.map((job) => String(job.id));
+    // Bull's addBulk resolves even when commands inside its MULTI failed (a Redis that restarted
+    // and lost its scripts answers NOSCRIPT): such a job has no id and is not in Redis. Those are
+    // added one by one, which reloads the script; an error then reaches the caller (the outbox
+    // keeps the row for its relay) instead of a job reported added that never was.
+    return Promise.all(
+      added.map(async (job, i) => {
+        if (job.id !== undefined && job.id !== null) return String(job.id);
+        const { name: jobName, data, opts } = jobs[i] as (typeof jobs)[number];
+        return String((await queue.add(jobName, data, opts)).id);
+      }),
+    );
   }
 
   addMessageDeliveryJob(payload: SendMessageJob, options?: EnqueueOptions): Promise<string> {

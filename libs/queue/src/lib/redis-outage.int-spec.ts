@@ -3,6 +3,7 @@ import { Test, TestingModule } from '@nestjs/testing';
 import { JOB, QUEUE, QUEUE_NAMES } from '@mq/queue-contracts';
 import { ThrowawayRedis, eventually, startThrowawayRedis, testQueueConfig, uniqueQueuePrefix } from '../testing';
 import { HandledJob, JobHandler } from './job-handler.decorator';
+import { BullConnectionFactory } from './bull-connection.factory';
 import { MessageQueueService } from './message-queue.service';
 import { QueueConsumerModule } from './queue-consumer.module';
 import { QueueModule } from './queue.module';
@@ -72,4 +73,15 @@ describe('a Redis restart', () => {
     await eventually(() => (processed.has(after) ? true : undefined), 'the worker to process a job after the restart', 15_000);
     expect((await producer.getQueueMetrics()).queues[QUEUE.DELIVERY].completed).toBe(1);
   }, 60_000);
+
+  it('adds every job of a bulk add onto a Redis that lost its scripts, as a restarted one has', async () => {
+    const producer = api.get(MessageQueueService);
+    const processed = worker.get(CountingProcessors).processed;
+    // The producer has run its scripts, so its bulk add sends them by hash; the restart's empty cache answers NOSCRIPT.
+    await producer.addMany(JOB.SEND_MESSAGE, [{ messageIds: [id(10)] }, { messageIds: [id(11)] }]);
+    await api.get(BullConnectionFactory).commandConnection().script('FLUSH');
+    const ids = await producer.addMany(JOB.SEND_MESSAGE, [{ messageIds: [id(12)] }, { messageIds: [id(13)] }, { messageIds: [id(14)] }]);
+    expect(ids).toEqual([12, 13, 14].map((n) => `deliver:${id(n)}`));
+    await eventually(() => (ids.every((jobId) => processed.has(jobId)) ? true : undefined), 'every job of the bulk add to run', 15_000);
+  }, 30_000);
 });

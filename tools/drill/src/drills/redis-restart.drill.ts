@@ -32,12 +32,23 @@ async function redisOutage(context: DrillContext, persistent: boolean): Promise<
         // A message still `queued` was never sent by a worker: its send-message job was lost with Redis.
         const [row] = await sql<{ n: number }>(stack.database.url, `SELECT count(*)::int AS n FROM messages WHERE id = ANY($1::uuid[]) AND status = 'queued'`, [ids]);
         const lostJobs = row?.n ?? 0;
+        // Why a message was never sent: the job its delivery rows name, that job's outbox row, and its recorded history.
+        const unsent = await sql<{ job_id: string | null; published: boolean | null; attempts: number | null; events: string | null }>(
+          stack.database.url,
+          `SELECT DISTINCT d.job_id, o.published_at IS NOT NULL AS published, o.attempts,
+                  (SELECT string_agg(e.kind, ',' ORDER BY e.at) FROM job_events e WHERE e.job_id = d.job_id) AS events
+           FROM messages m JOIN message_deliveries d ON d.message_id = m.id LEFT JOIN outbox o ON o.job_id = d.job_id
+           WHERE m.id = ANY($1::uuid[]) AND m.status = 'queued' LIMIT 5`,
+          [ids],
+        );
         // Why a delivery was never recorded: its receipt's outbox row (missing, unpublished, failing) and job.
         const stuck = await sql<{ status: string; job_id: string | null; published: boolean | null; attempts: number | null; last_error: string | null }>(
           stack.database.url,
           `SELECT d.status, o.job_id, o.published_at IS NOT NULL AS published, o.attempts, o.last_error
            FROM message_deliveries d
-           LEFT JOIN outbox o ON o.job_id = 'confirm:' || d.message_id || ':' || d.recipient_id || ':delivered'
+           -- The receipt's job: its own, or a batch whose payload holds it.
+           LEFT JOIN outbox o ON o.job_name = 'delivery-confirmation'
+             AND o.payload->'receipts' @> jsonb_build_array(jsonb_build_object('messageId', d.message_id::text, 'recipientId', d.recipient_id::text))
            WHERE d.message_id = ANY($1::uuid[]) AND d.status NOT IN ('delivered', 'read') LIMIT 5`,
           [ids],
         );
@@ -48,6 +59,7 @@ async function redisOutage(context: DrillContext, persistent: boolean): Promise<
             ...(lostJobs > 0
               ? [`${lostJobs} accepted messages were never sent by a worker (their send-message jobs vanished with Redis); recipients got them only by catching up`]
               : []),
+            ...unsent.map((r) => `never sent: job ${r.job_id ?? 'none'} published=${r.published} attempts=${r.attempts} history=${r.events ?? 'none'}`),
             ...stuck.map((r) => `not recorded: delivery ${r.status}, receipt ${r.job_id ? `${r.job_id} published=${r.published} attempts=${r.attempts}${r.last_error ? ` (${r.last_error})` : ''}` : 'never staged'}`),
             ...settled.errors,
           ],
