@@ -2,6 +2,7 @@ export * from './lib/bull-connection.factory';
 export * from './lib/handler-coverage';
 export * from './lib/job-handler.decorator';
 export * from './lib/job-handler.registry';
+export * from './lib/lost-job.source';
 export * from './lib/message-queue.service';
 export * from './lib/queue-consumer.module';
 export * from './lib/queue.config';

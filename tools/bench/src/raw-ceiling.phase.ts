@@ -1,5 +1,6 @@
 import Bull from 'bull';
 import { QUEUE, QUEUE_POLICY } from '@mq/queue-contracts';
+import { defaultJobOptionsFor, queueSettingsFor } from '@mq/queue';
 import { deleteQueueKeys, testQueueConfig, uniqueQueuePrefix } from '@mq/queue/testing';
 import type { RedisTarget } from './bench.cli';
 import { ProgressBar } from './progress.bar';
@@ -32,24 +33,7 @@ const JOB_NAME = 'noop';
 function queueOptions(variant: CeilingRun['variant'], redis: RedisTarget, prefix: string): Bull.QueueOptions {
   const base: Bull.QueueOptions = { prefix, redis: { host: redis.host, port: redis.port, db: redis.db, username: redis.username, password: redis.password } };
   if (variant === 'bare') return { ...base, defaultJobOptions: { removeOnComplete: true } };
-  const policy = QUEUE_POLICY[QUEUE.DELIVERY];
-  return {
-    ...base,
-    defaultJobOptions: {
-      attempts: policy.attempts,
-      backoff: { type: policy.backoff.type, delay: policy.backoff.delayMs },
-      timeout: policy.timeoutMs,
-      priority: policy.defaultPriority,
-      removeOnComplete: { age: policy.keepCompleted.maxAgeSeconds, count: policy.keepCompleted.maxCount },
-      removeOnFail: { age: policy.keepFailed.maxAgeSeconds, count: policy.keepFailed.maxCount },
-    },
-    settings: {
-      lockDuration: policy.lockDurationMs,
-      lockRenewTime: Math.floor(policy.lockDurationMs / 2),
-      stalledInterval: Math.min(30_000, policy.lockDurationMs),
-      maxStalledCount: policy.maxStalledCount,
-    },
-  };
+  return { ...base, defaultJobOptions: defaultJobOptionsFor(QUEUE.DELIVERY), settings: queueSettingsFor(QUEUE.DELIVERY) };
 }
 
 async function addAll(queue: Bull.Queue, from: number, count: number, onAdded: (n: number) => void): Promise<void> {

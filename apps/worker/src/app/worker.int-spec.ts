@@ -4,7 +4,8 @@ import { DataSource } from 'typeorm';
 import { TestDatabase, createTestDatabase } from '@mq/db/testing';
 import { MessageQueueService, QueueRegistry } from '@mq/queue';
 import { ThrowawayRedis, deleteQueueKeys, eventually, startThrowawayRedis, testQueueConfig, waitForQueuesIdle } from '@mq/queue/testing';
-import { QUEUE, QUEUE_NAMES } from '@mq/queue-contracts';
+import { OutboxPublisher } from '@mq/messaging';
+import { JOB, QUEUE, QUEUE_NAMES, jobIdFor } from '@mq/queue-contracts';
 import { WorkerHttpServer } from './worker-http.server';
 import { WorkerConfig, loadWorkerConfig } from './worker.config';
 import { WorkerModule } from './worker.module';
@@ -90,6 +91,40 @@ describe('worker app against real Postgres and Redis', () => {
       { outcome: 'skipped', processed: 0 },
       { dryRun: true, counts: { expired_attachments: 0 } },
     ]);
+  });
+
+  it('restores from its outbox row a job Redis lost while it was being taken, and frees the id of one it cannot restore', async () => {
+    const cleanup = worker.get(QueueRegistry).get(QUEUE.CLEANUP);
+    const outbox = worker.get(OutboxPublisher);
+    const sql = worker.get(DataSource);
+    const payload = { runId: uuid(40), cleanupType: 'expired_attachments', retentionDays: 30, batchSize: 10, dryRun: true } as const;
+    // Staged, and published as far as the api knew; then Redis came back empty with the job's id
+    // in flight: the worker pops it, and Bull's moveToActive writes a stub (processedOn only) under it.
+    const [staged] = await sql.transaction((manager) => outbox.stageAll(manager, [{ name: JOB.CLEANUP_MESSAGES, payload }]));
+    const jobId = staged?.jobId as string;
+    await sql.query('UPDATE outbox SET published_at = now() WHERE job_id = $1', [jobId]);
+    await cleanup.client.lpush(cleanup.toKey('wait'), jobId);
+    const restored = await eventually(async () => {
+      const job = await cleanup.getJob(jobId);
+      return job && (await job.getState()) === 'completed' ? job : undefined;
+    }, 'the restored job to complete');
+    expect(restored).toMatchObject({ name: JOB.CLEANUP_MESSAGES, data: payload, returnvalue: { dryRun: true, counts: { expired_attachments: 0 } } });
+
+    // One the outbox does not hold: its stub is removed, so adding the job again runs it.
+    const orphan = { ...payload, runId: uuid(41) };
+    const orphanId = jobIdFor(JOB.CLEANUP_MESSAGES, orphan);
+    await cleanup.client.lpush(cleanup.toKey('wait'), orphanId);
+    await eventually(async () => {
+      const [waiting, active, stub] = await Promise.all([
+        cleanup.client.lpos(cleanup.toKey('wait'), orphanId),
+        cleanup.client.lpos(cleanup.toKey('active'), orphanId),
+        cleanup.client.exists(cleanup.toKey(orphanId)),
+      ]);
+      return waiting === null && active === null && stub === 0 ? true : undefined;
+    }, 'the stub to be taken and removed');
+    const added = await worker.get(MessageQueueService).addCleanupJob(orphan);
+    expect(added).toBe(orphanId);
+    await eventually(async () => ((await (await cleanup.getJob(orphanId))?.getState()) === 'completed' ? true : undefined), 'the job added again to complete');
   });
 
   it('schedules the nightly cleanup once, however many workers start', async () => {

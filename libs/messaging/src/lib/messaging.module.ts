@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { LOST_JOB_SOURCE } from '@mq/queue';
 import { ConversationKeyService } from './crypto/conversation-keys.service';
 import { MasterKeyring } from './crypto/master-keyring';
 import { MessageCrypto } from './crypto/message-crypto.service';
@@ -28,11 +29,13 @@ export class MessagingModule {
         ConversationKeyService,
         MessageCrypto,
         OutboxPublisher,
+        // The worker restores a job Redis lost from the outbox row it was staged as.
+        { provide: LOST_JOB_SOURCE, useExisting: OutboxPublisher },
         RealtimeEmitter,
         MessageSearchService,
         PresenceService,
       ],
-      exports: [MasterKeyring, ConversationKeyService, MessageCrypto, OutboxPublisher, RealtimeEmitter, MessageSearchService, PresenceService],
+      exports: [MasterKeyring, ConversationKeyService, MessageCrypto, OutboxPublisher, LOST_JOB_SOURCE, RealtimeEmitter, MessageSearchService, PresenceService],
     };
   }
 }

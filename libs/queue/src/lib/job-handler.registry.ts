@@ -5,9 +5,10 @@ import {
   Logger,
   OnApplicationBootstrap,
   OnModuleInit,
+  Optional,
 } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import type { Job } from 'bull';
+import type { Job, JobOptions } from 'bull';
 import {
   InvalidJobPayloadError,
   JobName,
@@ -19,6 +20,8 @@ import {
 } from '@mq/queue-contracts';
 import { JOB_HANDLER_METADATA } from './job-handler.decorator';
 import { DiscoveredHandler, HandlerCoverageError, findHandlerCoverageProblems } from './handler-coverage';
+import { LOST_JOB_SOURCE, LostJobSource } from './lost-job.source';
+import { defaultJobOptionsFor } from './queue.module';
 import { QueueRegistry } from './queue.registry';
 
 export interface QueueConsumerOptions {
@@ -48,6 +51,7 @@ export class JobHandlerRegistry implements OnModuleInit, OnApplicationBootstrap,
     private readonly scanner: MetadataScanner,
     private readonly queues: QueueRegistry,
     @Inject(QUEUE_CONSUMER_OPTIONS) private readonly options: QueueConsumerOptions,
+    @Optional() @Inject(LOST_JOB_SOURCE) private readonly lostJobs?: LostJobSource,
   ) {}
 
   onModuleInit(): void {
@@ -107,6 +111,8 @@ export class JobHandlerRegistry implements OnModuleInit, OnApplicationBootstrap,
   }
 
   private async dispatch(queue: QueueName, job: Job): Promise<unknown> {
+    // Bull writes a timestamp with every job it adds: a job without one is a stub.
+    if (!Number.isFinite(job.timestamp)) await this.restoreLostJob(queue, job);
     const handler = isJobName(job.name) && queueOfJob(job.name) === queue ? this.handlers.get(job.name) : undefined;
     if (!handler) {
       // A job no code can run will never succeed: fail it now instead of burning retries.
@@ -120,5 +126,37 @@ export class JobHandlerRegistry implements OnModuleInit, OnApplicationBootstrap,
       throw error;
     }
     return handler(job);
+  }
+
+  /**
+   * A job Redis lost while it was being taken: the worker popped its id just before Redis
+   * crashed, and its `moveToActive`, replayed onto the Redis that came back empty, left a stub
+   * under the id (a lock and `processedOn`, no name, no data). Every later add of that id,
+   * the api's and the outbox relay's, is then a no-op, so the job would never run. It is filled
+   * in again from where it was staged and runs now; with nowhere to find it, the stub is removed
+   * so the id can be added again, and this run fails.
+   */
+  private async restoreLostJob(queue: QueueName, job: Job): Promise<void> {
+    const bull = this.queues.get(queue);
+    const jobId = String(job.id);
+    const jobKey = bull.toKey(jobId);
+    const staged = await this.lostJobs?.findJob(jobId);
+    if (!staged || !isJobName(staged.name) || queueOfJob(staged.name) !== queue) {
+      await bull.client.multi().del(jobKey, `${jobKey}:lock`).lrem(bull.toKey('active'), 0, jobId).exec();
+      this.logger.warn({ queue, jobId }, 'a job lost with Redis could not be restored: its stub is removed so it can be added again');
+      throw new Error(`Job ${jobId} was lost with Redis and is not in the outbox`);
+    }
+    const timestamp = Date.now();
+    const opts: JobOptions = { ...defaultJobOptionsFor(queue), jobId, priority: staged.priority, delay: 0 };
+    Object.assign(job, { name: staged.name, data: staged.payload, opts, timestamp, delay: 0 });
+    await bull.client.hset(jobKey, {
+      name: staged.name,
+      data: JSON.stringify(staged.payload),
+      opts: JSON.stringify(opts),
+      timestamp,
+      delay: 0,
+      priority: staged.priority,
+    });
+    this.logger.warn({ queue, jobId, job: staged.name }, 'a job lost with Redis while being taken was restored from the outbox');
   }
 }

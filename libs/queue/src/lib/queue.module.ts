@@ -1,6 +1,6 @@
 import { BullModule, getQueueToken } from '@nestjs/bull';
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import type { Queue } from 'bull';
+import type { AdvancedSettings, JobOptions, Queue } from 'bull';
 import { QUEUE_NAMES, QUEUE_POLICY, QueueName } from '@mq/queue-contracts';
 import { BullConnectionFactory, RedisOutagePolicy } from './bull-connection.factory';
 import { MessageQueueService } from './message-queue.service';
@@ -27,25 +27,32 @@ class QueueConnectionsCloser implements OnApplicationShutdown {
   }
 }
 
-function bullQueueOptions(name: QueueName) {
+/** The options every job of a queue gets from its policy (Bull merges them into each add). */
+export function defaultJobOptionsFor(name: QueueName): JobOptions {
   const policy = QUEUE_POLICY[name];
   return {
-    name,
-    defaultJobOptions: {
-      attempts: policy.attempts,
-      backoff: { type: policy.backoff.type, delay: policy.backoff.delayMs },
-      timeout: policy.timeoutMs,
-      priority: policy.defaultPriority,
-      removeOnComplete: { age: policy.keepCompleted.maxAgeSeconds, count: policy.keepCompleted.maxCount },
-      removeOnFail: { age: policy.keepFailed.maxAgeSeconds, count: policy.keepFailed.maxCount },
-    },
-    settings: {
-      lockDuration: policy.lockDurationMs,
-      lockRenewTime: Math.floor(policy.lockDurationMs / 2),
-      stalledInterval: Math.min(30_000, policy.lockDurationMs),
-      maxStalledCount: policy.maxStalledCount,
-    },
+    attempts: policy.attempts,
+    backoff: { type: policy.backoff.type, delay: policy.backoff.delayMs },
+    timeout: policy.timeoutMs,
+    priority: policy.defaultPriority,
+    removeOnComplete: { age: policy.keepCompleted.maxAgeSeconds, count: policy.keepCompleted.maxCount },
+    removeOnFail: { age: policy.keepFailed.maxAgeSeconds, count: policy.keepFailed.maxCount },
   };
+}
+
+/** A queue's lock and stall settings from its policy. */
+export function queueSettingsFor(name: QueueName): AdvancedSettings {
+  const policy = QUEUE_POLICY[name];
+  return {
+    lockDuration: policy.lockDurationMs,
+    lockRenewTime: Math.floor(policy.lockDurationMs / 2),
+    stalledInterval: Math.min(30_000, policy.lockDurationMs),
+    maxStalledCount: policy.maxStalledCount,
+  };
+}
+
+function bullQueueOptions(name: QueueName) {
+  return { name, defaultJobOptions: defaultJobOptionsFor(name), settings: queueSettingsFor(name) };
 }
 
 /**

@@ -1,4 +1,6 @@
-import { sql } from '@mq/system-testing';
+import Redis from 'ioredis';
+import { QUEUE } from '@mq/queue-contracts';
+import { sql, TestStack } from '@mq/system-testing';
 import { closePairs, createPairs, now, Pair, runLoad, settle, sleep, standardChecks } from '../drill.harness';
 import type { Drill, DrillContext, DrillOutcome } from '../drill.types';
 import { startRedis } from '../throwaway-servers';
@@ -22,6 +24,7 @@ async function redisOutage(context: DrillContext, persistent: boolean): Promise<
         await sleep(context.faultAfterMs);
         await redis.stop(persistent ? 'SIGTERM' : 'SIGKILL');
         const faultAt = now();
+        const faultWall = Date.now();
         context.log(persistent ? 'redis stopped (SIGTERM, AOF kept)' : 'redis killed (SIGKILL, nothing persisted)');
         await sleep(OUTAGE_MS);
         await redis.start();
@@ -42,15 +45,18 @@ async function redisOutage(context: DrillContext, persistent: boolean): Promise<
           [ids],
         );
         // Why a delivery was never recorded: its receipt's outbox row (missing, unpublished, failing) and job.
-        const stuck = await sql<{ status: string; job_id: string | null; published: boolean | null; attempts: number | null; last_error: string | null }>(
+        const stuck = await sql<{ status: string; job_id: string | null; published: boolean | null; attempts: number | null; last_error: string | null; created_ms: number; published_ms: number; events: string | null; d_updated_ms: number }>(
           stack.database.url,
-          `SELECT d.status, o.job_id, o.published_at IS NOT NULL AS published, o.attempts, o.last_error
+          `SELECT d.status, o.job_id, o.published_at IS NOT NULL AS published, o.attempts, o.last_error,
+                  extract(epoch from o.created_at)*1000 - $2 AS created_ms, extract(epoch from o.published_at)*1000 - $2 AS published_ms,
+                  extract(epoch from d.updated_at)*1000 - $2 AS d_updated_ms,
+                  (SELECT string_agg(e.kind || '@' || round(extract(epoch from e.at)*1000 - $2), ',' ORDER BY e.at) FROM job_events e WHERE e.job_id = o.job_id) AS events
            FROM message_deliveries d
            -- The receipt's job: its own, or a batch whose payload holds it.
            LEFT JOIN outbox o ON o.job_name = 'delivery-confirmation'
              AND o.payload->'receipts' @> jsonb_build_array(jsonb_build_object('messageId', d.message_id::text, 'recipientId', d.recipient_id::text))
            WHERE d.message_id = ANY($1::uuid[]) AND d.status NOT IN ('delivered', 'read') LIMIT 5`,
-          [ids],
+          [ids, faultWall],
         );
         return {
           ...settled,
@@ -60,7 +66,9 @@ async function redisOutage(context: DrillContext, persistent: boolean): Promise<
               ? [`${lostJobs} accepted messages were never sent by a worker (their send-message jobs vanished with Redis); recipients got them only by catching up`]
               : []),
             ...unsent.map((r) => `never sent: job ${r.job_id ?? 'none'} published=${r.published} attempts=${r.attempts} history=${r.events ?? 'none'}`),
-            ...stuck.map((r) => `not recorded: delivery ${r.status}, receipt ${r.job_id ? `${r.job_id} published=${r.published} attempts=${r.attempts}${r.last_error ? ` (${r.last_error})` : ''}` : 'never staged'}`),
+            ...stuck.map((r) => `not recorded: delivery ${r.status}, receipt ${r.job_id ? `${r.job_id} published=${r.published} attempts=${r.attempts}${r.last_error ? ` (${r.last_error})` : ''} created ${Math.round(r.created_ms)} published ${Math.round(r.published_ms)} row updated ${Math.round(r.d_updated_ms)} ms after the fault; history ${r.events ?? 'none'}` : 'never staged'}`),
+            ...(stuck[0]?.job_id ? [await bullState(stack, stuck[0].job_id)] : []),
+            ...restoredNotes(stack),
             ...settled.errors,
           ],
         };
@@ -71,6 +79,31 @@ async function redisOutage(context: DrillContext, persistent: boolean): Promise<
   } finally {
     await redis.destroy();
   }
+}
+
+/** Jobs the worker caught mid-take when Redis died, and put back from the outbox (its log says so). */
+function restoredNotes(stack: TestStack): string[] {
+  const restored = (stack.worker?.tail(400) ?? '').split('\n').filter((line) => line.includes('restored from the outbox')).length;
+  return restored > 0 ? [`${restored} job(s) caught mid-take by the crash were restored from the outbox`] : [];
+}
+
+/** What Redis holds under a job id at the end: its hash (without data) and which of Bull's lists and sets name it. */
+async function bullState(stack: TestStack, jobId: string): Promise<string> {
+  const redis = new Redis({ host: '127.0.0.1', port: stack.queue.redis.port, db: stack.queue.redis.db, lazyConnect: true });
+  await redis.connect();
+  const base = `${stack.queue.prefix}:${QUEUE.DELIVERY}`;
+  const [hash, wait, active, delayed, completed, failed, prio] = await Promise.all([
+    redis.hgetall(`${base}:${jobId}`),
+    redis.lpos(`${base}:wait`, jobId),
+    redis.lpos(`${base}:active`, jobId),
+    redis.zscore(`${base}:delayed`, jobId),
+    redis.zscore(`${base}:completed`, jobId),
+    redis.zscore(`${base}:failed`, jobId),
+    redis.zscore(`${base}:priority`, jobId),
+  ]);
+  const counts = await Promise.all(['wait', 'active'].map((k) => redis.llen(`${base}:${k}`)));
+  redis.disconnect();
+  return `in Redis: ${jobId} ${JSON.stringify({ ...hash, data: undefined, opts: undefined })} wait=${wait} active=${active} delayed=${delayed} completed=${completed} failed=${failed} priority=${prio}; waiting ${counts[0]}, active ${counts[1]}`;
 }
 
 export const redisRestartDrill: Drill = {

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { preparedQuery } from '@mq/db';
-import { MessageQueueService } from '@mq/queue';
+import { LostJobSource, MessageQueueService, StagedJobRecord } from '@mq/queue';
 import { JobName, JobPayload, JobPriority, QUEUE_POLICY, jobIdFor, queueOfJob } from '@mq/queue-contracts';
 
 export interface StagedJob {
@@ -38,7 +38,7 @@ const MARK_BATCH = 500;
  * Job ids are deterministic, so publishing twice yields one job.
  */
 @Injectable()
-export class OutboxPublisher implements OnApplicationShutdown {
+export class OutboxPublisher implements OnApplicationShutdown, LostJobSource {
   private readonly logger = new Logger(OutboxPublisher.name);
   private readonly unmarked = new Set<string>();
   private markTimer?: NodeJS.Timeout;
@@ -215,6 +215,16 @@ export class OutboxPublisher implements OnApplicationShutdown {
       [windowMs],
     )) as [unknown, number];
     return updated;
+  }
+
+  /** The job staged under this id, to put back in Redis a job Redis lost (see JobHandlerRegistry). */
+  async findJob(jobId: string): Promise<StagedJobRecord | undefined> {
+    const [row] = await preparedQuery<{ job_name: string; payload: Record<string, unknown>; priority: number }>(
+      this.dataSource,
+      'SELECT job_name, payload, priority FROM outbox WHERE job_id = $1',
+      [jobId],
+    );
+    return row ? { name: row.job_name, payload: row.payload, priority: row.priority } : undefined;
   }
 
   /** Deletes published rows older than the given age, in one bounded statement. */
