@@ -39,10 +39,10 @@ async function redisOutage(context: DrillContext, persistent: boolean): Promise<
         const unsent = await sql<{ job_id: string | null; published: boolean | null; attempts: number | null; events: string | null }>(
           stack.database.url,
           `SELECT DISTINCT d.job_id, o.published_at IS NOT NULL AS published, o.attempts,
-                  (SELECT string_agg(e.kind, ',' ORDER BY e.at) FROM job_events e WHERE e.job_id = d.job_id) AS events
+                  ${historyOf('d.job_id')} AS events
            FROM messages m JOIN message_deliveries d ON d.message_id = m.id LEFT JOIN outbox o ON o.job_id = d.job_id
            WHERE m.id = ANY($1::uuid[]) AND m.status = 'queued' LIMIT 5`,
-          [ids],
+          [ids, faultWall],
         );
         // Why a delivery was never recorded: its receipt's outbox row (missing, unpublished, failing) and job.
         const stuck = await sql<{ status: string; job_id: string | null; published: boolean | null; attempts: number | null; last_error: string | null; created_ms: number; published_ms: number; events: string | null; d_updated_ms: number }>(
@@ -50,7 +50,7 @@ async function redisOutage(context: DrillContext, persistent: boolean): Promise<
           `SELECT d.status, o.job_id, o.published_at IS NOT NULL AS published, o.attempts, o.last_error,
                   extract(epoch from o.created_at)*1000 - $2 AS created_ms, extract(epoch from o.published_at)*1000 - $2 AS published_ms,
                   extract(epoch from d.updated_at)*1000 - $2 AS d_updated_ms,
-                  (SELECT string_agg(e.kind || '@' || round(extract(epoch from e.at)*1000 - $2), ',' ORDER BY e.at) FROM job_events e WHERE e.job_id = o.job_id) AS events
+                  ${historyOf('o.job_id')} AS events
            FROM message_deliveries d
            -- The receipt's job: its own, or a batch whose payload holds it.
            LEFT JOIN outbox o ON o.job_name = 'delivery-confirmation'
@@ -81,6 +81,11 @@ async function redisOutage(context: DrillContext, persistent: boolean): Promise<
   }
 }
 
+/** A job's recorded outcomes, each with its time in ms after the fault ($2). */
+function historyOf(jobId: string): string {
+  return `(SELECT string_agg(e.kind || '@' || round(extract(epoch from e.at) * 1000 - $2), ',' ORDER BY e.at) FROM job_events e WHERE e.job_id = ${jobId})`;
+}
+
 /** Jobs the worker caught mid-take when Redis died, and put back from the outbox (its log says so). */
 function restoredNotes(stack: TestStack): string[] {
   const restored = (stack.worker?.tail(400) ?? '').split('\n').filter((line) => line.includes('restored from the outbox')).length;
@@ -92,7 +97,7 @@ async function bullState(stack: TestStack, jobId: string): Promise<string> {
   const redis = new Redis({ host: '127.0.0.1', port: stack.queue.redis.port, db: stack.queue.redis.db, lazyConnect: true });
   await redis.connect();
   const base = `${stack.queue.prefix}:${QUEUE.DELIVERY}`;
-  const [hash, wait, active, delayed, completed, failed, prio] = await Promise.all([
+  const [hash, wait, active, delayed, completed, failed, prio, waiting, activeCount] = await Promise.all([
     redis.hgetall(`${base}:${jobId}`),
     redis.lpos(`${base}:wait`, jobId),
     redis.lpos(`${base}:active`, jobId),
@@ -100,10 +105,11 @@ async function bullState(stack: TestStack, jobId: string): Promise<string> {
     redis.zscore(`${base}:completed`, jobId),
     redis.zscore(`${base}:failed`, jobId),
     redis.zscore(`${base}:priority`, jobId),
+    redis.llen(`${base}:wait`),
+    redis.llen(`${base}:active`),
   ]);
-  const counts = await Promise.all(['wait', 'active'].map((k) => redis.llen(`${base}:${k}`)));
   redis.disconnect();
-  return `in Redis: ${jobId} ${JSON.stringify({ ...hash, data: undefined, opts: undefined })} wait=${wait} active=${active} delayed=${delayed} completed=${completed} failed=${failed} priority=${prio}; waiting ${counts[0]}, active ${counts[1]}`;
+  return `in Redis: ${jobId} ${JSON.stringify({ ...hash, data: undefined, opts: undefined })} wait=${wait} active=${active} delayed=${delayed} completed=${completed} failed=${failed} priority=${prio}; waiting ${waiting}, active ${activeCount}`;
 }
 
 export const redisRestartDrill: Drill = {
