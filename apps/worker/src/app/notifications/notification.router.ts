@@ -4,6 +4,7 @@ import type { NotificationPreferences } from '@mq/messaging-contracts';
 import { DEFAULT_PREFERENCES, PresenceService, StageEntry, StagedJob, quietHoursEnd } from '@mq/messaging';
 import { JOB, JOB_PRIORITY, JobPriority, NotificationChannel, NotificationJob, jobIdFor } from '@mq/queue-contracts';
 import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
+import { reminderWindowMs, windowAt } from './notification-window';
 
 interface Planned {
   job: NotificationJob;
@@ -47,7 +48,8 @@ export class NotificationRouter {
     if (everyone.length === 0) return [];
     const online = await this.presence.onlineUsers(everyone);
     const { unreadAfterMs, digestWindowMs } = this.config.notifications;
-    const reminderWindowMs = Math.max(1_000, unreadAfterMs);
+    const reminderWindow = windowAt(now, reminderWindowMs(this.config)).seconds;
+    const digest = windowAt(now, digestWindowMs);
     const planned = new Map<string, Planned>();
     for (const { message, recipientIds } of sent) {
       const high = message.priority === 'high';
@@ -65,14 +67,12 @@ export class NotificationRouter {
           if (channels.push) plan(about('push'), now);
           if (channels.sms && high) plan(about('sms'), now);
         } else if (channels.inApp || channels.push) {
-          const window = Math.floor(now / reminderWindowMs) * reminderWindowMs;
           const channel = channels.inApp ? 'in_app' : 'push';
-          const reminder = { recipientId, channel, reason: 'unread', conversationId: message.conversationId, messageId: message.id, window: Math.floor(window / 1000) } as const;
+          const reminder = { recipientId, channel, reason: 'unread', conversationId: message.conversationId, messageId: message.id, window: reminderWindow } as const;
           plan(reminder, now + unreadAfterMs);
         }
         if (channels.email) {
-          const window = Math.floor(now / digestWindowMs) * digestWindowMs;
-          plan({ recipientId, channel: 'email', reason: 'unread', window: Math.floor(window / 1000) }, window + digestWindowMs);
+          plan({ recipientId, channel: 'email', reason: 'unread', window: digest.seconds }, digest.startMs + digestWindowMs);
         }
       }
     }

@@ -12,6 +12,7 @@ import {
 import { JOB, NotificationChannel, jobIdFor } from '@mq/queue-contracts';
 import { HandledJob, JobHandler, MessageQueueService } from '@mq/queue';
 import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
+import { reminderWindowMs, windowBounds } from '../notifications/notification-window';
 
 export interface NotificationResult {
   outcome: 'sent' | 'skipped' | 'deferred' | 'already-sent';
@@ -166,7 +167,7 @@ export class NotificationProcessor {
     fromMessageId: string | undefined,
     windowStartSeconds: number,
   ): Promise<(OutgoingNotification & { messageId: string }) | { skip: string }> {
-    const end = new Date(windowStartSeconds * 1000 + Math.max(1_000, this.config.notifications.unreadAfterMs));
+    const { end } = windowBounds(windowStartSeconds, reminderWindowMs(this.config));
     // From the first message's seq on (the conversation's own index), not a scan of the recipient's unread.
     const [row] = (await this.dataSource.query(
       `SELECT count(*)::int AS unread, (array_agg(m.id ORDER BY m.seq))[1] AS first_id, (array_agg(u.display_name ORDER BY m.seq))[1] AS sender, min(c.title) AS title
@@ -189,8 +190,7 @@ export class NotificationProcessor {
 
   /** One email for every message that arrived in the window and is still unread. */
   private async digest(recipientId: string, windowStartSeconds: number): Promise<(OutgoingNotification & { messageId?: string }) | { skip: string }> {
-    const start = new Date(windowStartSeconds * 1000);
-    const end = new Date(start.getTime() + this.config.notifications.digestWindowMs);
+    const { start, end } = windowBounds(windowStartSeconds, this.config.notifications.digestWindowMs);
     // The recipient's deliveries of the window, by their own index; counted up to the cap (a busy
     // window must not make every digest read tens of thousands of rows at once).
     const [{ unread }] = (await this.dataSource.query(
