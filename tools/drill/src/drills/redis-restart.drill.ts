@@ -36,7 +36,7 @@ async function redisOutage(context: DrillContext, persistent: boolean): Promise<
         const [row] = await sql<{ n: number }>(stack.database.url, `SELECT count(*)::int AS n FROM messages WHERE id = ANY($1::uuid[]) AND status = 'queued'`, [ids]);
         const lostJobs = row?.n ?? 0;
         // Why a message was never sent: the job its delivery rows name, that job's outbox row, and its recorded history.
-        const unsent = await sql<{ job_id: string | null; published: boolean | null; attempts: number | null; events: string | null }>(
+        const unsent = lostJobs === 0 ? [] : await sql<{ job_id: string | null; published: boolean | null; attempts: number | null; events: string | null }>(
           stack.database.url,
           `SELECT DISTINCT d.job_id, o.published_at IS NOT NULL AS published, o.attempts,
                   ${historyOf('d.job_id')} AS events

@@ -1,12 +1,12 @@
 import type { WorkerConfig } from '../worker.config';
 
-/**
- * Reminders and digests cover fixed windows of time, aligned to the epoch. A job payload names
- * its window by the start in whole seconds (it is part of the job id), so a window that is not
- * a whole number of seconds long (a 1.5 s reminder window) starts mid-second: its true start is
- * recovered from that second, never taken as the second itself (which would cut the window's
- * last half second off, and skip the messages sent in it).
- */
+// Reminders and digests cover fixed windows of time, aligned to the epoch. A job payload names
+// its window by the start in whole seconds (it is part of the job id), so a window that is not
+// a whole number of seconds long (a 1.5 s reminder window) starts mid-second: its true start is
+// recovered from that second, never taken as the second itself (which would cut the window's
+// last half second off, and skip the messages sent in it).
+
+/** Shorter windows could not be told apart by the second their payload names. */
 const MIN_WINDOW_MS = 1_000;
 
 /** An online recipient's reminder window: as long as the wait, so it fires only once the window has ended. */
