@@ -1,19 +1,48 @@
 #!/usr/bin/env bash
-# `npm test`: everything, in the order that fails fastest. Needs Redis and Postgres
-# reachable (see README); each integration suite makes its own database and queue prefix.
-set -euo pipefail
+# `npm test`: every stage, in the order that fails fastest. Needs Redis and Postgres reachable
+# (see README); each integration suite makes its own database and queue prefix.
+# A failing stage does not stop the others: one red stage must not hide what the rest would
+# say. The summary table at the end names each stage's result and time; the exit code is
+# non-zero when any stage failed.
+set -uo pipefail
 cd "$(dirname "$0")/../.."
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false NEXT_TELEMETRY_DISABLED=1
-nx() { npx nx "$@" --output-style=stream; }
 
-echo "== lint and type-check"
-nx run-many -t lint typecheck --parallel=2
-echo "== unit tests"
-nx run-many -t test --parallel=2
-echo "== integration tests (real Redis and Postgres)"
-nx run-many -t int-test --parallel=2
-echo "== end-to-end tests (Chromium)"
-nx run-many -t e2e --parallel=1
-echo "== quick bench and fault drills (lost / duplicated asserted; timings reported, not asserted)"
-nx run bench:bench-quick
-nx run drill:drill
+names=()
+results=()
+durations=()
+failed=0
+
+stage() {
+  local name=$1
+  shift
+  echo
+  echo "== ${name}"
+  local started=$SECONDS
+  if npx nx "$@" --output-style=stream; then
+    results+=("pass")
+  else
+    results+=("FAIL")
+    failed=$((failed + 1))
+  fi
+  names+=("$name")
+  durations+=($((SECONDS - started)))
+}
+
+stage "lint and type-check" run-many -t lint typecheck --parallel=2
+stage "unit tests" run-many -t test --parallel=2
+stage "integration tests (real Redis and Postgres)" run-many -t int-test --parallel=2
+stage "end-to-end tests (Chromium)" run-many -t e2e --parallel=1
+# Lost and duplicated messages are asserted; timings are reported, not asserted.
+stage "quick bench" run bench:bench-quick
+stage "fault drills" run drill:drill
+
+echo
+echo "== summary"
+printf '%-46s %-6s %8s\n' "stage" "result" "seconds"
+for i in "${!names[@]}"; do
+  printf '%-46s %-6s %8s\n' "${names[$i]}" "${results[$i]}" "${durations[$i]}"
+done
+printf '%-46s %-6s %8s\n' "total" "$([ "$failed" -eq 0 ] && echo pass || echo FAIL)" "$SECONDS"
+echo "stages: $((${#names[@]} - failed)) passed, ${failed} failed"
+[ "$failed" -eq 0 ]

@@ -17,8 +17,10 @@ function router(): NotificationRouter {
   return new NotificationRouter(presence, config);
 }
 
-function message(n: number, inConversation = conversationId, priority: MessageEntity['priority'] = 'normal'): MessageEntity {
-  return Object.assign(new MessageEntity(), { id: `4b8f0c3e-1e7a-4c55-9a51-${String(n).padStart(12, '0')}`, conversationId: inConversation, priority });
+const sentAt = Date.UTC(2026, 2, 2, 9, 0, 9);
+
+function message(n: number, inConversation = conversationId, priority: MessageEntity['priority'] = 'normal', createdAt = new Date(sentAt)): MessageEntity {
+  return Object.assign(new MessageEntity(), { id: `4b8f0c3e-1e7a-4c55-9a51-${String(n).padStart(12, '0')}`, conversationId: inConversation, priority, createdAt });
 }
 
 /** What staging would hand back for planned jobs (the router only reads these fields). */
@@ -86,6 +88,15 @@ describe('NotificationRouter', () => {
       [offline, 'in_app', 'offline'],
       [offline, 'push', 'offline'],
     ]);
+  });
+
+  it('plans the digest of the window the message was sent in, even when the plan runs after that window ended', async () => {
+    const windowEnd = Math.ceil(now / DIGEST_WINDOW_MS) * DIGEST_WINDOW_MS;
+    const lastInstant = message(1, conversationId, 'normal', new Date(windowEnd - 1));
+    const planned = await router().plan([{ message: lastInstant, recipientIds: [offline] }], preferences, windowEnd + 50);
+    const digest = planned.find((e) => e.payload.channel === 'email');
+    expect(digest?.payload).toEqual({ recipientId: offline, channel: 'email', reason: 'unread', window: (windowEnd - DIGEST_WINDOW_MS) / 1000 });
+    expect(digest?.options?.availableAt).toEqual(new Date(windowEnd));
   });
 
   it('plans again what a rolled-back plan left unstaged', async () => {

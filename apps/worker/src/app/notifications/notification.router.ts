@@ -49,11 +49,14 @@ export class NotificationRouter {
     const online = await this.presence.onlineUsers(everyone);
     const { unreadAfterMs, digestWindowMs } = this.config.notifications;
     const reminderWindow = windowAt(now, reminderWindowMs(this.config)).seconds;
-    const digest = windowAt(now, digestWindowMs);
     const planned = new Map<string, Planned>();
     for (const { message, recipientIds } of sent) {
       const high = message.priority === 'high';
       const priority: JobPriority = high ? JOB_PRIORITY.HIGH : JOB_PRIORITY.NORMAL;
+      // The digest counts deliveries by when they were queued (the message's own timestamp), so
+      // its window is the message's, not the moment this plan runs: a message sent just before a
+      // window's end and planned just after it belongs to the window that counts it.
+      const digest = windowAt(message.createdAt.getTime(), digestWindowMs);
       for (const recipientId of recipientIds) {
         const { channels, quietHours } = preferences.get(recipientId) ?? DEFAULT_PREFERENCES;
         const quietEnd = high ? 0 : (quietHoursEnd(new Date(now), quietHours)?.getTime() ?? 0);
