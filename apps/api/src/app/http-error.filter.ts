@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { DATABASE_UNAVAILABLE, codeForStatus, isDatabaseUnavailable } from './input/error-body.helper';
 
 interface JsonResponse {
   status(code: number): JsonResponse;
@@ -13,16 +14,44 @@ interface BodyParserError {
   message?: string;
 }
 
+/** The one error shape: Nest's `{statusCode, message, error}`, plus a machine-readable `code` and the `field` at fault where there is one. */
+export interface ErrorBody {
+  statusCode: number;
+  message: string;
+  error: string;
+  code: string;
+  field?: string;
+}
+
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
   413: 'Payload Too Large',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
+function errorBody(statusCode: number, message: string, code?: string, field?: string): ErrorBody {
+  return { statusCode, message, error: REASONS[statusCode] ?? (statusCode >= 500 ? 'Error' : 'Bad Request'), code: code ?? codeForStatus(statusCode), ...(field ? { field } : {}) };
+}
+
+function fromHttpException(exception: HttpException): ErrorBody {
+  const status = exception.getStatus();
+  const body = exception.getResponse();
+  if (typeof body === 'string') return errorBody(status, body);
+  const { message, code, field } = body as { message?: unknown; code?: unknown; field?: unknown };
+  const text = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : exception.message;
+  return errorBody(status, text, typeof code === 'string' ? code : undefined, typeof field === 'string' ? field : undefined);
+}
+
 /**
- * Every error in Nest's `{statusCode, message, error}` shape, never a stack trace: HTTP
- * exceptions as they are (with Retry-After on a 429), body-parser's malformed JSON and
- * oversized bodies as 400 and 413, anything else as a logged 500.
+ * Every error in one shape (ErrorBody), never a stack trace: HTTP exceptions as they are (with
+ * Retry-After on a 429), body-parser's malformed JSON, bodies that are not UTF-8 and oversized
+ * bodies as 400 and 413, a database outage as 503, anything else as a logged 500.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
@@ -32,47 +61,26 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (host.getType() !== 'http') throw exception;
     const res = host.switchToHttp().getResponse<JsonResponse>();
     if (res.headersSent) return;
+    const send = (body: ErrorBody) => res.status(body.statusCode).json(body);
     if (exception instanceof HttpException) {
       const retryAfter = (exception as { retryAfterSeconds?: number }).retryAfterSeconds;
       if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
-      const body = exception.getResponse();
-      res.status(exception.getStatus()).json(
-        typeof body === 'string' ? { statusCode: exception.getStatus(), message: body, error: exception.name } : body,
-      );
+      send(fromHttpException(exception));
       return;
     }
     const parserError = exception as BodyParserError;
-    if (parserError.type === 'entity.parse.failed') {
-      res.status(400).json({ statusCode: 400, message: 'Malformed JSON body', error: REASONS[400] });
-      return;
-    }
-    if (parserError.type === 'entity.too.large') {
-      res.status(413).json({ statusCode: 413, message: 'Request body too large', error: REASONS[413] });
-      return;
-    }
+    if (parserError.type === 'entity.parse.failed') return void send(errorBody(400, 'Malformed JSON body', 'malformed_json', 'body'));
+    if (parserError.type === 'entity.too.large') return void send(errorBody(413, 'Request body too large', 'payload_too_large', 'body'));
+    if (parserError.type === 'encoding.invalid') return void send(errorBody(400, 'The body is not valid UTF-8', 'invalid_utf8', 'body'));
     if (typeof parserError.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
-      res.status(parserError.status).json({ statusCode: parserError.status, message: parserError.message ?? 'Bad request', error: 'Bad Request' });
-      return;
+      return void send(errorBody(parserError.status, parserError.message ?? 'Bad request'));
     }
     if (isDatabaseUnavailable(exception)) {
       // Overload or an outage, not a bug: tell the client to come back rather than that it failed.
       res.setHeader('Retry-After', '1');
-      res.status(HttpStatus.SERVICE_UNAVAILABLE).json({ statusCode: 503, message: 'The database is busy or unreachable; try again shortly', error: 'Service Unavailable' });
-      return;
+      return void send(errorBody(HttpStatus.SERVICE_UNAVAILABLE, DATABASE_UNAVAILABLE));
     }
     this.logger.error({ err: exception }, 'unhandled error');
-    res.status(HttpStatus.INTERNAL_SERVER_ERROR).json({ statusCode: 500, message: 'Internal server error', error: REASONS[500] });
+    send(errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error'));
   }
-}
-
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '53300']);
-
-/** pg pool exhaustion, a refused or dropped connection, or a server shutting down or full. */
-function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown; driverError?: { code?: unknown } }).driverError?.code ?? (error as { code?: unknown }).code;
-  return (
-    (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) ||
-    /timeout exceeded when trying to connect|Connection terminated|connection is closed/i.test(error.message)
-  );
 }

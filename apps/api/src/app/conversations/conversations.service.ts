@@ -111,14 +111,15 @@ export class ConversationsService {
     if (caller.role !== 'admin') await this.membership.require(caller.id, conversationId);
     if (conversation.type !== 'group') throw new BadRequestException('Only group conversations take new participants');
     await this.requireActiveUsers([userId]);
-    const [, changed] = (await this.dataSource.query(
+    // An INSERT answers its RETURNING rows: none when the user is already in (and has not left).
+    const added = (await this.dataSource.query(
       `INSERT INTO conversation_participants (conversation_id, user_id) VALUES ($1, $2)
        ON CONFLICT (conversation_id, user_id) DO UPDATE SET left_at = NULL, joined_at = now()
        WHERE conversation_participants.left_at IS NOT NULL
        RETURNING user_id`,
       [conversationId, userId],
-    )) as [unknown, number];
-    if (changed === 0) throw new ConflictException(`User ${userId} is already in the conversation`);
+    )) as unknown[];
+    if (added.length === 0) throw new ConflictException(`User ${userId} is already in the conversation`);
   }
 
   /** Removes a member (themselves, or anyone for an admin): they get nothing sent after this. */
@@ -127,11 +128,12 @@ export class ConversationsService {
       await this.membership.require(caller.id, conversationId);
       throw new ForbiddenException('Only the participant themselves or an admin can remove a participant');
     }
-    const [, changed] = (await this.dataSource.query(
+    // An INSERT answers its RETURNING rows: none when the user is already in (and has not left).
+    const added = (await this.dataSource.query(
       `UPDATE conversation_participants SET left_at = now() WHERE conversation_id = $1 AND user_id = $2 AND left_at IS NULL`,
       [conversationId, userId],
-    )) as [unknown, number];
-    if (changed === 0) throw new NotFoundException(`User ${userId} is not in conversation ${conversationId}`);
+    )) as unknown[];
+    if (added.length === 0) throw new NotFoundException(`User ${userId} is not in conversation ${conversationId}`);
   }
 
   private async findDirect(directKey: string): Promise<Conversation | undefined> {

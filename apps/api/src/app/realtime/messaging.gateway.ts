@@ -1,13 +1,15 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import { PRESENCE_TTL_MS, PresenceService, userRoom } from '@mq/messaging';
 import { OnGatewayConnection, OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
-import { IsInt, IsUUID, Min, validateSync } from 'class-validator';
+import { IsInt, IsUUID, Min } from 'class-validator';
 import type { Server, Socket } from 'socket.io';
 import type { Message } from '@mq/messaging-contracts';
 import { MESSAGES_PAGE_MAX, SOCKET_EVENTS } from '@mq/messaging-contracts';
 import { AuthenticatedUser, SESSION_COOKIE } from '../auth/auth.types';
 import { readCookie } from '../auth/cookies';
 import { SessionResolver } from '../auth/session.resolver';
+import { socketFailure, SocketFailure } from '../input/error-body.helper';
+import { parseSocketInput } from '../input/socket-input.helper';
 import { MessageSendService } from '../messages/message-send.service';
 import { SendMessageDto } from '../messages/messages.dto';
 import { MessagesService } from '../messages/messages.service';
@@ -22,7 +24,7 @@ class SyncDto {
   @IsInt() @Min(0) afterSeq!: number;
 }
 
-type Ack<T> = ({ ok: true } & T) | { ok: false; error: string };
+type Ack<T> = ({ ok: true } & T) | SocketFailure;
 
 interface SocketData {
   user: AuthenticatedUser;
@@ -30,24 +32,7 @@ interface SocketData {
 
 type AuthedSocket = Socket<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>;
 
-/** The event's body as a checked DTO (the REST rules: unknown fields refused). Flat DTOs only: no transformation needed. */
-function parse<T extends object>(type: new () => T, body: unknown): T {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('the payload must be an object');
-  const value = new type();
-  // Own properties, defined (not assigned): a `__proto__` key stays an inert field, never the DTO's prototype.
-  for (const [key, field] of Object.entries(body)) Object.defineProperty(value, key, { value: field, enumerable: true, writable: true, configurable: true });
-  const errors = validateSync(value, { whitelist: true, forbidNonWhitelisted: true });
-  if (errors.length > 0) {
-    throw new Error(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; '));
-  }
-  return value;
-}
-
 type AckFn<T> = (response: Ack<T>) => void;
-
-function failure(error: unknown): { ok: false; error: string } {
-  return { ok: false, error: error instanceof Error ? error.message : String(error) };
-}
 
 /**
  * The default namespace: a socket authenticates with its access token in the handshake
@@ -107,31 +92,31 @@ export class MessagingGateway implements OnGatewayInit, OnGatewayConnection<Auth
 
   private async send(socket: AuthedSocket, body: unknown): Promise<Ack<{ message: Message }>> {
     try {
-      const input = parse(SendMessageDto, body);
+      const input = parseSocketInput(SendMessageDto, body);
       const outcome = await this.sender.send(socket.data.user.id, input);
       return { ok: true, message: outcome.message };
     } catch (error) {
-      return failure(error);
+      return socketFailure(error);
     }
   }
 
   private async sync(socket: AuthedSocket, body: unknown): Promise<Ack<{ messages: Message[] }>> {
     try {
-      const input = parse(SyncDto, body);
+      const input = parseSocketInput(SyncDto, body);
       const messages = await this.messages.listAfter(socket.data.user.id, input.conversationId, input.afterSeq, MESSAGES_PAGE_MAX);
       return { ok: true, messages };
     } catch (error) {
-      return failure(error);
+      return socketFailure(error);
     }
   }
 
   private async receipt(socket: AuthedSocket, body: unknown, status: 'delivered' | 'read'): Promise<Ack<object>> {
     try {
-      const { messageId } = parse(ReceiptDto, body);
+      const { messageId } = parseSocketInput(ReceiptDto, body);
       await this.receipts.record(socket.data.user.id, messageId, status);
       return { ok: true };
     } catch (error) {
-      return failure(error);
+      return socketFailure(error);
     }
   }
 
