@@ -2,15 +2,21 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import type { Job } from 'bull';
 import { DataSource } from 'typeorm';
 import { QueueRegistry } from '@mq/queue';
+import { JOB, SendMessageJob } from '@mq/queue-contracts';
 import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
 
 /** Keep what operators need to understand a failure, not an unbounded trace. */
 const MAX_STACK_CHARS = 8_000;
 
 /**
- * Writes every job that has exhausted its attempts (or was failed for good) to
- * `dead_letters`: durable, searchable and replayable long after Bull's bounded retention
- * has dropped it. Payloads hold ids only, so nothing sensitive is copied.
+ * Writes every job that has exhausted its attempts (or was failed for good: stalled past its
+ * limit, timed out) to `dead_letters`: durable, searchable and replayable long after Bull's
+ * bounded retention has dropped it. Payloads hold ids only, so nothing sensitive is copied.
+ *
+ * A send job's failures are also written to the deliveries it carried, whatever the cause: its
+ * transaction rolled back, so only this listener sees them. Each attempt leaves its count and
+ * error on the rows still queued, and the last one marks them `failed` (the message too), so
+ * an operator finds them in the failed deliveries and the timeline and can retry them.
  */
 @Injectable()
 export class DeadLetterRecorder implements OnApplicationBootstrap {
@@ -26,7 +32,13 @@ export class DeadLetterRecorder implements OnApplicationBootstrap {
     for (const name of this.config.queues) {
       this.queues.get(name).on('failed', (job: Job, error: Error) => {
         // finishedOn is only set when Bull gives up; a failure with retries left is just delayed.
-        if (!job.finishedOn) return;
+        const final = Boolean(job.finishedOn);
+        if (job.name === JOB.SEND_MESSAGE) {
+          this.recordDeliveryFailure(job as Job<SendMessageJob>, error, final).catch((failure: unknown) =>
+            this.logger.error({ jobId: job.id, queue: name, err: String(failure) }, 'could not record a failed delivery'),
+          );
+        }
+        if (!final) return;
         this.record(name, job, error).catch((failure: unknown) =>
           this.logger.error({ jobId: job.id, queue: name, err: String(failure) }, 'could not record a dead letter'),
         );
@@ -52,5 +64,25 @@ export class DeadLetterRecorder implements OnApplicationBootstrap {
       ],
     );
     this.logger.warn({ queue, jobId: job.id, jobName: job.name, reason: job.failedReason }, 'job dead-lettered');
+  }
+
+  /** The rows the failed send still owed: the attempt and its error, and on the last attempt `failed`. */
+  async recordDeliveryFailure(job: Job<SendMessageJob>, error: Error, final: boolean): Promise<void> {
+    const messageIds = job.data?.messageIds ?? [];
+    if (messageIds.length === 0) return;
+    const reason = (job.failedReason ?? error.message).slice(0, MAX_STACK_CHARS);
+    await this.dataSource.query(
+      `WITH failed AS (
+         UPDATE message_deliveries d SET attempts = GREATEST(d.attempts, $2), updated_at = now(),
+           -- A recipient the processor itself could not send to has this attempt's own reason already.
+           failure_reason = CASE WHEN d.attempts >= $2 AND d.failure_reason IS NOT NULL THEN d.failure_reason ELSE $3 END,
+           status = CASE WHEN $4::boolean THEN 'failed' ELSE d.status END,
+           failed_at = CASE WHEN $4::boolean THEN now() ELSE d.failed_at END
+         WHERE d.message_id = ANY($1::uuid[]) AND d.status = 'queued'
+         RETURNING d.message_id
+       )
+       UPDATE messages m SET status = 'failed' WHERE $4::boolean AND m.id IN (SELECT message_id FROM failed) AND m.status = 'queued'`,
+      [messageIds, job.attemptsMade, reason, final],
+    );
   }
 }

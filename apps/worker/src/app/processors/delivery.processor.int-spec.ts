@@ -172,4 +172,42 @@ describe('delivery processor: batches', () => {
     }[];
     expect(Number(position?.last_read_seq)).toBe(2);
   });
+
+  it('shows a send that failed for good on its deliveries: each attempt with its error, the last one failed, the message failed, a dead letter', async () => {
+    const teacher = await user('teacher');
+    const [amy, ben] = [await user('amy'), await user('ben')];
+    const group = await conversation(teacher, [amy, ben]);
+    const unreadable = await message(group, teacher, [amy, ben], 'Nit check on Monday', 1);
+    await sql.query(`UPDATE messages SET auth_tag = set_byte(auth_tag, 0, get_byte(auth_tag, 0) # 1) WHERE id = $1`, [unreadable]);
+    const failures = (messageId: string) =>
+      sql.query(`SELECT status, attempts, failure_reason, failed_at FROM message_deliveries WHERE message_id = $1 ORDER BY recipient_id`, [messageId]) as Promise<
+        { status: string; attempts: number; failure_reason: string | null; failed_at: Date | null }[]
+      >;
+    // The queue's policy retries for half a minute; two quick attempts show the same path.
+    const delivery = worker.get(QueueRegistry).get(QUEUE.DELIVERY);
+    const jobId = `${jobIdFor(JOB.SEND_MESSAGE, { messageIds: [unreadable] })}:two-attempts`;
+    await delivery.add(JOB.SEND_MESSAGE, { messageIds: [unreadable] }, { jobId, attempts: 2, backoff: { type: 'fixed', delay: 300 } });
+
+    const afterFirst = await eventually(async () => {
+      const rows = await failures(unreadable);
+      return rows.every((r) => r.attempts === 1) ? rows : undefined;
+    }, 'the first attempt recorded on the deliveries');
+    for (const row of afterFirst) {
+      expect(row).toMatchObject({ status: 'queued', failed_at: null, failure_reason: expect.stringMatching(/Cannot decrypt message .*: authentication failed/) });
+    }
+    const afterLast = await eventually(async () => {
+      const rows = await failures(unreadable);
+      return rows.every((r) => r.status === 'failed') ? rows : undefined;
+    }, 'the deliveries marked failed');
+    for (const row of afterLast) {
+      expect(row).toMatchObject({ attempts: 2, failed_at: expect.any(Date), failure_reason: expect.stringMatching(/Cannot decrypt message/) });
+    }
+    const [stored] = (await sql.query(`SELECT status FROM messages WHERE id = $1`, [unreadable])) as { status: string }[];
+    expect(stored?.status).toBe('failed');
+    const deadLetters = await eventually(async () => {
+      const rows = (await sql.query(`SELECT failed_reason, attempts_made FROM dead_letters WHERE job_id = $1`, [jobId])) as { failed_reason: string; attempts_made: number }[];
+      return rows.length > 0 ? rows : undefined;
+    }, 'the dead letter');
+    expect(deadLetters).toEqual([{ failed_reason: expect.stringMatching(/Cannot decrypt message/), attempts_made: 2 }]);
+  });
 });
