@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
 import { API_CONFIG, ApiConfig } from '../api.config';
 import { UsersService } from '../users/users.service';
-import { CurrentUser, Public } from './auth.decorators';
+import { CurrentUser, Public, SessionToken } from './auth.decorators';
 import { AuthService } from './auth.service';
 import { AuthenticatedUser, CSRF_COOKIE, SESSION_COOKIE } from './auth.types';
 
@@ -56,7 +56,8 @@ export class AuthController {
   @Public()
   @Post('logout')
   @HttpCode(HttpStatus.NO_CONTENT)
-  logout(@Res({ passthrough: true }) res: CookieJar): void {
+  async logout(@SessionToken() token: string | undefined, @Res({ passthrough: true }) res: CookieJar): Promise<void> {
+    await this.auth.logout(token);
     const options: CookieOptions = { sameSite: 'strict', secure: this.config.auth.secureCookies, path: '/' };
     res.clearCookie(SESSION_COOKIE, { ...options, httpOnly: true });
     res.clearCookie(CSRF_COOKIE, options);

@@ -1,5 +1,6 @@
 import { ExecutionContext, SetMetadata, createParamDecorator } from '@nestjs/common';
 import { AuthenticatedUser, UserRole } from './auth.types';
+import { sessionTokenOf } from './session-token.helper';
 
 export const PUBLIC_ROUTE = 'mq:public';
 export const REQUIRED_ROLES = 'mq:roles';
@@ -20,3 +21,9 @@ export const CurrentUser = createParamDecorator((_data: unknown, context: Execut
   if (!user) throw new Error('CurrentUser used on a public route');
   return user;
 });
+
+/** The access token the request carries (bearer or session cookie), if any: for routes that end a session. */
+export const SessionToken = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): string | undefined =>
+    sessionTokenOf(context.switchToHttp().getRequest<{ headers: Record<string, string | string[] | undefined> }>())?.value,
+);

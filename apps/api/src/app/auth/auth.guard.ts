@@ -2,8 +2,9 @@ import { CanActivate, ExecutionContext, ForbiddenException, Injectable } from '@
 import { Reflector } from '@nestjs/core';
 import { timingSafeEqual } from 'node:crypto';
 import { PUBLIC_ROUTE, REQUIRED_ROLES, RequestWithUser } from './auth.decorators';
-import { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, UserRole } from './auth.types';
+import { CSRF_COOKIE, CSRF_HEADER, UserRole } from './auth.types';
 import { readCookie } from './cookies';
+import { header, sessionTokenOf } from './session-token.helper';
 import { SessionResolver } from './session.resolver';
 
 interface HttpRequest extends RequestWithUser {
@@ -31,12 +32,10 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
 
     const request = context.switchToHttp().getRequest<HttpRequest>();
-    const authorization = header(request, 'authorization');
-    const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
-    const cookieToken = bearer ? undefined : readCookie(header(request, 'cookie'), SESSION_COOKIE);
-    if (cookieToken && !SAFE_METHODS.has(request.method)) this.checkCsrf(request);
+    const token = sessionTokenOf(request);
+    if (token?.fromCookie && !SAFE_METHODS.has(request.method)) this.checkCsrf(request);
 
-    const { user } = await this.sessions.resolve(bearer ?? cookieToken);
+    const { user } = await this.sessions.resolve(token?.value);
     request.user = user;
 
     const roles = this.reflector.getAllAndOverride<UserRole[] | undefined>(REQUIRED_ROLES, targets);
@@ -56,9 +55,4 @@ export class AuthGuard implements CanActivate {
       timingSafeEqual(Buffer.from(expected), Buffer.from(given));
     if (!valid) throw new ForbiddenException(`Missing or wrong ${CSRF_HEADER} header for a cookie session`);
   }
-}
-
-function header(request: HttpRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }

@@ -5,6 +5,8 @@ import { Repository } from 'typeorm';
 import { UserEntity } from '@mq/db';
 import { AccessTokenClaims, AuthenticatedUser } from './auth.types';
 import { PasswordHasher } from '../users/password.hasher';
+import { UsersService } from '../users/users.service';
+import { SessionResolver } from './session.resolver';
 
 export interface IssuedSession {
   accessToken: string;
@@ -18,7 +20,18 @@ export class AuthService {
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly hasher: PasswordHasher,
     private readonly jwt: JwtService,
+    private readonly sessions: SessionResolver,
+    private readonly accounts: UsersService,
   ) {}
+
+  /**
+   * Signing out ends the user's sessions: the token (and every other the user holds) is refused
+   * from now on, and their sockets are cut. A missing or dead token has nothing to end.
+   */
+  async logout(token: string | undefined): Promise<void> {
+    const session = await this.sessions.resolve(token).catch(() => undefined);
+    if (session) await this.accounts.revokeSessions(session.user.id);
+  }
 
   /** One answer for a wrong password, an unknown email and an inactive account: 401. */
   async login(email: string, password: string): Promise<IssuedSession> {

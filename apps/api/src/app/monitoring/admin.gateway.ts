@@ -1,3 +1,4 @@
+import { userRoom } from '@mq/messaging';
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
@@ -96,6 +97,8 @@ export class AdminGateway implements OnGatewayInit<AdminNamespace>, OnGatewayCon
       typeof token === 'string' && token ? token : readCookie(socket.handshake.headers.cookie, SESSION_COOKIE),
     );
     if (session.user.role !== 'admin') throw new Error('This needs the admin role');
+    // Its user's room, so that ending the user's sessions cuts this socket too.
+    await socket.join(userRoom(session.user.id));
     // An expired token must not keep a live socket (the client reconnects with a new one).
     const remaining = session.expiresAt - Date.now();
     const timer = setTimeout(() => socket.disconnect(true), Math.max(0, Math.min(remaining, 2_147_483_647)));

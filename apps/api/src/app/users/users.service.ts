@@ -2,6 +2,7 @@ import { ConflictException, Injectable, NotFoundException } from '@nestjs/common
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import { UserEntity } from '@mq/db';
+import { RealtimeEmitter } from '@mq/messaging';
 import { PasswordHasher } from './password.hasher';
 import { CreateUserDto, UpdateUserDto } from './users.dto';
 
@@ -36,7 +37,14 @@ export class UsersService {
   constructor(
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly hasher: PasswordHasher,
+    private readonly realtime: RealtimeEmitter,
   ) {}
+
+  /** Ends every session of the user now: tokens issued before stop working, live sockets are cut on every instance. */
+  async revokeSessions(userId: string): Promise<void> {
+    await this.users.increment({ id: userId }, 'tokenVersion', 1);
+    this.realtime.disconnectUser(userId);
+  }
 
   async get(id: string): Promise<UserView> {
     const user = await this.users.findOne({ where: { id } });
@@ -88,7 +96,9 @@ export class UsersService {
       ...(revoke && { tokenVersion: user.tokenVersion + 1 }),
     });
     try {
-      return toUserView(await this.users.save(user));
+      const saved = toUserView(await this.users.save(user));
+      if (revoke) this.realtime.disconnectUser(id);
+      return saved;
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictException(`A user with email ${input.email?.toLowerCase()} already exists`);
       throw error;

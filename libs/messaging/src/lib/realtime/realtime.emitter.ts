@@ -33,6 +33,12 @@ export class RealtimeEmitter {
     this.emitter.to(userIds.map(userRoom)).emit(event, payload);
   }
 
+  /** Cuts every socket of the user, in both namespaces, on every api instance: their sessions have ended. */
+  disconnectUser(userId: string): void {
+    this.emitter.in(userRoom(userId)).disconnectSockets(true);
+    this.emitter.of(ADMIN_NAMESPACE).in(userRoom(userId)).disconnectSockets(true);
+  }
+
   toAdmins(event: string, payload: unknown): void {
     this.emitter.of(ADMIN_NAMESPACE).emit(event, payload);
   }
