@@ -42,6 +42,8 @@ export class AuthService {
     }
     const valid = await this.hasher.verify(password, user.passwordHash);
     if (!valid || !user.active) throw new UnauthorizedException('Wrong email or password');
+    // A hash from before the cost was raised is upgraded now, while the password is at hand.
+    if (this.hasher.needsRehash(user.passwordHash)) await this.users.update({ id: user.id }, { passwordHash: await this.hasher.hash(password) });
     const claims: AccessTokenClaims = { sub: user.id, role: user.role, tv: user.tokenVersion };
     const accessToken = await this.jwt.signAsync(claims);
     const { exp } = this.jwt.decode<{ exp: number }>(accessToken);
