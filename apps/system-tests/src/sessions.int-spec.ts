@@ -27,7 +27,10 @@ describe('sessions end when they should, on every api instance', () => {
   const sockets: Socket[] = [];
 
   beforeAll(async () => {
-    stack = await TestStack.start({ apis: 2 });
+    stack = await TestStack.start({
+      apis: 2,
+      env: { LOGIN_FAILURES_PER_ACCOUNT: '3', LOGIN_FAILURES_PER_IP: '20', LOGIN_LOCKOUT_SECONDS: '2', LOGIN_LOCKOUT_MAX_SECONDS: '60' },
+    });
   });
 
   afterAll(async () => {
@@ -87,5 +90,54 @@ describe('sessions end when they should, on every api instance', () => {
     expect(upgraded).toMatch(/^scrypt\$131072\$8\$1\$/);
     await stack.client().login({ email, password: 'an-old-password-1' });
     expect(await hashOf(id)).toBe(upgraded);
+  });
+
+  it('locks an account out after repeated failures on any instance: 429 with Retry-After, the right password included, until it ends; audited', async () => {
+    const admin = await stack.admin();
+    const email = `locked-${randomUUID()}@system.test`;
+    const user = await admin.createUser({ email, password: 'the-right-password-1', displayName: 'Locked' });
+    const login = (api: number, password: string) =>
+      fetch(`${stack.api(api).url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+
+    // Failures spread over both instances count together.
+    expect([(await login(0, 'wrong-1')).status, (await login(1, 'wrong-2')).status, (await login(0, 'wrong-3')).status]).toEqual([401, 401, 401]);
+    const locked = await login(1, 'the-right-password-1');
+    expect(locked.status).toBe(429);
+    const retryAfter = Number(locked.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(2);
+    expect(await locked.json()).toMatchObject({ statusCode: 429, code: 'too_many_requests', message: expect.stringMatching(/try again in \d+ s/) });
+
+    // Once it ends, the right password works (and clears the count).
+    const signedIn = await eventually(async () => {
+      const response = await login(0, 'the-right-password-1');
+      return response.status === 429 ? undefined : response.status;
+    }, 'the lockout to end');
+    expect(signedIn).toBe(200);
+    const audit = await sql<{ action: string; actor_id: string; target: string }>(
+      stack.database.url,
+      `SELECT action, actor_id, target FROM audit_log WHERE action = 'auth.lockout'`,
+    );
+    expect(audit).toEqual([{ action: 'auth.lockout', actor_id: user.id, target: 'account' }]);
+    // The count was cleared: three more failures are needed for the next lockout.
+    expect([(await login(1, 'wrong-4')).status, (await login(0, 'wrong-5')).status]).toEqual([401, 401]);
+    expect((await login(1, 'the-right-password-1')).status).toBe(200);
+  });
+
+  it('locks out an address that keeps sending forged socket tokens, on every instance, until the lockout ends', async () => {
+    const url = stack.api(0).url;
+    const [erin] = (await stack.users(1)) as [Member];
+    const forged = `${(erin.client.token ?? '').slice(0, -4)}AAAA`;
+    // Forged tokens are refused as such until the address's count reaches the limit (the wrong passwords above count too).
+    const refusals: string[] = [];
+    while (refusals.length < 25 && !refusals.some((r) => /Too many failed sign-ins/.test(r))) {
+      refusals.push(await connect(url, forged).then(() => 'connected', (error: Error) => error.message));
+    }
+    expect(refusals.at(-1)).toMatch(/Too many failed sign-ins: try again in \d+ s/);
+    expect(new Set(refusals.slice(0, -1))).toEqual(new Set(['The access token is invalid']));
+    // The address is now locked: even a good token is refused, on the other instance too, until the lockout ends.
+    await expect(connect(stack.api(1).url, erin.client.token ?? '')).rejects.toThrow(/Too many failed sign-ins/);
+    const live = await eventually(() => connect(url, erin.client.token ?? '').catch(() => undefined), 'the address lockout to end');
+    sockets.push(live.socket);
   });
 });

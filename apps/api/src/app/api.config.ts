@@ -44,6 +44,10 @@ function apiEnvSchema(nodeEnv: string | undefined) {
       ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(7 * 24 * 3600).default(8 * 3600),
       SECURE_COOKIES: envFlag.default(production),
       CORS_ORIGINS: originList,
+      LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).max(1_000).default(5),
+      LOGIN_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(30),
+      LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+      LOGIN_LOCKOUT_MAX_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(15 * 60),
       SEND_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
       BATCH_LINGER_MS: z.coerce.number().int().min(0).max(50).default(8),
       BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
@@ -63,13 +67,24 @@ export interface ApiConfig {
   queue: QueueConfig;
   logging: LoggingConfig;
   keyring: MasterKeyring;
-  auth: { jwtSecret: string; accessTokenTtlSeconds: number; secureCookies: boolean };
+  auth: { jwtSecret: string; accessTokenTtlSeconds: number; secureCookies: boolean; throttle: LoginThrottleConfig };
   corsOrigins: string[];
   sendRateLimitPerMinute: number;
   /** How long a busy api waits to gather sends (and receipts) into one commit; 0: never. */
   batchLingerMs: number;
   bodyLimitBytes: number;
   adminBootstrap?: { email: string; password: string };
+}
+
+/**
+ * Failed sign-ins allowed before a lockout, per account and per client address, and the lockout:
+ * `lockoutSeconds` after the limit is reached, doubling with every further failure up to the cap.
+ */
+export interface LoginThrottleConfig {
+  failuresPerAccount: number;
+  failuresPerIp: number;
+  lockoutSeconds: number;
+  maxLockoutSeconds: number;
 }
 
 export const API_CONFIG = Symbol('API_CONFIG');
@@ -88,6 +103,12 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       jwtSecret: parsed.JWT_SECRET,
       accessTokenTtlSeconds: parsed.ACCESS_TOKEN_TTL_SECONDS,
       secureCookies: parsed.SECURE_COOKIES,
+      throttle: {
+        failuresPerAccount: parsed.LOGIN_FAILURES_PER_ACCOUNT,
+        failuresPerIp: parsed.LOGIN_FAILURES_PER_IP,
+        lockoutSeconds: parsed.LOGIN_LOCKOUT_SECONDS,
+        maxLockoutSeconds: Math.max(parsed.LOGIN_LOCKOUT_MAX_SECONDS, parsed.LOGIN_LOCKOUT_SECONDS),
+      },
     },
     corsOrigins: parsed.CORS_ORIGINS,
     sendRateLimitPerMinute: parsed.SEND_RATE_LIMIT_PER_MINUTE,

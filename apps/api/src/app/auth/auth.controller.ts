@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Ip, Post, Res } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
 import { API_CONFIG, ApiConfig } from '../api.config';
@@ -40,8 +40,8 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(HttpStatus.OK)
-  async login(@Body() body: LoginDto, @Res({ passthrough: true }) res: CookieJar) {
-    const session = await this.auth.login(body.email, body.password);
+  async login(@Body() body: LoginDto, @Ip() ip: string, @Res({ passthrough: true }) res: CookieJar) {
+    const session = await this.auth.login(body.email, body.password, ip);
     const options: CookieOptions = {
       sameSite: 'strict',
       secure: this.config.auth.secureCookies,

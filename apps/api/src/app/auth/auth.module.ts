@@ -2,11 +2,13 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { createSecretKey } from 'node:crypto';
+import { OperatorsModule } from '../operators/operators.module';
 import { UsersModule } from '../users/users.module';
 import { AdminBootstrapService } from './admin-bootstrap.service';
 import { AuthController, MeController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
+import { LoginThrottle } from './login.throttle';
 import { SessionResolver } from './session.resolver';
 
 @Module({})
@@ -17,6 +19,7 @@ export class AuthModule {
       global: true,
       imports: [
         UsersModule,
+        OperatorsModule,
         JwtModule.register({
           // A KeyObject made once: given a string, jsonwebtoken tries (and fails) to parse it as a
           // public key on every verify, which cost ~10% of the api's CPU in the bench.
@@ -26,8 +29,8 @@ export class AuthModule {
         }),
       ],
       controllers: [AuthController, MeController],
-      providers: [AuthService, SessionResolver, AdminBootstrapService, { provide: APP_GUARD, useClass: AuthGuard }],
-      exports: [SessionResolver],
+      providers: [AuthService, SessionResolver, LoginThrottle, AdminBootstrapService, { provide: APP_GUARD, useClass: AuthGuard }],
+      exports: [SessionResolver, LoginThrottle],
     };
   }
 }

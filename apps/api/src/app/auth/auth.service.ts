@@ -6,6 +6,7 @@ import { UserEntity } from '@mq/db';
 import { AccessTokenClaims, AuthenticatedUser } from './auth.types';
 import { PasswordHasher } from '../users/password.hasher';
 import { UsersService } from '../users/users.service';
+import { LoginThrottle } from './login.throttle';
 import { SessionResolver } from './session.resolver';
 
 export interface IssuedSession {
@@ -22,6 +23,7 @@ export class AuthService {
     private readonly jwt: JwtService,
     private readonly sessions: SessionResolver,
     private readonly accounts: UsersService,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   /**
@@ -33,15 +35,22 @@ export class AuthService {
     if (session) await this.accounts.revokeSessions(session.user.id);
   }
 
-  /** One answer for a wrong password, an unknown email and an inactive account: 401. */
-  async login(email: string, password: string): Promise<IssuedSession> {
+  /** One answer for a wrong password, an unknown email and an inactive account: 401; 429 while locked out. */
+  async login(email: string, password: string, ip: string): Promise<IssuedSession> {
     const user = await this.users.findOne({ where: { email: email.trim().toLowerCase() } });
+    const attempt = { email, ip, userId: user?.id };
+    await this.throttle.assertAllowed(attempt);
     if (!user) {
       await this.hasher.burn(password);
+      await this.throttle.recordFailure(attempt);
       throw new UnauthorizedException('Wrong email or password');
     }
     const valid = await this.hasher.verify(password, user.passwordHash);
-    if (!valid || !user.active) throw new UnauthorizedException('Wrong email or password');
+    if (!valid || !user.active) {
+      await this.throttle.recordFailure(attempt);
+      throw new UnauthorizedException('Wrong email or password');
+    }
+    await this.throttle.recordSuccess(attempt);
     // A hash from before the cost was raised is upgraded now, while the password is at hand.
     if (this.hasher.needsRehash(user.passwordHash)) await this.users.update({ id: user.id }, { passwordHash: await this.hasher.hash(password) });
     const claims: AccessTokenClaims = { sub: user.id, role: user.role, tv: user.tokenVersion };

@@ -3,6 +3,14 @@ import { JwtService } from '@nestjs/jwt';
 import { DataSource } from 'typeorm';
 import { UserEntity, preparedQuery } from '@mq/db';
 import { AccessTokenClaims, AuthenticatedUser } from './auth.types';
+import { LoginThrottle } from './login.throttle';
+
+/** A token that is not one of ours (bad signature, malformed): what a guesser sends, unlike an expired or revoked one. */
+export class ForgedTokenError extends UnauthorizedException {
+  constructor() {
+    super('The access token is invalid');
+  }
+}
 
 export interface ResolvedSession {
   user: AuthenticatedUser;
@@ -19,15 +27,32 @@ export class SessionResolver {
   constructor(
     private readonly jwt: JwtService,
     private readonly dataSource: DataSource,
+    private readonly throttle: LoginThrottle,
   ) {}
+
+  /**
+   * A socket handshake's session, throttled like a sign-in: an address that keeps sending
+   * forged tokens is locked out. Expired and revoked tokens do not count: a client's reconnect
+   * loop with a stale token is not an attack.
+   */
+  async resolveHandshake(token: string | undefined, ip: string): Promise<ResolvedSession> {
+    await this.throttle.assertAllowed({ ip });
+    try {
+      return await this.resolve(token);
+    } catch (error) {
+      if (error instanceof ForgedTokenError) await this.throttle.recordFailure({ ip });
+      throw error;
+    }
+  }
 
   async resolve(token: string | undefined): Promise<ResolvedSession> {
     if (!token) throw new UnauthorizedException('Sign in first: no access token');
     let claims: AccessTokenClaims & { exp: number };
     try {
       claims = await this.jwt.verifyAsync<AccessTokenClaims & { exp: number }>(token);
-    } catch {
-      throw new UnauthorizedException('The access token is invalid or has expired');
+    } catch (error) {
+      if (error instanceof Error && error.name === 'TokenExpiredError') throw new UnauthorizedException('The access token has expired');
+      throw new ForgedTokenError();
     }
     // Every request and socket: a prepared statement, not the query builder.
     const [user] = await preparedQuery<{ id: string; email: string; display_name: string; role: UserEntity['role']; active: boolean; token_version: number }>(

@@ -93,8 +93,9 @@ export class AdminGateway implements OnGatewayInit<AdminNamespace>, OnGatewayCon
     // As on the default namespace: a token, or the console's HttpOnly session cookie (same
     // origin; the Origin allow-list keeps other sites out).
     const token: unknown = socket.handshake.auth?.['token'];
-    const session = await this.sessions.resolve(
+    const session = await this.sessions.resolveHandshake(
       typeof token === 'string' && token ? token : readCookie(socket.handshake.headers.cookie, SESSION_COOKIE),
+      socket.handshake.address,
     );
     if (session.user.role !== 'admin') throw new Error('This needs the admin role');
     // Its user's room, so that ending the user's sessions cuts this socket too.

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
 export interface AuditRecord {
-  actorId: string;
+  /** Null for what no signed-in user did (a lockout of an unknown account or an address). */
+  actorId: string | null;
   /** e.g. `dead-letter.replay`, `queue.pause` */
   action: string;
   /** what it was done to: a queue, a job id, a dead letter id */

@@ -124,8 +124,9 @@ export class MessagingGateway implements OnGatewayInit, OnGatewayConnection<Auth
     const token: unknown = socket.handshake.auth?.['token'];
     // The console's own pages have no token in script, only the HttpOnly session cookie
     // (same origin; the Origin allow-list keeps other sites out).
-    const session = await this.sessions.resolve(
+    const session = await this.sessions.resolveHandshake(
       typeof token === 'string' && token ? token : readCookie(socket.handshake.headers.cookie, SESSION_COOKIE),
+      socket.handshake.address,
     );
     socket.data.user = session.user;
     await socket.join(userRoom(session.user.id));
