@@ -1,14 +1,17 @@
 import { expect, signInAsAdmin, test } from './support/fixtures';
 
-test('Bull Board is refused without a session', async ({ page, request }) => {
-  const answer = await request.get('/admin/queues');
-  expect(answer.status()).toBe(401);
-  const api = await request.get('/admin/queues/api/queues');
-  expect(api.status()).toBe(401);
+test('Bull Board without a session: its API answers 401, a browser is sent to the login and back to the board', async ({ page, request, stack }) => {
+  expect((await request.get('/admin/queues')).status()).toBe(401);
+  expect((await request.get('/admin/queues/api/queues')).status()).toBe(401);
 
-  const response = await page.goto('/admin/queues');
-  expect(response?.status()).toBe(401);
+  await page.goto('/admin/queues');
+  await expect(page).toHaveURL(/\/login\?next=\/admin\/queues$/);
   await expect(page.getByText('Message pipeline queues')).toHaveCount(0);
+  await page.getByLabel('Email').fill(stack.admin.email);
+  await page.getByLabel('Password').fill(stack.admin.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/admin\/queues$/, { waitUntil: 'domcontentloaded' });
+  await expect(page.getByText('message-delivery').first()).toBeVisible({ timeout: 20_000 });
 });
 
 test('Bull Board opens for the admin from the console, through the same origin', async ({ page, context, stack }) => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { envFlag, nodeEnvSchema, parseEnv } from '@mq/config';
 import { databaseEnvSchemaFor } from '@mq/db';
 import { MasterKeyring, encryptionEnvSchemaFor, toMasterKeyring } from '@mq/messaging';
-import { LoggingConfig, logEnvSchema } from '@mq/observability';
+import { LoggingConfig, logEnvSchema, metricsEnvSchema } from '@mq/observability';
 import { QueueConfig, queueEnvSchema, toQueueConfig } from '@mq/queue';
 
 const portSchema = z.coerce.number().int().min(1).max(65535);
@@ -36,6 +36,7 @@ function apiEnvSchema(nodeEnv: string | undefined) {
       ...databaseEnvSchemaFor(nodeEnv).shape,
       ...queueEnvSchema.shape,
       ...logEnvSchema.shape,
+      ...metricsEnvSchema.shape,
       ...encryptionEnvSchemaFor(nodeEnv).shape,
       PORT: portSchema.default(3333),
       ADMIN_EMAIL: z.email({ message: 'must be an email address' }).optional(),
@@ -73,6 +74,8 @@ export interface ApiConfig {
   /** How long a busy api waits to gather sends (and receipts) into one commit; 0: never. */
   batchLingerMs: number;
   bodyLimitBytes: number;
+  /** When set, `/metrics` needs it as a bearer token. */
+  metricsToken?: string;
   adminBootstrap?: { email: string; password: string };
 }
 
@@ -114,6 +117,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     sendRateLimitPerMinute: parsed.SEND_RATE_LIMIT_PER_MINUTE,
     batchLingerMs: parsed.BATCH_LINGER_MS,
     bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
+    metricsToken: parsed.METRICS_TOKEN,
     adminBootstrap:
       parsed.ADMIN_EMAIL && parsed.ADMIN_PASSWORD ? { email: parsed.ADMIN_EMAIL, password: parsed.ADMIN_PASSWORD } : undefined,
   };

@@ -1,5 +1,6 @@
-import { Controller, Get, Header, HttpStatus, Res } from '@nestjs/common';
-import { HealthReport, HealthService, MetricsService } from '@mq/observability';
+import { Controller, Get, Header, Headers, HttpStatus, Inject, Res, UnauthorizedException } from '@nestjs/common';
+import { HealthReport, HealthService, MetricsService, metricsAllowed } from '@mq/observability';
+import { API_CONFIG, ApiConfig } from './api.config';
 import { Public } from './auth/auth.decorators';
 
 /** The part of the HTTP response these routes touch (Express's, structurally). */
@@ -7,13 +8,14 @@ interface StatusSettable {
   status(code: number): unknown;
 }
 
-/** `GET /health` and `GET /metrics`: no auth, no data beyond up/down and counters. */
+/** `GET /health` and `GET /metrics`: no session, no data beyond up/down and counters; `/metrics` takes METRICS_TOKEN when one is set. */
 @Public()
 @Controller()
 export class HealthController {
   constructor(
     private readonly health: HealthService,
     private readonly metrics: MetricsService,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
   @Get('health')
@@ -27,7 +29,8 @@ export class HealthController {
   @Get('metrics')
   @Header('Content-Type', MetricsService.contentType)
   @Header('Cache-Control', 'no-store')
-  metricsText(): Promise<string> {
+  metricsText(@Headers('authorization') authorization: string | undefined): Promise<string> {
+    if (!metricsAllowed(authorization, this.config.metricsToken)) throw new UnauthorizedException('The metrics token is missing or wrong');
     return this.metrics.render();
   }
 }

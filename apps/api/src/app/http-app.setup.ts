@@ -27,7 +27,13 @@ export function configureHttpApp(app: INestApplication, config: ApiConfig): void
   });
   express.disable('x-powered-by');
   express.set('trust proxy', 'loopback');
-  app.use(helmet({ contentSecurityPolicy: false, crossOriginResourcePolicy: false }));
+  // The api answers JSON: its pages may load nothing and be framed by no one (Bull Board sets its own policy).
+  app.use(
+    helmet({
+      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+      crossOriginResourcePolicy: false,
+    }),
+  );
   app.enableCors({ origin: config.corsOrigins, credentials: true });
   app.useGlobalPipes(new EdgeValidationPipe());
   app.useGlobalGuards(new InputHygieneGuard());

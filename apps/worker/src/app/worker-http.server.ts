@@ -1,6 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { HealthService, MetricsService } from '@mq/observability';
+import { HealthService, MetricsService, metricsAllowed } from '@mq/observability';
 import { WORKER_CONFIG, WorkerConfig } from './worker.config';
 
 /**
@@ -57,6 +57,9 @@ export class WorkerHttpServer implements OnApplicationBootstrap, OnApplicationSh
       return this.json(res, report.status === 'ok' ? 200 : 503, report);
     }
     if (path === '/metrics') {
+      if (!metricsAllowed(req.headers.authorization, this.config.metricsToken)) {
+        return this.json(res, 401, { statusCode: 401, message: 'The metrics token is missing or wrong', error: 'Unauthorized', code: 'unauthorized' });
+      }
       res.writeHead(200, { 'Content-Type': this.metrics.contentType, 'Cache-Control': 'no-store' });
       res.end(await this.metrics.render());
       return;

@@ -3,7 +3,7 @@ import { nodeEnvSchema, parseEnv } from '@mq/config';
 import { databaseEnvSchemaFor } from '@mq/db';
 import { MasterKeyring, encryptionEnvSchemaFor, toMasterKeyring } from '@mq/messaging';
 import { NotificationsConfig, notificationsEnvSchema, toNotificationsConfig } from '@mq/notifications';
-import { LoggingConfig, logEnvSchema } from '@mq/observability';
+import { LoggingConfig, logEnvSchema, metricsEnvSchema } from '@mq/observability';
 import { QueueConfig, queueEnvSchema, toQueueConfig } from '@mq/queue';
 import { QUEUE_NAMES, QueueName, isQueueName } from '@mq/queue-contracts';
 import { MonitoringConfig, monitoringEnvSchema, toMonitoringConfig } from './monitoring/monitoring.config';
@@ -28,6 +28,7 @@ function workerEnvSchema(nodeEnv: string | undefined) {
     ...databaseEnvSchemaFor(nodeEnv).shape,
     ...queueEnvSchema.shape,
     ...logEnvSchema.shape,
+    ...metricsEnvSchema.shape,
     ...encryptionEnvSchemaFor(nodeEnv).shape,
     ...notificationsEnvSchema.shape,
     ...monitoringEnvSchema.shape,
@@ -59,6 +60,8 @@ export interface WorkerConfig {
   database: { url: string; poolSize: number };
   queue: QueueConfig;
   logging: LoggingConfig;
+  /** When set, `/metrics` needs it as a bearer token. */
+  metricsToken?: string;
   keyring: MasterKeyring;
   rotationBatchSize: number;
   /** The nightly retention job, registered once however many workers start. */
@@ -85,6 +88,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     database: { url: parsed.DATABASE_URL, poolSize: parsed.DB_POOL_SIZE },
     queue: toQueueConfig(parsed),
     logging: { service: 'worker', level: parsed.LOG_LEVEL, format: parsed.LOG_FORMAT },
+    metricsToken: parsed.METRICS_TOKEN,
     keyring: toMasterKeyring(parsed),
     rotationBatchSize: parsed.ENCRYPTION_ROTATION_BATCH_SIZE,
     cleanup: {

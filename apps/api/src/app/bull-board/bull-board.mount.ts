@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { createBullBoard } from '@bull-board/api';
 import { BullAdapter } from '@bull-board/api/bullAdapter';
 import { ExpressAdapter } from '@bull-board/express';
+import helmet from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { QueueRegistry } from '@mq/queue';
 import { SESSION_COOKIE } from '../auth/auth.types';
@@ -20,6 +21,36 @@ function deny(res: ServerResponse, statusCode: 401 | 403, message: string): void
   res.writeHead(statusCode, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
   res.end(JSON.stringify({ statusCode, message, error: statusCode === 401 ? 'Unauthorized' : 'Forbidden' }));
 }
+
+/**
+ * A person opening the board in a browser without a session is sent to the console's login,
+ * which brings them back here; API calls keep their 401. Through the console's proxy (same
+ * origin) the path is enough; opened on the api's own port, the console is the first origin.
+ */
+function loginRedirect(req: IncomingMessage, consoleOrigin: string | undefined): string | undefined {
+  const wantsPage = (req.method === 'GET' || req.method === 'HEAD') && (req.headers.accept ?? '').includes('text/html');
+  if (!wantsPage) return undefined;
+  const next = `${BULL_BOARD_PATH}${req.url && req.url !== '/' ? req.url : ''}`;
+  const login = `/login?next=${encodeURIComponent(next).replace(/%2F/gi, '/')}`;
+  return req.headers['x-forwarded-host'] || !consoleOrigin ? login : `${consoleOrigin}${login}`;
+}
+
+/** Bull Board's page needs its own scripts and styles, inline styles and Google's web font; nothing else. */
+const BOARD_CSP = helmet.contentSecurityPolicy({
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'", 'https://fonts.googleapis.com'],
+    fontSrc: ["'self'", 'https://fonts.gstatic.com', 'data:'],
+    imgSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+});
 
 function board(queues: QueueRegistry, readOnly: boolean): Handler {
   const serverAdapter = new ExpressAdapter();
@@ -45,6 +76,7 @@ export function mountBullBoard(app: INestApplication, allowedOrigins: readonly s
   const boards = { admin: board(queues, false), operator: board(queues, true) };
   const origins = new Set(allowedOrigins);
 
+  app.use(BULL_BOARD_PATH, BOARD_CSP);
   app.use(BULL_BOARD_PATH, (req: IncomingMessage, res: ServerResponse, next: Next) => {
     const authorization = req.headers.authorization;
     const token = authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : readCookie(req.headers.cookie, SESSION_COOKIE);
@@ -70,7 +102,14 @@ export function mountBullBoard(app: INestApplication, allowedOrigins: readonly s
         }
         deny(res, 403, 'Bull Board is for administrators');
       },
-      (error: unknown) => deny(res, 401, error instanceof Error ? error.message : 'Sign in first'),
+      (error: unknown) => {
+        const location = loginRedirect(req, allowedOrigins[0]);
+        if (location) {
+          res.writeHead(302, { Location: location, 'Cache-Control': 'no-store' });
+          return void res.end();
+        }
+        deny(res, 401, error instanceof Error ? error.message : 'Sign in first');
+      },
     );
   });
 }
