@@ -141,13 +141,20 @@ describe('input hygiene at the edge: one check for every REST body, query, path 
     expect(await counts()).toEqual(before);
   });
 
-  it('answers 409 when a participant who is already in is added again', async () => {
-    const before = await counts();
+  it('answers 409 when what is added is already there: a participant, a user, a push subscription', async () => {
+    const before = { ...(await counts()), push: (await counts()).push + 1 };
     const again = await call(`${base}/conversations/${groupId}/participants`, aliceToken(), 'POST', JSON.stringify({ userId: bob.id }));
     expect({ status: again.status, code: again.body.code }).toEqual({ status: 409, code: 'conflict' });
     expect(again.body.message).toMatch(/already in the conversation/);
     const existing = await call(`${base}/users`, adminToken(), 'POST', JSON.stringify({ email: (await bob.client.me()).email, password: 'a-long-password-1', displayName: 'Bob again' }));
     expect({ status: existing.status, code: existing.body.code }).toEqual({ status: 409, code: 'conflict' });
+    const subscription = JSON.stringify({ endpoint: 'https://push.example/device-1', keys: { p256dh: 'key-1', auth: 'auth-1' } });
+    expect((await call(`${base}/me/push-subscriptions`, aliceToken(), 'POST', subscription)).status).toBe(201);
+    const twice = await call(`${base}/me/push-subscriptions`, aliceToken(), 'POST', subscription);
+    expect({ status: twice.status, code: twice.body.code }).toEqual({ status: 409, code: 'conflict' });
+    // New keys for the same endpoint (the browser re-subscribed) replace the old ones.
+    const rekeyed = JSON.stringify({ endpoint: 'https://push.example/device-1', keys: { p256dh: 'key-2', auth: 'auth-2' } });
+    expect((await call(`${base}/me/push-subscriptions`, aliceToken(), 'POST', rekeyed)).status).toBe(201);
     expect(await counts()).toEqual(before);
   });
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
+import { Body, ConflictException, Controller, Get, HttpCode, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, IsNull, Repository } from 'typeorm';
 import { NotificationEntity, NotificationPreferenceEntity } from '@mq/db';
@@ -62,14 +62,22 @@ export class NotificationSettingsController {
     if (changed === 0) throw new NotFoundException(`Notification ${id} not found`);
   }
 
-  /** Registers (or re-registers) a browser's push subscription; an endpoint belongs to one user. */
+  /**
+   * Registers a browser's push subscription; an endpoint belongs to one user (a device that
+   * changed hands moves to its new user, and new keys replace old ones). The same subscription
+   * again is a conflict, like every other add.
+   */
   @Post('push-subscriptions')
   @HttpCode(HttpStatus.CREATED)
   async subscribe(@CurrentUser() user: AuthenticatedUser, @Body() body: PushSubscriptionDto): Promise<void> {
-    await this.dataSource.query(
+    // An INSERT answers its RETURNING rows: none when the very same subscription is already there.
+    const stored = (await this.dataSource.query(
       `INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (endpoint) DO UPDATE SET user_id = EXCLUDED.user_id, p256dh = EXCLUDED.p256dh, auth = EXCLUDED.auth`,
+       ON CONFLICT (endpoint) DO UPDATE SET user_id = EXCLUDED.user_id, p256dh = EXCLUDED.p256dh, auth = EXCLUDED.auth
+       WHERE (push_subscriptions.user_id, push_subscriptions.p256dh, push_subscriptions.auth) IS DISTINCT FROM (EXCLUDED.user_id, EXCLUDED.p256dh, EXCLUDED.auth)
+       RETURNING endpoint`,
       [user.id, body.endpoint, body.keys.p256dh, body.keys.auth],
-    );
+    )) as unknown[];
+    if (stored.length === 0) throw new ConflictException('This push subscription is already registered');
   }
 }
