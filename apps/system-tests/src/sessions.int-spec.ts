@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID, scryptSync } from 'node:crypto';
+import Redis from 'ioredis';
 import { io, Socket } from 'socket.io-client';
 import { MessagingClient } from '@mq/messaging-client';
 import { eventually } from '@mq/queue/testing';
@@ -46,7 +47,17 @@ describe('sessions end when they should, on every api instance', () => {
     const live = await connect(second, token);
     sockets.push(live.socket);
 
-    await carol.client.logout();
+    // The session check reads the user's entry in Redis, not Postgres; logout writes the new version over it.
+    const redis = new Redis({ host: stack.queue.redis.host, port: stack.queue.redis.port, db: stack.queue.redis.db });
+    const entry = async () => JSON.parse((await redis.get(`${stack.queue.prefix}:session:${carol.id}`)) ?? 'null') as { token_version: number } | null;
+    try {
+      const before = (await entry())?.token_version;
+      expect(before).toEqual(expect.any(Number));
+      await carol.client.logout();
+      expect((await entry())?.token_version).toBe((before ?? 0) + 1);
+    } finally {
+      redis.disconnect();
+    }
 
     expect([await statusOf(first, token), await statusOf(second, token)]).toEqual([401, 401]);
     await eventually(() => (live.cut() ? true : undefined), 'the socket on the other instance to be cut');

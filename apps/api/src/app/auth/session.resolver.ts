@@ -1,7 +1,6 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { DataSource } from 'typeorm';
-import { UserEntity, preparedQuery } from '@mq/db';
+import { SessionStateCache } from '../users/session-state.cache';
 import { AccessTokenClaims, AuthenticatedUser } from './auth.types';
 import { LoginThrottle } from './login.throttle';
 
@@ -26,7 +25,7 @@ export interface ResolvedSession {
 export class SessionResolver {
   constructor(
     private readonly jwt: JwtService,
-    private readonly dataSource: DataSource,
+    private readonly states: SessionStateCache,
     private readonly throttle: LoginThrottle,
   ) {}
 
@@ -54,12 +53,8 @@ export class SessionResolver {
       if (error instanceof Error && error.name === 'TokenExpiredError') throw new UnauthorizedException('The access token has expired');
       throw new ForgedTokenError();
     }
-    // Every request and socket: a prepared statement, not the query builder.
-    const [user] = await preparedQuery<{ id: string; email: string; display_name: string; role: UserEntity['role']; active: boolean; token_version: number }>(
-      this.dataSource,
-      'SELECT id, email, display_name, role, active, token_version FROM users WHERE id = $1',
-      [claims.sub],
-    );
+    // Every request and socket: one Redis read (Postgres on a miss).
+    const user = await this.states.get(claims.sub);
     if (!user || !user.active || user.token_version !== claims.tv) {
       throw new UnauthorizedException('The session has ended; sign in again');
     }

@@ -4,6 +4,7 @@ import { QueryFailedError, Repository } from 'typeorm';
 import { UserEntity } from '@mq/db';
 import { RealtimeEmitter } from '@mq/messaging';
 import { PasswordHasher } from './password.hasher';
+import { SessionStateCache } from './session-state.cache';
 import { CreateUserDto, UpdateUserDto } from './users.dto';
 
 /** A user as the API shows it: never the password hash. */
@@ -38,11 +39,13 @@ export class UsersService {
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly hasher: PasswordHasher,
     private readonly realtime: RealtimeEmitter,
+    private readonly sessions: SessionStateCache,
   ) {}
 
   /** Ends every session of the user now: tokens issued before stop working, live sockets are cut on every instance. */
   async revokeSessions(userId: string): Promise<void> {
     await this.users.increment({ id: userId }, 'tokenVersion', 1);
+    await this.sessions.refresh(userId);
     this.realtime.disconnectUser(userId);
   }
 
@@ -97,6 +100,7 @@ export class UsersService {
     });
     try {
       const saved = toUserView(await this.users.save(user));
+      await this.sessions.refresh(id);
       if (revoke) this.realtime.disconnectUser(id);
       return saved;
     } catch (error) {
