@@ -1,4 +1,5 @@
 import type { Metadata, Viewport } from 'next';
+import { connection } from 'next/server';
 import type { ReactNode } from 'react';
 import './global.css';
 import { Providers } from './providers';
@@ -18,7 +19,10 @@ export const viewport: Viewport = {
   colorScheme: 'light',
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Rendered per request, never prerendered: Next puts the CSP nonce of src/proxy.ts on its
+  // scripts while rendering, and a page built ahead of time would carry none.
+  await connection();
   return (
     <html lang="en">
       <body>
