@@ -87,7 +87,7 @@ describe('worker app against real Postgres and Redis', () => {
       { recorded: 0, unchanged: 1 },
       { outcome: 'skipped', reason: 'recipient missing or inactive' },
       { operation: 'index', indexed: 0, terms: 0, removed: 1, splitOut: [] },
-      { outcome: 'completed', rewrapped: 0, conversations: 0, reencrypted: 0 },
+      { outcome: 'completed', rewrapped: 0, conversations: 0, reencrypted: 0, skipped: 0, skippedConversationIds: [], unreadableKeys: 0 },
       { outcome: 'skipped', processed: 0 },
       { dryRun: true, counts: { expired_attachments: 0 } },
     ]);

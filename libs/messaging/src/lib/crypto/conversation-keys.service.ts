@@ -14,6 +14,19 @@ export interface DataKey {
 const wrapAad = (conversationId: string, version: number, masterKeyId: string) =>
   Buffer.from(`conversation-key|${conversationId}|${version}|${masterKeyId}`);
 
+/** A data key `rewrapStale` could not unwrap, left as it was. */
+export interface UnreadableKey {
+  id: string;
+  conversationId: string;
+  version: number;
+  reason: string;
+}
+
+export interface RewrapStep {
+  rewrapped: number;
+  unreadable: UnreadableKey[];
+}
+
 /** How long a cached "active version" is trusted; rotation writes are picked up within this. */
 const ACTIVE_VERSION_TTL_MS = 5_000;
 
@@ -78,6 +91,9 @@ export class ConversationKeyService {
   /**
    * Makes a new data key version the active one and retires the others (they stay, wrapped,
    * so messages under them remain readable until re-encrypted). Call inside a transaction.
+   * Nothing is cached here: the transaction may yet roll back, and a cached version that never
+   * committed would have messages encrypted under a key that does not exist. Call `forget`
+   * once it has committed.
    */
   async rotateKey(manager: EntityManager, conversationId: string): Promise<DataKey> {
     const [{ latest }] = (await manager.query(
@@ -88,36 +104,45 @@ export class ConversationKeyService {
       `UPDATE encryption_keys SET status = 'retired', retired_at = now() WHERE conversation_id = $1 AND status = 'active'`,
       [conversationId],
     );
-    const created = await this.createKey(manager, conversationId, latest + 1);
-    this.active.set(conversationId, { version: created.version, at: Date.now() });
-    this.keys.set(`${conversationId}:${created.version}`, created.key);
-    return created;
+    return this.createKey(manager, conversationId, latest + 1);
   }
 
   /**
-   * Re-wraps every data key not wrapped by the current master key (a master-key rotation),
-   * `limit` at a time; returns how many it re-wrapped. The data keys themselves do not change.
+   * Re-wraps up to `limit` data keys not wrapped by the current master key (a master-key
+   * rotation). The data keys themselves do not change. A key that does not unwrap (its master
+   * key is not configured, or its wrapping is damaged) is left as it is and returned, so one bad
+   * key cannot stop the rest: pass those back in `exclude` to move past them.
    */
-  async rewrapStale(manager: EntityManager, limit: number): Promise<number> {
+  async rewrapStale(manager: EntityManager, limit: number, exclude: readonly string[] = []): Promise<RewrapStep> {
     const master = this.keyring.current;
     const rows = await manager
       .createQueryBuilder(EncryptionKeyEntity, 'k')
       .where('k.master_key_id <> :current', { current: master.id })
+      // One array parameter: the list may outgrow Postgres' limit on separate parameters.
+      .andWhere('k.id <> ALL(CAST(:exclude AS uuid[]))', { exclude: [...exclude] })
       .orderBy('k.id')
       .limit(limit)
       .setLock('pessimistic_write')
       .setOnLocked('skip_locked')
       .getMany();
+    const step: RewrapStep = { rewrapped: 0, unreadable: [] };
     for (const row of rows) {
-      const key = this.unwrap(row);
+      let key: Buffer;
+      try {
+        key = this.unwrap(row);
+      } catch (error) {
+        step.unreadable.push({ id: row.id, conversationId: row.conversationId, version: row.version, reason: (error as Error).message });
+        continue;
+      }
       const wrapped = seal(master.key, key, wrapAad(row.conversationId, row.version, master.id));
       await manager.update(
         EncryptionKeyEntity,
         { id: row.id },
         { wrappedKey: wrapped.ciphertext, wrapIv: wrapped.iv, wrapTag: wrapped.tag, masterKeyId: master.id },
       );
+      step.rewrapped++;
     }
-    return rows.length;
+    return step;
   }
 
   /** Forgets cached keys (after a rotation changed what is active). */
