@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Batch, Message } from '@mq/messaging-contracts';
+import type { Batch, JobState, Message } from '@mq/messaging-contracts';
 import { MessagingClient, RealtimeConnection } from '@mq/messaging-client';
 import { eventually } from '@mq/queue/testing';
 import { sql, TestStack } from '@mq/system-testing';
@@ -34,6 +34,25 @@ describe('broadcasts fan out in chunks with progress, pause, resume and cancel',
     for (const socket of sockets) socket.disconnect();
     await stack?.stop();
   });
+
+  /** The batch's `batch-send` jobs in a state, from the batch queue (newest first for finished ones). */
+  const batchJobs = async (batchId: string, state: JobState) =>
+    (await admin.listQueueJobs('batch-message-sending', { state, start: 0, end: 499 })).jobs.filter((job) => job.data['batchId'] === batchId);
+
+  /**
+   * Waits until the batch's `batch-send` job has read the pause or cancel before a chunk and
+   * returned: it has sent its last chunk. No other job of the batch may be left to send more
+   * (only a resume adds one).
+   */
+  const stoppedSending = async (batchId: string, outcome: 'paused' | 'cancelled') => {
+    await eventually(
+      async () => ((await batchJobs(batchId, 'completed')).some((job) => (job.returnvalue as { outcome?: string } | null)?.outcome === outcome) ? true : undefined),
+      `the batch job to stop on ${outcome}`,
+    );
+    const pending = [];
+    for (const state of ['delayed', 'waiting', 'active'] as const) pending.push(...(await batchJobs(batchId, state)));
+    expect(pending).toEqual([]);
+  };
 
   const deliveriesOf = async (batchId: string) =>
     (
@@ -78,18 +97,16 @@ describe('broadcasts fan out in chunks with progress, pause, resume and cancel',
     await eventually(async () => ((await admin.getBatch(batchId)).progress >= 10 ? true : undefined), '10%');
     const paused = await admin.pauseBatch(batchId);
     expect(paused.status).toBe('paused');
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    await stoppedSending(batchId, 'paused');
     const whilePaused = (await admin.getBatch(batchId)).processed;
-    await new Promise((resolve) => setTimeout(resolve, 800));
     expect((await admin.getBatch(batchId)).processed).toBe(whilePaused);
 
     expect((await admin.resumeBatch(batchId)).status).toBe('running');
     await eventually(async () => ((await admin.getBatch(batchId)).progress >= 30 ? true : undefined), '30%', 60_000);
     const cancelled = await admin.cancelBatch(batchId);
     expect(cancelled.status).toBe('cancelled');
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await stoppedSending(batchId, 'cancelled');
     const settled = await admin.getBatch(batchId);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
     const later = await admin.getBatch(batchId);
     expect(later).toEqual(settled);
     expect(later.processed).toBeLessThan(10_000);

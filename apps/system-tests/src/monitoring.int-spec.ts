@@ -4,7 +4,7 @@ import type { Alert, JobFailedEvent, Message, QueueMetrics } from '@mq/messaging
 import { AdminRealtimeConnection, ApiError, MessagingClient, RealtimeConnectError, RealtimeConnection } from '@mq/messaging-client';
 import { eventually } from '@mq/queue/testing';
 import { QUEUE_NAMES } from '@mq/queue-contracts';
-import { TestStack } from '@mq/system-testing';
+import { sql, TestStack } from '@mq/system-testing';
 
 type Member = { id: string; client: MessagingClient };
 
@@ -34,7 +34,6 @@ async function startWebhookPeer(): Promise<WebhookPeer> {
   };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const isBacklogOfDelivery = (alert: Alert) => alert.rule === 'backlog' && alert.queue === 'message-delivery';
 
 /** Reads one series' value from Prometheus text, or undefined when the series is absent. */
@@ -84,6 +83,25 @@ describe('monitoring: metrics history, alerts, the /admin namespace and Promethe
     await webhook?.close();
   });
 
+  /** When the elected worker last wrote queue samples: each round writes them (in a new second) before it evaluates the alert rules. */
+  const lastSampledAt = async () =>
+    (await sql<{ at: Date | null }>(stack.database.url, `SELECT max(sampled_at) AS at FROM queue_metric_samples`))[0]?.at?.getTime() ?? 0;
+
+  /**
+   * Resolves once the monitor has written samples twice more: the round under way when called
+   * has then evaluated, and so has a whole round that started after the call.
+   */
+  async function twoMoreMonitorRounds(): Promise<void> {
+    let last = await lastSampledAt();
+    for (const round of ['a', 'another']) {
+      const before = last;
+      last = await eventually(async () => {
+        const at = await lastSampledAt();
+        return at > before ? at : undefined;
+      }, `${round} monitor round`);
+    }
+  }
+
   it('refuses the /admin namespace, the history and the alerts to non-admins', async () => {
     const status = (p: Promise<unknown>) => p.then(() => 200, (e: unknown) => (e instanceof ApiError ? e.status : 0));
     expect(await status(alice.client.getMetricsHistory())).toBe(403);
@@ -108,7 +126,8 @@ describe('monitoring: metrics history, alerts, the /admin namespace and Promethe
     const arrivals: { at: number; metrics: QueueMetrics }[] = [];
     socket.on('queue:metrics', (metrics) => arrivals.push({ at: Date.now(), metrics }));
     await socket.ready();
-    await sleep(7_500);
+    // The greeting and three beats: a second copy of any beat from the other instance would land among them.
+    await eventually(() => (arrivals.length >= 4 ? true : undefined), 'four queue:metrics pushes');
     socket.disconnect();
     expect(arrivals.length).toBeGreaterThanOrEqual(4);
     expect(Object.keys(arrivals[0]?.metrics.queues ?? {}).sort()).toEqual([...QUEUE_NAMES].sort());
@@ -135,8 +154,8 @@ describe('monitoring: metrics history, alerts, the /admin namespace and Promethe
     const open = await admin.listAlerts({ state: 'open' });
     expect(open.filter(isBacklogOfDelivery)).toEqual([expect.objectContaining({ id: opened.id, status: 'open' })]);
 
-    // Still holding: the same row is refreshed, nothing new is announced.
-    await sleep(2_500);
+    // Still holding: the same row is refreshed, nothing new is announced (by rounds that saw all seven jobs).
+    await twoMoreMonitorRounds();
     const still = (await admin.listAlerts({ state: 'open' })).filter(isBacklogOfDelivery);
     expect(still).toEqual([expect.objectContaining({ id: opened.id, value: 7 })]);
     expect(Date.parse(still[0]?.lastSeenAt ?? '')).toBeGreaterThan(Date.parse(opened.lastSeenAt));
@@ -148,7 +167,7 @@ describe('monitoring: metrics history, alerts, the /admin namespace and Promethe
     await eventually(() => webhook.alerts.find((a) => a.id === opened.id && a.status === 'resolved'), 'the resolution at the webhook');
     expect((await admin.listAlerts({ state: 'open' })).filter(isBacklogOfDelivery)).toEqual([]);
     expect((await admin.listAlerts({ state: 'resolved' })).find((a) => a.id === opened.id)).toMatchObject({ status: 'resolved' });
-    await sleep(1_500);
+    await twoMoreMonitorRounds(); // rounds after the resolution announce nothing more
     expect(alerts.filter((a) => a.id === opened.id).map((a) => a.status)).toEqual(['open', 'resolved']);
     expect(webhook.alerts.filter((a) => a.id === opened.id).map((a) => a.status)).toEqual(['open', 'resolved']);
   });
@@ -211,7 +230,7 @@ describe('monitoring: metrics history, alerts, the /admin namespace and Promethe
     // The peak backlog of the paused minute shows in the series.
     expect(Math.max(...(history.queues['message-delivery'] ?? []).map((m) => m.waiting))).toBeGreaterThanOrEqual(7);
 
-    await sleep(1_500); // more samples change nothing: nothing is counted twice
+    await twoMoreMonitorRounds(); // more samples change nothing: nothing is counted twice
     const again = await admin.getMetricsHistory({ minutes: 60 });
     const total = (h: typeof history) => Object.values(h.queues).flat().reduce((s, m) => s + m.completed, 0);
     expect(total(again)).toBe(total(history));

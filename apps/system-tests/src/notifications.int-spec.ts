@@ -116,7 +116,18 @@ describe('notifications: routed, on real transports', () => {
     await carolLive.connection.ackRead(toCarol.id);
 
     await eventually(() => (daveLive.notifications.length >= 1 ? true : undefined), 'dave’s reminder', 15_000);
-    await new Promise((resolve) => setTimeout(resolve, UNREAD_AFTER_MS + 1_500));
+    // Both reminder jobs have run (Carol's found her message read) and no notification job is left for either.
+    const admin = await stack.admin();
+    const jobsFor = async (state: 'delayed' | 'waiting' | 'active' | 'completed') =>
+      (await admin.listQueueJobs('message-notification', { state, start: 0, end: 499 })).jobs.filter((job) => [carol.id, dave.id].includes(job.data['recipientId'] as string));
+    await eventually(async () => {
+      const done = await jobsFor('completed');
+      const reminded = [toCarol, toDave].every((m) => done.some((job) => job.data['reason'] === 'unread' && job.data['conversationId'] === m.conversationId));
+      if (!reminded) return undefined;
+      // In the order jobs move through: one that moves on while this reads is seen in its next state.
+      for (const state of ['delayed', 'waiting', 'active'] as const) if ((await jobsFor(state)).length > 0) return undefined;
+      return true;
+    }, 'both reminders to have run');
     expect(daveLive.notifications).toHaveLength(1);
     expect(await notificationsAbout(dave, toDave.id)).toEqual([expect.objectContaining({ channel: 'in_app', status: 'sent' })]);
     expect(carolLive.notifications).toHaveLength(0);
@@ -202,8 +213,18 @@ describe('notifications: routed, on real transports', () => {
     const admin = await stack.admin();
     await admin.replayDeadLetter(deadLetter.id);
     await eventually(() => (smtp.mails.some((m) => m.to.includes(me.email)) ? true : undefined), 'the email after the replay');
+    // A replay runs the job again; each must end before the next is judged: the first has marked its row sent...
+    const finished = async (jobId: string) =>
+      eventually(async () => {
+        const job = await admin.getJob(jobId);
+        return job.state === 'completed' || job.state === 'failed' ? job : undefined;
+      }, `replayed job ${jobId} to finish`);
+    expect(await finished(deadLetter.job_id)).toMatchObject({ state: 'completed', returnvalue: expect.objectContaining({ outcome: 'sent' }) });
     await admin.replayDeadLetter(deadLetter.id);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // ...and the second, a new job as the first is no longer failed, found it sent and sent nothing.
+    const replayJobId = (await admin.listDeadLetters()).find((d) => d.id === deadLetter.id)?.replayJobId;
+    expect(replayJobId).toMatch(/:replay-/);
+    expect(await finished(replayJobId as string)).toMatchObject({ state: 'completed', returnvalue: expect.objectContaining({ outcome: 'already-sent' }) });
     const mails = smtp.mails.filter((m) => m.to.includes(me.email));
     expect(mails).toHaveLength(1);
     expect(mails[0]?.raw).toMatch(/Subject: You have 1 unread message/);

@@ -118,7 +118,8 @@ export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
     } catch {
       return false;
     } finally {
-      probe.disconnect();
+      // A probe that never connected has no socket left: disconnect() would only start a 2 s timer that holds Jest open.
+      if (probe.status !== 'end') probe.disconnect();
     }
   };
   const handle: ThrowawayRedis = {

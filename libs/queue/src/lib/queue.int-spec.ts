@@ -186,16 +186,29 @@ describe('graceful shutdown', () => {
   @Injectable()
   class SlowDelivery extends RecordingProcessors {
     readonly finished: string[] = [];
+    /** Lets the held job finish; until then it stays active, however long the shutdown takes to begin. */
+    release!: () => void;
+    private readonly held = new Promise<void>((resolve) => (this.release = resolve));
     @JobHandler(JOB.SEND_MESSAGE)
     override async sendMessage(job: HandledJob<'send-message'>) {
-      await new Promise((resolve) => setTimeout(resolve, 700));
+      await this.held;
       this.finished.push(String(job.id));
       return { ok: true as const };
     }
   }
 
+  const config = testQueueConfig();
+  const open = new Set<TestingModule>();
+  let holding: SlowDelivery | undefined;
+
+  afterAll(async () => {
+    // What a failed test left open: its held job, its modules (their queues and connections), its keys.
+    holding?.release();
+    for (const moduleRef of open) await moduleRef.close();
+    await deleteQueueKeys(config);
+  });
+
   it('lets the active job finish before the queues close', async () => {
-    const config = testQueueConfig();
     const moduleRef = await Test.createTestingModule({
       imports: [
         QueueModule.forRoot({ config, outagePolicy: 'wait' }),
@@ -203,20 +216,32 @@ describe('graceful shutdown', () => {
       ],
       providers: [SlowDelivery],
     }).compile();
+    open.add(moduleRef);
     await moduleRef.init();
     const slow = moduleRef.get(SlowDelivery);
+    holding = slow;
     const jobId = await moduleRef.get(MessageQueueService).addMessageDeliveryJob({ messageIds: [id(900)] });
     const queue = moduleRef.get(QueueRegistry).get(QUEUE.DELIVERY);
     await eventually(async () => ((await queue.getActiveCount()) === 1 ? true : undefined), 'the job to start');
-    await moduleRef.close();
+    let closed = false;
+    const closing = moduleRef.close().then(() => {
+      closed = true;
+      open.delete(moduleRef);
+    });
+    // Bull's close() sets `closing` as it begins: from then on it must wait for the held job.
+    await eventually(() => ((queue as typeof queue & { closing?: Promise<void> }).closing ? true : undefined), 'the shutdown to reach the queue');
+    expect(closed).toBe(false);
+    slow.release();
+    await closing;
     expect(slow.finished).toEqual([jobId]);
 
     // Read back with a fresh producer: the job is recorded as completed, not left active.
     const reader = await Test.createTestingModule({ imports: [QueueModule.forRoot({ config, outagePolicy: 'fail-fast' })] }).compile();
+    open.add(reader);
     await reader.init();
     const job = await reader.get(QueueRegistry).get(QUEUE.DELIVERY).getJob(jobId);
     expect(await job?.getState()).toBe('completed');
     await reader.close();
-    await deleteQueueKeys(config);
+    open.delete(reader);
   });
 });

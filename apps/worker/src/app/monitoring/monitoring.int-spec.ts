@@ -77,8 +77,10 @@ describe('queue monitoring with several workers', () => {
     await eventually(async () => ((await sampledCounts(sql, 'message-indexing')).completed === 40 ? true : undefined), '40 completions sampled');
     const before = await sampledCounts(sql, 'message-indexing');
     // Rows cover whole seconds: a few more of them change no count.
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
-    const after = await sampledCounts(sql, 'message-indexing');
+    const after = await eventually(async () => {
+      const counts = await sampledCounts(sql, 'message-indexing');
+      return counts.rows >= before.rows + 2 ? counts : undefined;
+    }, 'two more sample rows');
     expect(after.rows).toBeGreaterThan(before.rows);
     expect(after.completed).toBe(40);
   });
@@ -127,7 +129,10 @@ describe('the Redis-unreachable alert', () => {
     await redis.stop();
     redisDown = true;
     await eventually(async () => ((await openAlerts()).length === 1 ? true : undefined), 'the alert row', 15_000);
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // A later round, still without Redis, refreshes the row instead of opening another.
+    const lastSeen = async () => ((await sql.query(`SELECT max(last_seen_at) AS at FROM alerts WHERE rule = 'redis-unreachable'`)) as { at: Date }[])[0]?.at.getTime() ?? 0;
+    const openedSeen = await lastSeen();
+    await eventually(async () => ((await lastSeen()) > openedSeen ? true : undefined), 'a later round to refresh the alert');
     expect(await openAlerts()).toEqual([{ rule: 'redis-unreachable', status: 'open' }]);
     await eventually(() => posted.find((a) => a.rule === 'redis-unreachable' && a.status === 'open'), 'the webhook call');
 
