@@ -24,7 +24,8 @@ export class CreateConversationDto implements CreateConversationRequest {
 }
 
 export class ListMessagesQueryDto {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) afterSeq = 0;
+  // seq is a bigint: past 2^53 a number is not the seq that was written (and past 2^63 Postgres refuses it with a 500).
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) afterSeq = 0;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MESSAGES_PAGE_MAX) limit = MESSAGES_PAGE_DEFAULT;
 }
 

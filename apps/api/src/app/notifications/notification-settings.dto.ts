@@ -1,8 +1,9 @@
-import { Transform, Type } from 'class-transformer';
+import { Transform, Type, plainToInstance } from 'class-transformer';
 import {
   IsBoolean,
   IsDefined,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -36,6 +37,15 @@ class TimeZoneConstraint implements ValidatorConstraintInterface {
 
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
+/**
+ * A nested DTO made from a plain object only; anything else stays as sent, for @IsObject to
+ * refuse. Not `@Type`: given an array, class-transformer instantiates the property's class as
+ * the array to fill, and ChannelsDto, having a `push` field, passes its "is an array type" test,
+ * so `{"channels": []}` threw (a 500) before any validator ran.
+ */
+const NestedFromObject = <T>(type: new () => T) =>
+  Transform(({ value }: { value: unknown }) => (typeof value === 'object' && value !== null && !Array.isArray(value) ? plainToInstance(type, value) : value));
+
 class ChannelsDto implements NotificationChannelPreferences {
   @IsBoolean() inApp!: boolean;
   @IsBoolean() email!: boolean;
@@ -50,8 +60,8 @@ class QuietHoursDto implements QuietHours {
 }
 
 export class NotificationPreferencesDto implements NotificationPreferences {
-  @IsDefined() @ValidateNested() @Type(() => ChannelsDto) channels!: ChannelsDto;
-  @IsOptional() @ValidateNested() @Type(() => QuietHoursDto) quietHours!: QuietHoursDto | null;
+  @IsDefined() @IsObject() @ValidateNested() @NestedFromObject(ChannelsDto) channels!: ChannelsDto;
+  @IsOptional() @IsObject() @ValidateNested() @NestedFromObject(QuietHoursDto) quietHours!: QuietHoursDto | null;
 }
 
 export class ListNotificationsQueryDto implements ListNotificationsQuery {
@@ -66,5 +76,5 @@ class PushKeysDto {
 
 export class PushSubscriptionDto implements PushSubscriptionRequest {
   @IsUrl({ protocols: ['https', 'http'], require_tld: false, require_protocol: true }) @MaxLength(2048) endpoint!: string;
-  @IsDefined() @ValidateNested() @Type(() => PushKeysDto) keys!: PushKeysDto;
+  @IsDefined() @IsObject() @ValidateNested() @NestedFromObject(PushKeysDto) keys!: PushKeysDto;
 }

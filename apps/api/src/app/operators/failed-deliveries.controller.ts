@@ -1,12 +1,13 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsIn, IsISO8601, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { DataSource } from 'typeorm';
 import type { FailedDeliveriesPage } from '@mq/messaging-contracts';
 import { MessageQueueService, QueueRegistry } from '@mq/queue';
 import { JOB, QUEUE, jobIdFor } from '@mq/queue-contracts';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { AuthenticatedUser } from '../auth/auth.types';
+import { IsTimestamp } from '../input/timestamp.validator';
 import { AuditService } from './audit.service';
 import { JobHistoryWriter } from './job-history.writer';
 import { decodeCursor, encodeCursor } from './cursor.query';
@@ -18,8 +19,8 @@ export class FailedDeliveriesQueryDto {
   @IsOptional() @IsIn([QUEUE.DELIVERY, QUEUE.BATCH]) queue?: string;
   /** Case-insensitive substring of the failure reason. */
   @IsOptional() @IsString() @MaxLength(200) reason?: string;
-  @IsOptional() @IsISO8601() from?: string;
-  @IsOptional() @IsISO8601() to?: string;
+  @IsOptional() @IsTimestamp() from?: string;
+  @IsOptional() @IsTimestamp() to?: string;
 }
 
 export class RetryDeliveriesDto {

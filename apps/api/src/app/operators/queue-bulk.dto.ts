@@ -1,6 +1,9 @@
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { CleanQueueRequest, DryRunRequest, JobState, ListQueueJobsQuery } from '@mq/messaging-contracts';
+
+/** A number, or numeric text, as its number; anything else as sent, for @IsInt to refuse (see broadcast.dto.ts). */
+const NumberFromText = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value));
 
 export class DryRunDto implements DryRunRequest {
   @IsOptional() @IsBoolean() dryRun?: boolean;
@@ -8,7 +11,7 @@ export class DryRunDto implements DryRunRequest {
 
 export class CleanQueueDto extends DryRunDto implements CleanQueueRequest {
   @IsIn(['completed', 'failed']) state!: 'completed' | 'failed';
-  @Type(() => Number) @IsInt() @Min(0) @Max(365 * 24 * 3600 * 1000) olderThanMs!: number;
+  @NumberFromText() @IsInt() @Min(0) @Max(365 * 24 * 3600 * 1000) olderThanMs!: number;
 }
 
 const LISTABLE: JobState[] = ['waiting', 'active', 'completed', 'failed', 'delayed', 'paused'];

@@ -1,13 +1,14 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import { PRESENCE_TTL_MS, PresenceService, userRoom } from '@mq/messaging';
 import { OnGatewayConnection, OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
-import { IsInt, IsUUID, Min } from 'class-validator';
+import { IsInt, IsUUID, Max, Min } from 'class-validator';
 import type { Server, Socket } from 'socket.io';
 import type { Message } from '@mq/messaging-contracts';
 import { MESSAGES_PAGE_MAX, SOCKET_EVENTS } from '@mq/messaging-contracts';
 import { AuthenticatedUser, SESSION_COOKIE } from '../auth/auth.types';
 import { readCookie } from '../auth/cookies';
 import { SessionResolver } from '../auth/session.resolver';
+import { BadInputException } from '../input/bad-input.exception';
 import { socketFailure, SocketFailure } from '../input/error-body.helper';
 import { parseSocketInput } from '../input/socket-input.helper';
 import { MessageSendService } from '../messages/message-send.service';
@@ -21,7 +22,8 @@ class ReceiptDto {
 
 class SyncDto {
   @IsUUID() conversationId!: string;
-  @IsInt() @Min(0) afterSeq!: number;
+  // seq is a bigint: past 2^53 a number is not the seq that was written.
+  @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) afterSeq!: number;
 }
 
 type Ack<T> = ({ ok: true } & T) | SocketFailure;
@@ -81,8 +83,14 @@ export class MessagingGateway implements OnGatewayInit, OnGatewayConnection<Auth
 
   handleConnection(socket: AuthedSocket): void {
     const on = <T>(event: string, handle: (body: unknown) => Promise<Ack<T>>) =>
-      (socket as Socket).on(event, (body: unknown, ack?: AckFn<T>) => {
-        void handle(body).then((response) => (typeof ack === 'function' ? ack(response) : undefined));
+      (socket as Socket).on(event, (...args: unknown[]) => {
+        // socket.io passes the ack last; an event sent with no payload, or with two, still gets its answer.
+        const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as AckFn<T>) : undefined;
+        const reply =
+          args.length === 1
+            ? handle(args[0])
+            : Promise.resolve(socketFailure(new BadInputException(`${event} takes one payload object`, 'invalid_body', 'body')));
+        void reply.then((response) => ack?.(response));
       });
     on(SOCKET_EVENTS.MESSAGE_SEND, (body) => this.send(socket, body));
     on(SOCKET_EVENTS.MESSAGE_DELIVERED, (body) => this.receipt(socket, body, 'delivered'));
