@@ -45,6 +45,8 @@ function workerEnvSchema(nodeEnv: string | undefined) {
     NOTIFY_DIGEST_WINDOW_MS: z.coerce.number().int().min(1_000).max(24 * 3600_000).default(10 * 60_000),
     OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
     OUTBOX_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
+    // A send job published this long ago and not seen to end is looked up in Redis.
+    OUTBOX_RECONCILE_AFTER_MS: z.coerce.number().int().min(0).max(24 * 3600_000).default(60_000),
     // 0 picks a free port (tests).
     WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(3334),
     WORKER_QUEUES: queueList.default([...QUEUE_NAMES]),
@@ -66,8 +68,11 @@ export interface WorkerConfig {
   rotationBatchSize: number;
   /** The nightly retention job, registered once however many workers start. */
   cleanup: { cron: string; timeZone: string; retentionDays: number; batchSize: number };
-  /** The relay publishes outbox rows older than graceMs every intervalMs. */
-  outbox: { intervalMs: number; graceMs: number; batchSize: number };
+  /**
+   * The relay publishes outbox rows older than graceMs every intervalMs, and checks send jobs
+   * published more than reconcileAfterMs ago and not seen to end (SendJobReconciler).
+   */
+  outbox: { intervalMs: number; graceMs: number; batchSize: number; reconcileAfterMs: number };
   notifications: NotificationsConfig & {
     /** An online recipient is reminded if the message is still unread after this. */
     unreadAfterMs: number;
@@ -97,7 +102,12 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       retentionDays: parsed.CLEANUP_RETENTION_DAYS,
       batchSize: parsed.CLEANUP_BATCH_SIZE,
     },
-    outbox: { intervalMs: parsed.OUTBOX_RELAY_INTERVAL_MS, graceMs: parsed.OUTBOX_GRACE_MS, batchSize: 500 },
+    outbox: {
+      intervalMs: parsed.OUTBOX_RELAY_INTERVAL_MS,
+      graceMs: parsed.OUTBOX_GRACE_MS,
+      batchSize: 500,
+      reconcileAfterMs: parsed.OUTBOX_RECONCILE_AFTER_MS,
+    },
     notifications: {
       ...toNotificationsConfig(parsed),
       unreadAfterMs: parsed.NOTIFY_UNREAD_AFTER_MS,

@@ -12,10 +12,12 @@ import { IndexingProcessor } from './processors/indexing.processor';
 import { NotificationProcessor } from './processors/notification.processor';
 import { CleanupScheduler } from './cleanup/cleanup.scheduler';
 import { DeadLetterRecorder } from './dead-letters/dead-letter.recorder';
+import { DeliveryFailureWriter } from './dead-letters/delivery-failure.writer';
 import { JobEventRecorder } from './job-events/job-event.recorder';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { NotificationRouter } from './notifications/notification.router';
 import { OutboxRelay } from './outbox/outbox.relay';
+import { SendJobReconciler } from './outbox/send-job.reconciler';
 import { WorkerHttpServer } from './worker-http.server';
 import { WORKER_CONFIG, WorkerConfig } from './worker.config';
 
@@ -44,7 +46,18 @@ export class WorkerModule {
         QueueConsumerModule.forRoot({ queues: config.queues, shutdownTimeoutMs: config.shutdownTimeoutMs }),
         MonitoringModule.forRoot({ ...config.monitoring, consumedQueues: config.queues, queuePrefix: config.queue.prefix }),
       ],
-      providers: [{ provide: WORKER_CONFIG, useValue: config }, WorkerHttpServer, OutboxRelay, DeadLetterRecorder, NotificationRouter, CleanupScheduler, JobEventRecorder, ...PROCESSORS],
+      providers: [
+        { provide: WORKER_CONFIG, useValue: config },
+        WorkerHttpServer,
+        OutboxRelay,
+        SendJobReconciler,
+        DeadLetterRecorder,
+        DeliveryFailureWriter,
+        NotificationRouter,
+        CleanupScheduler,
+        JobEventRecorder,
+        ...PROCESSORS,
+      ],
     };
   }
 }

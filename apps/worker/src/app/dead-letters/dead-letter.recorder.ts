@@ -4,9 +4,7 @@ import { DataSource } from 'typeorm';
 import { QueueRegistry } from '@mq/queue';
 import { JOB, SendMessageJob } from '@mq/queue-contracts';
 import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
-
-/** Keep what operators need to understand a failure, not an unbounded trace. */
-const MAX_STACK_CHARS = 8_000;
+import { DeliveryFailureWriter, MAX_FAILURE_CHARS } from './delivery-failure.writer';
 
 /**
  * Writes every job that has exhausted its attempts (or was failed for good: stalled past its
@@ -25,6 +23,7 @@ export class DeadLetterRecorder implements OnApplicationBootstrap {
   constructor(
     private readonly dataSource: DataSource,
     private readonly queues: QueueRegistry,
+    private readonly deliveryFailures: DeliveryFailureWriter,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}
 
@@ -58,7 +57,7 @@ export class DeadLetterRecorder implements OnApplicationBootstrap {
         job.name,
         JSON.stringify(job.data ?? {}),
         job.failedReason ?? error.message,
-        stack ? stack.slice(0, MAX_STACK_CHARS) : null,
+        stack ? stack.slice(0, MAX_FAILURE_CHARS) : null,
         job.attemptsMade,
         job.finishedOn,
       ],
@@ -68,21 +67,6 @@ export class DeadLetterRecorder implements OnApplicationBootstrap {
 
   /** The rows the failed send still owed: the attempt and its error, and on the last attempt `failed`. */
   async recordDeliveryFailure(job: Job<SendMessageJob>, error: Error, final: boolean): Promise<void> {
-    const messageIds = job.data?.messageIds ?? [];
-    if (messageIds.length === 0) return;
-    const reason = (job.failedReason ?? error.message).slice(0, MAX_STACK_CHARS);
-    await this.dataSource.query(
-      `WITH failed AS (
-         UPDATE message_deliveries d SET attempts = GREATEST(d.attempts, $2), updated_at = now(),
-           -- A recipient the processor itself could not send to has this attempt's own reason already.
-           failure_reason = CASE WHEN d.attempts >= $2 AND d.failure_reason IS NOT NULL THEN d.failure_reason ELSE $3 END,
-           status = CASE WHEN $4::boolean THEN 'failed' ELSE d.status END,
-           failed_at = CASE WHEN $4::boolean THEN now() ELSE d.failed_at END
-         WHERE d.message_id = ANY($1::uuid[]) AND d.status = 'queued'
-         RETURNING d.message_id
-       )
-       UPDATE messages m SET status = 'failed' WHERE $4::boolean AND m.id IN (SELECT message_id FROM failed) AND m.status = 'queued'`,
-      [messageIds, job.attemptsMade, reason, final],
-    );
+    await this.deliveryFailures.record(job.data?.messageIds ?? [], job.attemptsMade, job.failedReason ?? error.message, final);
   }
 }

@@ -2,9 +2,12 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { OutboxPublisher } from '@mq/messaging';
 import { BullConnectionFactory } from '@mq/queue';
 import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
+import { REDIS_EPOCH_RECOVERING, REDIS_EPOCH_RECOVERY_SECONDS, redisEpochKey } from './redis-epoch';
+import { SendJobReconciler } from './send-job.reconciler';
 
 const PRUNE_EVERY_MS = 10 * 60_000;
 const KEEP_PUBLISHED_MS = 24 * 3600_000;
+const RECONCILE_EVERY_MAX_MS = 10_000;
 
 /**
  * Publishes outbox rows the api could not (Redis down at send time, api killed between
@@ -17,10 +20,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private lastPrune = 0;
+  private lastReconcile = 0;
 
   constructor(
     private readonly outbox: OutboxPublisher,
     private readonly connections: BullConnectionFactory,
+    private readonly reconciler: SendJobReconciler,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}
 
@@ -43,6 +48,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       total += published;
       if (published < this.config.outbox.batchSize) break;
     }
+    // Half the age it waits for: a job that vanished is seen within 1.5 times that.
+    if (Date.now() - this.lastReconcile >= Math.min(RECONCILE_EVERY_MAX_MS, this.config.outbox.reconcileAfterMs / 2)) {
+      this.lastReconcile = Date.now();
+      await this.reconciler.reconcile();
+    }
     if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
       this.lastPrune = Date.now();
       await this.outbox.prunePublished(KEEP_PUBLISHED_MS);
@@ -51,15 +61,18 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /**
-   * A marker key lives in Redis as long as Redis keeps its data. Missing means Redis came
-   * back empty (or this is its first use): the jobs published before are gone, so their
-   * outbox rows are published again. SET NX: one worker does it.
+   * The epoch marker (see redis-epoch.ts) missing means Redis came back empty (or this is its
+   * first use): the jobs published before are gone, so their outbox rows are published again.
+   * SET NX: one worker does it; the marker reads "recovering" until it is done, so that no
+   * reconciler takes those jobs for removed meanwhile.
    */
   private async recoverLostJobs(): Promise<void> {
-    const marker = `${this.config.queue.prefix}:outbox:redis-epoch`;
-    const created = await this.connections.commandConnection().set(marker, new Date().toISOString(), 'NX');
+    const redis = this.connections.commandConnection();
+    const marker = redisEpochKey(this.config.queue.prefix);
+    const created = await redis.set(marker, REDIS_EPOCH_RECOVERING, 'EX', REDIS_EPOCH_RECOVERY_SECONDS, 'NX');
     if (created !== 'OK') return;
     const republished = await this.outbox.republishUnfinished(KEEP_PUBLISHED_MS);
+    await redis.set(marker, new Date().toISOString());
     if (republished > 0) this.logger.warn({ republished }, 'Redis lost its data: publishing unfinished outbox jobs again');
   }
 

@@ -8,6 +8,8 @@ import type { JobName, QueueName } from '@mq/queue-contracts';
 @Entity({ name: 'outbox' })
 // The relay only scans unpublished rows, in id order.
 @Index('idx_outbox_unpublished', ['id'], { where: '"published_at" IS NULL' })
+// The send jobs the reconciler has still to see end.
+@Index('idx_outbox_send_unfinished', ['id'], { where: `"job_name" = 'send-message' AND "published_at" IS NOT NULL AND "finished_at" IS NULL` })
 export class OutboxEntity {
   /** bigint identity: insertion order. Returned as a string by pg; order in SQL, not in JS. */
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
@@ -36,6 +38,10 @@ export class OutboxEntity {
 
   @Column({ type: 'timestamptz', nullable: true })
   publishedAt!: Date | null;
+
+  /** When its job was seen to end: completed, failed for good, or gone from Redis. */
+  @Column({ type: 'timestamptz', nullable: true })
+  finishedAt!: Date | null;
 
   @Column({ type: 'int', default: 0 })
   attempts!: number;

@@ -113,6 +113,8 @@ describe('initial schema migration', () => {
     const indexesOf = async (table: string) =>
       ((await dataSource.query(`SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY indexname`, [table])) as { indexname: string }[]).map((r) => r.indexname);
     await dataSource.undoLastMigration({ transaction: 'all' });
+    expect(await indexesOf('outbox')).toEqual(['idx_outbox_unpublished', 'pk_outbox', 'uq_outbox_job_id']);
+    await dataSource.undoLastMigration({ transaction: 'all' });
     expect(await indexesOf('message_deliveries')).toEqual([
       'idx_message_deliveries_failed_at_failed',
       'idx_message_deliveries_recipient_id_status',
@@ -123,7 +125,7 @@ describe('initial schema migration', () => {
     await dataSource.undoLastMigration({ transaction: 'all' });
     expect(await tables(dataSource)).toEqual(['migrations']);
     const ran = await dataSource.runMigrations({ transaction: 'all' });
-    expect(ran.map((migration) => migration.name)).toEqual(['InitialSchema1795330000000', 'JobEvents1795340000000', 'HotUpdates1795350000000']);
+    expect(ran.map((migration) => migration.name)).toEqual(['InitialSchema1795330000000', 'JobEvents1795340000000', 'HotUpdates1795350000000', 'OutboxFinished1795360000000']);
     expect(await tables(dataSource)).toEqual(EXPECTED_TABLES);
     expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
   });

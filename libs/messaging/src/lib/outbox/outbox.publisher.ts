@@ -210,7 +210,7 @@ export class OutboxPublisher implements OnApplicationShutdown, LostJobSource {
   async republishUnfinished(windowMs: number): Promise<number> {
     const [, updated] = (await this.dataSource.query(
       `UPDATE outbox o SET published_at = NULL
-       WHERE o.published_at > now() - make_interval(secs => $1::double precision / 1000)
+       WHERE o.published_at > now() - make_interval(secs => $1::double precision / 1000) AND o.finished_at IS NULL
          AND NOT EXISTS (SELECT 1 FROM job_events e WHERE e.job_id = o.job_id AND e.kind IN ('completed', 'failed'))`,
       [windowMs],
     )) as [unknown, number];
@@ -227,11 +227,15 @@ export class OutboxPublisher implements OnApplicationShutdown, LostJobSource {
     return row ? { name: row.job_name, payload: row.payload, priority: row.priority } : undefined;
   }
 
-  /** Deletes published rows older than the given age, in one bounded statement. */
+  /**
+   * Deletes published rows older than the given age, in one bounded statement; a send job not
+   * yet seen to end is kept for the reconciler, however old.
+   */
   async prunePublished(olderThanMs: number, limit = 10_000): Promise<number> {
     const [, deleted] = (await this.dataSource.query(
       `DELETE FROM outbox WHERE id IN (
-         SELECT id FROM outbox WHERE published_at < now() - make_interval(secs => $1::double precision / 1000) LIMIT $2)`,
+         SELECT id FROM outbox WHERE published_at < now() - make_interval(secs => $1::double precision / 1000)
+           AND (finished_at IS NOT NULL OR job_name <> 'send-message') LIMIT $2)`,
       [olderThanMs, limit],
     )) as [unknown, number];
     return deleted;
