@@ -1,16 +1,9 @@
-import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, Equals, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import type { BroadcastRequest } from '@mq/messaging-contracts';
 import { MESSAGE_CONTENT_MAX_LENGTH } from '@mq/messaging-contracts';
+import { NumberFromText } from '../input/number-from-text.transform';
 
 export const MAX_BROADCAST_RECIPIENTS = 200_000;
-
-/**
- * A number, or numeric text, as its number; anything else as sent, for @IsInt to refuse. Not
- * `@Type(() => Number)`: Number() throws on an object whose valueOf and toString are not
- * functions (a 500), and turns `true` or `[5]` into numbers that pass.
- */
-const NumberFromText = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value));
 
 export class BroadcastDto implements BroadcastRequest {
   @IsOptional() @ArrayMinSize(1) @ArrayMaxSize(MAX_BROADCAST_RECIPIENTS) @ArrayUnique() @IsUUID('all', { each: true })

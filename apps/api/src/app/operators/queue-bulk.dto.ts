@@ -1,9 +1,7 @@
-import { Transform, Type } from 'class-transformer';
+import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { CleanQueueRequest, DryRunRequest, JobState, ListQueueJobsQuery } from '@mq/messaging-contracts';
-
-/** A number, or numeric text, as its number; anything else as sent, for @IsInt to refuse (see broadcast.dto.ts). */
-const NumberFromText = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value));
+import { NumberFromText } from '../input/number-from-text.transform';
 
 export class DryRunDto implements DryRunRequest {
   @IsOptional() @IsBoolean() dryRun?: boolean;
