@@ -6,6 +6,7 @@ export * from './lib/db.module';
 export * from './lib/message-rows.helper';
 export * from './lib/message-seq.helper';
 export * from './lib/prepared-query';
+export * from './lib/repositories/audit-log.repository';
 export * from './lib/snake-naming.strategy';
 export * from './lib/entities/alert.entity';
 export * from './lib/entities/attachment.entity';

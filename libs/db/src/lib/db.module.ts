@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSourceConfig, createDataSourceOptions } from './data-source';
 import { DB_ENTITIES } from './db-entities';
+import { AuditLogRepository } from './repositories/audit-log.repository';
 
 export type DbModuleOptions = Pick<DataSourceConfig, 'url' | 'poolSize' | 'applicationName' | 'logging'>;
 
@@ -23,7 +24,8 @@ export class DbModule {
         }),
         TypeOrmModule.forFeature([...DB_ENTITIES]),
       ],
-      exports: [TypeOrmModule],
+      providers: [AuditLogRepository],
+      exports: [TypeOrmModule, AuditLogRepository],
     };
   }
 }

@@ -2,7 +2,6 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { createSecretKey } from 'node:crypto';
-import { OperatorsModule } from '../operators/operators.module';
 import { UsersModule } from '../users/users.module';
 import { AdminBootstrapService } from './admin-bootstrap.service';
 import { AuthController, MeController } from './auth.controller';
@@ -19,7 +18,6 @@ export class AuthModule {
       global: true,
       imports: [
         UsersModule,
-        OperatorsModule,
         JwtModule.register({
           // A KeyObject made once: given a string, jsonwebtoken tries (and fails) to parse it as a
           // public key on every verify, which cost ~10% of the api's CPU in the bench.

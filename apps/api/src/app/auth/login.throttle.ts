@@ -2,8 +2,8 @@ import { HttpException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/c
 import { createHash } from 'node:crypto';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { BullConnectionFactory } from '@mq/queue';
+import { AuditLogRepository } from '@mq/db';
 import { API_CONFIG, ApiConfig, LoginThrottleConfig } from '../api.config';
-import { AuditService } from '../operators/audit.service';
 
 /** 429 with the seconds until the lockout ends (the error filter sets Retry-After from it). */
 export class LoginLockedError extends HttpException {
@@ -48,7 +48,7 @@ export class LoginThrottle {
 
   constructor(
     connections: BullConnectionFactory,
-    private readonly audit: AuditService,
+    private readonly audit: AuditLogRepository,
     @Inject(API_CONFIG) config: ApiConfig,
   ) {
     this.settings = config.auth.throttle;

@@ -5,10 +5,10 @@ import { ExpressAdapter } from '@bull-board/express';
 import helmet from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { QueueRegistry } from '@mq/queue';
+import { AuditLogRepository } from '@mq/db';
 import { SESSION_COOKIE } from '../auth/auth.types';
 import { readCookie } from '../auth/cookies';
 import { SessionResolver } from '../auth/session.resolver';
-import { AuditService } from '../operators/audit.service';
 
 export const BULL_BOARD_PATH = '/admin/queues';
 
@@ -72,7 +72,7 @@ function board(queues: QueueRegistry, readOnly: boolean): Handler {
 export function mountBullBoard(app: INestApplication, allowedOrigins: readonly string[]): void {
   const queues = app.get(QueueRegistry);
   const sessions = app.get(SessionResolver);
-  const audit = app.get(AuditService);
+  const audit = app.get(AuditLogRepository);
   const boards = { admin: board(queues, false), operator: board(queues, true) };
   const origins = new Set(allowedOrigins);
 

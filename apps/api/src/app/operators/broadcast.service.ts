@@ -1,12 +1,11 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { MessageEntity, allocateMessageSeq, uuidV7 } from '@mq/db';
+import { AuditLogRepository, MessageEntity, allocateMessageSeq, uuidV7 } from '@mq/db';
 import type { Batch, BatchStatus } from '@mq/messaging-contracts';
 import { ConversationKeyService, MessageCrypto, OutboxPublisher, StagedJob } from '@mq/messaging';
 import { JOB } from '@mq/queue-contracts';
 import { AuthenticatedUser } from '../auth/auth.types';
-import { AuditService } from './audit.service';
 import { BroadcastDto } from './broadcast.dto';
 
 const DEFAULT_CHUNK_SIZE = 500;
@@ -43,7 +42,7 @@ export class BroadcastService {
     private readonly keys: ConversationKeyService,
     private readonly crypto: MessageCrypto,
     private readonly outbox: OutboxPublisher,
-    private readonly audit: AuditService,
+    private readonly audit: AuditLogRepository,
   ) {}
 
   async start(admin: AuthenticatedUser, input: BroadcastDto): Promise<{ batchId: string; jobId: string }> {

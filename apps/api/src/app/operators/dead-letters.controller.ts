@@ -3,9 +3,9 @@ import { DataSource } from 'typeorm';
 import type { DeadLetter } from '@mq/messaging-contracts';
 import { MessageQueueService, QueueRegistry } from '@mq/queue';
 import { JobName, JobPayload, isJobName, isQueueName } from '@mq/queue-contracts';
+import { AuditLogRepository } from '@mq/db';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { AuthenticatedUser } from '../auth/auth.types';
-import { AuditService } from './audit.service';
 import { CursorQueryDto, decodeCursor, encodeCursor } from './cursor.query';
 import { JobHistoryWriter } from './job-history.writer';
 
@@ -46,7 +46,7 @@ export class DeadLettersController {
     private readonly dataSource: DataSource,
     private readonly queues: QueueRegistry,
     private readonly producer: MessageQueueService,
-    private readonly audit: AuditService,
+    private readonly audit: AuditLogRepository,
     private readonly history: JobHistoryWriter,
   ) {}
 

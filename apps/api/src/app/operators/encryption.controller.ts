@@ -2,16 +2,16 @@ import { Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EncryptionRotationResponse } from '@mq/messaging-contracts';
 import { MessageQueueService } from '@mq/queue';
+import { AuditLogRepository } from '@mq/db';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { AuthenticatedUser } from '../auth/auth.types';
-import { AuditService } from './audit.service';
 
 @Controller('admin/encryption')
 @Roles('admin')
 export class EncryptionController {
   constructor(
     private readonly producer: MessageQueueService,
-    private readonly audit: AuditService,
+    private readonly audit: AuditLogRepository,
   ) {}
 
   /**

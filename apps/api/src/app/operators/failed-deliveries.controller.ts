@@ -5,10 +5,10 @@ import { DataSource } from 'typeorm';
 import type { FailedDeliveriesPage } from '@mq/messaging-contracts';
 import { MessageQueueService, QueueRegistry } from '@mq/queue';
 import { JOB, QUEUE, jobIdFor } from '@mq/queue-contracts';
+import { AuditLogRepository } from '@mq/db';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { AuthenticatedUser } from '../auth/auth.types';
 import { IsTimestamp } from '../input/timestamp.validator';
-import { AuditService } from './audit.service';
 import { JobHistoryWriter } from './job-history.writer';
 import { decodeCursor, encodeCursor } from './cursor.query';
 
@@ -34,7 +34,7 @@ export class FailedDeliveriesController {
     private readonly dataSource: DataSource,
     private readonly queues: QueueRegistry,
     private readonly producer: MessageQueueService,
-    private readonly audit: AuditService,
+    private readonly audit: AuditLogRepository,
     private readonly history: JobHistoryWriter,
   ) {}
 

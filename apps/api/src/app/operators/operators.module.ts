@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { AuditController } from './audit.controller';
-import { AuditService } from './audit.service';
 import { BroadcastController } from './broadcast.controller';
 import { BroadcastService } from './broadcast.service';
 import { DeadLettersController } from './dead-letters.controller';
@@ -21,7 +20,6 @@ import { QueueOperationsController } from './queue-operations.controller';
     FailedDeliveriesController,
     JobHistoryController,
   ],
-  providers: [AuditService, BroadcastService, QueueBulkService, JobHistoryWriter],
-  exports: [AuditService],
+  providers: [BroadcastService, QueueBulkService, JobHistoryWriter],
 })
 export class OperatorsModule {}

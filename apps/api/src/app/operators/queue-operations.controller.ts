@@ -3,9 +3,9 @@ import type { Job } from 'bull';
 import type { CleanQueueResponse, DryRunResponse, JobDetail, JobState, JobsPage, PromoteJobsResponse, QueueHealthReport, QueueMetrics, RetryFailedResponse } from '@mq/messaging-contracts';
 import { MessageQueueService, QueueRegistry } from '@mq/queue';
 import { QueueName, isQueueName } from '@mq/queue-contracts';
+import { AuditLogRepository } from '@mq/db';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { AuthenticatedUser } from '../auth/auth.types';
-import { AuditService } from './audit.service';
 import { JobHistoryWriter } from './job-history.writer';
 import { CleanQueueDto, DryRunDto, ListJobsQueryDto } from './queue-bulk.dto';
 import { QueueBulkService } from './queue-bulk.service';
@@ -47,7 +47,7 @@ export class QueueOperationsController {
   constructor(
     private readonly producer: MessageQueueService,
     private readonly queues: QueueRegistry,
-    private readonly audit: AuditService,
+    private readonly audit: AuditLogRepository,
     private readonly bulk: QueueBulkService,
     private readonly history: JobHistoryWriter,
   ) {}

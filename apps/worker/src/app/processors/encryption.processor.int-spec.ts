@@ -71,7 +71,13 @@ describe('encryption processor: key rotation', () => {
     return Promise.all(rows.map((m) => crypto.decrypt({ id: m.id, conversationId, ciphertext: m.ciphertext, iv: m.iv, authTag: m.auth_tag, keyVersion: m.key_version })));
   };
 
-  const rotate = async (): Promise<RotationResult> => {
+  /** What the audit log holds about one rotation job, read from Postgres. */
+  const auditOf = (jobId: string) =>
+    sql.query(`SELECT actor_id, action, target, count, detail FROM audit_log WHERE target = $1`, [jobId]) as Promise<
+      { actor_id: string | null; action: string; target: string; count: number; detail: RotationResult & { rotationId: string } }[]
+    >;
+
+  const rotate = async (): Promise<RotationResult & { jobId: string }> => {
     const queue = worker.get(QueueRegistry).get(QUEUE.ENCRYPTION);
     const jobId = await worker.get(MessageQueueService).addEncryptionJob({ rotationId: randomUUID(), operation: 'rotate' });
     const job = await eventually(
@@ -84,7 +90,7 @@ describe('encryption processor: key rotation', () => {
       'the rotation job to complete',
       30_000,
     );
-    return job.returnvalue as RotationResult;
+    return { ...(job.returnvalue as RotationResult), jobId };
   };
 
   beforeAll(async () => {
@@ -124,7 +130,7 @@ describe('encryption processor: key rotation', () => {
     await sql.query(`UPDATE messages SET auth_tag = set_byte(auth_tag, 0, get_byte(auth_tag, 0) # 1) WHERE id = $1`, [unreadable?.id]);
     const before = await messages(corrupt);
 
-    const result = await rotate();
+    const { jobId, ...result } = await rotate();
 
     expect(result).toEqual({
       outcome: 'completed',
@@ -146,6 +152,11 @@ describe('encryption processor: key rotation', () => {
     // Rolled back whole: no version 2, and every row (the batches before the bad one too) as before.
     expect(await keyRows(corrupt)).toEqual([{ version: 1, status: 'active', master_key_id: 'k1' }]);
     expect(await messages(corrupt)).toEqual(before);
+    // Recorded where an operator finds it after the job is gone: the count and the ids.
+    const [entry, ...more] = await auditOf(jobId);
+    expect(more).toEqual([]);
+    expect(entry).toMatchObject({ actor_id: null, action: 'encryption.rotate.completed', count: 1 });
+    expect(entry?.detail).toMatchObject({ skipped: 1, skippedConversationIds: [corrupt], conversations: 2, reencrypted: 10 });
   });
 
   it('skips a conversation whose data key no configured master key opens, and leaves that key as it was', async () => {
@@ -158,6 +169,9 @@ describe('encryption processor: key rotation', () => {
 
     expect(result).toMatchObject({ outcome: 'completed', rewrapped: 0, unreadableKeys: 1, conversations: 2, skipped: 2 });
     expect([...result.skippedConversationIds].sort()).toEqual([corrupt, lostKey].sort());
+    const [entry] = await auditOf(result.jobId);
+    expect(entry).toMatchObject({ action: 'encryption.rotate.completed', count: 2, detail: { unreadableKeys: 1, skipped: 2 } });
+    expect([...(entry?.detail.skippedConversationIds ?? [])].sort()).toEqual([corrupt, lostKey].sort());
     expect(await keyRows(lostKey)).toEqual([{ version: 1, status: 'active', master_key_id: 'k0' }]);
     expect(await messages(lostKey)).toEqual(before);
   });

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { MessageEntity } from '@mq/db';
+import { AuditLogRepository, MessageEntity } from '@mq/db';
 import { ConversationKeyService, DataKey, MessageCrypto, OutboxPublisher } from '@mq/messaging';
 import { JOB } from '@mq/queue-contracts';
 import { HandledJob, JobHandler } from '@mq/queue';
@@ -50,6 +50,7 @@ export class EncryptionProcessor {
     private readonly keys: ConversationKeyService,
     private readonly crypto: MessageCrypto,
     private readonly outbox: OutboxPublisher,
+    private readonly auditLog: AuditLogRepository,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}
 
@@ -71,10 +72,10 @@ export class EncryptionProcessor {
 
     if (operation === 'reencrypt-conversation') {
       if (conversationId) await attempt(conversationId, () => this.reencrypt(conversationId));
-      return result;
+      return this.finish(job, result);
     }
     await this.rewrapAll(rotationId, result);
-    if (operation === 'rewrap-keys') return result;
+    if (operation === 'rewrap-keys') return this.finish(job, result);
 
     // `rotate`: conversations after the cursor (the conversationId of a continuation job).
     const total = await this.countConversations();
@@ -100,6 +101,22 @@ export class EncryptionProcessor {
     }
     await job.progress(100);
     this.logger.log({ rotationId, ...result }, 'key rotation finished');
+    return this.finish(job, result);
+  }
+
+  /**
+   * Each job's outcome goes to the audit log, so an operator finds the conversations a rotation
+   * skipped (ids only) next to who started it, long after the job itself is cleaned from Redis.
+   */
+  private async finish(job: HandledJob<'encrypt-decrypt'>, result: RotationResult): Promise<RotationResult> {
+    const { rotationId, operation } = job.data;
+    await this.auditLog.record({
+      actorId: null,
+      action: `encryption.${operation}.${result.outcome}`,
+      target: String(job.id),
+      count: result.skipped,
+      detail: { rotationId, ...result },
+    });
     return result;
   }
 
@@ -211,6 +228,6 @@ export class EncryptionProcessor {
     await this.outbox.publish([next]);
     const handedOver: RotationResult = { ...result, outcome: 'continued', continuedAs: next.jobId };
     this.logger.log({ rotationId: job.data.rotationId, ...handedOver }, 'key rotation continues in another job');
-    return handedOver;
+    return this.finish(job, handedOver);
   }
 }

@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+export interface AuditRecord {
+  /** Null for what no signed-in user did (a lockout of an unknown account, a worker's own job). */
+  actorId: string | null;
+  /** e.g. `dead-letter.replay`, `queue.pause`, `encryption.rotate.completed` */
+  action: string;
+  /** what it was done to: a queue, a job id, a dead letter id */
+  target: string;
+  count?: number;
+  /** Ids and counts only: never message content. */
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditLogRow {
+  id: string;
+  actorId: string | null;
+  action: string;
+  target: string;
+  count: number | null;
+  detail: Record<string, unknown> | null;
+  at: Date;
+}
+
+/** Newest first, after the (at, id) of the previous page's last row. */
+export interface AuditLogPageQuery {
+  after?: { at: Date; id: string };
+  limit: number;
+}
+
+/**
+ * The audit log's one reader and writer: every operator action and every system action an
+ * operator must be able to find later (a lockout, a key rotation's skipped conversations),
+ * in Postgres where it cannot be lost with Redis.
+ */
+@Injectable()
+export class AuditLogRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async record(entry: AuditRecord): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO audit_log (actor_id, action, target, count, detail) VALUES ($1, $2, $3, $4, $5)`,
+      [entry.actorId, entry.action, entry.target, entry.count ?? null, entry.detail ? JSON.stringify(entry.detail) : null],
+    );
+  }
+
+  async page(query: AuditLogPageQuery): Promise<AuditLogRow[]> {
+    const rows: { id: string; actor_id: string | null; action: string; target: string; count: number | null; detail: Record<string, unknown> | null; at: Date }[] =
+      await this.dataSource.query(
+        `SELECT id, actor_id, action, target, count, detail, at FROM audit_log
+         WHERE ($1::timestamptz IS NULL OR (at, id) < ($1::timestamptz, $2::uuid))
+         ORDER BY at DESC, id DESC LIMIT $3`,
+        [query.after?.at ?? null, query.after?.id ?? null, query.limit],
+      );
+    return rows.map((r) => ({ id: r.id, actorId: r.actor_id, action: r.action, target: r.target, count: r.count, detail: r.detail, at: r.at }));
+  }
+}
