@@ -51,7 +51,18 @@ describe('a send that failed for good, whatever the cause, is visible to operato
       return found.length > 0 ? found : undefined;
     }, 'the dead letter');
     expect(deadLetters[0]?.failedReason).toMatch(/Cannot decrypt message/);
+
+    // An operator's retry runs the job once more; its failure is written too: a sixth attempt, failed anew.
+    const [before] = page.deliveries.filter((d) => d.messageId === messageId);
+    await admin.retryJob(sent.jobId);
+    const [again] = await eventually(async () => {
+      const found = (await admin.listFailedDeliveries()).deliveries.filter((d) => d.messageId === messageId);
+      return found[0]?.attempts === 6 ? found : undefined;
+    }, 'the retry to fail and be written');
+    expect(again).toMatchObject({ recipientId: bob.id, failureReason: expect.stringMatching(/Cannot decrypt message/) });
+    expect(Date.parse(again?.failedAt ?? '')).toBeGreaterThan(Date.parse(before?.failedAt ?? ''));
+    expect(await alice.client.listDeliveries(messageId)).toEqual([expect.objectContaining({ status: 'failed', attempts: 6, sentAt: null })]);
     // Nothing of the content leaked into what operators see.
-    expect(JSON.stringify([failed, page, timeline, deadLetters])).not.toContain('Inhaler');
+    expect(JSON.stringify([failed, page, timeline, deadLetters, again])).not.toContain('Inhaler');
   });
 });

@@ -67,6 +67,6 @@ export class DeadLetterRecorder implements OnApplicationBootstrap {
 
   /** The rows the failed send still owed: the attempt and its error, and on the last attempt `failed`. */
   async recordDeliveryFailure(job: Job<SendMessageJob>, error: Error, final: boolean): Promise<void> {
-    await this.deliveryFailures.record(job.data?.messageIds ?? [], job.attemptsMade, job.failedReason ?? error.message, final);
+    await this.deliveryFailures.record(job.data?.messageIds ?? [], job.attemptsMade, job.failedReason ?? error.message, final, job.processedOn ?? undefined);
   }
 }
