@@ -16,12 +16,17 @@ interface StatusSettable {
 
 const iso = (ms: number | undefined | null) => (ms ? new Date(ms).toISOString() : null);
 
-export async function toJobDetail(queue: QueueName, job: Job): Promise<JobDetail> {
+export async function toJobDetail(queue: QueueName, read: Job): Promise<JobDetail> {
+  const state = (await read.getState()) as JobState;
+  // The job's hash was read before its state: a job that finished in between (its hash has no
+  // finishedOn yet) is read again, so a finished state always comes with its result or reason.
+  const finished = state === 'completed' || state === 'failed';
+  const job = finished && !read.finishedOn ? ((await read.queue.getJob(read.id)) ?? read) : read;
   return {
     id: String(job.id),
     queue,
     name: job.name,
-    state: (await job.getState()) as JobState,
+    state,
     progress: job.progress() as JobDetail['progress'],
     attemptsMade: job.attemptsMade,
     failedReason: job.failedReason ?? null,
