@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { quoteIdentifier, runMigrations, withDatabase } from './lib/data-source';
+import { DataSource } from 'typeorm';
+import { createDataSourceOptions, quoteIdentifier, runMigrations, withDatabase } from './lib/data-source';
 
 /** Where test databases are created; override for a Postgres elsewhere. */
 export const DEFAULT_TEST_DATABASE_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -51,4 +52,53 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
     throw error;
   }
   return { url, name, drop };
+}
+
+/** A migrated database of its own and a DataSource on it, for a repository's integration test. */
+export interface RepositoryTestDatabase {
+  database: TestDatabase;
+  dataSource: DataSource;
+  close(): Promise<void>;
+}
+
+export async function openRepositoryTestDatabase(applicationName: string): Promise<RepositoryTestDatabase> {
+  const database = await createTestDatabase();
+  const dataSource = await new DataSource(createDataSourceOptions({ url: database.url, poolSize: 3, applicationName, logging: false })).initialize();
+  return {
+    database,
+    dataSource,
+    close: async () => {
+      await dataSource.destroy();
+      await database.drop();
+    },
+  };
+}
+
+export async function seedUser(dataSource: DataSource, name = `user-${randomUUID().slice(0, 8)}`): Promise<string> {
+  const [row]: { id: string }[] = await dataSource.query(
+    `INSERT INTO users (email, display_name, password_hash) VALUES ($1, $2, 'x') RETURNING id`,
+    [`${name.toLowerCase()}@example.com`, name],
+  );
+  return (row as { id: string }).id;
+}
+
+/** A group conversation of these users, created by the first. */
+export async function seedConversation(dataSource: DataSource, userIds: readonly string[]): Promise<string> {
+  const [row]: { id: string }[] = await dataSource.query(`INSERT INTO conversations (type, created_by) VALUES ('group', $1) RETURNING id`, [userIds[0]]);
+  const id = (row as { id: string }).id;
+  await dataSource.query(`INSERT INTO conversation_participants (conversation_id, user_id) SELECT $1, unnest($2::uuid[])`, [id, userIds]);
+  return id;
+}
+
+/** A queued message of the sender in the conversation, with a queued delivery to each recipient. */
+export async function seedMessage(dataSource: DataSource, conversationId: string, senderId: string, recipientIds: readonly string[]): Promise<string> {
+  const [row]: { id: string }[] = await dataSource.query(
+    `WITH seq AS (UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq)
+     INSERT INTO messages (conversation_id, seq, sender_id, ciphertext, iv, auth_tag, key_version, status)
+     SELECT $1, last_seq, $2, '\\x00'::bytea, '\\x00'::bytea, '\\x00'::bytea, 1, 'queued' FROM seq RETURNING id`,
+    [conversationId, senderId],
+  );
+  const id = (row as { id: string }).id;
+  await dataSource.query(`INSERT INTO message_deliveries (message_id, recipient_id) SELECT $1, unnest($2::uuid[])`, [id, recipientIds]);
+  return id;
 }

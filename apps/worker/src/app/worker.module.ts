@@ -12,7 +12,6 @@ import { IndexingProcessor } from './processors/indexing.processor';
 import { NotificationProcessor } from './processors/notification.processor';
 import { CleanupScheduler } from './cleanup/cleanup.scheduler';
 import { DeadLetterRecorder } from './dead-letters/dead-letter.recorder';
-import { DeliveryFailureWriter } from './dead-letters/delivery-failure.writer';
 import { JobEventRecorder } from './job-events/job-event.recorder';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { NotificationRouter } from './notifications/notification.router';
@@ -52,7 +51,6 @@ export class WorkerModule {
         OutboxRelay,
         SendJobReconciler,
         DeadLetterRecorder,
-        DeliveryFailureWriter,
         NotificationRouter,
         CleanupScheduler,
         JobEventRecorder,

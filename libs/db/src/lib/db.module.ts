@@ -2,7 +2,28 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSourceConfig, createDataSourceOptions } from './data-source';
 import { DB_ENTITIES } from './db-entities';
+import { AlertRepository } from './repositories/alert.repository';
 import { AuditLogRepository } from './repositories/audit-log.repository';
+import { DeadLetterRepository } from './repositories/dead-letter.repository';
+import { DeliveryRepository } from './repositories/delivery.repository';
+import { JobEventRepository } from './repositories/job-event.repository';
+import { MessageTimelineRepository } from './repositories/message-timeline.repository';
+import { NotificationSettingsRepository } from './repositories/notification-settings.repository';
+import { NotificationRepository } from './repositories/notification.repository';
+import { QueueMetricRepository } from './repositories/queue-metric.repository';
+
+/** Every repository: the only place SQL is written. */
+const REPOSITORIES = [
+  AlertRepository,
+  AuditLogRepository,
+  DeadLetterRepository,
+  DeliveryRepository,
+  JobEventRepository,
+  MessageTimelineRepository,
+  NotificationRepository,
+  NotificationSettingsRepository,
+  QueueMetricRepository,
+];
 
 export type DbModuleOptions = Pick<DataSourceConfig, 'url' | 'poolSize' | 'applicationName' | 'logging'>;
 
@@ -24,8 +45,8 @@ export class DbModule {
         }),
         TypeOrmModule.forFeature([...DB_ENTITIES]),
       ],
-      providers: [AuditLogRepository],
-      exports: [TypeOrmModule, AuditLogRepository],
+      providers: REPOSITORIES,
+      exports: [TypeOrmModule, ...REPOSITORIES],
     };
   }
 }

@@ -1,9 +1,10 @@
-import { MinuteRow, historyWindowStart, toMetricsHistory } from './metrics-history';
+import type { QueueMetricMinute } from '@mq/db';
+import { historyWindowStart, toMetricsHistory } from './metrics-history';
 
 describe('metrics history', () => {
   const now = Date.UTC(2030, 0, 1, 10, 30, 42);
   const at = (minute: number) => new Date(Date.UTC(2030, 0, 1, 10, minute));
-  const row = (queue: string, minute: number, completed: number, failed: number, waiting: number): MinuteRow => ({
+  const row = (queue: string, minute: number, completed: number, failed: number, waiting: number): QueueMetricMinute => ({
     queue,
     minute: at(minute),
     completed,

@@ -1,16 +1,5 @@
+import type { QueueMetricMinute } from '@mq/db';
 import type { MetricsHistory, MetricsSample } from '@mq/messaging-contracts';
-
-/** One queue during one minute, as the database aggregates the samples. */
-export interface MinuteRow {
-  queue: string;
-  /** Start of the minute. */
-  minute: Date;
-  /** Jobs completed and failed during the minute (the samples' counts summed). */
-  completed: number;
-  failed: number;
-  /** The highest backlog sampled during the minute: a spike between samples' ends still shows. */
-  waiting: number;
-}
 
 const MINUTE_MS = 60_000;
 
@@ -23,7 +12,7 @@ export function historyWindowStart(nowMs: number, minutes: number): Date {
  * Per-queue per-minute series, oldest first, with every known queue present. Minutes in
  * which nothing was sampled (no worker running) are absent rather than reported as zero.
  */
-export function toMetricsHistory(rows: readonly MinuteRow[], minutes: number, queues: readonly string[], nowMs: number): MetricsHistory {
+export function toMetricsHistory(rows: readonly QueueMetricMinute[], minutes: number, queues: readonly string[], nowMs: number): MetricsHistory {
   const from = historyWindowStart(nowMs, minutes).getTime();
   const series = new Map<string, Map<number, MetricsSample>>(queues.map((queue) => [queue, new Map()]));
   for (const row of rows) {

@@ -16,9 +16,8 @@ export class AuditController {
   /** Newest first; the next page's cursor is in the `x-next-cursor` header (the body is the contract's array). */
   @Get()
   async list(@Query() query: CursorQueryDto, @Res({ passthrough: true }) res: HeaderSettable): Promise<AuditEntry[]> {
-    const rows = await this.auditLog.page({ after: decodeCursor(query.cursor), limit: query.limit });
-    const last = rows[rows.length - 1];
-    if (last && rows.length === query.limit) res.setHeader('x-next-cursor', encodeCursor(last.at, last.id));
-    return rows.map((r) => ({ id: r.id, actorId: r.actorId, action: r.action, target: r.target, count: r.count, at: r.at.toISOString() }));
+    const page = await this.auditLog.page({ after: decodeCursor(query.cursor), limit: query.limit });
+    if (page.next) res.setHeader('x-next-cursor', encodeCursor(page.next));
+    return page.items.map((r) => ({ id: r.id, actorId: r.actorId, action: r.action, target: r.target, count: r.count, at: r.at.toISOString() }));
   }
 }

@@ -1,5 +1,7 @@
 import { Type } from 'class-transformer';
+import type { KeysetPosition } from '@mq/db';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min, Validate, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
+import { isTimestamp } from '../input/timestamp.validator';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const ROW_ID = new RegExp(`^${UUID}$`, 'i');
@@ -26,18 +28,16 @@ export class CursorQueryDto {
 }
 
 /** Keyset cursor over (time desc, id desc), opaque to clients. */
-export function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
+export function encodeCursor(position: KeysetPosition): string {
+  return Buffer.from(`${position.at}|${position.id}`).toString('base64url');
 }
 
 /**
  * The cursor's position, or undefined for the first page (or a cursor that is not ours: its id
- * not one of ours, or its time outside years 1-9999, which a JS Date holds and Postgres may not).
+ * not one of ours, or its time not one Postgres reads exactly as JavaScript does).
  */
-export function decodeCursor(cursor: string | undefined): { at: Date; id: string } | undefined {
+export function decodeCursor(cursor: string | undefined): KeysetPosition | undefined {
   if (!cursor) return undefined;
   const [at, id, ...rest] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const date = new Date(at ?? '');
-  const year = date.getUTCFullYear();
-  return id && rest.length === 0 && CURSOR_ID.test(id) && year >= 1 && year <= 9999 ? { at: date, id } : undefined;
+  return at && id && rest.length === 0 && CURSOR_ID.test(id) && isTimestamp(at) ? { at, id } : undefined;
 }

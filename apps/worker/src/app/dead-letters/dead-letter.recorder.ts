@@ -1,10 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Job } from 'bull';
-import { DataSource } from 'typeorm';
+import { DeadLetterRepository, DeliveryRepository } from '@mq/db';
 import { QueueRegistry } from '@mq/queue';
 import { JOB, SendMessageJob } from '@mq/queue-contracts';
 import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
-import { DeliveryFailureWriter, MAX_FAILURE_CHARS } from './delivery-failure.writer';
 
 /**
  * Writes every job that has exhausted its attempts (or was failed for good: stalled past its
@@ -21,9 +20,9 @@ export class DeadLetterRecorder implements OnApplicationBootstrap {
   private readonly logger = new Logger(DeadLetterRecorder.name);
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly deadLetters: DeadLetterRepository,
     private readonly queues: QueueRegistry,
-    private readonly deliveryFailures: DeliveryFailureWriter,
+    private readonly deliveries: DeliveryRepository,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}
 
@@ -47,26 +46,27 @@ export class DeadLetterRecorder implements OnApplicationBootstrap {
 
   async record(queue: string, job: Job, error: Error): Promise<void> {
     const stack = (job.stacktrace ?? []).join('\n\n') || error.stack || null;
-    await this.dataSource.query(
-      `INSERT INTO dead_letters (queue, job_id, job_name, data, failed_reason, stacktrace, attempts_made, failed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8 / 1000.0))
-       ON CONFLICT (job_id, failed_at) DO NOTHING`,
-      [
-        queue,
-        String(job.id),
-        job.name,
-        JSON.stringify(job.data ?? {}),
-        job.failedReason ?? error.message,
-        stack ? stack.slice(0, MAX_FAILURE_CHARS) : null,
-        job.attemptsMade,
-        job.finishedOn,
-      ],
-    );
+    await this.deadLetters.record({
+      queue,
+      jobId: String(job.id),
+      jobName: job.name,
+      data: job.data ?? {},
+      failedReason: job.failedReason ?? error.message,
+      stacktrace: stack,
+      attemptsMade: job.attemptsMade,
+      failedAt: new Date(job.finishedOn ?? Date.now()),
+    });
     this.logger.warn({ queue, jobId: job.id, jobName: job.name, reason: job.failedReason }, 'job dead-lettered');
   }
 
   /** The rows the failed send still owed: the attempt and its error, and on the last attempt `failed`. */
   async recordDeliveryFailure(job: Job<SendMessageJob>, error: Error, final: boolean): Promise<void> {
-    await this.deliveryFailures.record(job.data?.messageIds ?? [], job.attemptsMade, job.failedReason ?? error.message, final, job.processedOn ?? undefined);
+    await this.deliveries.recordSendJobFailure({
+      messageIds: job.data?.messageIds ?? [],
+      attempts: job.attemptsMade,
+      reason: job.failedReason ?? error.message,
+      final,
+      attemptStartedAt: job.processedOn ? new Date(job.processedOn) : undefined,
+    });
   }
 }

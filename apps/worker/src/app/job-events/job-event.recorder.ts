@@ -1,23 +1,9 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Job } from 'bull';
-import { DataSource } from 'typeorm';
-import { type JobEventKind, preparedQuery } from '@mq/db';
+import { type JobEventKind, type JobEventRecord, JobEventRepository } from '@mq/db';
 import { QueueRegistry } from '@mq/queue';
 import { jobSubject } from '@mq/queue-contracts';
 import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
-
-interface PendingEvent {
-  queue: string;
-  jobId: string;
-  jobName: string;
-  kind: JobEventKind;
-  attempt: number;
-  messageId: string | null;
-  userId: string | null;
-  error: string | null;
-  durationMs: number | null;
-  at: Date;
-}
 
 const FLUSH_EVERY_MS = 250;
 const FLUSH_AT = 500;
@@ -32,12 +18,12 @@ const MAX_BUFFERED = 50_000;
 @Injectable()
 export class JobEventRecorder implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(JobEventRecorder.name);
-  private buffer: PendingEvent[] = [];
+  private buffer: JobEventRecord[] = [];
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly jobEvents: JobEventRepository,
     private readonly queues: QueueRegistry,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}
@@ -89,23 +75,7 @@ export class JobEventRecorder implements OnApplicationBootstrap, BeforeApplicati
     const events = this.buffer;
     this.buffer = [];
     try {
-      await preparedQuery(
-        this.dataSource,
-        `INSERT INTO job_events (queue, job_id, job_name, kind, attempt, message_id, user_id, error, duration_ms, at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::uuid[], $7::uuid[], $8::text[], $9::int[], $10::timestamptz[])`,
-        [
-          events.map((e) => e.queue),
-          events.map((e) => e.jobId),
-          events.map((e) => e.jobName),
-          events.map((e) => e.kind),
-          events.map((e) => e.attempt),
-          events.map((e) => e.messageId),
-          events.map((e) => e.userId),
-          events.map((e) => e.error),
-          events.map((e) => e.durationMs),
-          events.map((e) => e.at),
-        ],
-      );
+      await this.jobEvents.record(events);
     } catch (error) {
       // Put them back for the next flush (bounded by MAX_BUFFERED).
       this.buffer = [...events, ...this.buffer].slice(-MAX_BUFFERED);

@@ -1,4 +1,4 @@
-import type { AlertSeverity } from '@mq/messaging-contracts';
+import type { FiringAlertRecord, OpenAlertKey } from '@mq/db';
 import type { EventCounts } from './job-event.tally';
 import type { AlertThresholds } from './monitoring.config';
 
@@ -22,14 +22,8 @@ export interface Observation {
 }
 
 /** A condition that holds now: one alert row per dedupe key while it does. */
-export interface FiringAlert {
+export interface FiringAlert extends FiringAlertRecord {
   rule: AlertRule;
-  queue: string | null;
-  dedupeKey: string;
-  severity: AlertSeverity;
-  message: string;
-  value: number;
-  threshold: number;
 }
 
 export interface Assessment {
@@ -38,20 +32,13 @@ export interface Assessment {
   assessed: ReadonlySet<AlertRule>;
 }
 
-/** An open alert row, as far as planning needs it. */
-export interface OpenAlertRef {
-  id: string;
-  rule: string;
-  dedupeKey: string;
-}
-
 export interface AlertPlan {
   /** Conditions with no open alert yet. */
   open: FiringAlert[];
   /** Conditions still holding: their open alert gets a new value and last_seen_at. */
   refresh: FiringAlert[];
   /** Open alerts whose condition has cleared. */
-  resolve: OpenAlertRef[];
+  resolve: OpenAlertKey[];
 }
 
 export const dedupeKeyOf = (rule: AlertRule, queue: string | null): string => `${rule}:${queue ?? '*'}`;
@@ -136,7 +123,7 @@ export function assessAlertRules(observation: Observation, thresholds: AlertThre
 }
 
 /** Reconciles what fires now with the open alerts: open new ones, refresh held ones, resolve cleared ones. */
-export function planAlertChanges(openAlerts: readonly OpenAlertRef[], assessment: Assessment): AlertPlan {
+export function planAlertChanges(openAlerts: readonly OpenAlertKey[], assessment: Assessment): AlertPlan {
   const openKeys = new Set(openAlerts.map((alert) => alert.dedupeKey));
   const firingKeys = new Set(assessment.firing.map((alert) => alert.dedupeKey));
   return {

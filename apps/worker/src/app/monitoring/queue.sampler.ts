@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { QueueMetricRepository } from '@mq/db';
 import { MessageQueueService, QueueRegistry } from '@mq/queue';
 import { QueueName } from '@mq/queue-contracts';
 import { JobEventTally } from './job-event.tally';
 
 /** Samples are kept this long: the history endpoint reaches back 7 days at most. */
-const RETENTION = '7 days';
+const RETENTION_MS = 7 * 24 * 3_600_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 
 /** One queue's state as Bull holds it at one instant. */
@@ -34,7 +34,7 @@ export class QueueSampler {
   private lastPrune = 0;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly metrics: QueueMetricRepository,
     private readonly producer: MessageQueueService,
     private readonly queues: QueueRegistry,
     private readonly tally: JobEventTally,
@@ -62,22 +62,16 @@ export class QueueSampler {
     const from = this.writtenUntil ?? (await this.lastWritten()) ?? Math.floor(this.tally.since / 1000) * 1000;
     const to = Math.floor(nowMs / 1000) * 1000;
     if (to <= from || gauges.length === 0) return;
-    const params: unknown[] = [];
-    const rows = gauges.map((g) => {
-      const counts = this.tally.count(g.queue, from, to);
-      params.push(g.queue, new Date(to), g.waiting, g.active, g.delayed, g.failed, counts.completed, counts.failed, g.paused);
-      const base = params.length - 9;
-      return `(${Array.from({ length: 9 }, (_, i) => `$${base + i + 1}`).join(', ')})`;
-    });
-    await this.dataSource.query(
-      `INSERT INTO queue_metric_samples (queue, sampled_at, waiting, active, delayed, failed, completed_per_minute, failed_per_minute, paused)
-       VALUES ${rows.join(', ')}`,
-      params,
+    await this.metrics.append(
+      gauges.map((g) => {
+        const counts = this.tally.count(g.queue, from, to);
+        return { ...g, sampledAt: new Date(to), completed: counts.completed, failedSince: counts.failed };
+      }),
     );
     this.writtenUntil = to;
     if (nowMs - this.lastPrune > PRUNE_EVERY_MS) {
       this.lastPrune = nowMs;
-      await this.dataSource.query(`DELETE FROM queue_metric_samples WHERE sampled_at < now() - interval '${RETENTION}'`);
+      await this.metrics.prune(new Date(nowMs - RETENTION_MS));
     }
   }
 
@@ -87,7 +81,6 @@ export class QueueSampler {
   }
 
   private async lastWritten(): Promise<number | undefined> {
-    const [row] = (await this.dataSource.query(`SELECT max(sampled_at) AS last FROM queue_metric_samples`)) as { last: Date | null }[];
-    return row?.last ? row.last.getTime() : undefined;
+    return (await this.metrics.lastSampledAt())?.getTime();
   }
 }

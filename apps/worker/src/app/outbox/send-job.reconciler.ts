@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { DeliveryRepository } from '@mq/db';
 import { BullConnectionFactory, QueueRegistry } from '@mq/queue';
 import { QUEUE } from '@mq/queue-contracts';
-import { DeliveryFailureWriter } from '../dead-letters/delivery-failure.writer';
 import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
 import { redisEpochKey, REDIS_EPOCH_RECOVERING } from './redis-epoch';
 
@@ -38,7 +38,7 @@ export class SendJobReconciler {
     private readonly dataSource: DataSource,
     private readonly queues: QueueRegistry,
     private readonly connections: BullConnectionFactory,
-    private readonly deliveryFailures: DeliveryFailureWriter,
+    private readonly deliveries: DeliveryRepository,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}
 
@@ -74,9 +74,9 @@ export class SendJobReconciler {
         const end = ends[index] as JobEnd;
         if (end.kind === 'pending') continue;
         finished.push(row.id);
-        if (end.kind === 'failed') result.deliveriesFailed += await this.deliveryFailures.record(row.message_ids, end.attempts, end.reason, true);
+        if (end.kind === 'failed') result.deliveriesFailed += await this.deliveries.recordSendJobFailure({ messageIds: row.message_ids, attempts: end.attempts, reason: end.reason, final: true });
         if (end.kind === 'gone') {
-          const failed = await this.deliveryFailures.record(row.message_ids, 0, JOB_GONE_REASON, true);
+          const failed = await this.deliveries.recordSendJobFailure({ messageIds: row.message_ids, attempts: 0, reason: JOB_GONE_REASON, final: true });
           result.deliveriesFailed += failed;
           if (failed > 0) this.logger.warn({ jobId: row.job_id, deliveries: failed }, 'a send job left the queue unfinished: its deliveries are failed');
         }

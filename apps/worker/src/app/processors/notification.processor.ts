@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { NotificationSettingsRepository } from '@mq/db';
 import type { NotificationPreferences } from '@mq/messaging-contracts';
 import { DEFAULT_PREFERENCES, RealtimeEmitter } from '@mq/messaging';
 import {
@@ -51,6 +52,7 @@ export class NotificationProcessor {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly settings: NotificationSettingsRepository,
     private readonly transports: NotificationTransports,
     private readonly realtime: RealtimeEmitter,
     private readonly producer: MessageQueueService,
@@ -113,21 +115,18 @@ export class NotificationProcessor {
 
   /** Every device of the user; a subscription the push service says is gone is removed. */
   private async pushToEverySubscription(userId: string, content: OutgoingNotification): Promise<void> {
-    const subscriptions: { id: string; endpoint: string; p256dh: string; auth: string }[] = await this.dataSource.query(
-      `SELECT id, endpoint, p256dh, auth FROM push_subscriptions WHERE user_id = $1`,
-      [userId],
-    );
+    const subscriptions = await this.settings.pushSubscriptionsOf(userId);
     if (subscriptions.length === 0) throw new ChannelUnavailableError('push', 'the recipient has no push subscription');
     let delivered = 0;
     let lastError: unknown;
     for (const subscription of subscriptions) {
       try {
-        await this.transports.push.send({ endpoint: subscription.endpoint, keys: { p256dh: subscription.p256dh, auth: subscription.auth } }, content);
+        await this.transports.push.send({ endpoint: subscription.endpoint, keys: subscription.keys }, content);
         delivered++;
-        await this.dataSource.query(`UPDATE push_subscriptions SET last_success_at = now() WHERE id = $1`, [subscription.id]);
+        await this.settings.pushSucceeded(subscription.id);
       } catch (error) {
         if (error instanceof SubscriptionGoneError) {
-          await this.dataSource.query(`DELETE FROM push_subscriptions WHERE id = $1`, [subscription.id]);
+          await this.settings.removePushSubscription(subscription.id);
           continue;
         }
         lastError = error;

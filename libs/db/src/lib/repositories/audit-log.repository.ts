@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { type KeysetPage, type KeysetPageQuery, type KeysetPosition, keysetTime, toKeysetPage } from './keyset-page';
 
 export interface AuditRecord {
   /** Null for what no signed-in user did (a lockout of an unknown account, a worker's own job). */
@@ -23,12 +24,6 @@ export interface AuditLogRow {
   at: Date;
 }
 
-/** Newest first, after the (at, id) of the previous page's last row. */
-export interface AuditLogPageQuery {
-  after?: { at: Date; id: string };
-  limit: number;
-}
-
 /**
  * The audit log's one reader and writer: every operator action and every system action an
  * operator must be able to find later (a lockout, a key rotation's skipped conversations),
@@ -45,14 +40,16 @@ export class AuditLogRepository {
     );
   }
 
-  async page(query: AuditLogPageQuery): Promise<AuditLogRow[]> {
-    const rows: { id: string; actor_id: string | null; action: string; target: string; count: number | null; detail: Record<string, unknown> | null; at: Date }[] =
-      await this.dataSource.query(
-        `SELECT id, actor_id, action, target, count, detail, at FROM audit_log
-         WHERE ($1::timestamptz IS NULL OR (at, id) < ($1::timestamptz, $2::uuid))
-         ORDER BY at DESC, id DESC LIMIT $3`,
-        [query.after?.at ?? null, query.after?.id ?? null, query.limit],
-      );
-    return rows.map((r) => ({ id: r.id, actorId: r.actor_id, action: r.action, target: r.target, count: r.count, detail: r.detail, at: r.at }));
+  /** Newest first. */
+  async page(query: KeysetPageQuery): Promise<KeysetPage<AuditLogRow>> {
+    const rows: (AuditLogRow & { position: KeysetPosition })[] = await this.dataSource.query(
+      `SELECT id, actor_id AS "actorId", action, target, count, detail, at,
+              json_build_object('at', ${keysetTime('at')}, 'id', id) AS position
+       FROM audit_log
+       WHERE ($1::timestamptz IS NULL OR (at, id) < ($1::timestamptz, $2::uuid))
+       ORDER BY at DESC, id DESC LIMIT $3`,
+      [query.after?.at ?? null, query.after?.id ?? null, query.limit],
+    );
+    return toKeysetPage(rows, query.limit, ({ position: _, ...row }) => row);
   }
 }

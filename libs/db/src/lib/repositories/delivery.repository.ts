@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { FailedDelivery } from '@mq/messaging-contracts';
+import { type KeysetPage, type KeysetPageQuery, type KeysetPosition, keysetTime, toKeysetPage } from './keyset-page';
+
+/** Failure reasons are kept whole enough to read, not as unbounded traces. */
+export const MAX_FAILURE_CHARS = 8_000;
+
+export interface FailedDeliveriesFilter extends KeysetPageQuery {
+  /** Sent by a direct send job (`message-delivery`, also a delivery no job has taken yet) or by a fan-out batch (`batch-message-sending`). */
+  queue?: 'message-delivery' | 'batch-message-sending';
+  /** Case-insensitive substring of the failure reason. */
+  reason?: string;
+  from?: Date;
+  to?: Date;
+}
+
+/** A send job's failed attempt, as Bull reports it. */
+export interface SendJobFailure {
+  messageIds: readonly string[];
+  attempts: number;
+  reason: string;
+  /** Bull will not run the job again. */
+  final: boolean;
+  /** When the failed attempt began (Bull's processedOn); unknown for a job that never ran. */
+  attemptStartedAt?: Date;
+}
+
+/** `message_deliveries`: one row per message and recipient, and where its delivery stands. */
+@Injectable()
+export class DeliveryRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Newest failure first; a position's id is `<message id>:<recipient id>`. */
+  async failedPage(filter: FailedDeliveriesFilter): Promise<KeysetPage<FailedDelivery>> {
+    const rows: (Omit<FailedDelivery, 'failedAt'> & { failedAt: Date; position: KeysetPosition })[] = await this.dataSource.query(
+      `SELECT d.message_id AS "messageId", m.conversation_id AS "conversationId", d.recipient_id AS "recipientId",
+              d.failure_reason AS "failureReason", d.attempts, d.job_id AS "jobId", d.failed_at AS "failedAt",
+              json_build_object('at', ${keysetTime('d.failed_at')}, 'id', d.message_id || ':' || d.recipient_id) AS position
+       FROM message_deliveries d JOIN messages m ON m.id = d.message_id
+       WHERE d.status = 'failed'
+         AND ($1::text IS NULL OR ($1 = 'batch-message-sending') = COALESCE(d.job_id LIKE 'batch:%', false))
+         AND ($2::text IS NULL OR d.failure_reason ILIKE '%' || $2 || '%')
+         AND ($3::timestamptz IS NULL OR d.failed_at >= $3) AND ($4::timestamptz IS NULL OR d.failed_at < $4)
+         AND ($5::timestamptz IS NULL OR (d.failed_at, d.message_id || ':' || d.recipient_id) < ($5::timestamptz, $6::text))
+       ORDER BY d.failed_at DESC, d.message_id || ':' || d.recipient_id DESC LIMIT $7`,
+      [filter.queue ?? null, filter.reason ?? null, filter.from ?? null, filter.to ?? null, filter.after?.at ?? null, filter.after?.id ?? null, filter.limit],
+    );
+    return toKeysetPage(rows, filter.limit, ({ position: _, ...row }) => ({ ...row, failedAt: row.failedAt.toISOString() }));
+  }
+
+  /** Of these messages, those not deleted that have a failed delivery. */
+  async messagesWithFailedDeliveries(messageIds: readonly string[]): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT DISTINCT m.id FROM messages m
+       JOIN message_deliveries d ON d.message_id = m.id AND d.status = 'failed'
+       WHERE m.id = ANY($1::uuid[]) AND m.deleted_at IS NULL`,
+      [messageIds],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Writes a send job's failed attempt onto the deliveries it still owed (those `queued`): the
+   * attempt count and error, and when the job will not run again, `failed` (the message too),
+   * which puts them in the failed deliveries list and the timeline, ready to retry. Deliveries
+   * already `failed` before this attempt started (an operator's retry) take its count and error.
+   * Returns how many deliveries this marked failed.
+   */
+  async recordSendJobFailure(failure: SendJobFailure): Promise<number> {
+    if (failure.messageIds.length === 0) return 0;
+    const [{ failed }]: [{ failed: number }] = await this.dataSource.query(
+      `WITH failed AS (
+         UPDATE message_deliveries d SET updated_at = now(),
+           -- A retried failed delivery counts on from its own attempts (a fresh job starts at 1).
+           attempts = CASE WHEN d.status = 'failed' THEN d.attempts + 1 ELSE GREATEST(d.attempts, $2) END,
+           -- A recipient the processor itself could not send to has this attempt's own reason already.
+           failure_reason = CASE WHEN d.status = 'queued' AND d.attempts >= $2 AND d.failure_reason IS NOT NULL THEN d.failure_reason ELSE $3 END,
+           status = CASE WHEN $4::boolean THEN 'failed' ELSE d.status END,
+           failed_at = CASE WHEN $4::boolean OR d.status = 'failed' THEN now() ELSE d.failed_at END
+         WHERE d.message_id = ANY($1::uuid[])
+           AND (d.status = 'queued' OR (d.status = 'failed' AND d.failed_at < $5::timestamptz))
+         RETURNING d.message_id
+       ), messages_failed AS (
+         UPDATE messages m SET status = 'failed' WHERE $4::boolean AND m.id IN (SELECT message_id FROM failed) AND m.status = 'queued'
+       )
+       SELECT CASE WHEN $4::boolean THEN count(*)::int ELSE 0 END AS failed FROM failed`,
+      [failure.messageIds, failure.attempts, failure.reason.slice(0, MAX_FAILURE_CHARS), failure.final, failure.attemptStartedAt ?? null],
+    );
+    return failed;
+  }
+}

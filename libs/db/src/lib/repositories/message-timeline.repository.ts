@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { JobEventKind } from '../entities/job-event.entity';
+
+/** Everything Postgres knows of one message's way, table by table, each ordered as stored. */
+export interface MessageHistory {
+  message: { createdAt: Date; priority: string; sendAt: Date | null; deletedAt: Date | null };
+  /** Outbox rows that carried it to a queue. */
+  published: { jobId: string; queue: string; publishedAt: Date }[];
+  jobEvents: { jobId: string; jobName: string; kind: JobEventKind; attempt: number; error: string | null; durationMs: number | null; at: Date }[];
+  deliveries: { recipientId: string; sentAt: Date | null; deliveredAt: Date | null; readAt: Date | null; failedAt: Date | null; failureReason: string | null }[];
+  notifications: { userId: string; channel: string; status: string; error: string | null; createdAt: Date; sentAt: Date | null }[];
+  deadLetters: { jobId: string; failedReason: string; failedAt: Date; replayedAt: Date | null }[];
+}
+
+/** A job payload (jsonb column) that is about message $1: its own, one of a batch's, or a receipt's. */
+const ABOUT_MESSAGE = (column: string) =>
+  `(${column}->>'messageId' = $1 OR ${column}->'messageIds' ? $1 OR ${column}->'receipts' @> jsonb_build_array(jsonb_build_object('messageId', $1::text)))`;
+
+/**
+ * A message's whole story, read from Postgres (never by scanning Redis): what was accepted,
+ * published, attempted, delivered, notified and dead-lettered. It outlives Bull's retention.
+ */
+@Injectable()
+export class MessageTimelineRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Undefined when there is no such message. */
+  async history(messageId: string): Promise<MessageHistory | undefined> {
+    const [message]: MessageHistory['message'][] = await this.dataSource.query(
+      `SELECT created_at AS "createdAt", priority, send_at AS "sendAt", deleted_at AS "deletedAt" FROM messages WHERE id = $1`,
+      [messageId],
+    );
+    if (!message) return undefined;
+    const published: MessageHistory['published'] = await this.dataSource.query(
+      `SELECT job_id AS "jobId", queue, published_at AS "publishedAt" FROM outbox WHERE ${ABOUT_MESSAGE('payload')} AND published_at IS NOT NULL`,
+      [messageId],
+    );
+    // A job of many messages names none of them in job_events: it is found by its outbox row or by the delivery rows it sent.
+    const jobEvents: MessageHistory['jobEvents'] = await this.dataSource.query(
+      `SELECT job_id AS "jobId", job_name AS "jobName", kind, attempt, error, duration_ms AS "durationMs", at FROM job_events
+         WHERE message_id = $1 OR job_id = ANY($2::text[]) OR job_id IN (SELECT job_id FROM message_deliveries WHERE message_id = $1 AND job_id IS NOT NULL)`,
+      [messageId, published.map((row) => row.jobId)],
+    );
+    const deliveries: MessageHistory['deliveries'] = await this.dataSource.query(
+      `SELECT recipient_id AS "recipientId", sent_at AS "sentAt", delivered_at AS "deliveredAt", read_at AS "readAt", failed_at AS "failedAt",
+              failure_reason AS "failureReason"
+       FROM message_deliveries WHERE message_id = $1`,
+      [messageId],
+    );
+    const notifications: MessageHistory['notifications'] = await this.dataSource.query(
+      `SELECT user_id AS "userId", channel, status, error, created_at AS "createdAt", sent_at AS "sentAt" FROM notifications WHERE message_id = $1`,
+      [messageId],
+    );
+    const deadLetters: MessageHistory['deadLetters'] = await this.dataSource.query(
+      `SELECT job_id AS "jobId", failed_reason AS "failedReason", failed_at AS "failedAt", replayed_at AS "replayedAt" FROM dead_letters WHERE ${ABOUT_MESSAGE('data')}`,
+      [messageId],
+    );
+    return { message, published, jobEvents, deliveries, notifications, deadLetters };
+  }
+}

@@ -1,0 +1,48 @@
+import { openRepositoryTestDatabase, RepositoryTestDatabase, seedUser } from '../../testing';
+import { NotificationSettingsRepository } from './notification-settings.repository';
+
+const subscription = (auth = 'auth-1') => ({ endpoint: 'https://push.example.test/device-1', keys: { p256dh: 'p256dh-1', auth } });
+
+describe('NotificationSettingsRepository', () => {
+  let db: RepositoryTestDatabase;
+  let settings: NotificationSettingsRepository;
+  let bob: string;
+  let carol: string;
+
+  beforeAll(async () => {
+    db = await openRepositoryTestDatabase('notification-settings-repository-spec');
+    settings = new NotificationSettingsRepository(db.dataSource);
+    [bob, carol] = [await seedUser(db.dataSource, 'Bob'), await seedUser(db.dataSource, 'Carol')];
+  });
+  afterAll(() => db?.close());
+
+  it('has no preferences until saved, then the last saved', async () => {
+    expect(await settings.preferences(bob)).toBeUndefined();
+    const quiet = { channels: { inApp: true, email: false, push: true, sms: false }, quietHours: { start: '22:00', end: '07:00', timeZone: 'Europe/London' } };
+    await settings.savePreferences(bob, quiet);
+    expect(await settings.preferences(bob)).toEqual(quiet);
+    const loud = { channels: { inApp: true, email: true, push: true, sms: true }, quietHours: null };
+    await settings.savePreferences(bob, loud);
+    expect(await settings.preferences(bob)).toEqual(loud);
+    expect(await settings.preferences(carol)).toBeUndefined();
+  });
+
+  it('keeps one subscription per endpoint: the same again is refused, new keys or a new owner replace it', async () => {
+    expect(await settings.addPushSubscription(bob, subscription())).toBe(true);
+    expect(await settings.addPushSubscription(bob, subscription())).toBe(false);
+    expect(await settings.addPushSubscription(bob, subscription('auth-2'))).toBe(true);
+    expect(await settings.pushSubscriptionsOf(bob)).toEqual([{ id: expect.any(String), ...subscription('auth-2') }]);
+    expect(await settings.addPushSubscription(carol, subscription('auth-2'))).toBe(true);
+    expect(await settings.pushSubscriptionsOf(bob)).toEqual([]);
+    expect(await settings.pushSubscriptionsOf(carol)).toHaveLength(1);
+  });
+
+  it('records a push that got through, and removes a subscription the push service says is gone', async () => {
+    const [stored] = await settings.pushSubscriptionsOf(carol);
+    await settings.pushSucceeded(stored?.id as string);
+    const [row]: { last_success_at: Date | null }[] = await db.dataSource.query(`SELECT last_success_at FROM push_subscriptions WHERE id = $1`, [stored?.id]);
+    expect(row?.last_success_at).toBeInstanceOf(Date);
+    await settings.removePushSubscription(stored?.id as string);
+    expect(await settings.pushSubscriptionsOf(carol)).toEqual([]);
+  });
+});
