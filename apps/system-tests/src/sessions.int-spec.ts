@@ -49,12 +49,12 @@ describe('sessions end when they should, on every api instance', () => {
 
     // The session check reads the user's entry in Redis, not Postgres; logout writes the new version over it.
     const redis = new Redis({ host: stack.queue.redis.host, port: stack.queue.redis.port, db: stack.queue.redis.db });
-    const entry = async () => JSON.parse((await redis.get(`${stack.queue.prefix}:session:${carol.id}`)) ?? 'null') as { token_version: number } | null;
+    const entry = async () => JSON.parse((await redis.get(`${stack.queue.prefix}:session-v2:${carol.id}`)) ?? 'null') as { tokenVersion: number } | null;
     try {
-      const before = (await entry())?.token_version;
+      const before = (await entry())?.tokenVersion;
       expect(before).toEqual(expect.any(Number));
       await carol.client.logout();
-      expect((await entry())?.token_version).toBe((before ?? 0) + 1);
+      expect((await entry())?.tokenVersion).toBe((before ?? 0) + 1);
     } finally {
       redis.disconnect();
     }

@@ -4,25 +4,31 @@ import { DataSourceConfig, createDataSourceOptions } from './data-source';
 import { DB_ENTITIES } from './db-entities';
 import { AlertRepository } from './repositories/alert.repository';
 import { AuditLogRepository } from './repositories/audit-log.repository';
+import { ConversationRepository } from './repositories/conversation.repository';
 import { DeadLetterRepository } from './repositories/dead-letter.repository';
 import { DeliveryRepository } from './repositories/delivery.repository';
 import { JobEventRepository } from './repositories/job-event.repository';
+import { MessageRepository } from './repositories/message.repository';
 import { MessageTimelineRepository } from './repositories/message-timeline.repository';
 import { NotificationSettingsRepository } from './repositories/notification-settings.repository';
 import { NotificationRepository } from './repositories/notification.repository';
 import { QueueMetricRepository } from './repositories/queue-metric.repository';
+import { UserRepository } from './repositories/user.repository';
 
 /** Every repository: the only place SQL is written. */
 const REPOSITORIES = [
   AlertRepository,
   AuditLogRepository,
+  ConversationRepository,
   DeadLetterRepository,
   DeliveryRepository,
   JobEventRepository,
+  MessageRepository,
   MessageTimelineRepository,
   NotificationRepository,
   NotificationSettingsRepository,
   QueueMetricRepository,
+  UserRepository,
 ];
 
 export type DbModuleOptions = Pick<DataSourceConfig, 'url' | 'poolSize' | 'applicationName' | 'logging'>;

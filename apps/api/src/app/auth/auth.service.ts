@@ -1,8 +1,6 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
-import { UserEntity } from '@mq/db';
+import { UserRepository } from '@mq/db';
 import { AccessTokenClaims, AuthenticatedUser } from './auth.types';
 import { PasswordHasher } from '../users/password.hasher';
 import { UsersService } from '../users/users.service';
@@ -18,7 +16,7 @@ export interface IssuedSession {
 @Injectable()
 export class AuthService {
   constructor(
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
     private readonly jwt: JwtService,
     private readonly sessions: SessionResolver,
@@ -37,7 +35,7 @@ export class AuthService {
 
   /** One answer for a wrong password, an unknown email and an inactive account: 401; 429 while locked out. */
   async login(email: string, password: string, ip: string): Promise<IssuedSession> {
-    const user = await this.users.findOne({ where: { email: email.trim().toLowerCase() } });
+    const user = await this.users.findByEmail(email);
     const attempt = { email, ip, userId: user?.id };
     await this.throttle.assertAllowed(attempt);
     if (!user) {
@@ -52,7 +50,7 @@ export class AuthService {
     }
     await this.throttle.recordSuccess(attempt);
     // A hash from before the cost was raised is upgraded now, while the password is at hand.
-    if (this.hasher.needsRehash(user.passwordHash)) await this.users.update({ id: user.id }, { passwordHash: await this.hasher.hash(password) });
+    if (this.hasher.needsRehash(user.passwordHash)) await this.users.setPasswordHash(user.id, await this.hasher.hash(password));
     const claims: AccessTokenClaims = { sub: user.id, role: user.role, tv: user.tokenVersion };
     const accessToken = await this.jwt.signAsync(claims);
     const { exp } = this.jwt.decode<{ exp: number }>(accessToken);

@@ -55,11 +55,11 @@ export class SessionResolver {
     }
     // Every request and socket: one Redis read (Postgres on a miss).
     const user = await this.states.get(claims.sub);
-    if (!user || !user.active || user.token_version !== claims.tv) {
+    if (!user || !user.active || user.tokenVersion !== claims.tv) {
       throw new UnauthorizedException('The session has ended; sign in again');
     }
     return {
-      user: { id: user.id, email: user.email, displayName: user.display_name, role: user.role },
+      user: { id: user.id, email: user.email, displayName: user.displayName, role: user.role },
       expiresAt: claims.exp * 1000,
     };
   }

@@ -1,23 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { UserEntity, preparedQuery } from '@mq/db';
+import { SessionState, UserRepository } from '@mq/db';
 import { BullConnectionFactory } from '@mq/queue';
 import { API_CONFIG, ApiConfig } from '../api.config';
 
-/** What a request's session is checked against: who the user is now, and which tokens are still theirs. */
-export interface SessionState {
-  id: string;
-  email: string;
-  display_name: string;
-  role: UserEntity['role'];
-  active: boolean;
-  token_version: number;
-}
-
 /** An entry lives this long: the next request reads Postgres again, and an entry a failed refresh left stale cannot outlive it. */
 const ENTRY_TTL_SECONDS = 300;
-
-const SELECT_STATE = 'SELECT id, email, display_name, role, active, token_version FROM users WHERE id = $1';
 
 /**
  * Every request's session check reads one Redis key instead of Postgres. The rule that keeps
@@ -33,17 +20,18 @@ export class SessionStateCache {
 
   constructor(
     private readonly connections: BullConnectionFactory,
-    private readonly dataSource: DataSource,
+    private readonly users: UserRepository,
     @Inject(API_CONFIG) config: ApiConfig,
   ) {
-    this.keyPrefix = `${config.queue.prefix}:session:`;
+    // v2: entries hold camelCase fields; an entry an older version wrote is not read as one.
+    this.keyPrefix = `${config.queue.prefix}:session-v2:`;
   }
 
   async get(userId: string): Promise<SessionState | undefined> {
     const redis = this.connections.commandConnection();
     const cached = redis.status === 'ready' ? await redis.get(this.keyPrefix + userId).catch(() => null) : null;
     if (cached) return JSON.parse(cached) as SessionState;
-    const [state] = await preparedQuery<SessionState>(this.dataSource, SELECT_STATE, [userId]);
+    const state = await this.users.sessionState(userId);
     if (state && redis.status === 'ready') {
       await redis.set(this.keyPrefix + userId, JSON.stringify(state), 'EX', ENTRY_TTL_SECONDS, 'NX').catch(() => undefined);
     }
@@ -52,7 +40,7 @@ export class SessionStateCache {
 
   /** After a change to the user has committed: the state every instance sees from now on. */
   async refresh(userId: string): Promise<void> {
-    const [state] = await preparedQuery<SessionState>(this.dataSource, SELECT_STATE, [userId]);
+    const state = await this.users.sessionState(userId);
     const redis = this.connections.commandConnection();
     try {
       if (state) await redis.set(this.keyPrefix + userId, JSON.stringify(state), 'EX', ENTRY_TTL_SECONDS);

@@ -1,7 +1,5 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
-import { UserEntity } from '@mq/db';
+import { EmailTakenError, UserRepository, UserRow } from '@mq/db';
 import { RealtimeEmitter } from '@mq/messaging';
 import { PasswordHasher } from './password.hasher';
 import { SessionStateCache } from './session-state.cache';
@@ -12,13 +10,13 @@ export interface UserView {
   id: string;
   email: string;
   displayName: string;
-  role: UserEntity['role'];
+  role: UserRow['role'];
   phone: string | null;
   active: boolean;
   createdAt: string;
 }
 
-export function toUserView(user: UserEntity): UserView {
+export function toUserView(user: UserRow): UserView {
   return {
     id: user.id,
     email: user.email,
@@ -30,13 +28,19 @@ export function toUserView(user: UserEntity): UserView {
   };
 }
 
-const isUniqueViolation = (error: unknown) =>
-  error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505';
+/** A taken email is the client's conflict (409); anything else stays what it was. */
+async function conflictOnTakenEmail<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    throw error instanceof EmailTakenError ? new ConflictException(error.message) : error;
+  }
+}
 
 @Injectable()
 export class UsersService {
   constructor(
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
     private readonly realtime: RealtimeEmitter,
     private readonly sessions: SessionStateCache,
@@ -44,38 +48,28 @@ export class UsersService {
 
   /** Ends every session of the user now: tokens issued before stop working, live sockets are cut on every instance. */
   async revokeSessions(userId: string): Promise<void> {
-    await this.users.increment({ id: userId }, 'tokenVersion', 1);
+    await this.users.bumpTokenVersion(userId);
     await this.sessions.refresh(userId);
     this.realtime.disconnectUser(userId);
   }
 
   async get(id: string): Promise<UserView> {
-    const user = await this.users.findOne({ where: { id } });
+    const user = await this.users.find(id);
     if (!user) throw new NotFoundException(`User ${id} not found`);
     return toUserView(user);
   }
 
   async create(input: CreateUserDto): Promise<UserView> {
-    try {
-      const user = await this.users.save(
-        this.users.create({
-          email: input.email,
-          displayName: input.displayName,
-          role: input.role ?? 'user',
-          phone: input.phone ?? null,
-          passwordHash: await this.hasher.hash(input.password),
-        }),
-      );
-      return toUserView(user);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictException(`A user with email ${input.email.toLowerCase()} already exists`);
-      throw error;
-    }
+    const passwordHash = await this.hasher.hash(input.password);
+    const user = await conflictOnTakenEmail(
+      this.users.create({ email: input.email, displayName: input.displayName, role: input.role ?? 'user', phone: input.phone ?? null, passwordHash }),
+    );
+    return toUserView(user);
   }
 
   /** Creates the user unless the email exists; true when it created one. */
   async createIfAbsent(input: CreateUserDto): Promise<boolean> {
-    if (await this.users.exists({ where: { email: input.email.toLowerCase() } })) return false;
+    if (await this.users.emailExists(input.email)) return false;
     try {
       await this.create(input);
       return true;
@@ -85,27 +79,12 @@ export class UsersService {
     }
   }
 
+  /** Deactivating a user or changing their role ends every session they have. */
   async update(id: string, input: UpdateUserDto): Promise<UserView> {
-    const user = await this.users.findOne({ where: { id } });
+    const user = await conflictOnTakenEmail(this.users.update(id, input));
     if (!user) throw new NotFoundException(`User ${id} not found`);
-    const revoke = (input.active === false && user.active) || (input.role !== undefined && input.role !== user.role);
-    Object.assign(user, {
-      ...(input.displayName !== undefined && { displayName: input.displayName }),
-      ...(input.role !== undefined && { role: input.role }),
-      ...(input.phone !== undefined && { phone: input.phone }),
-      ...(input.email !== undefined && { email: input.email }),
-      ...(input.active !== undefined && { active: input.active }),
-      // Deactivating or changing the role ends every session the user has.
-      ...(revoke && { tokenVersion: user.tokenVersion + 1 }),
-    });
-    try {
-      const saved = toUserView(await this.users.save(user));
-      await this.sessions.refresh(id);
-      if (revoke) this.realtime.disconnectUser(id);
-      return saved;
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictException(`A user with email ${input.email?.toLowerCase()} already exists`);
-      throw error;
-    }
+    await this.sessions.refresh(id);
+    if (user.sessionsRevoked) this.realtime.disconnectUser(id);
+    return toUserView(user);
   }
 }

@@ -1,0 +1,132 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, QueryFailedError } from 'typeorm';
+import type { UserRole } from '../entities/user.entity';
+import { preparedQuery } from '../prepared-query';
+
+/** A user as stored, password hash included: never hand it to a client as is. */
+export interface UserRow {
+  id: string;
+  email: string;
+  displayName: string;
+  role: UserRole;
+  phone: string | null;
+  active: boolean;
+  /** Bumping it revokes every token issued before. */
+  tokenVersion: number;
+  passwordHash: string;
+  createdAt: Date;
+}
+
+/** What a request's session is checked against: who the user is now, and which tokens are still theirs. */
+export type SessionState = Pick<UserRow, 'id' | 'email' | 'displayName' | 'role' | 'active' | 'tokenVersion'>;
+
+export interface NewUser {
+  email: string;
+  displayName: string;
+  role: UserRole;
+  phone: string | null;
+  passwordHash: string;
+}
+
+/** The fields an operator may change; absent ones stay as they are. */
+export interface UserChanges {
+  displayName?: string;
+  role?: UserRole;
+  phone?: string;
+  email?: string;
+  active?: boolean;
+}
+
+/** Another user has this email (emails are unique, compared lower-cased). */
+export class EmailTakenError extends Error {
+  constructor(readonly email: string) {
+    super(`A user with email ${email} already exists`);
+  }
+}
+
+const userColumns = (t: string): string => `${t}.id, ${t}.email, ${t}.display_name AS "displayName", ${t}.role, ${t}.phone, ${t}.active,
+  ${t}.token_version AS "tokenVersion", ${t}.password_hash AS "passwordHash", ${t}.created_at AS "createdAt"`;
+
+const SESSION_STATE = `SELECT id, email, display_name AS "displayName", role, active, token_version AS "tokenVersion" FROM users WHERE id = $1`;
+
+const isUniqueViolation = (error: unknown): boolean => error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505';
+
+/** `users`: accounts, their roles and the version that revokes their tokens. */
+@Injectable()
+export class UserRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async find(id: string): Promise<UserRow | undefined> {
+    const [row]: UserRow[] = await this.dataSource.query(`SELECT ${userColumns('users')} FROM users WHERE id = $1`, [id]);
+    return row;
+  }
+
+  async findByEmail(email: string): Promise<UserRow | undefined> {
+    const [row]: UserRow[] = await this.dataSource.query(`SELECT ${userColumns('users')} FROM users WHERE email = lower($1)`, [email.trim()]);
+    return row;
+  }
+
+  /** Read on every request whose session is not cached: a prepared statement. */
+  async sessionState(id: string): Promise<SessionState | undefined> {
+    const [row] = await preparedQuery<SessionState>(this.dataSource, SESSION_STATE, [id]);
+    return row;
+  }
+
+  /** Of these ids, the users that exist and are active. */
+  async activeIds(ids: readonly string[]): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(`SELECT id FROM users WHERE id = ANY($1::uuid[]) AND active`, [ids]);
+    return rows.map((row) => row.id);
+  }
+
+  /** Throws EmailTakenError when the email is in use. */
+  async create(user: NewUser): Promise<UserRow> {
+    try {
+      const [row]: UserRow[] = await this.dataSource.query(
+        `INSERT INTO users (email, display_name, role, phone, password_hash) VALUES (lower($1), $2, $3, $4, $5) RETURNING ${userColumns('users')}`,
+        [user.email, user.displayName, user.role, user.phone, user.passwordHash],
+      );
+      return row as UserRow;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new EmailTakenError(user.email.toLowerCase());
+      throw error;
+    }
+  }
+
+  async emailExists(email: string): Promise<boolean> {
+    const [row]: { exists: boolean }[] = await this.dataSource.query(`SELECT EXISTS (SELECT 1 FROM users WHERE email = lower($1)) AS exists`, [email]);
+    return row?.exists ?? false;
+  }
+
+  /**
+   * Applies the changes in one statement. Deactivating a user or changing their role revokes
+   * every token they hold (`sessionsRevoked`). Undefined when there is no such user; throws
+   * EmailTakenError when the new email is in use.
+   */
+  async update(id: string, changes: UserChanges): Promise<(UserRow & { sessionsRevoked: boolean }) | undefined> {
+    const revokes = `(($6::boolean IS FALSE AND old.active) OR ($3::text IS NOT NULL AND $3 <> old.role))`;
+    try {
+      const [rows]: [(UserRow & { sessionsRevoked: boolean })[], number] = await this.dataSource.query(
+        `WITH old AS (SELECT id, active, role FROM users WHERE id = $1 FOR UPDATE)
+         UPDATE users u SET display_name = COALESCE($2, u.display_name), role = COALESCE($3, u.role), phone = COALESCE($4, u.phone),
+           email = COALESCE(lower($5), u.email), active = COALESCE($6, u.active), updated_at = now(),
+           token_version = u.token_version + CASE WHEN ${revokes} THEN 1 ELSE 0 END
+         FROM old WHERE u.id = old.id
+         RETURNING ${userColumns('u')}, ${revokes} AS "sessionsRevoked"`,
+        [id, changes.displayName ?? null, changes.role ?? null, changes.phone ?? null, changes.email ?? null, changes.active ?? null],
+      );
+      return rows[0];
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new EmailTakenError((changes.email ?? '').toLowerCase());
+      throw error;
+    }
+  }
+
+  /** Revokes every token the user holds. */
+  async bumpTokenVersion(id: string): Promise<void> {
+    await this.dataSource.query(`UPDATE users SET token_version = token_version + 1, updated_at = now() WHERE id = $1`, [id]);
+  }
+
+  async setPasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.dataSource.query(`UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, [id, passwordHash]);
+  }
+}
