@@ -18,6 +18,7 @@ export * from './lib/repositories/message-timeline.repository';
 export * from './lib/repositories/notification-settings.repository';
 export * from './lib/repositories/notification.repository';
 export * from './lib/repositories/queue-metric.repository';
+export * from './lib/repositories/retention.repository';
 export * from './lib/repositories/user.repository';
 export * from './lib/snake-naming.strategy';
 export * from './lib/entities/alert.entity';

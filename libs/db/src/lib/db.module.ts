@@ -13,6 +13,7 @@ import { MessageTimelineRepository } from './repositories/message-timeline.repos
 import { NotificationSettingsRepository } from './repositories/notification-settings.repository';
 import { NotificationRepository } from './repositories/notification.repository';
 import { QueueMetricRepository } from './repositories/queue-metric.repository';
+import { RetentionRepository } from './repositories/retention.repository';
 import { UserRepository } from './repositories/user.repository';
 
 /** Every repository: the only place SQL is written. */
@@ -28,6 +29,7 @@ const REPOSITORIES = [
   NotificationRepository,
   NotificationSettingsRepository,
   QueueMetricRepository,
+  RetentionRepository,
   UserRepository,
 ];
 
