@@ -8,6 +8,7 @@ export * from './lib/message-seq.helper';
 export * from './lib/prepared-query';
 export * from './lib/repositories/alert.repository';
 export * from './lib/repositories/audit-log.repository';
+export * from './lib/repositories/batch.repository';
 export * from './lib/repositories/conversation.repository';
 export * from './lib/repositories/dead-letter.repository';
 export * from './lib/repositories/delivery.repository';

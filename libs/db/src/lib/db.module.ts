@@ -4,6 +4,7 @@ import { DataSourceConfig, createDataSourceOptions } from './data-source';
 import { DB_ENTITIES } from './db-entities';
 import { AlertRepository } from './repositories/alert.repository';
 import { AuditLogRepository } from './repositories/audit-log.repository';
+import { BatchRepository } from './repositories/batch.repository';
 import { ConversationRepository } from './repositories/conversation.repository';
 import { DeadLetterRepository } from './repositories/dead-letter.repository';
 import { DeliveryRepository } from './repositories/delivery.repository';
@@ -20,6 +21,7 @@ import { UserRepository } from './repositories/user.repository';
 const REPOSITORIES = [
   AlertRepository,
   AuditLogRepository,
+  BatchRepository,
   ConversationRepository,
   DeadLetterRepository,
   DeliveryRepository,

@@ -1,7 +1,7 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { AuditLogRepository, MessageEntity, allocateMessageSeq, uuidV7 } from '@mq/db';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditLogRepository, BatchRepository, BatchState, ConversationRepository, MessageRepository, UserRepository, allocateMessageSeq, uuidV7 } from '@mq/db';
 import type { Batch, BatchStatus } from '@mq/messaging-contracts';
 import { ConversationKeyService, MessageCrypto, OutboxPublisher, StagedJob } from '@mq/messaging';
 import { JOB } from '@mq/queue-contracts';
@@ -10,17 +10,7 @@ import { BroadcastDto } from './broadcast.dto';
 
 const DEFAULT_CHUNK_SIZE = 500;
 
-interface BatchRow {
-  id: string;
-  total: number;
-  processed: number;
-  failed: number;
-  status: BatchStatus;
-  chunk_size: number;
-  chunk_delay_ms: number;
-}
-
-export function toBatch(row: BatchRow): Batch {
+export function toBatch(row: BatchState): Batch {
   return {
     id: row.id,
     total: row.total,
@@ -43,6 +33,10 @@ export class BroadcastService {
     private readonly crypto: MessageCrypto,
     private readonly outbox: OutboxPublisher,
     private readonly audit: AuditLogRepository,
+    private readonly batches: BatchRepository,
+    private readonly conversations: ConversationRepository,
+    private readonly messages: MessageRepository,
+    private readonly users: UserRepository,
   ) {}
 
   async start(admin: AuthenticatedUser, input: BroadcastDto): Promise<{ batchId: string; jobId: string }> {
@@ -56,16 +50,17 @@ export class BroadcastService {
     const batchId = randomUUID();
     const messageId = uuidV7();
     const staged: StagedJob = await this.dataSource.transaction(async (manager) => {
-      const [conversation] = (await manager.query(
-        `INSERT INTO conversations (type, title, created_by) VALUES ('broadcast', 'Announcement', $1) RETURNING id`,
-        [admin.id],
-      )) as { id: string }[];
-      const conversationId = (conversation as { id: string }).id;
-      await manager.query(`INSERT INTO conversation_participants (conversation_id, user_id) VALUES ($1, $2)`, [conversationId, admin.id]);
+      const conversationId = await this.conversations.create(manager, {
+        type: 'broadcast',
+        title: 'Announcement',
+        directKey: null,
+        createdBy: admin.id,
+        participantIds: [admin.id],
+      });
       await this.keys.createKey(manager, conversationId);
       const seq = await allocateMessageSeq(manager, conversationId);
       const encrypted = await this.crypto.encrypt(conversationId, messageId, input.content, manager);
-      await manager.insert(MessageEntity, {
+      await this.messages.insert(manager, {
         id: messageId,
         conversationId,
         seq,
@@ -75,11 +70,17 @@ export class BroadcastService {
         status: 'queued',
         batchId,
       });
-      await manager.query(
-        `INSERT INTO batches (id, kind, message_id, conversation_id, created_by, all_users, recipient_ids, total, status, chunk_size, chunk_delay_ms)
-         VALUES ($1, 'broadcast', $2, $3, $4, $5, $6, $7, 'queued', $8, $9)`,
-        [batchId, messageId, conversationId, admin.id, Boolean(input.allUsers), recipientIds ?? null, total, chunkSize, chunkDelayMs],
-      );
+      await this.batches.createBroadcast(manager, {
+        id: batchId,
+        messageId,
+        conversationId,
+        createdBy: admin.id,
+        allUsers: Boolean(input.allUsers),
+        recipientIds: recipientIds ?? null,
+        total,
+        chunkSize,
+        chunkDelayMs,
+      });
       return this.outbox.stage(manager, JOB.BATCH_SEND, { batchId, chunkSize, chunkDelayMs });
     });
     await this.outbox.publish([staged]);
@@ -102,15 +103,13 @@ export class BroadcastService {
   /** Resumes from where it stopped: a continuation job picks up at the batch's cursor. */
   async resume(admin: AuthenticatedUser, batchId: string): Promise<Batch> {
     const staged = await this.dataSource.transaction(async (manager) => {
-      const [, changed] = (await manager.query(`UPDATE batches SET status = 'running', updated_at = now() WHERE id = $1 AND status = 'paused'`, [
-        batchId,
-      ])) as [unknown, number];
+      const resumed = await this.batches.transition(batchId, 'running', ['paused'], manager);
       const row = await this.row(batchId, manager);
-      if (changed === 0) throw new ConflictException(`Batch ${batchId} is ${row.status}, not paused`);
+      if (!resumed) throw new ConflictException(`Batch ${batchId} is ${row.status}, not paused`);
       return this.outbox.stage(
         manager,
         JOB.BATCH_SEND,
-        { batchId, chunkSize: row.chunk_size, chunkDelayMs: row.chunk_delay_ms },
+        { batchId, chunkSize: row.chunkSize, chunkDelayMs: row.chunkDelayMs },
         { jobId: `batch:${batchId}:resume-${Date.now()}` },
       );
     });
@@ -120,34 +119,22 @@ export class BroadcastService {
   }
 
   private async transition(admin: AuthenticatedUser, batchId: string, to: BatchStatus, from: BatchStatus[]): Promise<Batch> {
-    const [, changed] = (await this.dataSource.query(`UPDATE batches SET status = $2, updated_at = now() WHERE id = $1 AND status = ANY($3)`, [
-      batchId,
-      to,
-      from,
-    ])) as [unknown, number];
+    const moved = await this.batches.transition(batchId, to, from);
     const row = await this.row(batchId);
-    if (changed === 0) throw new ConflictException(`Batch ${batchId} is ${row.status}; it cannot become ${to}`);
+    if (!moved) throw new ConflictException(`Batch ${batchId} is ${row.status}; it cannot become ${to}`);
     await this.audit.record({ actorId: admin.id, action: `broadcast.${to === 'paused' ? 'pause' : 'cancel'}`, target: batchId });
     return toBatch(row);
   }
 
-  private async row(batchId: string, manager = this.dataSource.manager): Promise<BatchRow> {
-    const [row] = (await manager.query(
-      `SELECT id, total, processed, failed, status, chunk_size, chunk_delay_ms FROM batches WHERE id = $1`,
-      [batchId],
-    )) as BatchRow[];
+  private async row(batchId: string, manager?: EntityManager): Promise<BatchState> {
+    const row = await this.batches.find(batchId, manager);
     if (!row) throw new NotFoundException(`Batch ${batchId} not found`);
     return row;
   }
 
   private async countRecipients(senderId: string, recipientIds: string[] | undefined): Promise<number> {
-    if (!recipientIds) {
-      const [{ n }] = (await this.dataSource.query(`SELECT count(*)::int AS n FROM users WHERE active AND id <> $1`, [senderId])) as [{ n: number }];
-      return n;
-    }
-    const [{ n }] = (await this.dataSource.query(`SELECT count(*)::int AS n FROM users WHERE active AND id = ANY($1::uuid[])`, [
-      recipientIds,
-    ])) as [{ n: number }];
+    if (!recipientIds) return this.users.countActiveExcept(senderId);
+    const n = (await this.users.activeIds(recipientIds)).length;
     if (n !== recipientIds.length) {
       throw new BadRequestException(`${recipientIds.length - n} of the recipientIds are unknown or inactive users`);
     }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
-import type { Conversation, ConversationType } from '@mq/messaging-contracts';
+import type { Conversation } from '@mq/messaging-contracts';
+import type { ConversationType } from '../entities/conversation.entity';
 
 export interface NewConversation {
   type: ConversationType;

@@ -78,6 +78,12 @@ export class UserRepository {
     return rows.map((row) => row.id);
   }
 
+  /** Active users other than this one: everyone a broadcast to all reaches. */
+  async countActiveExcept(id: string): Promise<number> {
+    const [row]: { n: number }[] = await this.dataSource.query(`SELECT count(*)::int AS n FROM users WHERE active AND id <> $1`, [id]);
+    return row?.n ?? 0;
+  }
+
   /** Throws EmailTakenError when the email is in use. */
   async create(user: NewUser): Promise<UserRow> {
     try {

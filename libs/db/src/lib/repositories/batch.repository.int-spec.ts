@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { openRepositoryTestDatabase, RepositoryTestDatabase, seedUser } from '../../testing';
+import { allocateMessageSeq } from '../message-seq.helper';
+import { BatchRepository } from './batch.repository';
+import { ConversationRepository } from './conversation.repository';
+import { MessageRepository } from './message.repository';
+import { UserRepository } from './user.repository';
+
+describe('BatchRepository', () => {
+  let db: RepositoryTestDatabase;
+  let batches: BatchRepository;
+  let admin: string;
+  let batchId: string;
+
+  beforeAll(async () => {
+    db = await openRepositoryTestDatabase('batch-repository-spec');
+    batches = new BatchRepository(db.dataSource);
+    admin = await seedUser(db.dataSource, 'Admin');
+  });
+  afterAll(() => db?.close());
+
+  it('stores a broadcast with its conversation and message in one transaction', async () => {
+    const [parent, inactive] = [await seedUser(db.dataSource, 'Parent'), await seedUser(db.dataSource, 'Gone')];
+    await db.dataSource.query(`UPDATE users SET active = false WHERE id = $1`, [inactive]);
+    const users = new UserRepository(db.dataSource);
+    expect(await users.countActiveExcept(admin)).toBe(1);
+    expect(await users.activeIds([parent, inactive])).toEqual([parent]);
+
+    batchId = randomUUID();
+    const messageId = randomUUID();
+    await db.dataSource.transaction(async (manager) => {
+      const conversationId = await new ConversationRepository(db.dataSource).create(manager, {
+        type: 'broadcast',
+        title: 'Announcement',
+        directKey: null,
+        createdBy: admin,
+        participantIds: [admin],
+      });
+      await new MessageRepository(db.dataSource).insert(manager, {
+        id: messageId,
+        conversationId,
+        seq: await allocateMessageSeq(manager, conversationId),
+        senderId: admin,
+        ciphertext: Buffer.from('c'),
+        iv: Buffer.alloc(12),
+        authTag: Buffer.alloc(16),
+        keyVersion: 1,
+        priority: 'normal',
+        status: 'queued',
+        batchId,
+      });
+      await batches.createBroadcast(manager, { id: batchId, messageId, conversationId, createdBy: admin, allUsers: true, recipientIds: null, total: 1, chunkSize: 500, chunkDelayMs: 0 });
+    });
+    expect(await batches.find(batchId)).toEqual({ id: batchId, total: 1, processed: 0, failed: 0, status: 'queued', chunkSize: 500, chunkDelayMs: 0 });
+    const [message] = await new MessageRepository(db.dataSource).findByIds([messageId]);
+    expect(message).toMatchObject({ batchId, seq: 1, status: 'queued' });
+    expect(await batches.find(randomUUID())).toBeUndefined();
+  });
+
+  it('moves between states only from the ones allowed', async () => {
+    expect(await batches.transition(batchId, 'running', ['paused'])).toBe(false);
+    expect(await batches.transition(batchId, 'paused', ['queued', 'running'])).toBe(true);
+    expect((await batches.find(batchId))?.status).toBe('paused');
+    await db.dataSource.transaction(async (manager) => {
+      expect(await batches.transition(batchId, 'running', ['paused'], manager)).toBe(true);
+      expect((await batches.find(batchId, manager))?.status).toBe('running');
+    });
+    expect(await batches.transition(batchId, 'cancelled', ['queued', 'running', 'paused'])).toBe(true);
+    expect(await batches.transition(batchId, 'paused', ['queued', 'running'])).toBe(false);
+  });
+});
