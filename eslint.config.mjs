@@ -1,4 +1,5 @@
 import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-config-prettier';
 
 /*
  * Module boundaries are the architecture: lint fails on a violation.
@@ -53,4 +54,6 @@ export default [
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // Last: formatting is Prettier's (`npm run format`), so no lint rule argues with it.
+  prettier,
 ];

@@ -79,7 +79,11 @@ async function main() {
   const processes = {
     api: ['node', ['dist/apps/api/main.js']],
     worker: ['node', ['dist/apps/worker/main.js']],
-    admin: [process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '--port', process.env.ADMIN_PORT || '3000'], { cwd: path.join(root, 'apps/admin'), env: { ...process.env, NODE_ENV: 'production' } }],
+    admin: [
+      process.execPath,
+      [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '--port', process.env.ADMIN_PORT || '3000'],
+      { cwd: path.join(root, 'apps/admin'), env: { ...process.env, NODE_ENV: 'production' } },
+    ],
   };
   const children = new Map();
   let stopping = false;

@@ -19,7 +19,7 @@ stage() {
   echo
   echo "== ${name}"
   local started=$SECONDS
-  if npx nx "$@" --output-style=stream; then
+  if "$@"; then
     results+=("pass")
   else
     results+=("FAIL")
@@ -29,13 +29,16 @@ stage() {
   durations+=($((SECONDS - started)))
 }
 
-stage "lint and type-check" run-many -t lint typecheck --parallel=2
-stage "unit tests" run-many -t test --parallel=2
-stage "integration tests (real Redis and Postgres)" run-many -t int-test --parallel=2
-stage "end-to-end tests (Chromium)" run-many -t e2e --parallel=1
+nx() { npx nx "$@" --output-style=stream; }
+
+stage "format (Prettier)" npx prettier --check .
+stage "lint and type-check" nx run-many -t lint typecheck --parallel=2
+stage "unit tests" nx run-many -t test --parallel=2
+stage "integration tests (real Redis and Postgres)" nx run-many -t int-test --parallel=2
+stage "end-to-end tests (Chromium)" nx run-many -t e2e --parallel=1
 # Lost and duplicated messages are asserted; timings are reported, not asserted.
-stage "quick bench" run bench:bench-quick
-stage "fault drills" run drill:drill
+stage "quick bench" nx run bench:bench-quick
+stage "fault drills" nx run drill:drill
 
 echo
 echo "== summary"

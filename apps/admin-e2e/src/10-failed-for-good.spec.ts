@@ -118,7 +118,10 @@ test('a delivery that failed for good on content that cannot be decrypted is sho
   await page.getByRole('link', { name: 'Dead letters' }).click();
   await expect(letters).toHaveCount(2);
   for (const left of [1, 0]) {
-    await letters.first().getByRole('button', { name: `Discard ${jobId}` }).click();
+    await letters
+      .first()
+      .getByRole('button', { name: `Discard ${jobId}` })
+      .click();
     const dialog = page.getByRole('dialog', { name: 'Discard this dead letter?' });
     await expect(dialog).toContainText(jobId);
     await dialog.getByRole('button', { name: 'Discard', exact: true }).click();

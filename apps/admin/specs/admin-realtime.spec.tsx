@@ -6,7 +6,10 @@ import { AdminRealtimeProvider } from '../src/lib/admin-realtime';
 import { ENDPOINTS } from '../src/lib/endpoints';
 import { fakeResponse, mockFetch, renderWithQuery } from './test-utils';
 
-jest.mock('next/link', () => ({ __esModule: true, default: ({ href, children }: { href: string; children: React.ReactNode }) => <a href={href}>{children}</a> }));
+jest.mock('next/link', () => ({
+  __esModule: true,
+  default: ({ href, children }: { href: string; children: React.ReactNode }) => <a href={href}>{children}</a>,
+}));
 
 type Handler = (...args: unknown[]) => void;
 

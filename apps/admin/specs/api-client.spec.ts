@@ -38,11 +38,7 @@ describe('api-client', () => {
     await api.put('/api/x', {});
     await api.patch('/api/x', {});
     await api.delete('/api/x');
-    expect(fetchMock.mock.calls.map((_, i) => headersOf(fetchMock, i)[CSRF_HEADER])).toEqual([
-      'csrf-token-123',
-      'csrf-token-123',
-      'csrf-token-123',
-    ]);
+    expect(fetchMock.mock.calls.map((_, i) => headersOf(fetchMock, i)[CSRF_HEADER])).toEqual(['csrf-token-123', 'csrf-token-123', 'csrf-token-123']);
   });
 
   it('does not send the CSRF header on GET', async () => {
@@ -65,9 +61,7 @@ describe('api-client', () => {
   });
 
   it("throws an ApiError with the api's status and message", async () => {
-    fetchMock.mockResolvedValue(
-      fakeResponse(400, { statusCode: 400, message: ['email must be an email', 'password is required'], error: 'Bad Request' }),
-    );
+    fetchMock.mockResolvedValue(fakeResponse(400, { statusCode: 400, message: ['email must be an email', 'password is required'], error: 'Bad Request' }));
 
     const error = await api.post('/api/auth/login', {}).catch((e: unknown) => e);
 

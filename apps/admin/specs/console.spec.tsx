@@ -67,8 +67,7 @@ describe('ConsoleShell', () => {
   it('redirects once a later re-check says the session ended (401)', async () => {
     let calls = 0;
     route(fetchMock, {
-      [ENDPOINTS.me]: async () =>
-        ++calls === 1 ? fakeResponse(200, ADMIN) : fakeResponse(401, { statusCode: 401, message: 'Unauthorized' }),
+      [ENDPOINTS.me]: async () => (++calls === 1 ? fakeResponse(200, ADMIN) : fakeResponse(401, { statusCode: 401, message: 'Unauthorized' })),
     });
     const { client } = renderWithQuery(<ConsoleShell>dashboard body</ConsoleShell>);
     expect(await screen.findByText('dashboard body')).toBeTruthy();

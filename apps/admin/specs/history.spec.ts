@@ -49,7 +49,12 @@ describe('buildHistorySeries', () => {
 it('averages the sampled minutes of a bucket', () => {
   const twoInOne: MetricsHistory = {
     minutes: 1440,
-    queues: { q: [{ at: at(3), completed: 10, failed: 2, waiting: 5 }, { at: at(1), completed: 20, failed: 0, waiting: 2 }] },
+    queues: {
+      q: [
+        { at: at(3), completed: 10, failed: 2, waiting: 5 },
+        { at: at(1), completed: 20, failed: 0, waiting: 2 },
+      ],
+    },
   };
   const series = buildHistorySeries(twoInOne, 'q', 24 * 60, 10, NOW);
   expect(series.completed.at(-2)).toBe(15);

@@ -31,9 +31,7 @@ describe('LoginForm', () => {
   });
 
   it('posts the credentials as JSON and goes to the next page on 200', async () => {
-    fetchMock.mockResolvedValue(
-      fakeResponse(200, { accessToken: 't', user: { id: 'u1', email: 'ops@example.com', displayName: 'Ops', role: 'admin' } }),
-    );
+    fetchMock.mockResolvedValue(fakeResponse(200, { accessToken: 't', user: { id: 'u1', email: 'ops@example.com', displayName: 'Ops', role: 'admin' } }));
     renderWithQuery(<LoginForm nextPath="/dead-letters" />);
 
     fillAndSubmit();

@@ -18,9 +18,7 @@ async function bootstrap(config: ApiConfig): Promise<void> {
 async function migrate(url: string): Promise<void> {
   const created = await ensureDatabaseExists(url);
   const ran = await runMigrations(url);
-  process.stdout.write(
-    `api migrate: ${redactDatabaseUrl(url)}${created ? ' (created)' : ''}: ${ran.length ? `ran ${ran.join(', ')}` : 'up to date'}\n`,
-  );
+  process.stdout.write(`api migrate: ${redactDatabaseUrl(url)}${created ? ' (created)' : ''}: ${ran.length ? `ran ${ran.join(', ')}` : 'up to date'}\n`);
 }
 
 function main(): void {

@@ -61,14 +61,23 @@ describe('sessions: tokens, the console cookie with CSRF, sockets', () => {
 
   it('answers 401 for a wrong password or unknown email, 409 for a taken email, and never returns a hash', async () => {
     const client = new MessagingClient({ baseUrl: base });
-    for (const credentials of [{ email: ADMIN.email, password: 'wrong-password' }, { email: 'nobody@system.test', password: 'whatever-123' }]) {
-      const error = await client.login(credentials).then(() => undefined, (e: unknown) => e);
+    for (const credentials of [
+      { email: ADMIN.email, password: 'wrong-password' },
+      { email: 'nobody@system.test', password: 'whatever-123' },
+    ]) {
+      const error = await client.login(credentials).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect((error as ApiError).status).toBe(401);
     }
     const admin = await stack.admin();
     const user = await admin.createUser({ email: 'dup@system.test', password: 'a-long-password', displayName: 'D' });
     expect(JSON.stringify(user)).not.toMatch(/hash|password/i);
-    const duplicate = await admin.createUser({ email: 'DUP@system.test', password: 'a-long-password', displayName: 'D' }).then(() => undefined, (e: unknown) => e);
+    const duplicate = await admin.createUser({ email: 'DUP@system.test', password: 'a-long-password', displayName: 'D' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((duplicate as ApiError).status).toBe(409);
   });
 
@@ -78,11 +87,15 @@ describe('sessions: tokens, the console cookie with CSRF, sockets', () => {
     if (!target) throw new Error('no user');
     await target.client.me();
     await admin.updateUser(target.id, { active: false });
-    const me = await target.client.me().then(() => 200, (e: unknown) => (e as ApiError).status);
+    const me = await target.client.me().then(
+      () => 200,
+      (e: unknown) => (e as ApiError).status,
+    );
     expect(me).toBe(401);
-    const relogin = await new MessagingClient({ baseUrl: base })
-      .login({ email: target.client.user?.email ?? '', password: 'a-user-password-123' })
-      .then(() => 200, (e: unknown) => (e as ApiError).status);
+    const relogin = await new MessagingClient({ baseUrl: base }).login({ email: target.client.user?.email ?? '', password: 'a-user-password-123' }).then(
+      () => 200,
+      (e: unknown) => (e as ApiError).status,
+    );
     expect(relogin).toBe(401);
   });
 

@@ -46,7 +46,8 @@ describe('broadcasts fan out in chunks with progress, pause, resume and cancel',
    */
   const stoppedSending = async (batchId: string, outcome: 'paused' | 'cancelled') => {
     await eventually(
-      async () => ((await batchJobs(batchId, 'completed')).some((job) => (job.returnvalue as { outcome?: string } | null)?.outcome === outcome) ? true : undefined),
+      async () =>
+        (await batchJobs(batchId, 'completed')).some((job) => (job.returnvalue as { outcome?: string } | null)?.outcome === outcome) ? true : undefined,
       `the batch job to stop on ${outcome}`,
     );
     const pending = [];

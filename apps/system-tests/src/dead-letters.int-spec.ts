@@ -46,14 +46,19 @@ describe('a delivery that cannot go out: retries, dead letter, replay after the 
     // Carol gets it at once; Bob's copy fails on every attempt (5, backing off 2 s .. 16 s).
     await eventually(() => carolGot.find((m) => m.id === sent.body.message.id), 'carol to receive it');
     const deadLetter = await eventually(
-      async () => (await sql<{ id: string; failed_reason: string; attempts_made: number; job_id: string }>(stack.database.url, `SELECT * FROM dead_letters`))[0],
+      async () =>
+        (await sql<{ id: string; failed_reason: string; attempts_made: number; job_id: string }>(stack.database.url, `SELECT * FROM dead_letters`))[0],
       'the dead letter',
       60_000,
     );
     expect(deadLetter).toMatchObject({ job_id: sent.body.jobId, attempts_made: 5 });
     expect(deadLetter.failed_reason).toMatch(/no longer a participant/);
     const deliveries = await alice.client.listDeliveries(sent.body.message.id);
-    expect(deliveries.find((d) => d.recipientId === bob.id)).toMatchObject({ status: 'failed', attempts: 5, failureReason: expect.stringMatching(/no longer a participant/) });
+    expect(deliveries.find((d) => d.recipientId === bob.id)).toMatchObject({
+      status: 'failed',
+      attempts: 5,
+      failureReason: expect.stringMatching(/no longer a participant/),
+    });
     expect(deliveries.find((d) => d.recipientId === carol.id)?.status).toBe('sent');
     expect(bobInbox.size).toBe(0);
 
@@ -61,7 +66,13 @@ describe('a delivery that cannot go out: retries, dead letter, replay after the 
     const admin = await stack.admin();
     const failedPage = await admin.listFailedDeliveries({ limit: 10 } as never);
     expect(failedPage.deliveries).toEqual([
-      expect.objectContaining({ messageId: sent.body.message.id, recipientId: bob.id, attempts: 5, jobId: sent.body.jobId, failureReason: expect.stringMatching(/participant/) }),
+      expect.objectContaining({
+        messageId: sent.body.message.id,
+        recipientId: bob.id,
+        attempts: 5,
+        jobId: sent.body.jobId,
+        failureReason: expect.stringMatching(/participant/),
+      }),
     ]);
     const filtered = await fetch(`${stack.api().url}/deliveries/failed?reason=INACTIVE`, { headers: { authorization: `Bearer ${admin.token}` } });
     expect(((await filtered.json()) as { deliveries: unknown[] }).deliveries).toEqual([]);
@@ -94,7 +105,8 @@ describe('a delivery that cannot go out: retries, dead letter, replay after the 
     // The whole story, from Postgres: accepted, published, each attempt with its error, dead-lettered, replayed, delivered.
     const timeline = await eventually(async () => {
       const t = await admin.getMessageTimeline(sent.body.message.id);
-      return t.events.some((e) => e.kind === 'delivered' && e.detail.includes(bob.id)) && t.events.some((e) => e.kind === 'attempt' && e.detail.includes('completed'))
+      return t.events.some((e) => e.kind === 'delivered' && e.detail.includes(bob.id)) &&
+        t.events.some((e) => e.kind === 'attempt' && e.detail.includes('completed'))
         ? t
         : undefined;
     }, 'a complete timeline');
@@ -108,7 +120,9 @@ describe('a delivery that cannot go out: retries, dead letter, replay after the 
 
     for (const q of [sent.body.message.id, sent.body.jobId, 'no longer a participant']) {
       const { results } = await admin.searchJobs(q);
-      expect(results).toEqual(expect.arrayContaining([expect.objectContaining({ jobId: sent.body.jobId, messageId: sent.body.message.id, queue: 'message-delivery' })]));
+      expect(results).toEqual(
+        expect.arrayContaining([expect.objectContaining({ jobId: sent.body.jobId, messageId: sent.body.message.id, queue: 'message-delivery' })]),
+      );
     }
 
     const audit = await sql<{ action: string; target: string }>(stack.database.url, `SELECT action, target FROM audit_log ORDER BY at`);

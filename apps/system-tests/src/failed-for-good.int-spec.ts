@@ -39,7 +39,13 @@ describe('a send that failed for good, whatever the cause, is visible to operato
 
     const page = await admin.listFailedDeliveries();
     expect(page.deliveries.filter((d) => d.messageId === messageId)).toEqual([
-      expect.objectContaining({ recipientId: bob.id, attempts: 5, jobId: sent.jobId, failureReason: expect.stringMatching(/Cannot decrypt message/), failedAt: expect.any(String) }),
+      expect.objectContaining({
+        recipientId: bob.id,
+        attempts: 5,
+        jobId: sent.jobId,
+        failureReason: expect.stringMatching(/Cannot decrypt message/),
+        failedAt: expect.any(String),
+      }),
     ]);
     const timeline = await eventually(async () => {
       const found = await admin.getMessageTimeline(messageId);

@@ -138,11 +138,9 @@ describe('fault drills on a private Redis', () => {
     expect(jobIds.length).toBeGreaterThan(0);
     const published = async () =>
       (
-        await sql<{ n: number }>(
-          stack.database.url,
-          `SELECT count(*)::int AS n FROM outbox WHERE job_id = ANY($1::text[]) AND published_at IS NOT NULL`,
-          [jobIds],
-        )
+        await sql<{ n: number }>(stack.database.url, `SELECT count(*)::int AS n FROM outbox WHERE job_id = ANY($1::text[]) AND published_at IS NOT NULL`, [
+          jobIds,
+        ])
       )[0]?.n;
     await eventually(async () => ((await published()) === jobIds.length ? true : undefined), `the ${jobIds.length} send jobs to be published`);
     const admin = new Redis({ port: redis.port, host: '127.0.0.1', lazyConnect: true });
@@ -201,12 +199,17 @@ describe('fault drills on a private Redis', () => {
       for (const key of keys) {
         const type = await client.type(key);
         const dump =
-          type === 'string' ? await client.get(key)
-          : type === 'hash' ? JSON.stringify(await client.hgetall(key))
-          : type === 'list' ? JSON.stringify(await client.lrange(key, 0, -1))
-          : type === 'set' ? JSON.stringify(await client.smembers(key))
-          : type === 'zset' ? JSON.stringify(await client.zrange(key, 0, -1))
-          : '';
+          type === 'string'
+            ? await client.get(key)
+            : type === 'hash'
+              ? JSON.stringify(await client.hgetall(key))
+              : type === 'list'
+                ? JSON.stringify(await client.lrange(key, 0, -1))
+                : type === 'set'
+                  ? JSON.stringify(await client.smembers(key))
+                  : type === 'zset'
+                    ? JSON.stringify(await client.zrange(key, 0, -1))
+                    : '';
         expect({ key, leaked: (dump ?? '').includes(marker) }).toEqual({ key, leaked: false });
       }
     } finally {

@@ -202,7 +202,11 @@ const SOCKET_EVENTS_FUZZED: Record<string, (fx: Fixture) => Json> = {
 function literalPaths(args: string, where: string): string[] {
   const text = args.trim();
   if (text === '') return [''];
-  const items = /^\[([\s\S]*)\]$/.exec(text)?.[1]?.split(',').map((item) => item.trim()).filter(Boolean) ?? [text];
+  const items = /^\[([\s\S]*)\]$/
+    .exec(text)?.[1]
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter(Boolean) ?? [text];
   return items.map((item) => {
     const literal = /^(['"`])([^'"`]*)\1$/.exec(item);
     if (!literal) throw new Error(`${where}: not a literal path; teach this test to read it`);
@@ -212,7 +216,10 @@ function literalPaths(args: string, where: string): string[] {
 
 function declaredRoutes(): string[] {
   const routes: string[] = [];
-  const files = fs.readdirSync(API_SOURCES, { recursive: true }).map(String).filter((file) => file.endsWith('.controller.ts'));
+  const files = fs
+    .readdirSync(API_SOURCES, { recursive: true })
+    .map(String)
+    .filter((file) => file.endsWith('.controller.ts'));
   for (const file of files) {
     const source = fs.readFileSync(path.join(API_SOURCES, file), 'utf8');
     let prefixes: string[] | undefined;
@@ -234,7 +241,10 @@ function declaredRoutes(): string[] {
 function declaredSocketEvents(): string[] {
   const names = SOCKET_EVENTS as Record<string, string>;
   const events: string[] = [];
-  const files = fs.readdirSync(API_SOURCES, { recursive: true }).map(String).filter((file) => file.endsWith('.gateway.ts'));
+  const files = fs
+    .readdirSync(API_SOURCES, { recursive: true })
+    .map(String)
+    .filter((file) => file.endsWith('.gateway.ts'));
   for (const file of files) {
     const source = fs.readFileSync(path.join(API_SOURCES, file), 'utf8');
     for (const [, key] of source.matchAll(/\bon\(SOCKET_EVENTS\.(\w+)/g)) events.push(names[key as string] ?? `unknown SOCKET_EVENTS.${key}`);
@@ -398,7 +408,8 @@ function httpCases(route: string, row: Row, rng: Prng): HttpCase[] {
 
   if (row.body) {
     for (const at of fieldPaths(row.body)) {
-      for (const [label, value] of fieldValues(valueAt(row.body, at))) add(`body ${at.join('.')}: ${label}`, { body: { json: withField(row.body, at, value) } });
+      for (const [label, value] of fieldValues(valueAt(row.body, at)))
+        add(`body ${at.join('.')}: ${label}`, { body: { json: withField(row.body, at, value) } });
     }
   }
   for (const [label, body] of wholeBodies(row.body ?? {})) add(`body: ${label}`, { body });
@@ -493,17 +504,14 @@ function send(port: number, token: string, c: HttpCase): Promise<Reply> {
   }
   if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
   return new Promise((resolve, reject) => {
-    const request = http.request(
-      { host: '127.0.0.1', port, method: c.method, path: c.query ? `${c.path}?${c.query}` : c.path, headers, agent },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString() }),
-        );
-        response.on('error', reject);
-      },
-    );
+    const request = http.request({ host: '127.0.0.1', port, method: c.method, path: c.query ? `${c.path}?${c.query}` : c.path, headers, agent }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString() }),
+      );
+      response.on('error', reject);
+    });
     request.on('error', reject);
     request.end(payload);
   });
@@ -612,7 +620,10 @@ describe('fuzz: bad input to every REST endpoint and socket event is a 4xx in th
     const rows = await sql<{ name: string; state: string }>(
       stack.database.url,
       names
-        .map(({ name }) => `SELECT '${name}' AS name, count(*) || ' rows, ' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS state FROM "${name}" t`)
+        .map(
+          ({ name }) =>
+            `SELECT '${name}' AS name, count(*) || ' rows, ' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS state FROM "${name}" t`,
+        )
         .join(' UNION ALL '),
     );
     return Object.fromEntries(rows.map((row) => [row.name, row.state]));
@@ -670,7 +681,13 @@ describe('fuzz: bad input to every REST endpoint and socket event is a 4xx in th
       const row = build(fixture);
       // An unknown query parameter: refused whoever asks, so the probe never writes; 403 first means admins only.
       const [method, template] = route.split(' ') as [string, string];
-      const probe = { route, label: 'probe', method, path: template.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(row.params?.[name] ?? '')), query: 'fuzz_probe=1' };
+      const probe = {
+        route,
+        label: 'probe',
+        method,
+        path: template.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(row.params?.[name] ?? '')),
+        query: 'fuzz_probe=1',
+      };
       const adminOnly = (await send(stack.api().port, tokens.user, probe)).status === 403;
       for (const role of ['admin', 'user'] as const) {
         let cases = httpCases(route, row, rng).map((c) => (row.writes ? poisoned(c) : c));
@@ -708,33 +725,35 @@ describe('fuzz: bad input to every REST endpoint and socket event is a 4xx in th
       role,
       work: Object.entries(SOCKET_EVENTS_FUZZED).flatMap(([event, build]) => socketCases(build(fixture), rng).map(([label, args]) => ({ event, label, args }))),
     }));
-    await Promise.all(cases.map(async ({ role, work }) => {
-      const socket: Socket = io(stack.api().url, { auth: { token: tokens[role] }, transports: ['websocket'], forceNew: true, reconnection: false });
-      try {
-        await new Promise<void>((resolve, reject) => {
-          socket.once('connect', () => resolve());
-          socket.once('connect_error', reject);
-        });
-        await inPool(work, 16, async ({ event, label, args }) => {
-          const counts = (summary.socketEvents[event] ??= {});
-          tally(counts, 'sent');
-          try {
-            const ack: unknown = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, ...args);
-            const { ok, status } = (typeof ack === 'object' && ack !== null ? ack : {}) as { ok?: boolean; status?: number };
-            tally(counts, ok ? 'ok' : String(status));
-            const problem = judgeAck(ack);
-            if (problem) failures.push(`${event} [${role}] ${label}: ${problem}\n    ${toJson(args).slice(0, 200)}`);
-          } catch (error) {
-            // A failure too: the client awaiting this ack would hang, and no status could show a 5xx.
-            tally(counts, 'no ack');
-            failures.push(`${event} [${role}] ${label}: no ack within ${ACK_TIMEOUT_MS} ms (${(error as Error).message})\n    ${toJson(args).slice(0, 200)}`);
-          }
-        });
-        if (!socket.connected) failures.push(`the ${role}'s socket was disconnected by the fuzz`);
-      } finally {
-        socket.disconnect();
-      }
-    }));
+    await Promise.all(
+      cases.map(async ({ role, work }) => {
+        const socket: Socket = io(stack.api().url, { auth: { token: tokens[role] }, transports: ['websocket'], forceNew: true, reconnection: false });
+        try {
+          await new Promise<void>((resolve, reject) => {
+            socket.once('connect', () => resolve());
+            socket.once('connect_error', reject);
+          });
+          await inPool(work, 16, async ({ event, label, args }) => {
+            const counts = (summary.socketEvents[event] ??= {});
+            tally(counts, 'sent');
+            try {
+              const ack: unknown = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, ...args);
+              const { ok, status } = (typeof ack === 'object' && ack !== null ? ack : {}) as { ok?: boolean; status?: number };
+              tally(counts, ok ? 'ok' : String(status));
+              const problem = judgeAck(ack);
+              if (problem) failures.push(`${event} [${role}] ${label}: ${problem}\n    ${toJson(args).slice(0, 200)}`);
+            } catch (error) {
+              // A failure too: the client awaiting this ack would hang, and no status could show a 5xx.
+              tally(counts, 'no ack');
+              failures.push(`${event} [${role}] ${label}: no ack within ${ACK_TIMEOUT_MS} ms (${(error as Error).message})\n    ${toJson(args).slice(0, 200)}`);
+            }
+          });
+          if (!socket.connected) failures.push(`the ${role}'s socket was disconnected by the fuzz`);
+        } finally {
+          socket.disconnect();
+        }
+      }),
+    );
     const logs = failures.some((f) => /status 5\d\d/.test(f)) ? `\n--- api output ---\n${stack.api().tail(80)}` : '';
     expect({ failures: failures.length, first: failures.slice(0, 40).join('\n') + logs }).toEqual({ failures: 0, first: '' });
   });

@@ -70,15 +70,32 @@ describe('input hygiene at the edge: one check for every REST body, query, path 
       // [token, method, path, raw JSON body, field named]
       [aliceToken(), 'POST', '/conversations', `{"type":"group","participantIds":["${bob.id}"],"__proto__":{"isAdmin":true}}`, 'body.__proto__'],
       [aliceToken(), 'POST', '/messages', `{"conversationId":"${groupId}","content":"hi","constructor":{"prototype":{"x":1}}}`, 'body.constructor'],
-      [aliceToken(), 'PUT', '/me/notification-preferences', `{"channels":{"inApp":true,"email":true,"push":true,"sms":false,"__proto__":{"polluted":1}},"quietHours":null}`, 'body.channels.__proto__'],
-      [aliceToken(), 'POST', '/me/push-subscriptions', `{"endpoint":"https://push.example/x","keys":{"p256dh":"a","auth":"b","prototype":1}}`, 'body.keys.prototype'],
+      [
+        aliceToken(),
+        'PUT',
+        '/me/notification-preferences',
+        `{"channels":{"inApp":true,"email":true,"push":true,"sms":false,"__proto__":{"polluted":1}},"quietHours":null}`,
+        'body.channels.__proto__',
+      ],
+      [
+        aliceToken(),
+        'POST',
+        '/me/push-subscriptions',
+        `{"endpoint":"https://push.example/x","keys":{"p256dh":"a","auth":"b","prototype":1}}`,
+        'body.keys.prototype',
+      ],
       [adminToken(), 'PATCH', `/users/${bob.id}`, `{"displayName":"Bob","__proto__":{"role":"admin"}}`, 'body.__proto__'],
       [adminToken(), 'POST', '/messages/broadcast', `{"allUsers":true,"content":"x","deep":[{"a":[{"__proto__":{}}]}]}`, 'body.deep.0.a.0.__proto__'],
       ['', 'POST', '/auth/login', `{"email":"a@b.c","password":"x","__proto__":{"admin":true}}`, 'body.__proto__'],
     ];
     for (const [token, method, path, body, field] of cases) {
       const response = await call(`${base}${path}`, token, method, body);
-      expect({ path, status: response.status, code: response.body.code, field: response.body.field }).toEqual({ path, status: 400, code: 'forbidden_key', field });
+      expect({ path, status: response.status, code: response.body.code, field: response.body.field }).toEqual({
+        path,
+        status: 400,
+        code: 'forbidden_key',
+        field,
+      });
       expect(response.body).toMatchObject({ statusCode: 400, error: 'Bad Request', message: expect.stringContaining('is not allowed') });
     }
     const query = await call(`${base}/conversations?__proto__[x]=1`, aliceToken(), 'GET');
@@ -93,7 +110,13 @@ describe('input hygiene at the edge: one check for every REST body, query, path 
       [aliceToken(), 'POST', '/conversations', { type: 'group', participantIds: [bob.id], title: `Trip${nul}` }, 'body.title'],
       [aliceToken(), 'POST', '/messages', { conversationId: groupId, content: `a${nul}b` }, 'body.content'],
       [aliceToken(), 'POST', '/me/push-subscriptions', { endpoint: `https://push.example/${nul}`, keys: { p256dh: 'a', auth: 'b' } }, 'body.endpoint'],
-      [aliceToken(), 'PUT', '/me/notification-preferences', { channels: { inApp: true, email: true, push: true, sms: false }, quietHours: { start: '22:00', end: '07:00', timeZone: `Europe/London${nul}` } }, 'body.quietHours.timeZone'],
+      [
+        aliceToken(),
+        'PUT',
+        '/me/notification-preferences',
+        { channels: { inApp: true, email: true, push: true, sms: false }, quietHours: { start: '22:00', end: '07:00', timeZone: `Europe/London${nul}` } },
+        'body.quietHours.timeZone',
+      ],
       [adminToken(), 'POST', '/users', { email: 'nul@school.test', password: 'a-long-password-1', displayName: `Nul${nul}` }, 'body.displayName'],
       [adminToken(), 'PATCH', `/users/${bob.id}`, { displayName: `Bob${nul}` }, 'body.displayName'],
       [adminToken(), 'PATCH', `/users/${bob.id}`, { phone: `+4477${nul}` }, 'body.phone'],
@@ -101,7 +124,12 @@ describe('input hygiene at the edge: one check for every REST body, query, path 
     ];
     for (const [token, method, path, body, field] of cases) {
       const response = await call(`${base}${path}`, token, method, JSON.stringify(body));
-      expect({ path, status: response.status, code: response.body.code, field: response.body.field }).toEqual({ path, status: 400, code: 'nul_character', field });
+      expect({ path, status: response.status, code: response.body.code, field: response.body.field }).toEqual({
+        path,
+        status: 400,
+        code: 'nul_character',
+        field,
+      });
     }
     const search = await call(`${base}/messages/search?q=a%00b`, aliceToken(), 'GET');
     expect({ status: search.status, code: search.body.code, field: search.body.field }).toEqual({ status: 400, code: 'nul_character', field: 'query.q' });
@@ -116,7 +144,11 @@ describe('input hygiene at the edge: one check for every REST body, query, path 
     const lone = await call(`${base}/messages`, aliceToken(), 'POST', `{"conversationId":"${groupId}","content":"caf\\ud800e"}`);
     expect({ status: lone.status, code: lone.body.code, field: lone.body.field }).toEqual({ status: 400, code: 'lone_surrogate', field: 'body.content' });
     const lowAlone = await call(`${base}/conversations`, aliceToken(), 'POST', `{"type":"group","participantIds":["${bob.id}"],"title":"\\udc00 trip"}`);
-    expect({ status: lowAlone.status, code: lowAlone.body.code, field: lowAlone.body.field }).toEqual({ status: 400, code: 'lone_surrogate', field: 'body.title' });
+    expect({ status: lowAlone.status, code: lowAlone.body.code, field: lowAlone.body.field }).toEqual({
+      status: 400,
+      code: 'lone_surrogate',
+      field: 'body.title',
+    });
     const bytes = Buffer.concat([Buffer.from(`{"conversationId":"${groupId}","content":"caf`), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
     const invalid = await call(`${base}/messages`, aliceToken(), 'POST', bytes);
     expect({ status: invalid.status, code: invalid.body.code }).toEqual({ status: 400, code: 'invalid_utf8' });
@@ -131,7 +163,11 @@ describe('input hygiene at the edge: one check for every REST body, query, path 
     const noBody = await call(`${base}/conversations/${groupId}/participants/${bob.id}`, aliceToken(), 'DELETE', JSON.stringify({ userId: alice.id }));
     expect({ status: noBody.status, code: noBody.body.code, field: noBody.body.field }).toEqual({ status: 400, code: 'unknown_field', field: 'body.userId' });
     const unknownQuery = await call(`${base}/conversations?includeDeleted=true`, aliceToken(), 'GET');
-    expect({ status: unknownQuery.status, code: unknownQuery.body.code, field: unknownQuery.body.field }).toEqual({ status: 400, code: 'unknown_field', field: 'query.includeDeleted' });
+    expect({ status: unknownQuery.status, code: unknownQuery.body.code, field: unknownQuery.body.field }).toEqual({
+      status: 400,
+      code: 'unknown_field',
+      field: 'query.includeDeleted',
+    });
     const dtoQuery = await call(`${base}/conversations/${groupId}/messages?afterSeq=0&order=desc`, aliceToken(), 'GET');
     expect({ status: dtoQuery.status, code: dtoQuery.body.code }).toEqual({ status: 400, code: 'validation_failed' });
     const arrayBody = await call(`${base}/messages`, aliceToken(), 'POST', JSON.stringify([{ conversationId: groupId, content: 'x' }]));
@@ -146,7 +182,12 @@ describe('input hygiene at the edge: one check for every REST body, query, path 
     const again = await call(`${base}/conversations/${groupId}/participants`, aliceToken(), 'POST', JSON.stringify({ userId: bob.id }));
     expect({ status: again.status, code: again.body.code }).toEqual({ status: 409, code: 'conflict' });
     expect(again.body.message).toMatch(/already in the conversation/);
-    const existing = await call(`${base}/users`, adminToken(), 'POST', JSON.stringify({ email: (await bob.client.me()).email, password: 'a-long-password-1', displayName: 'Bob again' }));
+    const existing = await call(
+      `${base}/users`,
+      adminToken(),
+      'POST',
+      JSON.stringify({ email: (await bob.client.me()).email, password: 'a-long-password-1', displayName: 'Bob again' }),
+    );
     expect({ status: existing.status, code: existing.body.code }).toEqual({ status: 409, code: 'conflict' });
     const subscription = JSON.stringify({ endpoint: 'https://push.example/device-1', keys: { p256dh: 'key-1', auth: 'auth-1' } });
     expect((await call(`${base}/me/push-subscriptions`, aliceToken(), 'POST', subscription)).status).toBe(201);
@@ -162,12 +203,27 @@ describe('input hygiene at the edge: one check for every REST body, query, path 
     const before = await counts();
     const send = (payload: unknown) => socket.timeout(10_000).emitWithAck('message:send', payload) as Promise<Record<string, unknown>>;
     const cases: [unknown, Record<string, unknown>][] = [
-      [{ conversationId: groupId, content: 'a\u0000b' }, { status: 400, code: 'nul_character', field: 'body.content' }],
-      [{ conversationId: groupId, content: 'caf\ud800e' }, { status: 400, code: 'lone_surrogate', field: 'body.content' }],
-      [JSON.parse(`{"conversationId":"${groupId}","content":"x","__proto__":{"senderId":"${bob.id}"}}`), { status: 400, code: 'forbidden_key', field: 'body.__proto__' }],
-      [{ conversationId: groupId, content: 'x', senderId: bob.id }, { status: 400, code: 'validation_failed', field: 'body.senderId' }],
+      [
+        { conversationId: groupId, content: 'a\u0000b' },
+        { status: 400, code: 'nul_character', field: 'body.content' },
+      ],
+      [
+        { conversationId: groupId, content: 'caf\ud800e' },
+        { status: 400, code: 'lone_surrogate', field: 'body.content' },
+      ],
+      [
+        JSON.parse(`{"conversationId":"${groupId}","content":"x","__proto__":{"senderId":"${bob.id}"}}`),
+        { status: 400, code: 'forbidden_key', field: 'body.__proto__' },
+      ],
+      [
+        { conversationId: groupId, content: 'x', senderId: bob.id },
+        { status: 400, code: 'validation_failed', field: 'body.senderId' },
+      ],
       ['just a string', { status: 400, code: 'invalid_body' }],
-      [{ conversationId: '00000000-0000-4000-8000-000000000000', content: 'x' }, { status: 404, code: 'not_found' }],
+      [
+        { conversationId: '00000000-0000-4000-8000-000000000000', content: 'x' },
+        { status: 404, code: 'not_found' },
+      ],
     ];
     for (const [payload, expected] of cases) {
       const ack = await send(payload);

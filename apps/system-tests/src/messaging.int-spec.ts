@@ -66,9 +66,7 @@ describe('messaging core: two api instances and a worker, as real processes', ()
     await eventually(() => aliceGot.find((m) => m.id === reply.id), 'alice to receive the reply');
 
     const deliveries = await alice.client.listDeliveries(sent.body.message.id);
-    expect(deliveries).toEqual([
-      expect.objectContaining({ recipientId: bob.id, status: 'read', deliveredAt: expect.any(String), readAt: expect.any(String) }),
-    ]);
+    expect(deliveries).toEqual([expect.objectContaining({ recipientId: bob.id, status: 'read', deliveredAt: expect.any(String), readAt: expect.any(String) })]);
     // Alice has not read Bob's reply; Bob has read everything Alice sent.
     expect(await alice.client.listConversations()).toEqual([
       expect.objectContaining({ id: conversation.id, unreadCount: 1, lastMessage: expect.objectContaining({ content: 'Hi Alice' }) }),
@@ -167,7 +165,10 @@ describe('messaging core: two api instances and a worker, as real processes', ()
     const { body: conversation } = await alice.client.createConversation({ type: 'group', participantIds: [bob.id], title: 'private' });
     const sent = await alice.client.sendMessage({ conversationId: conversation.id, content: 'private' });
     const expectStatus = async (call: Promise<unknown>, statuses: number[]) => {
-      const error = await call.then(() => undefined, (e: unknown) => e);
+      const error = await call.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(ApiError);
       expect(statuses).toContain((error as ApiError).status);
     };

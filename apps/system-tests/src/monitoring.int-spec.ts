@@ -103,7 +103,11 @@ describe('monitoring: metrics history, alerts, the /admin namespace and Promethe
   }
 
   it('refuses the /admin namespace, the history and the alerts to non-admins', async () => {
-    const status = (p: Promise<unknown>) => p.then(() => 200, (e: unknown) => (e instanceof ApiError ? e.status : 0));
+    const status = (p: Promise<unknown>) =>
+      p.then(
+        () => 200,
+        (e: unknown) => (e instanceof ApiError ? e.status : 0),
+      );
     expect(await status(alice.client.getMetricsHistory())).toBe(403);
     expect(await status(alice.client.listAlerts())).toBe(403);
     expect(await status(admin.getMetricsHistory({ minutes: 0 }))).toBe(400);
@@ -115,7 +119,10 @@ describe('monitoring: metrics history, alerts, the /admin namespace and Promethe
     await expect(userSocket.ready()).rejects.toMatchObject({ refused: true, message: expect.stringMatching(/admin role/) });
     const anonymous = stack.client(1).connectAdmin({ reconnection: false });
     sockets.push(anonymous);
-    const refusal = await anonymous.ready().then(() => undefined, (error: unknown) => error);
+    const refusal = await anonymous.ready().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(refusal).toBeInstanceOf(RealtimeConnectError);
     expect((refusal as RealtimeConnectError).refused).toBe(true);
   });
@@ -188,7 +195,12 @@ describe('monitoring: metrics history, alerts, the /admin namespace and Promethe
 
     // The send whose recipient left retries 5 times (2 s .. 16 s apart), then fails for good.
     const failed = await eventually(() => failures.find((f) => f.jobId === failingJobId), 'job:failed for the undeliverable send', 60_000);
-    expect(failed).toEqual({ queue: 'message-delivery', jobId: failingJobId, name: 'send-message', failedReason: expect.stringMatching(/no longer a participant/) });
+    expect(failed).toEqual({
+      queue: 'message-delivery',
+      jobId: failingJobId,
+      name: 'send-message',
+      failedReason: expect.stringMatching(/no longer a participant/),
+    });
 
     const settled = await eventually(
       async () => {
@@ -225,14 +237,22 @@ describe('monitoring: metrics history, alerts, the /admin namespace and Promethe
     expect(metrics.queues['batch-message-sending']?.completed).toBeGreaterThanOrEqual(1);
     expect(history.minutes).toBe(60);
     for (const sample of history.queues['message-delivery'] ?? []) {
-      expect(sample).toEqual({ at: expect.stringMatching(/:00\.000Z$/), completed: expect.any(Number), failed: expect.any(Number), waiting: expect.any(Number) });
+      expect(sample).toEqual({
+        at: expect.stringMatching(/:00\.000Z$/),
+        completed: expect.any(Number),
+        failed: expect.any(Number),
+        waiting: expect.any(Number),
+      });
     }
     // The peak backlog of the paused minute shows in the series.
     expect(Math.max(...(history.queues['message-delivery'] ?? []).map((m) => m.waiting))).toBeGreaterThanOrEqual(7);
 
     await twoMoreMonitorRounds(); // more samples change nothing: nothing is counted twice
     const again = await admin.getMetricsHistory({ minutes: 60 });
-    const total = (h: typeof history) => Object.values(h.queues).flat().reduce((s, m) => s + m.completed, 0);
+    const total = (h: typeof history) =>
+      Object.values(h.queues)
+        .flat()
+        .reduce((s, m) => s + m.completed, 0);
     expect(total(again)).toBe(total(history));
     expect(failures.filter((f) => f.jobId === failingJobId)).toHaveLength(1);
   });

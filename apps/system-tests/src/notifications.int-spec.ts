@@ -75,8 +75,7 @@ describe('notifications: routed, on real transports', () => {
     return (await alice.client.sendMessage({ conversationId: conversation.id, content: 'Reminder: forms due Friday', priority })).body.message;
   }
 
-  const notificationsAbout = async (member: Member, messageId: string) =>
-    (await member.client.listNotifications()).filter((n) => n.messageId === messageId);
+  const notificationsAbout = async (member: Member, messageId: string) => (await member.client.listNotifications()).filter((n) => n.messageId === messageId);
 
   it('notifies an offline recipient now, in-app and by web push', async () => {
     const bob = users[0] as Member;
@@ -101,7 +100,10 @@ describe('notifications: routed, on real transports', () => {
     await ivan.client.addPushSubscription(browserSubscription(push.origin, 'ivan-laptop'));
     push.statusFor = (path) => (path === '/push/ivan-old-phone' ? 410 : 201);
     const message = await messageTo(ivan);
-    await eventually(async () => ((await notificationsAbout(ivan, message.id)).some((n) => n.channel === 'push' && n.status === 'sent') ? true : undefined), 'the push');
+    await eventually(
+      async () => ((await notificationsAbout(ivan, message.id)).some((n) => n.channel === 'push' && n.status === 'sent') ? true : undefined),
+      'the push',
+    );
     const subscriptions = await sql<{ endpoint: string }>(stack.database.url, `SELECT endpoint FROM push_subscriptions WHERE user_id = $1`, [ivan.id]);
     expect(subscriptions.map((s) => s.endpoint)).toEqual([`${push.origin}/push/ivan-laptop`]);
     push.statusFor = () => 201;
@@ -119,7 +121,9 @@ describe('notifications: routed, on real transports', () => {
     // Both reminder jobs have run (Carol's found her message read) and no notification job is left for either.
     const admin = await stack.admin();
     const jobsFor = async (state: 'delayed' | 'waiting' | 'active' | 'completed') =>
-      (await admin.listQueueJobs('message-notification', { state, start: 0, end: 499 })).jobs.filter((job) => [carol.id, dave.id].includes(job.data['recipientId'] as string));
+      (await admin.listQueueJobs('message-notification', { state, start: 0, end: 499 })).jobs.filter((job) =>
+        [carol.id, dave.id].includes(job.data['recipientId'] as string),
+      );
     await eventually(async () => {
       const done = await jobsFor('completed');
       const reminded = [toCarol, toDave].every((m) => done.some((job) => job.data['reason'] === 'unread' && job.data['conversationId'] === m.conversationId));
@@ -143,10 +147,7 @@ describe('notifications: routed, on real transports', () => {
     });
     const normal = await messageTo(erin);
     const admin = await stack.admin();
-    const held = await eventually(
-      () => admin.getJob(`notify:${normal.id}:${erin.id}:in_app`).catch(() => undefined),
-      'the held notification job',
-    );
+    const held = await eventually(() => admin.getJob(`notify:${normal.id}:${erin.id}:in_app`).catch(() => undefined), 'the held notification job');
     expect(held.state).toBe('delayed');
     const high = await messageTo(erin, 'high');
     await eventually(async () => ((await notificationsAbout(erin, high.id)).some((n) => n.status === 'sent') ? true : undefined), 'the high one');
@@ -160,7 +161,10 @@ describe('notifications: routed, on real transports', () => {
     await hana.client.updateNotificationPreferences({ channels: { inApp: true, email: false, push: false, sms: true }, quietHours: null });
     const normal = await messageTo(hana);
     const urgent = await messageTo(hana, 'high');
-    await eventually(async () => ((await notificationsAbout(hana, urgent.id)).some((n) => n.channel === 'sms' && n.status === 'sent') ? true : undefined), 'the SMS');
+    await eventually(
+      async () => ((await notificationsAbout(hana, urgent.id)).some((n) => n.channel === 'sms' && n.status === 'sent') ? true : undefined),
+      'the SMS',
+    );
     expect(twilio.sent).toEqual([
       expect.objectContaining({ account: twilioSid, to: '+447700900123', from: '+15005550006', body: expect.stringMatching(/^New message from/) }),
     ]);
@@ -176,9 +180,10 @@ describe('notifications: routed, on real transports', () => {
       { start: '22:00', end: '07:00', timeZone: 'Mars/Olympus' },
       { start: '25:00', end: '07:00', timeZone: 'Europe/London' },
     ]) {
-      const error = await frank.client
-        .updateNotificationPreferences({ channels: before.channels, quietHours })
-        .then(() => undefined, (e: unknown) => e);
+      const error = await frank.client.updateNotificationPreferences({ channels: before.channels, quietHours }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(ApiError);
       expect((error as ApiError).status).toBe(400);
     }

@@ -81,7 +81,10 @@ describe('operator endpoints are for admins only', () => {
 
   it('rejects a cross-origin POST carrying the admin cookie (no CSRF token a foreign page could know)', async () => {
     const login = await call('POST', '/auth/login', ADMIN);
-    const cookies = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookies = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const forged = await call('POST', '/queue/message-delivery/pause', {}, { cookie: cookies, origin: 'http://evil.test' });
     expect(forged.status).toBe(403);
     const board = await call('PUT', '/admin/queues/api/queues/message-delivery/pause', undefined, { cookie: cookies, origin: 'http://evil.test' });
@@ -151,7 +154,9 @@ describe('operator endpoints are for admins only', () => {
     const indexing = new Queue('message-indexing', { prefix: stack.queue.prefix, redis: { host: '127.0.0.1', port: redis.port } });
     try {
       // A burst of jobs that fail for good at once (their payloads break the contract)…
-      await indexing.addBulk(Array.from({ length: 30 }, (_, i) => ({ name: 'index-message', data: { messageId: `broken-${i}` }, opts: { jobId: `index:broken-${i}` } })));
+      await indexing.addBulk(
+        Array.from({ length: 30 }, (_, i) => ({ name: 'index-message', data: { messageId: `broken-${i}` }, opts: { jobId: `index:broken-${i}` } })),
+      );
       const opened = await eventually(
         async () => (await admin.listAlerts({ state: 'open' })).find((a: Alert) => a.rule === 'failure-rate' && a.queue === 'message-indexing'),
         'the failure-rate alert',

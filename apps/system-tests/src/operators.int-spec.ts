@@ -48,7 +48,11 @@ describe('operator queue endpoints', () => {
   });
 
   it('refuses non-admins (403) and unknown queues or jobs (404); a job that is not failed is not retried (409)', async () => {
-    const status = (p: Promise<unknown>) => p.then(() => 200, (e: unknown) => (e instanceof ApiError ? e.status : 0));
+    const status = (p: Promise<unknown>) =>
+      p.then(
+        () => 200,
+        (e: unknown) => (e instanceof ApiError ? e.status : 0),
+      );
     expect(await status(user.getQueueMetrics())).toBe(403);
     expect(await status(user.pauseQueue('message-delivery'))).toBe(403);
     expect(await status(user.listDeadLetters())).toBe(403);
@@ -78,7 +82,9 @@ describe('bulk queue actions: dry runs count, real runs act in chunks, all audit
     const payload = (i: number) => ({ runId: runId(i), cleanupType: 'all', retentionDays: 30, batchSize: 10, dryRun: true });
     // 1,200 jobs (more than one chunk) that really fail, through a processor of the test's own.
     const failing = new Queue('message-cleanup', { prefix: stack.queue.prefix, redis });
-    await failing.addBulk(Array.from({ length: 1_200 }, (_, i) => ({ name: 'cleanup-messages', data: payload(i), opts: { jobId: `cleanup:${runId(i)}`, attempts: 1 } })));
+    await failing.addBulk(
+      Array.from({ length: 1_200 }, (_, i) => ({ name: 'cleanup-messages', data: payload(i), opts: { jobId: `cleanup:${runId(i)}`, attempts: 1 } })),
+    );
     void failing.process('cleanup-messages', 50, () => Promise.reject(new Error('simulated provider outage')));
     await eventually(async () => ((await failing.getFailedCount()) === 1_200 ? true : undefined), '1,200 failures', 30_000);
     await failing.close();
@@ -155,7 +161,10 @@ describe('Bull Board at /admin/queues', () => {
     const pauseAsOperator = await fetch(`${base}/api/queues/message-delivery/pause`, { method: 'PUT', headers: bearer(operator.token) });
     expect(pauseAsOperator.status).toBe(403);
 
-    const crossOrigin = await fetch(`${base}/api/queues/message-delivery/pause`, { method: 'PUT', headers: { ...bearer(admin.token), origin: 'http://evil.test' } });
+    const crossOrigin = await fetch(`${base}/api/queues/message-delivery/pause`, {
+      method: 'PUT',
+      headers: { ...bearer(admin.token), origin: 'http://evil.test' },
+    });
     expect(crossOrigin.status).toBe(403);
     const pause = await fetch(`${base}/api/queues/message-delivery/pause`, { method: 'PUT', headers: bearer(admin.token) });
     expect(pause.status).toBeLessThan(300);

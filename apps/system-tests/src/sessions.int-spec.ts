@@ -84,16 +84,25 @@ describe('sessions end when they should, on every api instance', () => {
   it('hashes passwords at the OWASP scrypt cost, and upgrades an older hash at the next successful login', async () => {
     const admin = await stack.admin();
     const fresh = await admin.createUser({ email: `fresh-${randomUUID()}@system.test`, password: 'a-long-password-1', displayName: 'Fresh' });
-    const hashOf = async (id: string) => (await sql<{ password_hash: string }>(stack.database.url, `SELECT password_hash FROM users WHERE id = $1`, [id]))[0]?.password_hash ?? '';
+    const hashOf = async (id: string) =>
+      (await sql<{ password_hash: string }>(stack.database.url, `SELECT password_hash FROM users WHERE id = $1`, [id]))[0]?.password_hash ?? '';
     expect(await hashOf(fresh.id)).toMatch(/^scrypt\$131072\$8\$1\$/);
 
     // A user stored before the cost was raised (N=2^14).
     const salt = randomBytes(16);
-    const old = ['scrypt', 16384, 8, 1, salt.toString('base64'), scryptSync('an-old-password-1', salt, 64, { N: 16384, r: 8, p: 1 }).toString('base64')].join('$');
+    const old = ['scrypt', 16384, 8, 1, salt.toString('base64'), scryptSync('an-old-password-1', salt, 64, { N: 16384, r: 8, p: 1 }).toString('base64')].join(
+      '$',
+    );
     const id = randomUUID();
     const email = `old-${id}@system.test`;
     await sql(stack.database.url, `INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, $2, 'Old', $3)`, [id, email, old]);
-    const wrong = await stack.client().login({ email, password: 'not-it' }).then(() => 'signed in', () => 'refused');
+    const wrong = await stack
+      .client()
+      .login({ email, password: 'not-it' })
+      .then(
+        () => 'signed in',
+        () => 'refused',
+      );
     expect(wrong).toBe('refused');
     expect(await hashOf(id)).toBe(old);
     await stack.client().login({ email, password: 'an-old-password-1' });
@@ -142,7 +151,12 @@ describe('sessions end when they should, on every api instance', () => {
     // Forged tokens are refused as such until the address's count reaches the limit (the wrong passwords above count too).
     const refusals: string[] = [];
     while (refusals.length < 25 && !refusals.some((r) => /Too many failed sign-ins/.test(r))) {
-      refusals.push(await connect(url, forged).then(() => 'connected', (error: Error) => error.message));
+      refusals.push(
+        await connect(url, forged).then(
+          () => 'connected',
+          (error: Error) => error.message,
+        ),
+      );
     }
     expect(refusals.at(-1)).toMatch(/Too many failed sign-ins: try again in \d+ s/);
     expect(new Set(refusals.slice(0, -1))).toEqual(new Set(['The access token is invalid']));

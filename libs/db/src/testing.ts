@@ -75,10 +75,10 @@ export async function openRepositoryTestDatabase(applicationName: string): Promi
 }
 
 export async function seedUser(dataSource: DataSource, name = `user-${randomUUID().slice(0, 8)}`): Promise<string> {
-  const [row]: { id: string }[] = await dataSource.query(
-    `INSERT INTO users (email, display_name, password_hash) VALUES ($1, $2, 'x') RETURNING id`,
-    [`${name.toLowerCase()}@example.com`, name],
-  );
+  const [row]: { id: string }[] = await dataSource.query(`INSERT INTO users (email, display_name, password_hash) VALUES ($1, $2, 'x') RETURNING id`, [
+    `${name.toLowerCase()}@example.com`,
+    name,
+  ]);
   return (row as { id: string }).id;
 }
 

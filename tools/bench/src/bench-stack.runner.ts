@@ -61,7 +61,12 @@ class BuiltApp {
     await eventually(
       async () => {
         if (child.exitCode !== null) throw new Error(`${this.name} exited with ${child.exitCode}:\n${this.tail()}`);
-        return (await fetch(`${this.url}/health`).then((r) => r.ok, () => false)) ? true : undefined;
+        return (await fetch(`${this.url}/health`).then(
+          (r) => r.ok,
+          () => false,
+        ))
+          ? true
+          : undefined;
       },
       `${this.name} to answer /health`,
       60_000,
@@ -158,7 +163,14 @@ export class BenchStack {
     };
     const execArgv = probeExecArgv(workDir);
     const profileEnv = (name: string): NodeJS.ProcessEnv => ({ BENCH_PROBE_DIR: workDir, BENCH_PROBE_NAME: name });
-    const api = new BuiltApp('api', 'dist/apps/api/main.js', apiPort, { ...env, ...profileEnv('api'), PORT: String(apiPort) }, execArgv, path.join(workDir, 'api.log'));
+    const api = new BuiltApp(
+      'api',
+      'dist/apps/api/main.js',
+      apiPort,
+      { ...env, ...profileEnv('api'), PORT: String(apiPort) },
+      execArgv,
+      path.join(workDir, 'api.log'),
+    );
     const worker = new BuiltApp(
       'worker',
       'dist/apps/worker/main.js',
@@ -201,7 +213,12 @@ export class BenchStack {
           // Not a log object.
         }
       }
-      out.push(...[...counts].sort((a, b) => b[1] - a[1]).slice(0, top).map(([line, count]) => ({ app: app.name, count, line })));
+      out.push(
+        ...[...counts]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, top)
+          .map(([line, count]) => ({ app: app.name, count, line })),
+      );
     }
     return out;
   }
@@ -209,9 +226,7 @@ export class BenchStack {
   /** Stops both apps, deletes the queue keys and the database; keeps the logs if asked. */
   async stop(keepLogs = false): Promise<void> {
     await Promise.all([this.api.stop(), this.worker.stop()]);
-    await deleteQueueKeys(testQueueConfig(this.queuePrefix, { host: this.redis.host, port: this.redis.port, db: this.redis.db })).catch(
-      () => undefined,
-    );
+    await deleteQueueKeys(testQueueConfig(this.queuePrefix, { host: this.redis.host, port: this.redis.port, db: this.redis.db })).catch(() => undefined);
     await this.database.drop().catch(() => undefined);
     if (!keepLogs) rmSync(this.workDir, { recursive: true, force: true });
   }

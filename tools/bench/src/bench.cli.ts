@@ -143,7 +143,10 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   const phases = new Set<Phase>();
   // `--soak N` on its own means the soak alone: it is hours long, and the other phases have their own runs.
   const only = values.only ?? (values.soak !== undefined ? 'soak' : PHASES.join(','));
-  for (const name of only.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const name of only
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     if (!KNOWN_PHASES.includes(name)) throw new Error(`--only: unknown phase "${name}" (known: ${KNOWN_PHASES.join(', ')})`);
     phases.add(name as Phase);
   }

@@ -33,7 +33,14 @@ interface Frame {
 }
 
 /** Axes with nice ticks; returns the frame's scale functions. */
-function axes(parts: string[], frame: Frame, xMax: number, yMax: number, xLabel: string, yLabel: string): { sx: (v: number) => number; sy: (v: number) => number } {
+function axes(
+  parts: string[],
+  frame: Frame,
+  xMax: number,
+  yMax: number,
+  xLabel: string,
+  yLabel: string,
+): { sx: (v: number) => number; sy: (v: number) => number } {
   const sx = (v: number): number => frame.x0 + (v / xMax) * frame.width;
   const sy = (v: number): number => frame.y0 + frame.height - (v / yMax) * frame.height;
   parts.push(`<rect x="${frame.x0}" y="${frame.y0}" width="${frame.width}" height="${frame.height}" fill="none" stroke="#ccc"/>`);
@@ -64,15 +71,23 @@ function latencyPanel(parts: string[], run: DirectRun, top: number): void {
   counts.forEach((count, i) => {
     const x = sx(i * width);
     const w = Math.max(1, sx((i + 1) * width) - x - 1);
-    parts.push(`<rect x="${x.toFixed(1)}" y="${sy(count).toFixed(1)}" width="${w.toFixed(1)}" height="${(frame.y0 + frame.height - sy(count)).toFixed(1)}" fill="${COLORS.bar}"/>`);
+    parts.push(
+      `<rect x="${x.toFixed(1)}" y="${sy(count).toFixed(1)}" width="${w.toFixed(1)}" height="${(frame.y0 + frame.height - sy(count)).toFixed(1)}" fill="${COLORS.bar}"/>`,
+    );
   });
   const { p50, p95, p99 } = run.latencyMs.receive;
   // Staggered labels: p95 and p99 are often a few pixels apart.
-  [['p50', p50], ['p95', p95], ['p99', p99]].forEach(([label, value], i) => {
+  [
+    ['p50', p50],
+    ['p95', p95],
+    ['p99', p99],
+  ].forEach(([label, value], i) => {
     const v = Number(value);
     if (v > xMax) return;
     const anchor = sx(v) > frame.x0 + frame.width - 120 ? 'end' : 'start';
-    parts.push(`<line x1="${sx(v).toFixed(1)}" x2="${sx(v).toFixed(1)}" y1="${frame.y0}" y2="${frame.y0 + frame.height}" stroke="${COLORS.marker}" stroke-dasharray="4 3"/>`);
+    parts.push(
+      `<line x1="${sx(v).toFixed(1)}" x2="${sx(v).toFixed(1)}" y1="${frame.y0}" y2="${frame.y0 + frame.height}" stroke="${COLORS.marker}" stroke-dasharray="4 3"/>`,
+    );
     parts.push(text(sx(v) + (anchor === 'end' ? -3 : 3), frame.y0 + 12 + i * 14, `${label} ${v} ms`, `text-anchor="${anchor}"`));
   });
 }
@@ -88,7 +103,9 @@ function throughputPanel(parts: string[], runs: readonly DirectRun[], top: numbe
   for (const run of runs) {
     const n = run.timeline.accepted.length;
     if (offset > 0) parts.push(`<line x1="${sx(offset)}" x2="${sx(offset)}" y1="${frame.y0}" y2="${frame.y0 + frame.height}" stroke="#999"/>`);
-    parts.push(text(sx(offset) + 4, frame.y0 + 14, run.mode === 'fixed-rate' ? `${run.offeredPerSecond}/s offered` : `full speed (${run.concurrency} in flight)`));
+    parts.push(
+      text(sx(offset) + 4, frame.y0 + 14, run.mode === 'fixed-rate' ? `${run.offeredPerSecond}/s offered` : `full speed (${run.concurrency} in flight)`),
+    );
     for (const key of ['accepted', 'received', 'delivered'] as const) {
       const points = run.timeline[key].map((v, i) => `${sx(offset + i + 0.5).toFixed(1)},${sy(v).toFixed(1)}`).join(' ');
       parts.push(`<polyline points="${points}" fill="none" stroke="${COLORS[key]}" stroke-width="1.8"/>`);
@@ -144,7 +161,9 @@ function soakPanel(parts: string[], soak: SoakResult, title: string, lines: read
   // Shading first, so the grid and the lines stay on top of it.
   for (const [from, to] of windows) {
     const x = sx0(xOf(from));
-    parts.push(`<rect x="${x.toFixed(1)}" y="${frame.y0}" width="${Math.max(2, sx0(xOf(to)) - x).toFixed(1)}" height="${frame.height}" fill="${COLORS.window}"/>`);
+    parts.push(
+      `<rect x="${x.toFixed(1)}" y="${frame.y0}" width="${Math.max(2, sx0(xOf(to)) - x).toFixed(1)}" height="${frame.height}" fill="${COLORS.window}"/>`,
+    );
   }
   const { sx, sy } = axes(parts, frame, xMax, yMax, unit === 1 ? 'messages delivered' : 'messages delivered (thousands)', 'MB');
   if (soak.deliveredWhenSendingEnded > 0) {
@@ -173,7 +192,13 @@ function soakPanel(parts: string[], soak: SoakResult, title: string, lines: read
 /** The soak's memory: Redis used_memory on its own scale (a few MB), then api and worker RSS. */
 export function renderSoakChart(soak: SoakResult): string {
   const parts: string[] = [];
-  soakPanel(parts, soak, `soak: Redis used_memory, ${soak.delivered.toLocaleString('en-US')} messages`, [{ label: 'Redis used_memory', color: COLORS.redis, pick: (s) => s.redisUsedMemoryMB }], 0);
+  soakPanel(
+    parts,
+    soak,
+    `soak: Redis used_memory, ${soak.delivered.toLocaleString('en-US')} messages`,
+    [{ label: 'Redis used_memory', color: COLORS.redis, pick: (s) => s.redisUsedMemoryMB }],
+    0,
+  );
   soakPanel(
     parts,
     soak,

@@ -16,7 +16,15 @@ import { LEVEL_OFF, measureSoak } from './soak.phase';
 import { mb } from './stats.math';
 import { ApiUserSource, BenchUser, SqlUserSource, UserSource } from './users.seeder';
 
-const TARGETS = { directPerSecond: 3_000, p99Ms: 50, offeredPerSecond: 500, broadcastRecipients: 100_000, broadcastMs: 20_000, sockets: 10_000, soakMessages: 1_000_000 };
+const TARGETS = {
+  directPerSecond: 3_000,
+  p99Ms: 50,
+  offeredPerSecond: 500,
+  broadcastRecipients: 100_000,
+  broadcastMs: 20_000,
+  sockets: 10_000,
+  soakMessages: 1_000_000,
+};
 
 interface Target {
   apiUrl: string;
@@ -172,7 +180,11 @@ function correctnessChecks(report: BenchReport): CorrectnessCheck[] {
         ok: run.accepted > 0 && run.notReceived === 0 && run.notDelivered === 0,
         detail: `${run.accepted} accepted, ${run.received} received, ${run.delivered} recorded delivered`,
       },
-      { name: `${label}: none duplicated`, ok: run.duplicated === 0, detail: `${run.duplicated} second copies (${run.duplicateReceipts} same-id redeliveries)` },
+      {
+        name: `${label}: none duplicated`,
+        ok: run.duplicated === 0,
+        detail: `${run.duplicated} second copies (${run.duplicateReceipts} same-id redeliveries)`,
+      },
     );
   }
   const soak = report.soak;
@@ -263,7 +275,8 @@ async function main(): Promise<number> {
       : 'Users were created through POST /users and signed in through POST /auth/login (two scrypt runs each on the api); broadcast recipients the same way.',
   );
   // Notes about phases that did not run would only confuse a partial (e.g. soak-only) report.
-  if (options.phases.has('broadcast')) report.notes.push('Broadcasts use allUsers: the batch total is every active user but the admin, the run’s senders and listeners included.');
+  if (options.phases.has('broadcast'))
+    report.notes.push('Broadcasts use allUsers: the batch total is every active user but the admin, the run’s senders and listeners included.');
   if (options.phases.has('direct')) {
     report.notes.push(
       `The api gathers sends and receipts into one commit for up to ${options.batchLingerMs ?? 8} ms while busy (BATCH_LINGER_MS${options.batchLingerMs === undefined ? ', its default' : ''}); an idle api never waits.`,
@@ -274,7 +287,9 @@ async function main(): Promise<number> {
     );
   }
   if (options.phases.has('soak') && options.start) {
-    report.notes.push('Soak: each RSS sample forces a full GC in api and worker first (the probe preload), every 5 s; the “read (ms)” column is what that took.');
+    report.notes.push(
+      'Soak: each RSS sample forces a full GC in api and worker first (the probe preload), every 5 s; the “read (ms)” column is what that took.',
+    );
   }
 
   let sharedRecipients: string[] = [];
@@ -390,7 +405,11 @@ async function main(): Promise<number> {
     });
     if (report.ceiling && report.direct) {
       const pipeline = Math.max(...report.direct.runs.map((r) => r.sustainedPerSecond));
-      report.ratio = { pipelinePerSecond: pipeline, ceilingPerSecond: report.ceiling.ceilingPerSecond, ratio: round(pipeline / report.ceiling.ceilingPerSecond, 3) };
+      report.ratio = {
+        pipelinePerSecond: pipeline,
+        ceilingPerSecond: report.ceiling.ceilingPerSecond,
+        ratio: round(pipeline / report.ceiling.ceilingPerSecond, 3),
+      };
     }
     report.resources.after = await snapshot(target, options);
   } finally {
@@ -407,8 +426,13 @@ async function main(): Promise<number> {
   process.stdout.write(
     [
       '',
-      ...report.targets.map((t) => `${t.reference ? '  info' : t.met === undefined ? '  n/a ' : t.met ? '  met ' : 'MISSED'}  ${t.name}: ${t.measured}${t.reference ? '' : ` (goal ${t.target})`}`),
-      ...(report.ratio ? [`        pipeline / raw Bull ceiling: ${report.ratio.pipelinePerSecond} / ${report.ratio.ceilingPerSecond} = ${report.ratio.ratio}`] : []),
+      ...report.targets.map(
+        (t) =>
+          `${t.reference ? '  info' : t.met === undefined ? '  n/a ' : t.met ? '  met ' : 'MISSED'}  ${t.name}: ${t.measured}${t.reference ? '' : ` (goal ${t.target})`}`,
+      ),
+      ...(report.ratio
+        ? [`        pipeline / raw Bull ceiling: ${report.ratio.pipelinePerSecond} / ${report.ratio.ceilingPerSecond} = ${report.ratio.ratio}`]
+        : []),
       ...report.correctness.map((c) => `${c.ok ? '  ok  ' : 'FAILED'}  ${c.name}: ${c.detail}`),
       ...report.errors.map((e) => `ERROR   ${e.phase}: ${e.message}`),
       `results (${report.durationSeconds} s): ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`,

@@ -61,7 +61,15 @@ const fmt = (value: number | undefined): string => (value === undefined ? '–' 
 
 function cpuLine(cpu: CpuShare): string {
   const part = (name: string, v: number | undefined): string => (v === undefined ? '' : `${name} ${v}`);
-  return [part('api', cpu.api), part('worker', cpu.worker), part('postgres', cpu.postgres), part('redis', cpu.redis), part('bench', cpu.bench), `other processes ${cpu.other}`, `machine ${cpu.machine}`]
+  return [
+    part('api', cpu.api),
+    part('worker', cpu.worker),
+    part('postgres', cpu.postgres),
+    part('redis', cpu.redis),
+    part('bench', cpu.bench),
+    `other processes ${cpu.other}`,
+    `machine ${cpu.machine}`,
+  ]
     .filter(Boolean)
     .join(' · ');
 }
@@ -94,7 +102,9 @@ function latencyRow(name: string, p: Percentiles): string {
 function directRunSection(run: DirectRun): string[] {
   const over = run.transport === 'socket' ? 'over the socket' : 'over REST';
   const title =
-    run.mode === 'fixed-rate' ? `${run.offeredPerSecond} msgs/s offered ${over} (open loop)` : `full speed ${over} (${run.concurrency} sends in flight, backlog capped)`;
+    run.mode === 'fixed-rate'
+      ? `${run.offeredPerSecond} msgs/s offered ${over} (open loop)`
+      : `full speed ${over} (${run.concurrency} sends in flight, backlog capped)`;
   return [
     `#### ${title}`,
     '',
@@ -117,7 +127,14 @@ function directRunSection(run: DirectRun): string[] {
     `CPU (cores busy): ${cpuLine(run.cpu)}`,
     '',
     costLine(run),
-    ...(Object.keys(run.errors).length > 0 ? ['', `Errors: ${Object.entries(run.errors).map(([m, n]) => `${n}× ${m}`).join('; ')}`] : []),
+    ...(Object.keys(run.errors).length > 0
+      ? [
+          '',
+          `Errors: ${Object.entries(run.errors)
+            .map(([m, n]) => `${n}× ${m}`)
+            .join('; ')}`,
+        ]
+      : []),
     '',
   ];
 }
@@ -173,7 +190,10 @@ function thinned(samples: readonly SoakSample[], rows = 20): SoakSample[] {
 }
 
 function verdictRow(v: SoakVerdict): string {
-  const growth = v.growthMB === undefined ? '–' : `${v.growthMB > 0 ? '+' : ''}${v.growthMB} MB${v.growthPercent === undefined ? '' : ` (${v.growthPercent > 0 ? '+' : ''}${v.growthPercent}%)`}`;
+  const growth =
+    v.growthMB === undefined
+      ? '–'
+      : `${v.growthMB > 0 ? '+' : ''}${v.growthMB} MB${v.growthPercent === undefined ? '' : ` (${v.growthPercent > 0 ? '+' : ''}${v.growthPercent}%)`}`;
   const verdict = v.levelledOff === undefined ? 'n/a (too few samples)' : v.levelledOff ? 'levels off' : '**keeps growing**';
   return `| ${v.series} | ${v.samples} | ${dash(v.secondQuarterMaxMB)} | ${dash(v.lastQuarterMaxMB)} | ${growth} | ${dash(v.slopePer100kMB)} | ${verdict} |`;
 }
@@ -212,7 +232,14 @@ function soakSection(soak: SoakResult, chartFile: string | undefined): string[] 
     ...soak.verdicts.map(verdictRow),
     '',
     `CPU over the soak (cores busy): ${cpuLine(soak.cpu)}`,
-    ...(Object.keys(soak.errors).length > 0 ? ['', `Errors: ${Object.entries(soak.errors).map(([m, n]) => `${n}× ${m}`).join('; ')}`] : []),
+    ...(Object.keys(soak.errors).length > 0
+      ? [
+          '',
+          `Errors: ${Object.entries(soak.errors)
+            .map(([m, n]) => `${n}× ${m}`)
+            .join('; ')}`,
+        ]
+      : []),
     '',
     ...(chartFile ? [`![soak: Redis used_memory, api and worker RSS against messages delivered](${chartFile})`, ''] : []),
   ];
@@ -230,7 +257,10 @@ export function renderMarkdown(report: BenchReport, chartFile: string, soakChart
     '',
     '| target | goal | measured | |',
     '|---|---|---|---|',
-    ...report.targets.map((t) => `| ${t.name} | ${t.target} | ${t.measured} | ${t.reference ? 'reference' : t.met === undefined ? 'not measured at size' : t.met ? 'met' : '**missed**'} |`),
+    ...report.targets.map(
+      (t) =>
+        `| ${t.name} | ${t.target} | ${t.measured} | ${t.reference ? 'reference' : t.met === undefined ? 'not measured at size' : t.met ? 'met' : '**missed**'} |`,
+    ),
     '',
     '## Correctness (asserted: the run fails on any of these)',
     '',
@@ -256,7 +286,12 @@ export function renderMarkdown(report: BenchReport, chartFile: string, soakChart
     );
   }
   if (report.direct) {
-    lines.push('## Direct messages end to end', '', `${report.direct.pairs} sender/recipient pairs, all connected; ${report.direct.contentLength}-character messages.`, '');
+    lines.push(
+      '## Direct messages end to end',
+      '',
+      `${report.direct.pairs} sender/recipient pairs, all connected; ${report.direct.contentLength}-character messages.`,
+      '',
+    );
     for (const run of report.direct.runs) lines.push(...directRunSection(run));
     lines.push(`![latency histogram and throughput over time](${chartFile})`, '');
   }
@@ -293,7 +328,14 @@ export function renderMarkdown(report: BenchReport, chartFile: string, soakChart
       `| ${fmt(s.requested)} | ${fmt(s.attempted)} | ${fmt(s.connected)} | ${fmt(s.failed)} | ${fmt(s.stillConnected)} (${s.holdSeconds} s) | ${fmt(s.users)} | ${s.connectSeconds} | ${fmt(s.connectsPerSecond)} | ${dash(s.apiRssBeforeMB)} → ${dash(s.apiRssAfterMB)} (${s.rssSource}) | ${dash(s.rssSlopePerThousandMB)} (slope), ${dash(s.rssDeltaPerThousandMB)} (delta)${s.heapSlopePerThousandMB !== undefined ? `; V8 heap ${s.heapSlopePerThousandMB}` : ''} |`,
       '',
       ...(s.cappedBy ? [`Capped: ${s.cappedBy}.`, ''] : []),
-      ...(Object.keys(s.errors).length > 0 ? [`Errors: ${Object.entries(s.errors).map(([m, n]) => `${n}× ${m}`).join('; ')}`, ''] : []),
+      ...(Object.keys(s.errors).length > 0
+        ? [
+            `Errors: ${Object.entries(s.errors)
+              .map(([m, n]) => `${n}× ${m}`)
+              .join('; ')}`,
+            '',
+          ]
+        : []),
       `CPU while connecting and holding: ${cpuLine(s.cpu)}`,
       '',
     );
@@ -303,7 +345,9 @@ export function renderMarkdown(report: BenchReport, chartFile: string, soakChart
   lines.push(
     '## Resources before → after',
     '',
-    ...(report.mode === 'started' ? ['RSS read from /proc after a full GC in the process (the bench preloads a probe into api and worker, run with --expose-gc).', ''] : []),
+    ...(report.mode === 'started'
+      ? ['RSS read from /proc after a full GC in the process (the bench preloads a probe into api and worker, run with --expose-gc).', '']
+      : []),
     '| | before | after |',
     '|---|---:|---:|',
     `| api RSS (MB) | ${dash(r.before.apiRssMB)} | ${dash(r.after.apiRssMB)} |`,

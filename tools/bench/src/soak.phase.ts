@@ -262,7 +262,6 @@ export interface SoakOptions {
   cpuSubjects: CpuSubjects;
 }
 
-
 export const LEVEL_OFF_RULE =
   `levels off when the maximum of the last quarter of the samples is at most ${LEVEL_OFF.percent}% ` +
   `or ${LEVEL_OFF.mb} MB above the maximum of the second quarter (the first quarter is warm-up)`;
@@ -413,7 +412,9 @@ async function soak(
   let latest: SoakSample | undefined;
   const detail = (): string =>
     `accepted ${tracker.accepted} · delivered ${tracker.delivered}` +
-    (latest ? ` · ${latest.deliveredPerSecond}/s · Redis ${latest.redisUsedMemoryMB ?? '–'} MB · api ${latest.apiRssMB ?? '–'} MB · worker ${latest.workerRssMB ?? '–'} MB` : '');
+    (latest
+      ? ` · ${latest.deliveredPerSecond}/s · Redis ${latest.redisUsedMemoryMB ?? '–'} MB · api ${latest.apiRssMB ?? '–'} MB · worker ${latest.workerRssMB ?? '–'} MB`
+      : '');
   let warned = false;
   // Samples on their own schedule, one at a time (an RSS read after a full GC can take a moment).
   const sampler = async (): Promise<void> => {

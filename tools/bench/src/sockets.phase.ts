@@ -132,7 +132,7 @@ export async function measureSockets(users: readonly BenchUser[], source: UserSo
     apiRssBeforeMB: mb(before),
     apiRssAfterMB: mb(after),
     rssDeltaPerThousandMB:
-      before !== undefined && after !== undefined && stillConnected > 0 ? round(((after - before) / (1024 * 1024)) / (stillConnected / 1000), 2) : undefined,
+      before !== undefined && after !== undefined && stillConnected > 0 ? round((after - before) / (1024 * 1024) / (stillConnected / 1000), 2) : undefined,
     rssSlopePerThousandMB: perThousand === undefined ? undefined : round(perThousand * 1000, 2),
     rssSamples,
     heapSlopePerThousandMB: heapPerThousand === undefined ? undefined : round(heapPerThousand * 1000, 2),

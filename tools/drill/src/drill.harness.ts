@@ -11,7 +11,10 @@ export async function sleep(ms: number): Promise<void> {
 }
 
 async function healthy(url: string): Promise<boolean> {
-  return fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
+  return fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) }).then(
+    (r) => r.ok,
+    () => false,
+  );
 }
 
 function describe(error: unknown): string {
@@ -337,7 +340,8 @@ export interface Settled {
  * recorded delivered, and counts.
  */
 export async function settle(stack: TestStack, pairs: readonly Pair[], faultAt: number | undefined, waitMs = 20_000): Promise<Settled> {
-  const expected = (): { pair: Pair; accepted: Accepted }[] => pairs.flatMap((pair) => [...pair.sender.accepted.values()].map((accepted) => ({ pair, accepted })));
+  const expected = (): { pair: Pair; accepted: Accepted }[] =>
+    pairs.flatMap((pair) => [...pair.sender.accepted.values()].map((accepted) => ({ pair, accepted })));
   const deadline = now() + waitMs;
   while (now() < deadline && !expected().every(({ pair, accepted }) => pair.recipient.inbox.has(accepted.id))) await sleep(100);
   for (const pair of pairs) await pair.recipient.catchUp();
@@ -411,7 +415,9 @@ export async function settle(stack: TestStack, pairs: readonly Pair[], faultAt: 
   const sendErrors = new Map<string, number>();
   for (const pair of pairs) for (const [message, n] of pair.sender.errors) sendErrors.set(message, (sendErrors.get(message) ?? 0) + n);
   const recipientErrors = new Map<string, number>();
-  for (const pair of pairs) for (const message of pair.recipient.errors) recipientErrors.set(message.replace(/[0-9a-f-]{36}/g, '<id>'), (recipientErrors.get(message.replace(/[0-9a-f-]{36}/g, '<id>')) ?? 0) + 1);
+  for (const pair of pairs)
+    for (const message of pair.recipient.errors)
+      recipientErrors.set(message.replace(/[0-9a-f-]{36}/g, '<id>'), (recipientErrors.get(message.replace(/[0-9a-f-]{36}/g, '<id>')) ?? 0) + 1);
   const ackRetries = pairs.reduce((s, p) => s + p.recipient.ackRetries, 0);
   const errors = [
     ...[...sendErrors].slice(0, 3).map(([m, n]) => `${n}× send: ${m.replace(/[0-9a-f-]{36}/g, '<id>')}`),

@@ -82,7 +82,10 @@ async function main(): Promise<number> {
     for (const drill of DRILLS) process.stdout.write(`${drill.name.padEnd(17)} ${drill.title}\n`);
     return 0;
   }
-  const names = values.only?.split(',').map((n) => n.trim()).filter(Boolean);
+  const names = values.only
+    ?.split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
   const unknown = names?.filter((n) => !DRILLS.some((d) => d.name === n)) ?? [];
   if (unknown.length > 0) throw new Error(`unknown drill(s): ${unknown.join(', ')} (known: ${DRILLS.map((d) => d.name).join(', ')})`);
   const selected = names ? DRILLS.filter((d) => names.includes(d.name)) : DRILLS;

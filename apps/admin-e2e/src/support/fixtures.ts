@@ -128,9 +128,11 @@ export function copyForReadme(file: string): void {
 /** The numbers a queue card shows, as the api reports them. */
 export async function cardCounts(page: Page, queue: string): Promise<Record<string, number>> {
   const card = page.locator(`article[data-queue="${queue}"]`);
-  const entries = await card.locator('[data-count]').evaluateAll((nodes) =>
-    nodes.map((node) => [node.getAttribute('data-count') ?? '', (node.querySelector('dd')?.textContent ?? '').replace(/[^0-9]/g, '')] as const),
-  );
+  const entries = await card
+    .locator('[data-count]')
+    .evaluateAll((nodes) =>
+      nodes.map((node) => [node.getAttribute('data-count') ?? '', (node.querySelector('dd')?.textContent ?? '').replace(/[^0-9]/g, '')] as const),
+    );
   return Object.fromEntries(entries.map(([key, value]) => [key, Number(value)]));
 }
 

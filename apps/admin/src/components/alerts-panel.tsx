@@ -36,8 +36,8 @@ export function AlertsPanel() {
               </div>
               <p>{alert.message}</p>
               <p className="muted">
-                Value {formatNumber(alert.value)} (threshold {formatNumber(alert.threshold)}) · open since {formatDateTime(alert.openedAt)} · last
-                seen {formatDateTime(alert.lastSeenAt)}
+                Value {formatNumber(alert.value)} (threshold {formatNumber(alert.threshold)}) · open since {formatDateTime(alert.openedAt)} · last seen{' '}
+                {formatDateTime(alert.lastSeenAt)}
               </p>
             </li>
           ))}

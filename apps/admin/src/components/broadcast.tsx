@@ -128,7 +128,14 @@ export function BroadcastForm({ onStarted }: { onStarted: (batchId: string) => v
             </div>
             <div className="field">
               <label htmlFor={ids.delay}>Pause between chunks (ms)</label>
-              <input id={ids.delay} type="number" min={0} max={60000} value={chunkDelay} onChange={(e) => setChunkDelay(Math.max(0, Number(e.target.value) || 0))} />
+              <input
+                id={ids.delay}
+                type="number"
+                min={0}
+                max={60000}
+                value={chunkDelay}
+                onChange={(e) => setChunkDelay(Math.max(0, Number(e.target.value) || 0))}
+              />
             </div>
           </div>
         </details>

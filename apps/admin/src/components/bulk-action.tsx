@@ -17,11 +17,7 @@ export interface BulkActionCopy {
   detail?: string;
 }
 
-type Phase =
-  | { kind: 'idle' }
-  | { kind: 'checking' }
-  | { kind: 'confirm'; matched: number }
-  | { kind: 'running'; matched: number };
+type Phase = { kind: 'idle' } | { kind: 'checking' } | { kind: 'confirm'; matched: number } | { kind: 'running'; matched: number };
 
 export interface BulkActionState {
   /** Triggers stay enabled (a disabled button drops keyboard focus); `start` ignores repeats. */

@@ -25,8 +25,7 @@ export function ConsoleShell({ children }: { children: ReactNode }) {
   // Not signed in: the api said so (401), or the first check failed in any way (api down,
   // 5xx, timeout). A later re-check that merely fails to reach the api keeps the operator
   // on the page: the dashboard shows the api as unavailable instead.
-  const signedOut =
-    session.isError && (user === undefined || (isApiError(session.error) && session.error.status === 401));
+  const signedOut = session.isError && (user === undefined || (isApiError(session.error) && session.error.status === 401));
 
   useEffect(() => {
     if (signedOut) router.replace(loginPathFor(pathname));

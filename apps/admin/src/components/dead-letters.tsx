@@ -137,12 +137,7 @@ export function DeadLetters() {
                           >
                             Replay
                           </button>
-                          <button
-                            type="button"
-                            className="button button-small"
-                            onClick={() => setDiscarding(letter)}
-                            aria-label={`Discard ${letter.jobId}`}
-                          >
+                          <button type="button" className="button button-small" onClick={() => setDiscarding(letter)} aria-label={`Discard ${letter.jobId}`}>
                             Discard…
                           </button>
                         </div>

@@ -22,7 +22,9 @@ function messageIdsOf(job: Job): string[] {
   const ids = [
     messageId,
     ...(Array.isArray(messageIds) ? messageIds : []),
-    ...(Array.isArray(receipts) ? receipts.map((r: unknown) => (typeof r === 'object' && r !== null ? (r as { messageId?: unknown }).messageId : undefined)) : []),
+    ...(Array.isArray(receipts)
+      ? receipts.map((r: unknown) => (typeof r === 'object' && r !== null ? (r as { messageId?: unknown }).messageId : undefined))
+      : []),
   ];
   return [...new Set(ids.filter((id): id is string => typeof id === 'string'))];
 }
@@ -54,7 +56,9 @@ export function JobDetail({ jobId }: { jobId: string }) {
       <>
         <h1>Job</h1>
         <p className="banner banner-error" role="alert">
-          {isApiError(job.error) && job.error.status === 404 ? `No job ${jobId}: it finished long ago or never existed.` : `Job unavailable: ${describeError(job.error)}`}
+          {isApiError(job.error) && job.error.status === 404
+            ? `No job ${jobId}: it finished long ago or never existed.`
+            : `Job unavailable: ${describeError(job.error)}`}
         </p>
       </>
     );
@@ -77,8 +81,8 @@ export function JobDetail({ jobId }: { jobId: string }) {
   return (
     <>
       <p className="breadcrumbs">
-        <Link href={PAGES.dashboard}>Dashboard</Link> <span aria-hidden="true">›</span>{' '}
-        <Link href={PAGES.queue(data.queue)}>{data.queue}</Link> <span aria-hidden="true">›</span> Job
+        <Link href={PAGES.dashboard}>Dashboard</Link> <span aria-hidden="true">›</span> <Link href={PAGES.queue(data.queue)}>{data.queue}</Link>{' '}
+        <span aria-hidden="true">›</span> Job
       </p>
       <div className="page-heading">
         <h1>

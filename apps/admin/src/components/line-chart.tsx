@@ -39,9 +39,7 @@ function pathOf(values: (number | null)[], x: (i: number) => number, y: (v: numb
 
 /** Lone points between gaps would be invisible as a path: draw them as dots. */
 function isolated(values: (number | null)[]): number[] {
-  return values.flatMap((value, index) =>
-    value !== null && (values[index - 1] ?? null) === null && (values[index + 1] ?? null) === null ? [index] : [],
-  );
+  return values.flatMap((value, index) => (value !== null && (values[index - 1] ?? null) === null && (values[index + 1] ?? null) === null ? [index] : []));
 }
 
 /** A hand-written SVG line chart: no chart library, nothing loaded from elsewhere. */
@@ -56,9 +54,7 @@ export function LineChart({ title, summary, times, lines, unit }: LineChartProps
   // Counts are whole numbers: no 0.5 tick on a small axis.
   const yTicks = Number.isInteger(max / 2) ? [0, max / 2, max] : [0, max];
   const xTickCount = Math.min(5, times.length);
-  const xTicks = Array.from({ length: xTickCount }, (_, i) =>
-    xTickCount <= 1 ? 0 : Math.round((i / (xTickCount - 1)) * (times.length - 1)),
-  );
+  const xTicks = Array.from({ length: xTickCount }, (_, i) => (xTickCount <= 1 ? 0 : Math.round((i / (xTickCount - 1)) * (times.length - 1))));
 
   return (
     <figure className="chart">

@@ -75,8 +75,8 @@ export function MetricsHistoryPanel() {
       ) : (
         <>
           <p className="muted" data-testid="history-summary">
-            {window.label}, {scope}: {formatNumber(series.totals.completed)} completed, {formatNumber(series.totals.failed)} failed,
-            peak backlog {formatNumber(series.totals.peakWaiting)}.
+            {window.label}, {scope}: {formatNumber(series.totals.completed)} completed, {formatNumber(series.totals.failed)} failed, peak backlog{' '}
+            {formatNumber(series.totals.peakWaiting)}.
           </p>
           <div className="chart-grid-2">
             <LineChart

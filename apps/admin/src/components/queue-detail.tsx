@@ -112,8 +112,7 @@ export function QueueDetail({ queue }: { queue: QueueName }) {
       detail: 'They leave Redis for good; their history stays in the message timelines and the audit log.',
     },
     () => dry('clean', { state: cleanState, olderThanMs: cleanAge }),
-    async () =>
-      after((await api.post<CleanQueueResponse>(ENDPOINTS.queueAction(queue, 'clean'), { state: cleanState, olderThanMs: cleanAge })).removed),
+    async () => after((await api.post<CleanQueueResponse>(ENDPOINTS.queueAction(queue, 'clean'), { state: cleanState, olderThanMs: cleanAge })).removed),
     report,
   );
 

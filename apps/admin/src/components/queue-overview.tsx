@@ -117,13 +117,7 @@ function useFailureAnnouncement(totalFailed: number | undefined): string {
 export function QueueCard({ queue, state, health }: { queue: QueueName; state: CardState; health?: QueueHealthEntry }) {
   const titleId = `queue-${queue}`;
   return (
-    <article
-      className="queue-card"
-      aria-labelledby={titleId}
-      aria-busy={state.kind === 'loading' || undefined}
-      data-queue={queue}
-      data-state={state.kind}
-    >
+    <article className="queue-card" aria-labelledby={titleId} aria-busy={state.kind === 'loading' || undefined} data-queue={queue} data-state={state.kind}>
       <div className="queue-card-head">
         <h3 id={titleId} className="queue-name">
           <Link href={PAGES.queue(queue)}>{queue}</Link>

@@ -18,15 +18,7 @@ export function SearchBox() {
       <label htmlFor={inputId} className="visually-hidden">
         Search jobs and messages
       </label>
-      <input
-        id={inputId}
-        name="q"
-        type="search"
-        placeholder="Job id, message id, user id or error"
-        autoComplete="off"
-        spellCheck={false}
-        maxLength={200}
-      />
+      <input id={inputId} name="q" type="search" placeholder="Job id, message id, user id or error" autoComplete="off" spellCheck={false} maxLength={200} />
       <button type="submit" className="button button-small">
         Search
       </button>

@@ -52,9 +52,7 @@ export function AdminRealtimeProvider({ children }: { children: ReactNode }) {
       connection.onStateChange((change) => setState(change.state)),
       connection.on('queue:metrics', (metrics) => queryClient.setQueryData(QUEUE_METRICS_QUERY_KEY, metrics)),
       connection.on('alert', () => void queryClient.invalidateQueries({ queryKey: OPEN_ALERTS_QUERY_KEY })),
-      connection.on('job:failed', (event) =>
-        setRecentFailures((previous) => [{ ...event, receivedAt: Date.now() }, ...previous].slice(0, RECENT_FAILURES)),
-      ),
+      connection.on('job:failed', (event) => setRecentFailures((previous) => [{ ...event, receivedAt: Date.now() }, ...previous].slice(0, RECENT_FAILURES))),
       // Connection errors show as the state; polling covers the numbers meanwhile.
       connection.onError(() => undefined),
     ];

@@ -27,13 +27,7 @@ export interface HistorySeries {
  * Turns `GET /queue/metrics/history` into chart series for one queue or all of them
  * (summed), `minutes` long and ending with the current minute, in buckets of `bucketMinutes`.
  */
-export function buildHistorySeries(
-  history: MetricsHistory,
-  queue: string | 'all',
-  minutes: number,
-  bucketMinutes: number,
-  nowMs: number,
-): HistorySeries {
+export function buildHistorySeries(history: MetricsHistory, queue: string | 'all', minutes: number, bucketMinutes: number, nowMs: number): HistorySeries {
   const bucketMs = bucketMinutes * MINUTE_MS;
   const endMinute = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS;
   const start = Math.floor((endMinute - (minutes - 1) * MINUTE_MS) / bucketMs) * bucketMs;

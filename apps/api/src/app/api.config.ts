@@ -14,7 +14,10 @@ const originList = z
   .string()
   .default('http://localhost:3000,http://127.0.0.1:3000')
   .transform((value, ctx) => {
-    const origins = value.split(',').map((o) => o.trim()).filter(Boolean);
+    const origins = value
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
     for (const origin of origins) {
       try {
         const url = new URL(origin);
@@ -42,16 +45,31 @@ function apiEnvSchema(nodeEnv: string | undefined) {
       ADMIN_EMAIL: z.email({ message: 'must be an email address' }).optional(),
       ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
       JWT_SECRET: production ? jwtSecret : jwtSecret.default(DEVELOPMENT_JWT_SECRET),
-      ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(7 * 24 * 3600).default(8 * 3600),
+      ACCESS_TOKEN_TTL_SECONDS: z.coerce
+        .number()
+        .int()
+        .min(5)
+        .max(7 * 24 * 3600)
+        .default(8 * 3600),
       SECURE_COOKIES: envFlag.default(production),
       CORS_ORIGINS: originList,
       LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).max(1_000).default(5),
       LOGIN_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(30),
       LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
-      LOGIN_LOCKOUT_MAX_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(15 * 60),
+      LOGIN_LOCKOUT_MAX_SECONDS: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(7 * 24 * 3600)
+        .default(15 * 60),
       SEND_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
       BATCH_LINGER_MS: z.coerce.number().int().min(0).max(50).default(8),
-      BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+      BODY_LIMIT_BYTES: z.coerce
+        .number()
+        .int()
+        .min(1024)
+        .max(10 * 1024 * 1024)
+        .default(64 * 1024),
     })
     .refine((env) => Boolean(env.ADMIN_EMAIL) === Boolean(env.ADMIN_PASSWORD), {
       message: 'ADMIN_EMAIL and ADMIN_PASSWORD must be set together (or neither)',
@@ -118,7 +136,6 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     batchLingerMs: parsed.BATCH_LINGER_MS,
     bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
     metricsToken: parsed.METRICS_TOKEN,
-    adminBootstrap:
-      parsed.ADMIN_EMAIL && parsed.ADMIN_PASSWORD ? { email: parsed.ADMIN_EMAIL, password: parsed.ADMIN_PASSWORD } : undefined,
+    adminBootstrap: parsed.ADMIN_EMAIL && parsed.ADMIN_PASSWORD ? { email: parsed.ADMIN_EMAIL, password: parsed.ADMIN_PASSWORD } : undefined,
   };
 }

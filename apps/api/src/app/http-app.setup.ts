@@ -30,7 +30,10 @@ export function configureHttpApp(app: INestApplication, config: ApiConfig): void
   // The api answers JSON: its pages may load nothing and be framed by no one (Bull Board sets its own policy).
   app.use(
     helmet({
-      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+      },
       crossOriginResourcePolicy: false,
     }),
   );
@@ -39,8 +42,6 @@ export function configureHttpApp(app: INestApplication, config: ApiConfig): void
   app.useGlobalGuards(new InputHygieneGuard());
   app.useGlobalFilters(new HttpErrorFilter());
   mountBullBoard(app, config.corsOrigins);
-  app.useWebSocketAdapter(
-    new RedisIoAdapter(app, { channelPrefix: realtimeChannelPrefix(config.queue.prefix), allowedOrigins: config.corsOrigins }),
-  );
+  app.useWebSocketAdapter(new RedisIoAdapter(app, { channelPrefix: realtimeChannelPrefix(config.queue.prefix), allowedOrigins: config.corsOrigins }));
   app.enableShutdownHooks();
 }

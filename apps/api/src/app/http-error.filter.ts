@@ -36,7 +36,13 @@ const REASONS: Record<number, string> = {
 };
 
 function errorBody(statusCode: number, message: string, code?: string, field?: string): ErrorBody {
-  return { statusCode, message, error: REASONS[statusCode] ?? (statusCode >= 500 ? 'Error' : 'Bad Request'), code: code ?? codeForStatus(statusCode), ...(field ? { field } : {}) };
+  return {
+    statusCode,
+    message,
+    error: REASONS[statusCode] ?? (statusCode >= 500 ? 'Error' : 'Bad Request'),
+    code: code ?? codeForStatus(statusCode),
+    ...(field ? { field } : {}),
+  };
 }
 
 function fromHttpException(exception: HttpException): ErrorBody {

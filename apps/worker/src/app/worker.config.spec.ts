@@ -12,10 +12,7 @@ describe('loadWorkerConfig', () => {
   });
 
   it('consumes only the queues WORKER_QUEUES names', () => {
-    expect(loadWorkerConfig({ WORKER_QUEUES: 'message-delivery, message-notification' }).queues).toEqual([
-      'message-delivery',
-      'message-notification',
-    ]);
+    expect(loadWorkerConfig({ WORKER_QUEUES: 'message-delivery, message-notification' }).queues).toEqual(['message-delivery', 'message-notification']);
   });
 
   it('names an unknown queue and a malformed DATABASE_URL', () => {

@@ -13,7 +13,14 @@ const queueList = z
   .trim()
   .transform((value, ctx): QueueName[] => {
     if (value === '' || value === 'all') return [...QUEUE_NAMES];
-    const names = [...new Set(value.split(',').map((name) => name.trim()).filter(Boolean))];
+    const names = [
+      ...new Set(
+        value
+          .split(',')
+          .map((name) => name.trim())
+          .filter(Boolean),
+      ),
+    ];
     const unknown = names.filter((name) => !isQueueName(name));
     if (unknown.length > 0) {
       ctx.addIssue({ code: 'custom', message: `unknown queue(s) ${unknown.join(', ')}; known: ${QUEUE_NAMES.join(', ')}` });
@@ -41,12 +48,27 @@ function workerEnvSchema(nodeEnv: string | undefined) {
     CLEANUP_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
     // Messages re-encrypted per transaction during a key rotation.
     ENCRYPTION_ROTATION_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(200),
-    NOTIFY_UNREAD_AFTER_MS: z.coerce.number().int().min(0).max(24 * 3600_000).default(30_000),
-    NOTIFY_DIGEST_WINDOW_MS: z.coerce.number().int().min(1_000).max(24 * 3600_000).default(10 * 60_000),
+    NOTIFY_UNREAD_AFTER_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 3600_000)
+      .default(30_000),
+    NOTIFY_DIGEST_WINDOW_MS: z.coerce
+      .number()
+      .int()
+      .min(1_000)
+      .max(24 * 3600_000)
+      .default(10 * 60_000),
     OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
     OUTBOX_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
     // A send job published this long ago and not seen to end is looked up in Redis.
-    OUTBOX_RECONCILE_AFTER_MS: z.coerce.number().int().min(0).max(24 * 3600_000).default(60_000),
+    OUTBOX_RECONCILE_AFTER_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 3600_000)
+      .default(60_000),
     // 0 picks a free port (tests).
     WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(3334),
     WORKER_QUEUES: queueList.default([...QUEUE_NAMES]),

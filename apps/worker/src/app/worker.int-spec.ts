@@ -73,7 +73,10 @@ describe('worker app against real Postgres and Redis', () => {
       producer.addBatchMessageJob({ batchId: uuid(95), chunkSize: 10, chunkDelayMs: 0 }),
       producer.addCleanupJob({ runId: uuid(96), cleanupType: 'expired_attachments', retentionDays: 30, batchSize: 10, dryRun: true }),
     ]);
-    await waitForQueuesIdle(registry.entries().map(([, queue]) => queue), { includeDelayed: false });
+    await waitForQueuesIdle(
+      registry.entries().map(([, queue]) => queue),
+      { includeDelayed: false },
+    );
     const outcomes = await Promise.all(
       ids.map(async (id) => {
         const found = await registry.findJob(id);

@@ -21,14 +21,7 @@ import { WorkerHttpServer } from './worker-http.server';
 import { WORKER_CONFIG, WorkerConfig } from './worker.config';
 
 /** Every processor is always registered (the boot check sees all seven job names); WORKER_QUEUES picks what is consumed. */
-const PROCESSORS = [
-  DeliveryProcessor,
-  NotificationProcessor,
-  IndexingProcessor,
-  EncryptionProcessor,
-  BatchProcessor,
-  CleanupProcessor,
-];
+const PROCESSORS = [DeliveryProcessor, NotificationProcessor, IndexingProcessor, EncryptionProcessor, BatchProcessor, CleanupProcessor];
 
 @Module({})
 export class WorkerModule {

@@ -8,9 +8,7 @@ import { databaseEnvSchemaFor } from '../lib/database.config';
 
 async function main(): Promise<void> {
   const env = databaseEnvSchemaFor(process.env['NODE_ENV']).parse(process.env);
-  const dataSource = new DataSource(
-    createDataSourceOptions({ url: env.DATABASE_URL, poolSize: 1, applicationName: 'mq-schema-diff', logging: false }),
-  );
+  const dataSource = new DataSource(createDataSourceOptions({ url: env.DATABASE_URL, poolSize: 1, applicationName: 'mq-schema-diff', logging: false }));
   await dataSource.initialize();
   try {
     const sql = await dataSource.driver.createSchemaBuilder().log();

@@ -37,9 +37,11 @@ describe('runMigrations', () => {
   });
 
   it('releases its advisory lock', async () => {
-    const locks = await query(database.url, `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = $1)`, [
-      database.name,
-    ]);
+    const locks = await query(
+      database.url,
+      `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = $1)`,
+      [database.name],
+    );
     expect(locks).toEqual([]);
   });
 });

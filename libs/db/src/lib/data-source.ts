@@ -64,9 +64,7 @@ export const MIGRATION_LOCK_KEY = 7_301_946_220_185_001n;
  * once migrate once: the others wait, then find nothing pending. Returns the names it ran.
  */
 export async function runMigrations(url: string, applicationName = 'mq-migrate'): Promise<string[]> {
-  const dataSource = new DataSource(
-    createDataSourceOptions({ url, poolSize: 2, applicationName, statementTimeoutMs: 0, logging: ['error', 'warn'] }),
-  );
+  const dataSource = new DataSource(createDataSourceOptions({ url, poolSize: 2, applicationName, statementTimeoutMs: 0, logging: ['error', 'warn'] }));
   await dataSource.initialize();
   // The lock is held by this connection's session; migrations run on another pooled one.
   const lockRunner = dataSource.createQueryRunner();

@@ -8,14 +8,13 @@ describe('databaseEnvSchemaFor', () => {
   const dev = databaseEnvSchemaFor('development');
   const prod = databaseEnvSchemaFor('production');
 
-  it.each([
-    'postgres://postgres@127.0.0.1:5432/mq',
-    'postgresql://app:s3cret@db.internal:6543/mq_prod?sslmode=require',
-    'postgres://app@db/mq-staging',
-  ])('accepts %s', (url) => {
-    const parsed = prod.parse({ DATABASE_URL: url, DB_POOL_SIZE: '25' });
-    expect(parsed).toEqual({ DATABASE_URL: url, DB_POOL_SIZE: 25 });
-  });
+  it.each(['postgres://postgres@127.0.0.1:5432/mq', 'postgresql://app:s3cret@db.internal:6543/mq_prod?sslmode=require', 'postgres://app@db/mq-staging'])(
+    'accepts %s',
+    (url) => {
+      const parsed = prod.parse({ DATABASE_URL: url, DB_POOL_SIZE: '25' });
+      expect(parsed).toEqual({ DATABASE_URL: url, DB_POOL_SIZE: 25 });
+    },
+  );
 
   it.each([
     ['not a url', /DATABASE_URL must be a postgres:\/\/ URL with a database name.*not a URL/],

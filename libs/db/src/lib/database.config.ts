@@ -33,9 +33,7 @@ const emptyAsUnset = (value: unknown): unknown => (value === '' ? undefined : va
 const databaseUrl = z
   .string({
     error: (issue) =>
-      issue.input === undefined
-        ? `DATABASE_URL is required in production (e.g. postgres://user:password@host:5432/mq)`
-        : 'DATABASE_URL must be a string',
+      issue.input === undefined ? `DATABASE_URL is required in production (e.g. postgres://user:password@host:5432/mq)` : 'DATABASE_URL must be a string',
   })
   .trim()
   .superRefine((value, ctx) => {

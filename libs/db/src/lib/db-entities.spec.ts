@@ -16,9 +16,7 @@ describe('DB_ENTITIES', () => {
   it('gives every column an explicit database type', () => {
     const columns = storage.columns.filter((column) => targets.has(column.target));
     expect(columns.length).toBeGreaterThan(DB_ENTITIES.length * 3);
-    const untyped = columns
-      .filter((column) => !column.options.type)
-      .map((column) => `${(column.target as { name: string }).name}.${column.propertyName}`);
+    const untyped = columns.filter((column) => !column.options.type).map((column) => `${(column.target as { name: string }).name}.${column.propertyName}`);
     expect(untyped).toEqual([]);
   });
 });

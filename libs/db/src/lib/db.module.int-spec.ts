@@ -34,9 +34,7 @@ describe('DbModule', () => {
     }).compile();
     const probe = moduleRef.get(UsersProbe);
     expect(await probe.users.count()).toBe(0);
-    const rows: { application_name: string }[] = await probe.dataSource.query(
-      'SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()',
-    );
+    const rows: { application_name: string }[] = await probe.dataSource.query('SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()');
     expect(rows).toEqual([{ application_name: 'db-module-spec' }]);
     expect(probe.dataSource.options.synchronize).toBe(false);
   });

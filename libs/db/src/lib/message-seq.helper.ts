@@ -10,10 +10,9 @@ import { EntityManager } from 'typeorm';
  * UPDATE/DELETE ... RETURNING, not the rows.
  */
 export async function allocateMessageSeq(manager: EntityManager, conversationId: string): Promise<number> {
-  const [rows] = (await manager.query(
-    'UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 AND deleted_at IS NULL RETURNING last_seq',
-    [conversationId],
-  )) as [{ last_seq: string }[], number];
+  const [rows] = (await manager.query('UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 AND deleted_at IS NULL RETURNING last_seq', [
+    conversationId,
+  ])) as [{ last_seq: string }[], number];
   const seq = rows[0]?.last_seq;
   if (seq === undefined) throw new Error(`Conversation ${conversationId} does not exist or is deleted`);
   return Number(seq);

@@ -19,8 +19,7 @@ describe('preparedQuery', () => {
     await database?.drop();
   });
 
-  const prepared = async () =>
-    (await dataSource.query(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'mq\\_%'`)) as { n: number }[];
+  const prepared = async () => (await dataSource.query(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'mq\\_%'`)) as { n: number }[];
 
   it('answers rows like a plain query, preparing each text once per connection', async () => {
     const text = 'SELECT $1::int + 1 AS n';
@@ -53,8 +52,12 @@ describe('preparedQuery', () => {
   });
 
   it('loads message rows as entities, keyed by id, and nothing for an unknown id', async () => {
-    const [user] = (await dataSource.query(`INSERT INTO users (email, display_name, password_hash) VALUES ('rows@prepared.test', 'Rows', 'x') RETURNING id`)) as { id: string }[];
-    const [conversation] = (await dataSource.query(`INSERT INTO conversations (type, title, created_by) VALUES ('group', 'rows', $1) RETURNING id`, [user?.id])) as { id: string }[];
+    const [user] = (await dataSource.query(
+      `INSERT INTO users (email, display_name, password_hash) VALUES ('rows@prepared.test', 'Rows', 'x') RETURNING id`,
+    )) as { id: string }[];
+    const [conversation] = (await dataSource.query(`INSERT INTO conversations (type, title, created_by) VALUES ('group', 'rows', $1) RETURNING id`, [
+      user?.id,
+    ])) as { id: string }[];
     const [message] = (await dataSource.query(
       `INSERT INTO messages (conversation_id, seq, sender_id, ciphertext, iv, auth_tag, key_version, status)
        VALUES ($1, 7, $2, '\\x0102', '\\x03', '\\x04', 1, 'queued') RETURNING id`,
@@ -63,7 +66,14 @@ describe('preparedQuery', () => {
     const unknown = '0b8f0c3e-1e7a-4c55-9a51-2f6b4d9f8a10';
     const loaded = await loadMessages(dataSource, [message?.id as string, unknown]);
     expect([...loaded.keys()]).toEqual([message?.id]);
-    expect(loaded.get(message?.id as string)).toMatchObject({ conversationId: conversation?.id, seq: 7, senderId: user?.id, ciphertext: Buffer.from([1, 2]), status: 'queued', deletedAt: null });
+    expect(loaded.get(message?.id as string)).toMatchObject({
+      conversationId: conversation?.id,
+      seq: 7,
+      senderId: user?.id,
+      ciphertext: Buffer.from([1, 2]),
+      status: 'queued',
+      deletedAt: null,
+    });
     expect(await loadMessages(dataSource, [])).toEqual(new Map());
   });
 });

@@ -52,10 +52,7 @@ export class NetworkError extends Error {
 function isApiErrorBody(value: unknown): value is Omit<ApiErrorBody, 'error'> & { error?: unknown } {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Partial<Record<keyof ApiErrorBody, unknown>>;
-  return (
-    typeof candidate.statusCode === 'number' &&
-    (typeof candidate.message === 'string' || Array.isArray(candidate.message))
-  );
+  return typeof candidate.statusCode === 'number' && (typeof candidate.message === 'string' || Array.isArray(candidate.message));
 }
 
 function messagesOf(body: unknown): string[] {

@@ -1,11 +1,4 @@
-import {
-  MESSAGES_PAGE_MAX,
-  SOCKET_EVENTS,
-  type ListMessagesQuery,
-  type Message,
-  type MessageDeletedEvent,
-  type MessagesPage,
-} from '@mq/messaging-contracts';
+import { MESSAGES_PAGE_MAX, SOCKET_EVENTS, type ListMessagesQuery, type Message, type MessageDeletedEvent, type MessagesPage } from '@mq/messaging-contracts';
 import type { RealtimeConnection } from './realtime.connection';
 
 /** Where missing messages come from: `MessagingClient` fits. */
@@ -58,9 +51,7 @@ export class ConversationInbox {
 
   /** Messages ordered by `seq` (ties, which a correct server never sends, by id). */
   get messages(): readonly SequencedMessage[] {
-    this.orderedCache ??= Object.freeze(
-      [...this.byId.values()].sort((a, b) => a.seq - b.seq || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
-    );
+    this.orderedCache ??= Object.freeze([...this.byId.values()].sort((a, b) => a.seq - b.seq || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
     return this.orderedCache;
   }
 

@@ -49,12 +49,7 @@ import type {
   User,
 } from '@mq/messaging-contracts';
 import { type ApiResponse, type FetchFunction, HttpTransport, type HttpRequest } from './http.transport';
-import {
-  AdminRealtimeConnection,
-  type ConnectionContext,
-  type RealtimeOptions,
-  RealtimeConnection,
-} from './realtime.connection';
+import { AdminRealtimeConnection, type ConnectionContext, type RealtimeOptions, RealtimeConnection } from './realtime.connection';
 
 export interface MessagingClientOptions {
   /** The api's origin (and optional path prefix), e.g. `http://localhost:3333`. */
@@ -316,10 +311,7 @@ export class MessagingClient {
   promoteDelayedJobs(queue: string, options: { dryRun: true }): Promise<ApiResponse<DryRunResponse>>;
   promoteDelayedJobs(queue: string, options?: { dryRun?: false }): Promise<ApiResponse<PromoteJobsResponse>>;
   promoteDelayedJobs(queue: string, options?: DryRunOption): Promise<ApiResponse<PromoteJobsResponse | DryRunResponse>>;
-  promoteDelayedJobs(
-    queue: string,
-    options: DryRunOption = {},
-  ): Promise<ApiResponse<PromoteJobsResponse | DryRunResponse>> {
+  promoteDelayedJobs(queue: string, options: DryRunOption = {}): Promise<ApiResponse<PromoteJobsResponse | DryRunResponse>> {
     return this.http.request({ method: 'POST', path: `/queue/${seg(queue)}/promote`, body: dryRunBody(options) });
   }
 

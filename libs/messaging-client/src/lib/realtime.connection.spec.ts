@@ -200,9 +200,7 @@ describe('RealtimeConnection', () => {
     const { connection } = connect('tok-1', { ackTimeoutMs: 100 });
     await connection.ready();
 
-    const refused = await connection
-      .sendViaSocket({ conversationId: 'c-9', content: 'x', clientMessageId: 'k-2' })
-      .catch((e: unknown) => e);
+    const refused = await connection.sendViaSocket({ conversationId: 'c-9', content: 'x', clientMessageId: 'k-2' }).catch((e: unknown) => e);
     const silent = await connection.ackRead('m-1').catch((e: unknown) => e);
 
     expect(refused).toBeInstanceOf(RealtimeAckError);
@@ -312,10 +310,7 @@ describe('RealtimeConnection', () => {
 
     expect(first).toEqual(['delivered']);
     expect(second).toEqual(['delivered', 'read']);
-    expect(errors.map((e) => e.message)).toEqual([
-      'a "message:status" handler threw: handler bug',
-      'a "message:status" handler threw: handler bug',
-    ]);
+    expect(errors.map((e) => e.message)).toEqual(['a "message:status" handler threw: handler bug', 'a "message:status" handler threw: handler bug']);
   });
 
   it('feeds an inbox that counts a redelivered message once and keeps seq order', async () => {

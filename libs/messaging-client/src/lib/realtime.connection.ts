@@ -194,10 +194,7 @@ abstract class SocketConnection<Listen extends HandlerMap<Listen>, Emit extends 
   }
 
   /** Turns an emit-with-ack into the success ack, or a `RealtimeAckError`. */
-  protected async expectAck<A extends { ok: true } | SocketAckFailure>(
-    event: string,
-    emit: () => Promise<A>,
-  ): Promise<Extract<A, { ok: true }>> {
+  protected async expectAck<A extends { ok: true } | SocketAckFailure>(event: string, emit: () => Promise<A>): Promise<Extract<A, { ok: true }>> {
     let ack: A;
     try {
       ack = await emit();
@@ -231,21 +228,14 @@ abstract class SocketConnection<Listen extends HandlerMap<Listen>, Emit extends 
       // A middleware refusal destroys the socket (inactive); a transport error keeps it active.
       const refused = !this.socket.active;
       const data = (cause as Error & { data?: unknown }).data;
-      const error = new RealtimeConnectError(
-        refused ? `handshake refused: ${cause.message}` : `cannot connect: ${cause.message}`,
-        refused,
-        data,
-        cause,
-      );
+      const error = new RealtimeConnectError(refused ? `handshake refused: ${cause.message}` : `cannot connect: ${cause.message}`, refused, data, cause);
       this.lastError = error;
       this.reportError(error);
       const retrying = this.socket.active && this.socket.io.reconnection();
       this.setState(retrying ? 'reconnecting' : 'disconnected', { reason: cause.message, error });
     });
     this.socket.io.on('reconnect_attempt', () => this.setState('reconnecting'));
-    this.socket.io.on('reconnect_failed', () =>
-      this.setState('disconnected', { reason: 'reconnection attempts exhausted', error: this.lastError }),
-    );
+    this.socket.io.on('reconnect_failed', () => this.setState('disconnected', { reason: 'reconnection attempts exhausted', error: this.lastError }));
   }
 
   private setState(state: ConnectionState, detail: Omit<StateChange, 'state'> = {}): void {
@@ -285,10 +275,7 @@ export class RealtimeConnection extends SocketConnection<ServerToClientEvents, C
     return (await this.call(SOCKET_EVENTS.SYNC, { conversationId, afterSeq })).messages;
   }
 
-  private call<E extends keyof ClientToServerEvents>(
-    event: E,
-    payload: Parameters<ClientToServerEvents[E]>[0],
-  ): Promise<Extract<AckOf<E>, { ok: true }>> {
+  private call<E extends keyof ClientToServerEvents>(event: E, payload: Parameters<ClientToServerEvents[E]>[0]): Promise<Extract<AckOf<E>, { ok: true }>> {
     return this.expectAck(event, () => {
       const timed = this.socket.timeout(this.ackTimeoutMs);
       // socket.io types a timed emitWithAck's answer as `any`; the event map says what it is.
@@ -297,10 +284,7 @@ export class RealtimeConnection extends SocketConnection<ServerToClientEvents, C
     });
   }
 
-  protected override handleEvent<E extends keyof ServerToClientEvents>(
-    event: E,
-    args: Parameters<ServerToClientEvents[E]>,
-  ): void {
+  protected override handleEvent<E extends keyof ServerToClientEvents>(event: E, args: Parameters<ServerToClientEvents[E]>): void {
     super.handleEvent(event, args);
     if (!this.autoAckDelivered || event !== SOCKET_EVENTS.MESSAGE_NEW) return;
     const [message] = args as Parameters<ServerToClientEvents[typeof SOCKET_EVENTS.MESSAGE_NEW]>;

@@ -68,12 +68,8 @@ type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
 export function typeLevelChecks(): void {
   const messageKeysExact: Exact<keyof Message, (typeof MESSAGE_KEYS)[number]> = true;
-  const serverEvents: Exact<
-    keyof ServerToClientEvents,
-    'message:new' | 'message:status' | 'message:updated' | 'message:deleted' | 'notification:new'
-  > = true;
-  const clientEvents: Exact<keyof ClientToServerEvents, 'message:send' | 'message:delivered' | 'message:read' | 'sync'> =
-    true;
+  const serverEvents: Exact<keyof ServerToClientEvents, 'message:new' | 'message:status' | 'message:updated' | 'message:deleted' | 'notification:new'> = true;
+  const clientEvents: Exact<keyof ClientToServerEvents, 'message:send' | 'message:delivered' | 'message:read' | 'sync'> = true;
   const adminEvents: Exact<keyof AdminServerToClientEvents, 'queue:metrics' | 'job:failed' | 'alert'> = true;
   // @ts-expect-error a successful ack carries the message
   const incompleteAck: MessageSendAck = { ok: true };

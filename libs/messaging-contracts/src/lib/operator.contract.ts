@@ -238,17 +238,7 @@ export interface AuditEntry {
 }
 
 /** The known timeline kinds; the server may add more. */
-export type TimelineEventKind =
-  | 'accepted'
-  | 'published'
-  | 'attempt'
-  | 'emitted'
-  | 'delivered'
-  | 'read'
-  | 'notification'
-  | 'failed'
-  | 'retried'
-  | (string & {});
+export type TimelineEventKind = 'accepted' | 'published' | 'attempt' | 'emitted' | 'delivered' | 'read' | 'notification' | 'failed' | 'retried' | (string & {});
 
 export interface TimelineEvent {
   at: string;

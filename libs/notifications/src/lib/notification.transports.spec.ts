@@ -33,7 +33,14 @@ describe('unconfigured channels', () => {
       transports.push.send({ endpoint: 'https://push.example/x', keys: { p256dh: 'a', auth: 'b' } }, notification),
       transports.sms.send({ to: '+15005550006' }, notification),
     ];
-    const errors = await Promise.all(sends.map((send) => send.then(() => undefined, (error: unknown) => error)));
+    const errors = await Promise.all(
+      sends.map((send) =>
+        send.then(
+          () => undefined,
+          (error: unknown) => error,
+        ),
+      ),
+    );
     expect(errors.map((e) => e instanceof ChannelUnavailableError && [e.channel, e.retryable])).toEqual([
       ['email', false],
       ['push', false],
@@ -49,9 +56,9 @@ describe('unconfigured channels', () => {
 
   it('the bare transports say the same', async () => {
     await expect(new SmsTransport({ timeoutMs: 1_000 }).send({ to: '+15005550006' }, notification)).rejects.toBeInstanceOf(ChannelUnavailableError);
-    await expect(new PushTransport({ timeoutMs: 1_000 }).send({ endpoint: 'https://p.example', keys: { p256dh: 'a', auth: 'b' } }, notification)).rejects.toThrow(
-      /VAPID_PUBLIC_KEY/,
-    );
+    await expect(
+      new PushTransport({ timeoutMs: 1_000 }).send({ endpoint: 'https://p.example', keys: { p256dh: 'a', auth: 'b' } }, notification),
+    ).rejects.toThrow(/VAPID_PUBLIC_KEY/);
     await expect(new EmailTransport({ timeoutMs: 1_000 }).send({ to: 'a@b.c' }, notification)).rejects.toThrow('email is not available: SMTP_URL is not set');
   });
 });

@@ -4,15 +4,7 @@ import { CircuitBreaker } from './circuit.breaker';
 import type { CircuitBreakerOptions, CircuitSnapshot } from './circuit.breaker';
 import { ChannelUnavailableError } from './delivery.errors';
 import { EmailTransport } from './email.transport';
-import type {
-  EmailTarget,
-  NotificationTransport,
-  OutgoingNotification,
-  PushTarget,
-  SendResult,
-  SmsTarget,
-  TransportChannel,
-} from './notification.transport';
+import type { EmailTarget, NotificationTransport, OutgoingNotification, PushTarget, SendResult, SmsTarget, TransportChannel } from './notification.transport';
 import type { NotificationsConfig } from './notifications.config';
 import { PushTransport } from './push.transport';
 import type { PushTransportOptions } from './push.transport';

@@ -30,10 +30,13 @@ function describeUrlProblem(value: string, variable: string, protocols: readonly
 }
 
 const urlVar = (variable: string, protocols: readonly string[], example: string) =>
-  z.string({ error: `${variable} must be a string` }).trim().superRefine((value, ctx) => {
-    const problem = describeUrlProblem(value, variable, protocols);
-    if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (e.g. ${example})` });
-  });
+  z
+    .string({ error: `${variable} must be a string` })
+    .trim()
+    .superRefine((value, ctx) => {
+      const problem = describeUrlProblem(value, variable, protocols);
+      if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (e.g. ${example})` });
+    });
 
 // A mailbox, optionally with a display name: `a@b.c` or `Name <a@b.c>`.
 const MAILBOX = /^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/;
@@ -53,10 +56,7 @@ const vapidPublicKey = z
 const vapidPrivateKey = z
   .string()
   .trim()
-  .refine(
-    (value) => base64UrlBytes(value) === 32,
-    'VAPID_PRIVATE_KEY must be a 32-byte P-256 private key, base64url (npx web-push generate-vapid-keys)',
-  );
+  .refine((value) => base64UrlBytes(value) === 32, 'VAPID_PRIVATE_KEY must be a 32-byte P-256 private key, base64url (npx web-push generate-vapid-keys)');
 
 export const E164 = /^\+[1-9]\d{1,14}$/;
 
@@ -86,11 +86,7 @@ const notificationsEnvShape = z.object({
   SMTP_URL: optionalVar(urlVar('SMTP_URL', ['smtp', 'smtps'], 'smtp://user:pass@127.0.0.1:1025')),
   SMTP_FROM: z.preprocess(
     emptyAsUnset,
-    z
-      .string()
-      .trim()
-      .regex(MAILBOX, 'SMTP_FROM must be an address, optionally with a name: Name <no-reply@example.org>')
-      .default(DEFAULT_SMTP_FROM),
+    z.string().trim().regex(MAILBOX, 'SMTP_FROM must be an address, optionally with a name: Name <no-reply@example.org>').default(DEFAULT_SMTP_FROM),
   ),
   VAPID_PUBLIC_KEY: optionalVar(vapidPublicKey),
   VAPID_PRIVATE_KEY: optionalVar(vapidPrivateKey),
@@ -101,7 +97,12 @@ const notificationsEnvShape = z.object({
       .trim()
       .regex(/^AC[0-9a-fA-F]{32}$/, 'TWILIO_ACCOUNT_SID must be AC followed by 32 hex digits (Twilio console)'),
   ),
-  TWILIO_AUTH_TOKEN: optionalVar(z.string().trim().regex(/^\S{8,}$/, 'TWILIO_AUTH_TOKEN must be the account auth token (no spaces)')),
+  TWILIO_AUTH_TOKEN: optionalVar(
+    z
+      .string()
+      .trim()
+      .regex(/^\S{8,}$/, 'TWILIO_AUTH_TOKEN must be the account auth token (no spaces)'),
+  ),
   TWILIO_FROM: optionalVar(z.string().trim().regex(E164, 'TWILIO_FROM must be an E.164 number, e.g. +15005550006')),
   TWILIO_BASE_URL: z.preprocess(
     emptyAsUnset,

@@ -2,9 +2,7 @@ import { isAbortError, networkErrorCode, parseRetryAfter, redactContacts } from 
 
 describe('redactContacts', () => {
   it('removes addresses and phone numbers but keeps the codes', () => {
-    expect(redactContacts('550 5.1.1 <bob.smith@school.test>: Recipient address rejected')).toBe(
-      '550 5.1.1 <[address]>: Recipient address rejected',
-    );
+    expect(redactContacts('550 5.1.1 <bob.smith@school.test>: Recipient address rejected')).toBe('550 5.1.1 <[address]>: Recipient address rejected');
     expect(redactContacts("The 'To' number +1 (500) 555-0001 is not a valid phone number. Code 21211")).toBe(
       "The 'To' number [number] is not a valid phone number. Code 21211",
     );

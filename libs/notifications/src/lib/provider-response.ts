@@ -9,11 +9,7 @@ const MAX_PROVIDER_TEXT = 300;
  * line breaks flattened and the length bounded. Codes such as `550 5.1.1` or `21211` stay.
  */
 export function redactContacts(text: string): string {
-  const flat = text
-    .replace(EMAIL_ADDRESS, '[address]')
-    .replace(PHONE_NUMBER, '[number]')
-    .replace(/\s+/g, ' ')
-    .trim();
+  const flat = text.replace(EMAIL_ADDRESS, '[address]').replace(PHONE_NUMBER, '[number]').replace(/\s+/g, ' ').trim();
   return flat.length > MAX_PROVIDER_TEXT ? `${flat.slice(0, MAX_PROVIDER_TEXT - 1)}…` : flat;
 }
 

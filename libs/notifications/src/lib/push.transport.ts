@@ -3,13 +3,7 @@ import type { ECDH } from 'node:crypto';
 import type { Agent } from 'node:https';
 import { WebPushError, sendNotification } from 'web-push';
 import type { RequestOptions } from 'web-push';
-import {
-  ChannelUnavailableError,
-  DeliveryError,
-  PermanentDeliveryError,
-  SubscriptionGoneError,
-  TransientDeliveryError,
-} from './delivery.errors';
+import { ChannelUnavailableError, DeliveryError, PermanentDeliveryError, SubscriptionGoneError, TransientDeliveryError } from './delivery.errors';
 import type { NotificationTransport, OutgoingNotification, PushTarget, SendResult } from './notification.transport';
 import type { NotificationsConfig } from './notifications.config';
 import { networkErrorCode, parseRetryAfter, redactContacts } from './provider-response';
@@ -69,7 +63,8 @@ export class PushTransport implements NotificationTransport<PushTarget> {
     if (!(error instanceof WebPushError)) {
       // No HTTP answer: connection refused or reset, DNS, TLS, or web-push's socket timeout.
       const code = networkErrorCode(error);
-      const what = code ?? (/timeout/i.test(String((error as { message?: unknown } | undefined)?.message)) ? `no reply within ${this.timeoutMs} ms` : 'network error');
+      const what =
+        code ?? (/timeout/i.test(String((error as { message?: unknown } | undefined)?.message)) ? `no reply within ${this.timeoutMs} ms` : 'network error');
       return new TransientDeliveryError(this.channel, `could not reach the push service (${what})`, { providerCode: code });
     }
     const status = error.statusCode;

@@ -90,7 +90,12 @@ describe('SmsTransport against a local Twilio', () => {
   it('400 with code 21211: permanent, with Twilio’s code and words but not the number', async () => {
     answer = () => ({
       status: 400,
-      body: { code: 21211, message: "The 'To' number +15005550001 is not a valid phone number.", more_info: 'https://www.twilio.com/docs/errors/21211', status: 400 },
+      body: {
+        code: 21211,
+        message: "The 'To' number +15005550001 is not a valid phone number.",
+        more_info: 'https://www.twilio.com/docs/errors/21211',
+        status: 400,
+      },
     });
     const error = await transport()
       .send({ to: '+15005550001' }, notification)

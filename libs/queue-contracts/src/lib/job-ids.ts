@@ -52,9 +52,7 @@ export function jobIdFor<N extends JobName>(name: N, payload: JobPayload<N>): st
   return `${JOB_DEFINITIONS[name].idPrefix}:${build(payload)}`;
 }
 
-const QUEUE_BY_ID_PREFIX: ReadonlyMap<string, QueueName> = new Map(
-  Object.values(JOB_DEFINITIONS).map((definition) => [definition.idPrefix, definition.queue]),
-);
+const QUEUE_BY_ID_PREFIX: ReadonlyMap<string, QueueName> = new Map(Object.values(JOB_DEFINITIONS).map((definition) => [definition.idPrefix, definition.queue]));
 
 /**
  * The queue a job id belongs to, from its prefix; undefined for ids this system did not

@@ -1,13 +1,5 @@
 import { JOB, JobName } from './job-names';
-import {
-  BatchMessageJob,
-  CleanupJob,
-  DeliveryConfirmationJob,
-  EncryptionJob,
-  IndexingJob,
-  NotificationJob,
-  SendMessageJob,
-} from './job-payloads';
+import { BatchMessageJob, CleanupJob, DeliveryConfirmationJob, EncryptionJob, IndexingJob, NotificationJob, SendMessageJob } from './job-payloads';
 import { QUEUE, QueueName } from './queue-names';
 
 /**
@@ -53,7 +45,5 @@ export function queueOfJob<N extends JobName>(name: N): QueueOfJob<N> {
 }
 
 export function jobsOfQueue<Q extends QueueName>(queue: Q): JobsOfQueue<Q>[] {
-  return (Object.keys(JOB_DEFINITIONS) as JobName[]).filter(
-    (name): name is JobsOfQueue<Q> => JOB_DEFINITIONS[name].queue === queue,
-  );
+  return (Object.keys(JOB_DEFINITIONS) as JobName[]).filter((name): name is JobsOfQueue<Q> => JOB_DEFINITIONS[name].queue === queue);
 }

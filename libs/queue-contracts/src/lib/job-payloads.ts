@@ -1,18 +1,5 @@
 import { Transform, plainToInstance } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsUUID,
-  Max,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsUUID, Max, Min, ValidateNested } from 'class-validator';
 
 /*
  * Job payloads carry ids and small enums only. Message content, names, emails and phone
@@ -90,11 +77,7 @@ export class IndexingJob {
   @IsInt() @Min(0) revision!: number;
 }
 
-export const ENCRYPTION_OPERATIONS = Object.freeze([
-  'rotate',
-  'reencrypt-conversation',
-  'rewrap-keys',
-] as const);
+export const ENCRYPTION_OPERATIONS = Object.freeze(['rotate', 'reencrypt-conversation', 'rewrap-keys'] as const);
 export type EncryptionOperation = (typeof ENCRYPTION_OPERATIONS)[number];
 
 export class EncryptionJob {
@@ -109,13 +92,7 @@ export class BatchMessageJob {
   @IsInt() @Min(0) @Max(60_000) chunkDelayMs!: number;
 }
 
-export const CLEANUP_TYPES = Object.freeze([
-  'old_messages',
-  'deleted_messages',
-  'deleted_conversations',
-  'expired_attachments',
-  'all',
-] as const);
+export const CLEANUP_TYPES = Object.freeze(['old_messages', 'deleted_messages', 'deleted_conversations', 'expired_attachments', 'all'] as const);
 export type CleanupType = (typeof CLEANUP_TYPES)[number];
 
 export class CleanupJob {

@@ -13,7 +13,14 @@ describe('jobSubject', () => {
 
   it('names no one for a batch of many, or for data that is not an object', () => {
     expect(jobSubject({ messageIds: [m1, m2] })).toEqual({ messageId: null, userId: null });
-    expect(jobSubject({ receipts: [{ messageId: m1, recipientId: u1 }, { messageId: m2, recipientId: u1 }] })).toEqual({ messageId: null, userId: null });
+    expect(
+      jobSubject({
+        receipts: [
+          { messageId: m1, recipientId: u1 },
+          { messageId: m2, recipientId: u1 },
+        ],
+      }),
+    ).toEqual({ messageId: null, userId: null });
     expect(jobSubject(null)).toEqual({ messageId: null, userId: null });
     expect(jobSubject('deliver')).toEqual({ messageId: null, userId: null });
   });

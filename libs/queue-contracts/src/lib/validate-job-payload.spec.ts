@@ -12,7 +12,9 @@ describe('validateJobPayload', () => {
   it('checks every item of a batch, and its size', () => {
     const receipt = { messageId: uuid, recipientId: uuid, status: 'read', at: '2026-01-01T00:00:00.000Z' };
     expect(validateJobPayload(JOB.DELIVERY_CONFIRMATION, { receipts: [receipt, receipt] }).receipts).toHaveLength(2);
-    expect(() => validateJobPayload(JOB.DELIVERY_CONFIRMATION, { receipts: [receipt, { ...receipt, status: 'seen' }] })).toThrow(/receipts\.1\.status must be one of/);
+    expect(() => validateJobPayload(JOB.DELIVERY_CONFIRMATION, { receipts: [receipt, { ...receipt, status: 'seen' }] })).toThrow(
+      /receipts\.1\.status must be one of/,
+    );
     expect(() => validateJobPayload(JOB.DELIVERY_CONFIRMATION, { receipts: [{ ...receipt, note: 'hello' }] })).toThrow(/property note should not exist/);
     expect(() => validateJobPayload(JOB.SEND_MESSAGE, { messageIds: [] })).toThrow(/messageIds must contain at least 1 elements/);
     expect(() => validateJobPayload(JOB.SEND_MESSAGE, { messageIds: [uuid, 'x'] })).toThrow(/each value in messageIds must be a UUID/);

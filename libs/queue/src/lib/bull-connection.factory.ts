@@ -101,11 +101,7 @@ export class BullConnectionFactory {
 }
 
 /** ioredis options that let Bull 4 survive Redis restarts and failovers. */
-export function redisOptionsFor(
-  type: BullClientType,
-  config: QueueConfig,
-  outagePolicy: RedisOutagePolicy,
-): RedisOptions {
+export function redisOptionsFor(type: BullClientType, config: QueueConfig, outagePolicy: RedisOutagePolicy): RedisOptions {
   const { host, port, username, password, db, tls } = config.redis;
   const base: RedisOptions = {
     host,

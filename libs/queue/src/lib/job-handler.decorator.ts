@@ -14,11 +14,7 @@ export type JobHandlerMethod<N extends JobName> = (job: HandledJob<N>) => Promis
  * The worker refuses to boot unless every job name has exactly one handler.
  */
 export function JobHandler<N extends JobName>(name: N) {
-  return <M extends JobHandlerMethod<N>>(
-    _target: object,
-    _propertyKey: string | symbol,
-    descriptor: TypedPropertyDescriptor<M>,
-  ): void => {
+  return <M extends JobHandlerMethod<N>>(_target: object, _propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<M>): void => {
     if (!descriptor.value) throw new Error(`@JobHandler(${name}) must decorate a method`);
     Reflect.defineMetadata(JOB_HANDLER_METADATA, name, descriptor.value);
   };

@@ -1,23 +1,7 @@
-import {
-  BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnModuleInit,
-  Optional,
-} from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit, Optional } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { Job, JobOptions } from 'bull';
-import {
-  InvalidJobPayloadError,
-  JobName,
-  QUEUE_POLICY,
-  QueueName,
-  isJobName,
-  queueOfJob,
-  validateJobPayload,
-} from '@mq/queue-contracts';
+import { InvalidJobPayloadError, JobName, QUEUE_POLICY, QueueName, isJobName, queueOfJob, validateJobPayload } from '@mq/queue-contracts';
 import { JOB_HANDLER_METADATA } from './job-handler.decorator';
 import { DiscoveredHandler, HandlerCoverageError, findHandlerCoverageProblems } from './handler-coverage';
 import { LOST_JOB_SOURCE, LostJobSource } from './lost-job.source';
@@ -84,9 +68,11 @@ export class JobHandlerRegistry implements OnModuleInit, OnApplicationBootstrap,
       const queue = this.queues.get(name);
       const { concurrency } = QUEUE_POLICY[name];
       // process() settles only when the queue closes; a failure to start is an error event.
-      queue.process('*', concurrency, (job: Job) => this.dispatch(name, job)).catch((error: unknown) => {
-        this.logger.error({ queue: name, err: error }, 'queue processing stopped');
-      });
+      queue
+        .process('*', concurrency, (job: Job) => this.dispatch(name, job))
+        .catch((error: unknown) => {
+          this.logger.error({ queue: name, err: error }, 'queue processing stopped');
+        });
       await queue.isReady();
       this.logger.log({ queue: name, concurrency }, 'consuming queue');
     }
@@ -102,10 +88,7 @@ export class JobHandlerRegistry implements OnModuleInit, OnApplicationBootstrap,
     const outcome = await Promise.race([Promise.all(closing).then(() => 'closed' as const), timedOut]);
     clearTimeout(timer);
     if (outcome === 'timeout') {
-      this.logger.warn(
-        { timeoutMs: this.options.shutdownTimeoutMs },
-        'active jobs still running at shutdown: released, another worker will retry them',
-      );
+      this.logger.warn({ timeoutMs: this.options.shutdownTimeoutMs }, 'active jobs still running at shutdown: released, another worker will retry them');
       await Promise.all(this.options.queues.map((name) => this.queues.get(name).close(true)));
     }
   }

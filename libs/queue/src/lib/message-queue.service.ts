@@ -147,22 +147,14 @@ export class MessageQueueService {
 
   async getQueueHealth(name: QueueName): Promise<QueueHealth> {
     const queue = this.queues.get(name);
-    const [counts, paused, oldestWaitingMs] = await Promise.all([
-      this.countsOf(queue),
-      queue.isPaused(),
-      this.oldestWaitingMs(queue),
-    ]);
+    const [counts, paused, oldestWaitingMs] = await Promise.all([this.countsOf(queue), queue.isPaused(), this.oldestWaitingMs(queue)]);
     const finished = counts.completed + counts.failed;
     const failureRate = finished === 0 ? 0 : counts.failed / finished;
     const rateCounts = finished >= HEALTH.minJobsForRate;
     let status: HealthStatus = 'healthy';
     if ((rateCounts && failureRate >= HEALTH.unhealthyFailureRate) || oldestWaitingMs >= HEALTH.unhealthyWaitMs) {
       status = 'unhealthy';
-    } else if (
-      paused ||
-      (rateCounts && failureRate >= HEALTH.degradedFailureRate) ||
-      oldestWaitingMs >= HEALTH.degradedWaitMs
-    ) {
+    } else if (paused || (rateCounts && failureRate >= HEALTH.degradedFailureRate) || oldestWaitingMs >= HEALTH.degradedWaitMs) {
       status = 'degraded';
     }
     return {
@@ -190,15 +182,17 @@ export class MessageQueueService {
   /** The most recent failed jobs of a queue, newest first. */
   async getFailedJobs(name: QueueName, limit = 100): Promise<FailedJobSummary[]> {
     const jobs = await this.queues.get(name).getFailed(0, Math.max(0, limit - 1));
-    return jobs.filter((job): job is Job => Boolean(job)).map((job) => ({
-      id: String(job.id),
-      queue: name,
-      name: job.name,
-      failedReason: job.failedReason ?? '',
-      attemptsMade: job.attemptsMade,
-      timestamp: job.timestamp,
-      finishedOn: job.finishedOn ?? null,
-    }));
+    return jobs
+      .filter((job): job is Job => Boolean(job))
+      .map((job) => ({
+        id: String(job.id),
+        queue: name,
+        name: job.name,
+        failedReason: job.failedReason ?? '',
+        attemptsMade: job.attemptsMade,
+        timestamp: job.timestamp,
+        finishedOn: job.finishedOn ?? null,
+      }));
   }
 
   /** Pauses a queue for every worker (jobs wait; nothing is lost). */
@@ -213,16 +207,11 @@ export class MessageQueueService {
   private jobOptions<N extends JobName>(name: N, payload: JobPayload<N>, options: EnqueueOptions): JobOptions {
     const policy = QUEUE_POLICY[queueOfJob(name)];
     const priority =
-      options.priority === undefined
-        ? policy.defaultPriority
-        : typeof options.priority === 'number'
-          ? options.priority
-          : toJobPriority(options.priority);
+      options.priority === undefined ? policy.defaultPriority : typeof options.priority === 'number' ? options.priority : toJobPriority(options.priority);
     const jobOptions: JobOptions = { jobId: options.jobId ?? jobIdFor(name, payload), priority };
     if (options.delayMs !== undefined && options.delayMs > 0) jobOptions.delay = Math.ceil(options.delayMs);
     if (options.repeat) {
-      jobOptions.repeat =
-        'cron' in options.repeat ? { cron: options.repeat.cron, tz: options.repeat.tz } : { every: options.repeat.everyMs };
+      jobOptions.repeat = 'cron' in options.repeat ? { cron: options.repeat.cron, tz: options.repeat.tz } : { every: options.repeat.everyMs };
     }
     return jobOptions;
   }

@@ -56,7 +56,11 @@ describe('findHandlerCoverageProblems', () => {
   });
 
   it('reports a missing, a doubled and an unknown job name', () => {
-    const handlers = [...all.filter((h) => h.jobName !== 'batch-send'), { jobName: 'send-message', location: 'Q.again' }, { jobName: 'send-sms', location: 'R.x' }];
+    const handlers = [
+      ...all.filter((h) => h.jobName !== 'batch-send'),
+      { jobName: 'send-message', location: 'Q.again' },
+      { jobName: 'send-sms', location: 'R.x' },
+    ];
     expect(findHandlerCoverageProblems(handlers)).toEqual([
       'job "send-message" has 2 processors: P.send-message, Q.again',
       'job "batch-send" (queue batch-message-sending) has no processor',

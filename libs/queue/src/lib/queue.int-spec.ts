@@ -20,13 +20,27 @@ class RecordingProcessors {
     this.seen.push({ name: job.name as JobName, id: String(job.id), data: job.data });
     return Promise.resolve({ ok: true });
   }
-  @JobHandler(JOB.SEND_MESSAGE) sendMessage(job: HandledJob<'send-message'>) { return this.record(job); }
-  @JobHandler(JOB.DELIVERY_CONFIRMATION) confirm(job: HandledJob<'delivery-confirmation'>) { return this.record(job); }
-  @JobHandler(JOB.SEND_NOTIFICATION) notify(job: HandledJob<'send-notification'>) { return this.record(job); }
-  @JobHandler(JOB.INDEX_MESSAGE) index(job: HandledJob<'index-message'>) { return this.record(job); }
-  @JobHandler(JOB.ENCRYPT_DECRYPT) crypt(job: HandledJob<'encrypt-decrypt'>) { return this.record(job); }
-  @JobHandler(JOB.BATCH_SEND) batch(job: HandledJob<'batch-send'>) { return this.record(job); }
-  @JobHandler(JOB.CLEANUP_MESSAGES) cleanup(job: HandledJob<'cleanup-messages'>) { return this.record(job); }
+  @JobHandler(JOB.SEND_MESSAGE) sendMessage(job: HandledJob<'send-message'>) {
+    return this.record(job);
+  }
+  @JobHandler(JOB.DELIVERY_CONFIRMATION) confirm(job: HandledJob<'delivery-confirmation'>) {
+    return this.record(job);
+  }
+  @JobHandler(JOB.SEND_NOTIFICATION) notify(job: HandledJob<'send-notification'>) {
+    return this.record(job);
+  }
+  @JobHandler(JOB.INDEX_MESSAGE) index(job: HandledJob<'index-message'>) {
+    return this.record(job);
+  }
+  @JobHandler(JOB.ENCRYPT_DECRYPT) crypt(job: HandledJob<'encrypt-decrypt'>) {
+    return this.record(job);
+  }
+  @JobHandler(JOB.BATCH_SEND) batch(job: HandledJob<'batch-send'>) {
+    return this.record(job);
+  }
+  @JobHandler(JOB.CLEANUP_MESSAGES) cleanup(job: HandledJob<'cleanup-messages'>) {
+    return this.record(job);
+  }
 }
 
 describe('QueueModule + QueueConsumerModule against real Redis', () => {
@@ -38,10 +52,7 @@ describe('QueueModule + QueueConsumerModule against real Redis', () => {
 
   beforeAll(async () => {
     app = await Test.createTestingModule({
-      imports: [
-        QueueModule.forRoot({ config, outagePolicy: 'wait' }),
-        QueueConsumerModule.forRoot({ queues: QUEUE_NAMES, shutdownTimeoutMs: 5_000 }),
-      ],
+      imports: [QueueModule.forRoot({ config, outagePolicy: 'wait' }), QueueConsumerModule.forRoot({ queues: QUEUE_NAMES, shutdownTimeoutMs: 5_000 })],
       providers: [RecordingProcessors],
     }).compile();
     app.enableShutdownHooks();
@@ -151,11 +162,15 @@ describe('QueueModule + QueueConsumerModule against real Redis', () => {
 describe('the consumer refuses to boot without exactly one handler per job', () => {
   @Injectable()
   class OnlyDelivery {
-    @JobHandler(JOB.SEND_MESSAGE) send(_job: HandledJob<'send-message'>) { return Promise.resolve(); }
+    @JobHandler(JOB.SEND_MESSAGE) send(_job: HandledJob<'send-message'>) {
+      return Promise.resolve();
+    }
   }
   @Injectable()
   class AlsoDelivery {
-    @JobHandler(JOB.SEND_MESSAGE) sendAgain(_job: HandledJob<'send-message'>) { return Promise.resolve(); }
+    @JobHandler(JOB.SEND_MESSAGE) sendAgain(_job: HandledJob<'send-message'>) {
+      return Promise.resolve();
+    }
   }
   @Module({ providers: [OnlyDelivery, AlsoDelivery] })
   class Incomplete {}
@@ -175,7 +190,12 @@ describe('the consumer refuses to boot without exactly one handler per job', () 
       );
     } finally {
       // close() would rethrow the failed init: release what the module opened by hand.
-      await Promise.all(moduleRef.get(QueueRegistry).entries().map(([, queue]) => queue.close()));
+      await Promise.all(
+        moduleRef
+          .get(QueueRegistry)
+          .entries()
+          .map(([, queue]) => queue.close()),
+      );
       await moduleRef.get(BullConnectionFactory).closeAll();
       await deleteQueueKeys(config);
     }
@@ -210,10 +230,7 @@ describe('graceful shutdown', () => {
 
   it('lets the active job finish before the queues close', async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [
-        QueueModule.forRoot({ config, outagePolicy: 'wait' }),
-        QueueConsumerModule.forRoot({ queues: [QUEUE.DELIVERY], shutdownTimeoutMs: 10_000 }),
-      ],
+      imports: [QueueModule.forRoot({ config, outagePolicy: 'wait' }), QueueConsumerModule.forRoot({ queues: [QUEUE.DELIVERY], shutdownTimeoutMs: 10_000 })],
       providers: [SlowDelivery],
     }).compile();
     open.add(moduleRef);

@@ -67,10 +67,7 @@ export class QueueModule {
     return {
       module: QueueModule,
       global: true,
-      imports: [
-        BullModule.forRoot({ prefix: options.config.prefix, createClient: connections.createClient }),
-        bullQueues,
-      ],
+      imports: [BullModule.forRoot({ prefix: options.config.prefix, createClient: connections.createClient }), bullQueues],
       providers: [
         { provide: BullConnectionFactory, useValue: connections },
         {

@@ -17,13 +17,27 @@ class CountingProcessors {
     this.processed.add(String(job.id));
     return Promise.resolve();
   }
-  @JobHandler(JOB.SEND_MESSAGE) a(job: HandledJob<'send-message'>) { return this.done(job); }
-  @JobHandler(JOB.DELIVERY_CONFIRMATION) b(job: HandledJob<'delivery-confirmation'>) { return this.done(job); }
-  @JobHandler(JOB.SEND_NOTIFICATION) c(job: HandledJob<'send-notification'>) { return this.done(job); }
-  @JobHandler(JOB.INDEX_MESSAGE) d(job: HandledJob<'index-message'>) { return this.done(job); }
-  @JobHandler(JOB.ENCRYPT_DECRYPT) e(job: HandledJob<'encrypt-decrypt'>) { return this.done(job); }
-  @JobHandler(JOB.BATCH_SEND) f(job: HandledJob<'batch-send'>) { return this.done(job); }
-  @JobHandler(JOB.CLEANUP_MESSAGES) g(job: HandledJob<'cleanup-messages'>) { return this.done(job); }
+  @JobHandler(JOB.SEND_MESSAGE) a(job: HandledJob<'send-message'>) {
+    return this.done(job);
+  }
+  @JobHandler(JOB.DELIVERY_CONFIRMATION) b(job: HandledJob<'delivery-confirmation'>) {
+    return this.done(job);
+  }
+  @JobHandler(JOB.SEND_NOTIFICATION) c(job: HandledJob<'send-notification'>) {
+    return this.done(job);
+  }
+  @JobHandler(JOB.INDEX_MESSAGE) d(job: HandledJob<'index-message'>) {
+    return this.done(job);
+  }
+  @JobHandler(JOB.ENCRYPT_DECRYPT) e(job: HandledJob<'encrypt-decrypt'>) {
+    return this.done(job);
+  }
+  @JobHandler(JOB.BATCH_SEND) f(job: HandledJob<'batch-send'>) {
+    return this.done(job);
+  }
+  @JobHandler(JOB.CLEANUP_MESSAGES) g(job: HandledJob<'cleanup-messages'>) {
+    return this.done(job);
+  }
 }
 
 /** Fault drill on a private redis-server: the shared one is never stopped. */
@@ -36,10 +50,7 @@ describe('a Redis restart', () => {
     redis = await startThrowawayRedis();
     const config = testQueueConfig(uniqueQueuePrefix(), { port: redis.port, db: 0 });
     worker = await Test.createTestingModule({
-      imports: [
-        QueueModule.forRoot({ config, outagePolicy: 'wait' }),
-        QueueConsumerModule.forRoot({ queues: QUEUE_NAMES, shutdownTimeoutMs: 2_000 }),
-      ],
+      imports: [QueueModule.forRoot({ config, outagePolicy: 'wait' }), QueueConsumerModule.forRoot({ queues: QUEUE_NAMES, shutdownTimeoutMs: 2_000 })],
       providers: [CountingProcessors],
     }).compile();
     await worker.init();
@@ -65,11 +76,7 @@ describe('a Redis restart', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
 
     await redis.start();
-    const after = await eventually(
-      () => producer.addMessageDeliveryJob({ messageIds: [id(5)] }).catch(() => undefined),
-      'the producer to reconnect',
-      15_000,
-    );
+    const after = await eventually(() => producer.addMessageDeliveryJob({ messageIds: [id(5)] }).catch(() => undefined), 'the producer to reconnect', 15_000);
     await eventually(() => (processed.has(after) ? true : undefined), 'the worker to process a job after the restart', 15_000);
     expect((await producer.getQueueMetrics()).queues[QUEUE.DELIVERY].completed).toBe(1);
   }, 60_000);

@@ -65,10 +65,29 @@ export async function startPushPeer(): Promise<PushPeer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'push-peer-'));
   const key = path.join(dir, 'key.pem');
   const cert = path.join(dir, 'cert.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert,
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
   const peer: PushPeer = {
     origin: '',
     caFile: cert,
@@ -114,7 +133,13 @@ export async function startTwilioPeer(): Promise<TwilioPeer> {
         return;
       }
       const form = new URLSearchParams(raw);
-      peer.sent.push({ account: match[1] ?? '', authorization: req.headers.authorization, to: form.get('To') ?? '', from: form.get('From') ?? '', body: form.get('Body') ?? '' });
+      peer.sent.push({
+        account: match[1] ?? '',
+        authorization: req.headers.authorization,
+        to: form.get('To') ?? '',
+        from: form.get('From') ?? '',
+        body: form.get('Body') ?? '',
+      });
       res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ sid: `SM${'0'.repeat(32)}`, status: 'queued' }));
     });
   });

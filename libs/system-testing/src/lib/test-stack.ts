@@ -63,7 +63,10 @@ export class AppProcess {
       await eventually(
         async () => {
           if (child.exitCode !== null) throw new Error(`${this.name} exited with ${child.exitCode}:\n${this.tail()}`);
-          const ok = await fetch(`${this.url}/health`).then((r) => r.ok, () => false);
+          const ok = await fetch(`${this.url}/health`).then(
+            (r) => r.ok,
+            () => false,
+          );
           return ok ? true : undefined;
         },
         `${this.name} to answer /health`,

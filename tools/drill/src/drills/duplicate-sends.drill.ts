@@ -37,8 +37,12 @@ export const duplicateSendsDrill: Drill = {
           clientIds.push(clientMessageId);
           const second = async (): Promise<string | undefined> => {
             try {
-              if (i % 2 === 0) return (await pair.sender.client(1).sendMessage({ conversationId: pair.sender.conversationId, content: `drill ${clientMessageId}`, clientMessageId })).body.message.id;
-              return (await sockets[index]?.sendViaSocket({ conversationId: pair.sender.conversationId, content: `drill ${clientMessageId}`, clientMessageId }))?.id;
+              if (i % 2 === 0)
+                return (
+                  await pair.sender.client(1).sendMessage({ conversationId: pair.sender.conversationId, content: `drill ${clientMessageId}`, clientMessageId })
+                ).body.message.id;
+              return (await sockets[index]?.sendViaSocket({ conversationId: pair.sender.conversationId, content: `drill ${clientMessageId}`, clientMessageId }))
+                ?.id;
             } catch {
               secondFailed += 1;
               return undefined;

@@ -61,7 +61,11 @@ export const poisonMessageDrill: Drill = {
           counts: settled.counts,
           checks: [
             ...standardChecks(settled.counts),
-            { name: 'poison dead-lettered', ok: deadLettered === POISON_MESSAGES, detail: `${deadLettered}/${POISON_MESSAGES} after 5 attempts (${dead[0]?.failed_reason ?? 'none yet'})` },
+            {
+              name: 'poison dead-lettered',
+              ok: deadLettered === POISON_MESSAGES,
+              detail: `${deadLettered}/${POISON_MESSAGES} after 5 attempts (${dead[0]?.failed_reason ?? 'none yet'})`,
+            },
             { name: 'poison deliveries failed', ok: rows?.failed === POISON_MESSAGES, detail: `${rows?.failed ?? 0}/${POISON_MESSAGES} rows failed` },
             { name: 'others not held up', ok: p99 <= MAX_OTHER_P99_MS, detail: `p99 send → receive ${p99} ms while the poison retried` },
           ],

@@ -36,7 +36,11 @@ export const postgresRestartDrill: Drill = {
         ...settled,
         checks: [
           ...standardChecks(settled.counts),
-          { name: 'processes survived', ok: crashed.length === 0, detail: crashed.length === 0 ? 'api and worker still running' : `exited: ${crashed.join(', ')}` },
+          {
+            name: 'processes survived',
+            ok: crashed.length === 0,
+            detail: crashed.length === 0 ? 'api and worker still running' : `exited: ${crashed.join(', ')}`,
+          },
         ],
         notes: settled.errors,
       };

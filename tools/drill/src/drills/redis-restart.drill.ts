@@ -33,19 +33,34 @@ async function redisOutage(context: DrillContext, persistent: boolean): Promise<
         const settled = await settle(stack, pairs, faultAt);
         const ids = pairs.flatMap((p) => [...p.sender.accepted.values()].map((a) => a.id));
         // A message still `queued` was never sent by a worker: its send-message job was lost with Redis.
-        const [row] = await sql<{ n: number }>(stack.database.url, `SELECT count(*)::int AS n FROM messages WHERE id = ANY($1::uuid[]) AND status = 'queued'`, [ids]);
+        const [row] = await sql<{ n: number }>(stack.database.url, `SELECT count(*)::int AS n FROM messages WHERE id = ANY($1::uuid[]) AND status = 'queued'`, [
+          ids,
+        ]);
         const lostJobs = row?.n ?? 0;
         // Why a message was never sent: the job its delivery rows name, that job's outbox row, and its recorded history.
-        const unsent = lostJobs === 0 ? [] : await sql<{ job_id: string | null; published: boolean | null; attempts: number | null; events: string | null }>(
-          stack.database.url,
-          `SELECT DISTINCT d.job_id, o.published_at IS NOT NULL AS published, o.attempts,
+        const unsent =
+          lostJobs === 0
+            ? []
+            : await sql<{ job_id: string | null; published: boolean | null; attempts: number | null; events: string | null }>(
+                stack.database.url,
+                `SELECT DISTINCT d.job_id, o.published_at IS NOT NULL AS published, o.attempts,
                   ${historyOf('d.job_id')} AS events
            FROM messages m JOIN message_deliveries d ON d.message_id = m.id LEFT JOIN outbox o ON o.job_id = d.job_id
            WHERE m.id = ANY($1::uuid[]) AND m.status = 'queued' LIMIT 5`,
-          [ids, faultWall],
-        );
+                [ids, faultWall],
+              );
         // Why a delivery was never recorded: its receipt's outbox row (missing, unpublished, failing) and job.
-        const stuck = await sql<{ status: string; job_id: string | null; published: boolean | null; attempts: number | null; last_error: string | null; created_ms: number; published_ms: number; events: string | null; d_updated_ms: number }>(
+        const stuck = await sql<{
+          status: string;
+          job_id: string | null;
+          published: boolean | null;
+          attempts: number | null;
+          last_error: string | null;
+          created_ms: number;
+          published_ms: number;
+          events: string | null;
+          d_updated_ms: number;
+        }>(
           stack.database.url,
           `SELECT d.status, o.job_id, o.published_at IS NOT NULL AS published, o.attempts, o.last_error,
                   extract(epoch from o.created_at)*1000 - $2 AS created_ms, extract(epoch from o.published_at)*1000 - $2 AS published_ms,
@@ -63,10 +78,15 @@ async function redisOutage(context: DrillContext, persistent: boolean): Promise<
           checks: standardChecks(settled.counts),
           notes: [
             ...(lostJobs > 0
-              ? [`${lostJobs} accepted messages were never sent by a worker (their send-message jobs vanished with Redis); recipients got them only by catching up`]
+              ? [
+                  `${lostJobs} accepted messages were never sent by a worker (their send-message jobs vanished with Redis); recipients got them only by catching up`,
+                ]
               : []),
             ...unsent.map((r) => `never sent: job ${r.job_id ?? 'none'} published=${r.published} attempts=${r.attempts} history=${r.events ?? 'none'}`),
-            ...stuck.map((r) => `not recorded: delivery ${r.status}, receipt ${r.job_id ? `${r.job_id} published=${r.published} attempts=${r.attempts}${r.last_error ? ` (${r.last_error})` : ''} created ${Math.round(r.created_ms)} published ${Math.round(r.published_ms)} row updated ${Math.round(r.d_updated_ms)} ms after the fault; history ${r.events ?? 'none'}` : 'never staged'}`),
+            ...stuck.map(
+              (r) =>
+                `not recorded: delivery ${r.status}, receipt ${r.job_id ? `${r.job_id} published=${r.published} attempts=${r.attempts}${r.last_error ? ` (${r.last_error})` : ''} created ${Math.round(r.created_ms)} published ${Math.round(r.published_ms)} row updated ${Math.round(r.d_updated_ms)} ms after the fault; history ${r.events ?? 'none'}` : 'never staged'}`,
+            ),
             ...(stuck[0]?.job_id ? [await bullState(stack, stuck[0].job_id)] : []),
             ...restoredNotes(stack),
             ...settled.errors,

@@ -119,7 +119,10 @@ export function ChatRoom({ session, onSignOut }: { session: ChatSession; onSignO
         <h1 className="visually-hidden">Chat</h1>
         <aside className="chat-sidebar" aria-labelledby="conversations-title">
           <p className="muted">
-            Your user id: <span className="mono selectable" data-testid="my-user-id">{user.id}</span>
+            Your user id:{' '}
+            <span className="mono selectable" data-testid="my-user-id">
+              {user.id}
+            </span>
           </p>
           <NewConversation
             onStart={async (userId) => {
@@ -145,7 +148,9 @@ export function ChatRoom({ session, onSignOut }: { session: ChatSession; onSignO
           ) : (
             <ul className="conversation-list">
               {list.map((conversation) => {
-                const partner = partners.current.get(conversation.id) ?? (conversation.lastMessage && conversation.lastMessage.senderId !== user.id ? conversation.lastMessage.senderId : undefined);
+                const partner =
+                  partners.current.get(conversation.id) ??
+                  (conversation.lastMessage && conversation.lastMessage.senderId !== user.id ? conversation.lastMessage.senderId : undefined);
                 const label = conversation.title ?? (partner ? `With ${shortId(partner)}` : `Conversation ${shortId(conversation.id)}`);
                 const unread = selected === conversation.id ? 0 : conversation.unreadCount;
                 return (

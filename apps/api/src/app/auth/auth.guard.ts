@@ -49,10 +49,7 @@ export class AuthGuard implements CanActivate {
     const expected = readCookie(header(request, 'cookie'), CSRF_COOKIE);
     const given = header(request, CSRF_HEADER);
     const valid =
-      expected !== undefined &&
-      given !== undefined &&
-      expected.length === given.length &&
-      timingSafeEqual(Buffer.from(expected), Buffer.from(given));
+      expected !== undefined && given !== undefined && expected.length === given.length && timingSafeEqual(Buffer.from(expected), Buffer.from(given));
     if (!valid) throw new ForbiddenException(`Missing or wrong ${CSRF_HEADER} header for a cookie session`);
   }
 }

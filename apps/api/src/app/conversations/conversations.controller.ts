@@ -32,11 +32,7 @@ export class ConversationsController {
 
   @Post(':id/participants')
   @HttpCode(HttpStatus.CREATED)
-  async addParticipant(
-    @CurrentUser() user: AuthenticatedUser,
-    @Param('id', ParseUUIDPipe) id: string,
-    @Body() body: AddParticipantDto,
-  ): Promise<void> {
+  async addParticipant(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseUUIDPipe) id: string, @Body() body: AddParticipantDto): Promise<void> {
     await this.conversations.addParticipant(user, id, body.userId);
   }
 

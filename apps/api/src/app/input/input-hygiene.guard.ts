@@ -44,8 +44,7 @@ export class InputHygieneGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<HttpInput>();
-    const problem =
-      findInputProblem(request.params ?? {}, 'path') ?? findInputProblem(request.query ?? {}, 'query') ?? findInputProblem(request.body, 'body');
+    const problem = findInputProblem(request.params ?? {}, 'path') ?? findInputProblem(request.query ?? {}, 'query') ?? findInputProblem(request.body, 'body');
     if (problem) throw new BadInputException(problem.message, problem.code, problem.field);
 
     const { body, query } = this.inputsOf(context);

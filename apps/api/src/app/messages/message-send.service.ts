@@ -113,7 +113,12 @@ export class MessageSendService {
       [batchId, message.id, message.conversationId, message.senderId, total, LARGE_GROUP_CHUNK],
     );
     await manager.update(MessageEntity, { id: message.id }, { batchId });
-    return this.outbox.stage(manager, JOB.BATCH_SEND, { batchId, chunkSize: LARGE_GROUP_CHUNK, chunkDelayMs: 0 }, { priority: toJobPriority(message.priority) });
+    return this.outbox.stage(
+      manager,
+      JOB.BATCH_SEND,
+      { batchId, chunkSize: LARGE_GROUP_CHUNK, chunkDelayMs: 0 },
+      { priority: toJobPriority(message.priority) },
+    );
   }
 
   private async findByClientId(senderId: string, clientMessageId: string): Promise<SendOutcome | undefined> {

@@ -82,8 +82,15 @@ export class MessageStoreWriter {
       if (key !== undefined) taken.add(key);
     });
     const jobOf = new Map<NewMessage, JobPlan>();
-    const jobs = this.planJobs(batch.map((b) => b.item), jobOf);
-    const rows = await this.runStatement(batch.map((b) => b.item), jobOf, jobs);
+    const jobs = this.planJobs(
+      batch.map((b) => b.item),
+      jobOf,
+    );
+    const rows = await this.runStatement(
+      batch.map((b) => b.item),
+      jobOf,
+      jobs,
+    );
 
     const byId = new Map(rows.filter((r) => r.kind !== 'job').map((r) => [r.id, r]));
     const staged: StagedJob[] = rows

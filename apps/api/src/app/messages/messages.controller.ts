@@ -72,11 +72,7 @@ export class ConversationMessagesController {
   constructor(private readonly messages: MessagesService) {}
 
   @Get(':id/messages')
-  async list(
-    @CurrentUser() user: AuthenticatedUser,
-    @Param('id', ParseUUIDPipe) id: string,
-    @Query() query: ListMessagesQueryDto,
-  ): Promise<MessagesPage> {
+  async list(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseUUIDPipe) id: string, @Query() query: ListMessagesQueryDto): Promise<MessagesPage> {
     return { messages: await this.messages.listAfter(user.id, id, query.afterSeq, query.limit) };
   }
 }

@@ -5,7 +5,9 @@ import { MESSAGE_CONTENT_MAX_LENGTH, MESSAGE_PRIORITIES } from '@mq/messaging-co
 export class SendMessageDto implements SendMessageRequest {
   @IsUUID() conversationId!: string;
   @IsString() @Length(1, MESSAGE_CONTENT_MAX_LENGTH) content!: string;
-  @IsOptional() @IsString() @Matches(/^[\w.:-]{1,128}$/, { message: 'clientMessageId must be 1-128 letters, digits, _ . : or -' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[\w.:-]{1,128}$/, { message: 'clientMessageId must be 1-128 letters, digits, _ . : or -' })
   clientMessageId?: string;
   @IsOptional() @IsIn(MESSAGE_PRIORITIES) priority?: MessagePriority;
   @IsOptional() @IsISO8601({ strict: true }) sendAt?: string;

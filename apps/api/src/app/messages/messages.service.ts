@@ -43,7 +43,11 @@ export class MessagesService {
       select: { messageId: true },
       where: { recipientId: userId, messageId: In(page.map((m) => m.id)), status: In(['queued', 'sent']) },
     });
-    await this.receipts.recordMany(userId, unconfirmed.map((d) => d.messageId), 'delivered');
+    await this.receipts.recordMany(
+      userId,
+      unconfirmed.map((d) => d.messageId),
+      'delivered',
+    );
     return views;
   }
 

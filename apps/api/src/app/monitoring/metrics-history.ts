@@ -29,8 +29,6 @@ export function toMetricsHistory(rows: readonly QueueMetricMinute[], minutes: nu
   }
   return {
     minutes,
-    queues: Object.fromEntries(
-      [...series].map(([queue, samples]) => [queue, [...samples.entries()].sort(([a], [b]) => a - b).map(([, sample]) => sample)]),
-    ),
+    queues: Object.fromEntries([...series].map(([queue, samples]) => [queue, [...samples.entries()].sort(([a], [b]) => a - b).map(([, sample]) => sample)])),
   };
 }

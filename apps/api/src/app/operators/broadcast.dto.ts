@@ -6,7 +6,11 @@ import { NumberFromText } from '../input/number-from-text.transform';
 export const MAX_BROADCAST_RECIPIENTS = 200_000;
 
 export class BroadcastDto implements BroadcastRequest {
-  @IsOptional() @ArrayMinSize(1) @ArrayMaxSize(MAX_BROADCAST_RECIPIENTS) @ArrayUnique() @IsUUID('all', { each: true })
+  @IsOptional()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_BROADCAST_RECIPIENTS)
+  @ArrayUnique()
+  @IsUUID('all', { each: true })
   recipientIds?: string[];
   @IsOptional() @Equals(true, { message: 'allUsers must be true when given' }) allUsers?: true;
   @IsString() @Length(1, MESSAGE_CONTENT_MAX_LENGTH) content!: string;

@@ -58,7 +58,13 @@ export class FailedDeliveriesController {
       retried.push({ queue: QUEUE.DELIVERY, jobId: jobIds[jobIds.length - 1] as string, jobName: JOB.SEND_MESSAGE, data: payload });
     }
     await this.history.retried(retried);
-    await this.audit.record({ actorId: user.id, action: 'deliveries.retry', target: QUEUE.DELIVERY, count: jobIds.length, detail: { messageIds: body.messageIds } });
+    await this.audit.record({
+      actorId: user.id,
+      action: 'deliveries.retry',
+      target: QUEUE.DELIVERY,
+      count: jobIds.length,
+      detail: { messageIds: body.messageIds },
+    });
     return { retried: jobIds.length, jobIds };
   }
 }

@@ -28,6 +28,8 @@ export class JobHistoryController {
   @Get('jobs/search')
   async search(@Query() query: JobSearchQueryDto): Promise<JobSearchResults> {
     const matches = await this.jobEvents.search(query.q.trim());
-    return { results: matches.map(({ kind, jobName, at, ...match }) => ({ ...match, name: jobName, state: STATE_OF_KIND[kind] ?? 'completed', at: at.toISOString() })) };
+    return {
+      results: matches.map(({ kind, jobName, at, ...match }) => ({ ...match, name: jobName, state: STATE_OF_KIND[kind] ?? 'completed', at: at.toISOString() })),
+    };
   }
 }

@@ -17,7 +17,17 @@ export class JobHistoryWriter {
   async retried(jobs: readonly RetriedJob[]): Promise<void> {
     const at = new Date();
     await this.jobEvents.record(
-      jobs.map((job) => ({ queue: job.queue, jobId: job.jobId, jobName: job.jobName, kind: 'retried', attempt: 0, ...jobSubject(job.data), error: null, durationMs: null, at })),
+      jobs.map((job) => ({
+        queue: job.queue,
+        jobId: job.jobId,
+        jobName: job.jobName,
+        kind: 'retried',
+        attempt: 0,
+        ...jobSubject(job.data),
+        error: null,
+        durationMs: null,
+        at,
+      })),
     );
   }
 }

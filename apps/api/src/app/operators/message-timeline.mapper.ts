@@ -34,7 +34,11 @@ export function toMessageTimeline(messageId: string, history: MessageHistory): M
     if (d.failedAt) events.push({ at: d.failedAt, kind: 'failed', detail: `delivery to ${d.recipientId} failed: ${d.failureReason ?? 'unknown'}` });
   }
   for (const n of history.notifications) {
-    events.push({ at: n.sentAt ?? n.createdAt, kind: 'notification', detail: `${n.channel} notification to ${n.userId}: ${n.status}${n.error ? ` (${n.error})` : ''}` });
+    events.push({
+      at: n.sentAt ?? n.createdAt,
+      kind: 'notification',
+      detail: `${n.channel} notification to ${n.userId}: ${n.status}${n.error ? ` (${n.error})` : ''}`,
+    });
   }
   for (const l of history.deadLetters) {
     events.push({ at: l.failedAt, kind: 'failed', detail: `${l.jobId} dead-lettered: ${l.failedReason}` });

@@ -3,7 +3,15 @@ import { toJobDetail } from './queue-operations.controller';
 
 /** A job as Bull's getJob returns it: the hash as read at one moment, and the state read later. */
 function jobRead(fields: Partial<Job>, state: string, reread?: Partial<Job>): Job {
-  const base = { id: 'send-message:1', name: 'send-message', data: { messageIds: ['m1'] }, timestamp: 1_000, attemptsMade: 0, stacktrace: [], progress: () => 0 };
+  const base = {
+    id: 'send-message:1',
+    name: 'send-message',
+    data: { messageIds: ['m1'] },
+    timestamp: 1_000,
+    attemptsMade: 0,
+    stacktrace: [],
+    progress: () => 0,
+  };
   const again = reread ? ({ ...base, ...reread, getState: async () => state } as unknown as Job) : undefined;
   return { ...base, ...fields, getState: async () => state, queue: { getJob: async () => again ?? null } } as unknown as Job;
 }

@@ -1,6 +1,29 @@
-import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, HttpStatus, NotFoundException, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  ConflictException,
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
 import type { Job } from 'bull';
-import type { CleanQueueResponse, DryRunResponse, JobDetail, JobState, JobsPage, PromoteJobsResponse, QueueHealthReport, QueueMetrics, RetryFailedResponse } from '@mq/messaging-contracts';
+import type {
+  CleanQueueResponse,
+  DryRunResponse,
+  JobDetail,
+  JobState,
+  JobsPage,
+  PromoteJobsResponse,
+  QueueHealthReport,
+  QueueMetrics,
+  RetryFailedResponse,
+} from '@mq/messaging-contracts';
 import { MessageQueueService, QueueRegistry } from '@mq/queue';
 import { QueueName, isQueueName } from '@mq/queue-contracts';
 import { AuditLogRepository } from '@mq/db';
@@ -99,7 +122,10 @@ export class QueueOperationsController {
     const queue = this.queues.get(queueNamed(name));
     if (query.end < query.start || query.end - query.start > 499) throw new BadRequestException('end must be >= start and at most start + 499');
     const state = query.state as 'waiting' | 'active' | 'completed' | 'failed' | 'delayed' | 'paused';
-    const [jobs, counts] = await Promise.all([queue.getJobs([state], query.start, query.end, state !== 'completed' && state !== 'failed'), queue.getJobCounts()]);
+    const [jobs, counts] = await Promise.all([
+      queue.getJobs([state], query.start, query.end, state !== 'completed' && state !== 'failed'),
+      queue.getJobCounts(),
+    ]);
     return {
       jobs: await Promise.all(jobs.filter(Boolean).map((job) => toJobDetail(queueNamed(name), job))),
       total: (counts as unknown as Record<string, number>)[state] ?? 0,
@@ -128,7 +154,13 @@ export class QueueOperationsController {
     const queue = queueNamed(name);
     if (body.dryRun) return { dryRun: true, matched: await this.bulk.clean(queue, body.state, body.olderThanMs, true) };
     const removed = await this.bulk.clean(queue, body.state, body.olderThanMs, false);
-    await this.audit.record({ actorId: user.id, action: 'queue.clean', target: queue, count: removed, detail: { state: body.state, olderThanMs: body.olderThanMs } });
+    await this.audit.record({
+      actorId: user.id,
+      action: 'queue.clean',
+      target: queue,
+      count: removed,
+      detail: { state: body.state, olderThanMs: body.olderThanMs },
+    });
     return { removed };
   }
 

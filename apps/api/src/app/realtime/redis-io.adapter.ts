@@ -17,7 +17,6 @@ export interface RedisIoAdapterOptions {
  * emitter events) to every instance. Also enforces the Origin allow-list on the handshake.
  */
 export class RedisIoAdapter extends IoAdapter {
-
   constructor(
     private readonly nestApp: INestApplicationContext,
     private readonly options: RedisIoAdapterOptions,

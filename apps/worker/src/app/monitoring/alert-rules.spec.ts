@@ -150,7 +150,12 @@ describe('alert rules', () => {
     evaluate();
     tick();
     evaluate({ redisReachable: false });
-    expect(book.open().map((a) => a.rule).sort()).toEqual(['backlog', 'redis-unreachable']);
+    expect(
+      book
+        .open()
+        .map((a) => a.rule)
+        .sort(),
+    ).toEqual(['backlog', 'redis-unreachable']);
     tick();
     evaluate({ redisReachable: false });
     backlog = 0;

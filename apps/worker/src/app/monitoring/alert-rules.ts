@@ -112,7 +112,14 @@ export function assessAlertRules(observation: Observation, thresholds: AlertThre
   const alerts: FiringAlert[] = [];
   if (!observation.redisReachable) {
     alerts.push(
-      firing({ rule: 'redis-unreachable', queue: null, severity: 'critical', value: 1, threshold: 0, message: 'Redis does not answer the worker: no job can run' }),
+      firing({
+        rule: 'redis-unreachable',
+        queue: null,
+        severity: 'critical',
+        value: 1,
+        threshold: 0,
+        message: 'Redis does not answer the worker: no job can run',
+      }),
     );
   }
   if (observation.queues) {
@@ -129,8 +136,6 @@ export function planAlertChanges(openAlerts: readonly OpenAlertKey[], assessment
   return {
     open: assessment.firing.filter((alert) => !openKeys.has(alert.dedupeKey)),
     refresh: assessment.firing.filter((alert) => openKeys.has(alert.dedupeKey)),
-    resolve: openAlerts.filter(
-      (alert) => !firingKeys.has(alert.dedupeKey) && (assessment.assessed as ReadonlySet<string>).has(alert.rule),
-    ),
+    resolve: openAlerts.filter((alert) => !firingKeys.has(alert.dedupeKey) && (assessment.assessed as ReadonlySet<string>).has(alert.rule)),
   };
 }

@@ -27,7 +27,12 @@ export const monitoringEnvSchema = z.object({
   ALERT_FAILURE_WINDOW_MINUTES: z.coerce.number().int().min(1).max(60).default(5),
   ALERT_FAILURE_MIN_JOBS: z.coerce.number().int().min(1).max(1_000_000).default(20),
   ALERT_BACKLOG: z.coerce.number().int().min(0).max(100_000_000).default(10_000),
-  ALERT_OLDEST_WAITING_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(300),
+  ALERT_OLDEST_WAITING_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 3600)
+    .default(300),
   ALERT_WEBHOOK_URL: z.preprocess(emptyAsUnset, webhookUrl.optional()),
 });
 

@@ -130,7 +130,8 @@ describe('the Redis-unreachable alert', () => {
     redisDown = true;
     await eventually(async () => ((await openAlerts()).length === 1 ? true : undefined), 'the alert row', 15_000);
     // A later round, still without Redis, refreshes the row instead of opening another.
-    const lastSeen = async () => ((await sql.query(`SELECT max(last_seen_at) AS at FROM alerts WHERE rule = 'redis-unreachable'`)) as { at: Date }[])[0]?.at.getTime() ?? 0;
+    const lastSeen = async () =>
+      ((await sql.query(`SELECT max(last_seen_at) AS at FROM alerts WHERE rule = 'redis-unreachable'`)) as { at: Date }[])[0]?.at.getTime() ?? 0;
     const openedSeen = await lastSeen();
     await eventually(async () => ((await lastSeen()) > openedSeen ? true : undefined), 'a later round to refresh the alert');
     expect(await openAlerts()).toEqual([{ rule: 'redis-unreachable', status: 'open' }]);

@@ -20,7 +20,12 @@ function router(): NotificationRouter {
 const sentAt = Date.UTC(2026, 2, 2, 9, 0, 9);
 
 function message(n: number, inConversation = conversationId, priority: MessageEntity['priority'] = 'normal', createdAt = new Date(sentAt)): MessageEntity {
-  return Object.assign(new MessageEntity(), { id: `4b8f0c3e-1e7a-4c55-9a51-${String(n).padStart(12, '0')}`, conversationId: inConversation, priority, createdAt });
+  return Object.assign(new MessageEntity(), {
+    id: `4b8f0c3e-1e7a-4c55-9a51-${String(n).padStart(12, '0')}`,
+    conversationId: inConversation,
+    priority,
+    createdAt,
+  });
 }
 
 /** What staging would hand back for planned jobs (the router only reads these fields). */
@@ -39,7 +44,10 @@ const payloads = (entries: Awaited<ReturnType<NotificationRouter['plan']>>) => e
 
 describe('NotificationRouter', () => {
   const now = Date.UTC(2026, 2, 2, 9, 0, 10);
-  const preferences = new Map([[online, DEFAULT_PREFERENCES], [offline, DEFAULT_PREFERENCES]]);
+  const preferences = new Map([
+    [online, DEFAULT_PREFERENCES],
+    [offline, DEFAULT_PREFERENCES],
+  ]);
 
   it('notifies an offline recipient per message now, and reminds an online one once per conversation and window', async () => {
     const planned = await router().plan(
@@ -64,19 +72,39 @@ describe('NotificationRouter', () => {
       reason: 'unread',
       conversationId,
       messageId: message(1).id,
-      window: Math.floor(Math.floor(now / UNREAD_AFTER_MS) * UNREAD_AFTER_MS / 1000),
+      window: Math.floor((Math.floor(now / UNREAD_AFTER_MS) * UNREAD_AFTER_MS) / 1000),
     });
     expect(reminders[0]?.options?.availableAt).toEqual(new Date(now + UNREAD_AFTER_MS));
     // One email digest per user and window, whatever the number of messages.
-    expect(jobs.filter((j) => j.channel === 'email').map((j) => j.recipientId).sort()).toEqual([online, offline].sort());
+    expect(
+      jobs
+        .filter((j) => j.channel === 'email')
+        .map((j) => j.recipientId)
+        .sort(),
+    ).toEqual([online, offline].sort());
   });
 
   it('gives another conversation its own reminder, and the next window a new one', async () => {
     const subject = router();
-    const first = await subject.plan([{ message: message(1), recipientIds: [online] }, { message: message(2, otherConversationId), recipientIds: [online] }], preferences, now);
-    expect(payloads(first).filter((j) => j.channel === 'in_app').map((j) => j.conversationId)).toEqual([conversationId, otherConversationId]);
+    const first = await subject.plan(
+      [
+        { message: message(1), recipientIds: [online] },
+        { message: message(2, otherConversationId), recipientIds: [online] },
+      ],
+      preferences,
+      now,
+    );
+    expect(
+      payloads(first)
+        .filter((j) => j.channel === 'in_app')
+        .map((j) => j.conversationId),
+    ).toEqual([conversationId, otherConversationId]);
     const later = await subject.plan([{ message: message(3), recipientIds: [online] }], preferences, now + UNREAD_AFTER_MS);
-    expect(payloads(later).filter((j) => j.channel === 'in_app').map((j) => j.messageId)).toEqual([message(3).id]);
+    expect(
+      payloads(later)
+        .filter((j) => j.channel === 'in_app')
+        .map((j) => j.messageId),
+    ).toEqual([message(3).id]);
   });
 
   it('stages a reminder or digest once: after a committed plan, the window’s next messages plan nothing but offline notices', async () => {

@@ -43,7 +43,11 @@ export class NotificationRouter {
    * `preferences` holds the recipients' saved preferences (loaded with the recipients); the
    * defaults apply to the others. One presence lookup for the whole batch.
    */
-  async plan(sent: readonly SentMessage[], preferences: ReadonlyMap<string, NotificationPreferences>, now = Date.now()): Promise<StageEntry<'send-notification'>[]> {
+  async plan(
+    sent: readonly SentMessage[],
+    preferences: ReadonlyMap<string, NotificationPreferences>,
+    now = Date.now(),
+  ): Promise<StageEntry<'send-notification'>[]> {
     const everyone = [...new Set(sent.flatMap((s) => s.recipientIds))];
     if (everyone.length === 0) return [];
     const online = await this.presence.onlineUsers(everyone);
@@ -71,7 +75,14 @@ export class NotificationRouter {
           if (channels.sms && high) plan(about('sms'), now);
         } else if (channels.inApp || channels.push) {
           const channel = channels.inApp ? 'in_app' : 'push';
-          const reminder = { recipientId, channel, reason: 'unread', conversationId: message.conversationId, messageId: message.id, window: reminderWindow } as const;
+          const reminder = {
+            recipientId,
+            channel,
+            reason: 'unread',
+            conversationId: message.conversationId,
+            messageId: message.id,
+            window: reminderWindow,
+          } as const;
           plan(reminder, now + unreadAfterMs);
         }
         if (channels.email) {

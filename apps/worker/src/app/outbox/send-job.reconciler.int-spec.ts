@@ -75,7 +75,10 @@ describe('send job reconciler', () => {
     worker = await (await Test.createTestingModule({ imports: [WorkerModule.forRoot(config)] }).compile()).init();
     sql = worker.get(DataSource);
     const redis = worker.get(BullConnectionFactory).commandConnection();
-    await eventually(async () => ((await redis.get(redisEpochKey(config.queue.prefix))) ?? '').match(/^\d{4}-/) ?? undefined, 'the relay marks the Redis epoch');
+    await eventually(
+      async () => ((await redis.get(redisEpochKey(config.queue.prefix))) ?? '').match(/^\d{4}-/) ?? undefined,
+      'the relay marks the Redis epoch',
+    );
     [senderId, recipientId] = [randomUUID(), randomUUID()];
     for (const id of [senderId, recipientId]) {
       await sql.query(`INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, $2, 'u', 'x')`, [id, `${id}@test`]);

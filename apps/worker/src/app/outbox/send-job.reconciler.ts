@@ -74,7 +74,13 @@ export class SendJobReconciler {
         const end = ends[index] as JobEnd;
         if (end.kind === 'pending') continue;
         finished.push(row.id);
-        if (end.kind === 'failed') result.deliveriesFailed += await this.deliveries.recordSendJobFailure({ messageIds: row.message_ids, attempts: end.attempts, reason: end.reason, final: true });
+        if (end.kind === 'failed')
+          result.deliveriesFailed += await this.deliveries.recordSendJobFailure({
+            messageIds: row.message_ids,
+            attempts: end.attempts,
+            reason: end.reason,
+            final: true,
+          });
         if (end.kind === 'gone') {
           const failed = await this.deliveries.recordSendJobFailure({ messageIds: row.message_ids, attempts: 0, reason: JOB_GONE_REASON, final: true });
           result.deliveriesFailed += failed;

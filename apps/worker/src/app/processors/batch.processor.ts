@@ -57,7 +57,10 @@ export class BatchProcessor {
         const batch = await this.lockBatch(manager, batchId);
         if (!batch) return { done: 'skipped' };
         if (batch.status === 'queued') {
-          await manager.query(`UPDATE batches SET status = 'running', started_at = COALESCE(started_at, now()), job_id = $2 WHERE id = $1`, [batchId, String(job.id)]);
+          await manager.query(`UPDATE batches SET status = 'running', started_at = COALESCE(started_at, now()), job_id = $2 WHERE id = $1`, [
+            batchId,
+            String(job.id),
+          ]);
         } else if (batch.status !== 'running') {
           return { done: batch.status };
         }
@@ -115,10 +118,11 @@ export class BatchProcessor {
              ORDER BY user_id LIMIT $4`,
             [batch.conversation_id, batch.created_by, batch.cursor, size],
           )
-        : await manager.query(
-            `SELECT id FROM users WHERE active AND id <> $1 AND ($2::uuid IS NULL OR id > $2::uuid) ORDER BY id LIMIT $3`,
-            [batch.created_by, batch.cursor, size],
-          );
+        : await manager.query(`SELECT id FROM users WHERE active AND id <> $1 AND ($2::uuid IS NULL OR id > $2::uuid) ORDER BY id LIMIT $3`, [
+            batch.created_by,
+            batch.cursor,
+            size,
+          ]);
     const recipients = rows.map((r) => r.id);
     return { recipients, cursor: recipients[recipients.length - 1] ?? batch.cursor ?? '' };
   }
@@ -126,10 +130,10 @@ export class BatchProcessor {
   /** Participants and delivery rows for a chunk, each one multi-row insert; returns who is new (not yet sent to). */
   private async writeChunk(manager: EntityManager, batch: BatchRow, recipients: string[], jobId: string): Promise<string[]> {
     if (batch.kind === 'broadcast') {
-      await manager.query(
-        `INSERT INTO conversation_participants (conversation_id, user_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`,
-        [batch.conversation_id, recipients],
-      );
+      await manager.query(`INSERT INTO conversation_participants (conversation_id, user_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`, [
+        batch.conversation_id,
+        recipients,
+      ]);
     }
     const rows: { recipient_id: string }[] = await manager.query(
       `INSERT INTO message_deliveries (message_id, recipient_id, status, sent_at, attempts, job_id)

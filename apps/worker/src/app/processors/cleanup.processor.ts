@@ -24,9 +24,7 @@ export class CleanupProcessor {
     const targets = cleanupType === 'all' ? ORDER : [cleanupType];
     const counts: CleanupResult['counts'] = {};
     for (const [index, target] of targets.entries()) {
-      counts[target] = dryRun
-        ? await this.retention.countDue(target, retentionDays)
-        : await this.deleteInBatches(target, retentionDays, batchSize);
+      counts[target] = dryRun ? await this.retention.countDue(target, retentionDays) : await this.deleteInBatches(target, retentionDays, batchSize);
       await job.progress(Math.round(((index + 1) / targets.length) * 100));
     }
     this.logger.log({ jobId: job.id, dryRun, counts }, 'cleanup finished');

@@ -26,7 +26,12 @@ describe('delivery processor: batches', () => {
 
   const user = async (name: string, active = true): Promise<string> => {
     const id = randomUUID();
-    await sql.query(`INSERT INTO users (id, email, display_name, password_hash, active) VALUES ($1, $2, $3, 'x', $4)`, [id, `${name}-${id}@test`, name, active]);
+    await sql.query(`INSERT INTO users (id, email, display_name, password_hash, active) VALUES ($1, $2, $3, 'x', $4)`, [
+      id,
+      `${name}-${id}@test`,
+      name,
+      active,
+    ]);
     return id;
   };
 
@@ -54,9 +59,12 @@ describe('delivery processor: batches', () => {
   };
 
   const deliveries = (messageId: string) =>
-    sql.query(`SELECT recipient_id, status, attempts, job_id, sent_at, delivered_at, read_at FROM message_deliveries WHERE message_id = $1 ORDER BY recipient_id`, [
-      messageId,
-    ]) as Promise<{ recipient_id: string; status: string; attempts: number; job_id: string; sent_at: Date | null; delivered_at: Date | null; read_at: Date | null }[]>;
+    sql.query(
+      `SELECT recipient_id, status, attempts, job_id, sent_at, delivered_at, read_at FROM message_deliveries WHERE message_id = $1 ORDER BY recipient_id`,
+      [messageId],
+    ) as Promise<
+      { recipient_id: string; status: string; attempts: number; job_id: string; sent_at: Date | null; delivered_at: Date | null; read_at: Date | null }[]
+    >;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -126,7 +134,10 @@ describe('delivery processor: batches', () => {
     // New messages are indexed by the send itself: the readable ones have search terms, the unreadable one none.
     const terms = (await sql.query(`SELECT message_id, count(*)::int AS n FROM search_terms GROUP BY message_id`)) as { message_id: string; n: number }[];
     expect(Object.fromEntries(terms.map((t) => [t.message_id, t.n]))).toEqual({ [fine]: 4, [partly]: 4 });
-    const statuses = (await sql.query(`SELECT id, status FROM messages WHERE id = ANY($1::uuid[])`, [[fine, partly, unreadable]])) as { id: string; status: string }[];
+    const statuses = (await sql.query(`SELECT id, status FROM messages WHERE id = ANY($1::uuid[])`, [[fine, partly, unreadable]])) as {
+      id: string;
+      status: string;
+    }[];
     expect(Object.fromEntries(statuses.map((s) => [s.id, s.status]))).toEqual({ [fine]: 'sent', [partly]: 'queued', [unreadable]: 'queued' });
 
     // The same batch again (a duplicate run) sends nothing twice and splits nothing out again.
@@ -143,7 +154,10 @@ describe('delivery processor: batches', () => {
     const first = await message(group, teacher, [amy, ben], 'Parents evening at six', 1);
     const second = await message(group, teacher, [amy, ben], 'Bring your reading log', 2);
     await sql.query(`UPDATE message_deliveries SET status = 'sent', sent_at = now() WHERE message_id = ANY($1::uuid[])`, [[first, second]]);
-    await sql.query(`UPDATE message_deliveries SET status = 'read', delivered_at = now(), read_at = now() WHERE message_id = $1 AND recipient_id = $2`, [second, ben]);
+    await sql.query(`UPDATE message_deliveries SET status = 'read', delivered_at = now(), read_at = now() WHERE message_id = $1 AND recipient_id = $2`, [
+      second,
+      ben,
+    ]);
 
     const deliveredAt = '2026-03-02T08:00:00.000Z';
     const readAt = '2026-03-02T08:00:05.000Z';
@@ -180,9 +194,9 @@ describe('delivery processor: batches', () => {
     const unreadable = await message(group, teacher, [amy, ben], 'Nit check on Monday', 1);
     await sql.query(`UPDATE messages SET auth_tag = set_byte(auth_tag, 0, get_byte(auth_tag, 0) # 1) WHERE id = $1`, [unreadable]);
     const failures = (messageId: string) =>
-      sql.query(`SELECT status, attempts, failure_reason, failed_at FROM message_deliveries WHERE message_id = $1 ORDER BY recipient_id`, [messageId]) as Promise<
-        { status: string; attempts: number; failure_reason: string | null; failed_at: Date | null }[]
-      >;
+      sql.query(`SELECT status, attempts, failure_reason, failed_at FROM message_deliveries WHERE message_id = $1 ORDER BY recipient_id`, [
+        messageId,
+      ]) as Promise<{ status: string; attempts: number; failure_reason: string | null; failed_at: Date | null }[]>;
     // The queue's policy retries for half a minute; two quick attempts show the same path.
     const delivery = worker.get(QueueRegistry).get(QUEUE.DELIVERY);
     const jobId = `${jobIdFor(JOB.SEND_MESSAGE, { messageIds: [unreadable] })}:two-attempts`;
@@ -193,7 +207,11 @@ describe('delivery processor: batches', () => {
       return rows.every((r) => r.attempts === 1) ? rows : undefined;
     }, 'the first attempt recorded on the deliveries');
     for (const row of afterFirst) {
-      expect(row).toMatchObject({ status: 'queued', failed_at: null, failure_reason: expect.stringMatching(/Cannot decrypt message .*: authentication failed/) });
+      expect(row).toMatchObject({
+        status: 'queued',
+        failed_at: null,
+        failure_reason: expect.stringMatching(/Cannot decrypt message .*: authentication failed/),
+      });
     }
     const afterLast = await eventually(async () => {
       const rows = await failures(unreadable);
@@ -205,7 +223,10 @@ describe('delivery processor: batches', () => {
     const [stored] = (await sql.query(`SELECT status FROM messages WHERE id = $1`, [unreadable])) as { status: string }[];
     expect(stored?.status).toBe('failed');
     const deadLetters = await eventually(async () => {
-      const rows = (await sql.query(`SELECT failed_reason, attempts_made FROM dead_letters WHERE job_id = $1`, [jobId])) as { failed_reason: string; attempts_made: number }[];
+      const rows = (await sql.query(`SELECT failed_reason, attempts_made FROM dead_letters WHERE job_id = $1`, [jobId])) as {
+        failed_reason: string;
+        attempts_made: number;
+      }[];
       return rows.length > 0 ? rows : undefined;
     }, 'the dead letter');
     expect(deadLetters).toEqual([{ failed_reason: expect.stringMatching(/Cannot decrypt message/), attempts_made: 2 }]);

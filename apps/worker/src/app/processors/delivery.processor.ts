@@ -99,8 +99,15 @@ export class DeliveryProcessor {
       }
       // Follow-up work rides in this transaction's outbox: it exists exactly when the sends did.
       const followUps: StageEntry[] = [
-        ...(await this.router.plan(sent.map((s) => ({ message: s.message, recipientIds: s.deliverable })), preferences)),
-        ...splitOut.map(({ message }) => ({ name: JOB.SEND_MESSAGE, payload: { messageIds: [message.id] }, options: { priority: toJobPriority(message.priority) } })),
+        ...(await this.router.plan(
+          sent.map((s) => ({ message: s.message, recipientIds: s.deliverable })),
+          preferences,
+        )),
+        ...splitOut.map(({ message }) => ({
+          name: JOB.SEND_MESSAGE,
+          payload: { messageIds: [message.id] },
+          options: { priority: toJobPriority(message.priority) },
+        })),
       ];
       // The recipients' new states, the messages', their search terms (the content is at hand and
       // the rows locked: no separate index job), who carries the split ones, the follow-up jobs: one statement.
@@ -238,11 +245,7 @@ export class DeliveryProcessor {
         channels: NotificationPreferences['channels'] | null;
         quiet_hours: NotificationPreferences['quietHours'];
       }
-    >(
-      manager,
-      CLAIM,
-      [messageIds],
-    );
+    >(manager, CLAIM, [messageIds]);
     const messages = new Map<string, MessageEntity>();
     const recipients = new Map<string, QueuedRecipients>();
     const preferences = new Map<string, NotificationPreferences>();
@@ -310,7 +313,14 @@ function mergeReceipts(receipts: readonly Receipt[]): MergedReceipt[] {
   const byKey = new Map<string, MergedReceipt>();
   for (const receipt of receipts) {
     const key = `${receipt.messageId}:${receipt.recipientId}`;
-    const entry = byKey.get(key) ?? { messageId: receipt.messageId, recipientId: receipt.recipientId, status: receipt.status, deliveredAt: null, readAt: null, receipts: [] };
+    const entry = byKey.get(key) ?? {
+      messageId: receipt.messageId,
+      recipientId: receipt.recipientId,
+      status: receipt.status,
+      deliveredAt: null,
+      readAt: null,
+      receipts: [],
+    };
     if (receipt.status === 'read') entry.readAt ??= receipt.at;
     else entry.deliveredAt ??= receipt.at;
     if (STATUS_RANK[receipt.status] > STATUS_RANK[entry.status]) entry.status = receipt.status;

@@ -68,7 +68,9 @@ describe('encryption processor: key rotation', () => {
   const readAll = async (conversationId: string) => {
     const crypto = apiCrypto();
     const rows = await messages(conversationId);
-    return Promise.all(rows.map((m) => crypto.decrypt({ id: m.id, conversationId, ciphertext: m.ciphertext, iv: m.iv, authTag: m.auth_tag, keyVersion: m.key_version })));
+    return Promise.all(
+      rows.map((m) => crypto.decrypt({ id: m.id, conversationId, ciphertext: m.ciphertext, iv: m.iv, authTag: m.auth_tag, keyVersion: m.key_version })),
+    );
   };
 
   /** What the audit log holds about one rotation job, read from Postgres. */
@@ -141,7 +143,10 @@ describe('encryption processor: key rotation', () => {
       skippedConversationIds: [corrupt],
       unreadableKeys: 0,
     });
-    for (const [id, label] of [[first, 'trip'], [second, 'reading']] as const) {
+    for (const [id, label] of [
+      [first, 'trip'],
+      [second, 'reading'],
+    ] as const) {
       expect(await keyRows(id)).toEqual([
         { version: 1, status: 'retired', master_key_id: 'k1' },
         { version: 2, status: 'active', master_key_id: 'k1' },

@@ -90,7 +90,7 @@ export class EncryptionProcessor {
         if (await attempt(id, () => this.rotate(id))) result.conversations++;
         cursor = id;
       }
-      await job.progress(Math.min(99, Math.floor((await this.countConversations(cursor ?? undefined)) / Math.max(1, total) * 100)));
+      await job.progress(Math.min(99, Math.floor(((await this.countConversations(cursor ?? undefined)) / Math.max(1, total)) * 100)));
       if (Date.now() - started > JOB_TIME_BUDGET_MS && cursor) return this.continueAfter(job, cursor, result);
     }
     // Messages sent with a still-cached old version while this ran: wait out the cache, sweep them.
@@ -159,7 +159,10 @@ export class EncryptionProcessor {
       result.rewrapped += step.rewrapped;
       for (const key of step.unreadable) {
         unreadable.push(key.id);
-        this.logger.warn({ rotationId, keyId: key.id, conversationId: key.conversationId, version: key.version, reason: key.reason }, 'key rotation cannot re-wrap a data key');
+        this.logger.warn(
+          { rotationId, keyId: key.id, conversationId: key.conversationId, version: key.version, reason: key.reason },
+          'key rotation cannot re-wrap a data key',
+        );
       }
       if (step.rewrapped + step.unreadable.length === 0) break;
     }
@@ -178,9 +181,7 @@ export class EncryptionProcessor {
   /** Re-encrypts the messages not under the conversation's active key version, in one transaction. */
   private async reencrypt(conversationId: string): Promise<number> {
     this.keys.forget(conversationId);
-    return this.dataSource.transaction(async (manager) =>
-      this.reencryptTo(manager, conversationId, await this.keys.activeKey(conversationId, manager)),
-    );
+    return this.dataSource.transaction(async (manager) => this.reencryptTo(manager, conversationId, await this.keys.activeKey(conversationId, manager)));
   }
 
   /** Within the caller's transaction, a batch at a time: messages under versions older than `key`. */
@@ -214,10 +215,9 @@ export class EncryptionProcessor {
   }
 
   private async countConversations(upTo?: string): Promise<number> {
-    const [{ n }] = (await this.dataSource.query(
-      `SELECT count(*)::int AS n FROM conversations WHERE ($1::uuid IS NULL OR id <= $1::uuid)`,
-      [upTo ?? null],
-    )) as [{ n: number }];
+    const [{ n }] = (await this.dataSource.query(`SELECT count(*)::int AS n FROM conversations WHERE ($1::uuid IS NULL OR id <= $1::uuid)`, [
+      upTo ?? null,
+    ])) as [{ n: number }];
     return n;
   }
 

@@ -62,7 +62,8 @@ export class IndexingProcessor {
       pending = entries.filter((e) => !written.has(e.message.id)).map((e) => e.message.id);
     }
     for (const messageId of result.splitOut) await this.producer.addIndexingJob({ ...job.data, messageIds: [messageId] });
-    if (pending.length > 0) throw new Error(`${pending.length} message(s) kept changing while being indexed (${MAX_READS} reads), first ${pending[0]}; will retry`);
+    if (pending.length > 0)
+      throw new Error(`${pending.length} message(s) kept changing while being indexed (${MAX_READS} reads), first ${pending[0]}; will retry`);
     return result;
   }
 }

@@ -2,13 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { NotificationRecipient, NotificationRepository, NotificationSettingsRepository } from '@mq/db';
 import type { NotificationPreferences } from '@mq/messaging-contracts';
 import { DEFAULT_PREFERENCES, RealtimeEmitter } from '@mq/messaging';
-import {
-  ChannelUnavailableError,
-  CircuitOpenError,
-  NotificationTransports,
-  OutgoingNotification,
-  SubscriptionGoneError,
-} from '@mq/notifications';
+import { ChannelUnavailableError, CircuitOpenError, NotificationTransports, OutgoingNotification, SubscriptionGoneError } from '@mq/notifications';
 import { JOB, NotificationChannel, jobIdFor } from '@mq/queue-contracts';
 import { HandledJob, JobHandler, MessageQueueService } from '@mq/queue';
 import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
@@ -89,7 +83,13 @@ export class NotificationProcessor {
     return { outcome: 'sent', notificationId: row.id };
   }
 
-  private async deliver(channel: NotificationChannel, userId: string, recipient: NotificationRecipient, content: OutgoingNotification, notificationId: string): Promise<void> {
+  private async deliver(
+    channel: NotificationChannel,
+    userId: string,
+    recipient: NotificationRecipient,
+    content: OutgoingNotification,
+    notificationId: string,
+  ): Promise<void> {
     switch (channel) {
       case 'in_app':
         this.realtime.toUsers([userId], 'notification:new', { id: notificationId, channel, title: content.title, body: content.body, messageId: null });

@@ -1,14 +1,4 @@
-import {
-  Check,
-  Column,
-  CreateDateColumn,
-  Entity,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-  Relation,
-  UpdateDateColumn,
-} from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Relation, UpdateDateColumn } from 'typeorm';
 import { enumCheck } from '../enum-check.helper';
 import { ConversationEntity } from './conversation.entity';
 import { MessageEntity } from './message.entity';
@@ -17,14 +7,7 @@ import { UserEntity } from './user.entity';
 export const BATCH_KINDS = Object.freeze(['broadcast', 'group'] as const);
 export type BatchKind = (typeof BATCH_KINDS)[number];
 
-export const BATCH_STATUSES = Object.freeze([
-  'queued',
-  'running',
-  'paused',
-  'completed',
-  'cancelled',
-  'failed',
-] as const);
+export const BATCH_STATUSES = Object.freeze(['queued', 'running', 'paused', 'completed', 'cancelled', 'failed'] as const);
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
 /** A fan-out of one message to many recipients, sent in chunks and resumable from `cursor`. */

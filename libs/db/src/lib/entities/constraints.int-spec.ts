@@ -55,9 +55,7 @@ describe('schema constraints', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = await new DataSource(
-      createDataSourceOptions({ url: database.url, poolSize: 2, applicationName: 'db-int-spec', logging: false }),
-    ).initialize();
+    dataSource = await new DataSource(createDataSourceOptions({ url: database.url, poolSize: 2, applicationName: 'db-int-spec', logging: false })).initialize();
     alice = await users().save(users().create({ email: 'Alice@Example.com', displayName: 'Alice', passwordHash: 'x' }));
     bob = await users().save(users().create({ email: 'bob@example.com', displayName: 'Bob', passwordHash: 'x' }));
     conversation = await dataSource.getRepository(ConversationEntity).save({
@@ -83,16 +81,12 @@ describe('schema constraints', () => {
     expect(typeof loaded.seq).toBe('number');
     const reloaded = await dataSource.getRepository(ConversationEntity).findOneByOrFail({ id: conversation.id });
     expect(reloaded.lastSeq).toBe(loaded.seq);
-    const participant = await dataSource
-      .getRepository(ConversationParticipantEntity)
-      .findOneByOrFail({ conversationId: conversation.id, userId: bob.id });
+    const participant = await dataSource.getRepository(ConversationParticipantEntity).findOneByOrFail({ conversationId: conversation.id, userId: bob.id });
     expect(participant.lastReadSeq).toBe(0);
   });
 
   it('allocates consecutive seqs under concurrency', async () => {
-    const seqs = await Promise.all(
-      Array.from({ length: 10 }, () => dataSource.transaction((manager) => allocateMessageSeq(manager, conversation.id))),
-    );
+    const seqs = await Promise.all(Array.from({ length: 10 }, () => dataSource.transaction((manager) => allocateMessageSeq(manager, conversation.id))));
     expect(new Set(seqs).size).toBe(10);
     expect(Math.max(...seqs) - Math.min(...seqs)).toBe(9);
     await expect(allocateMessageSeq(dataSource.manager, randomUUID())).rejects.toThrow(/does not exist/);
@@ -115,36 +109,26 @@ describe('schema constraints', () => {
     expect(await violatedConstraint(message({ status: 'lost' as MessageEntity['status'] }))).toBe('chk_messages_status');
     const delivery = dataSource.getRepository(MessageDeliveryEntity);
     const sent = await message();
-    expect(
-      await violatedConstraint(
-        delivery.insert({ messageId: sent.id, recipientId: bob.id, status: 'bounced' as MessageDeliveryEntity['status'] }),
-      ),
-    ).toBe('chk_message_deliveries_status');
+    expect(await violatedConstraint(delivery.insert({ messageId: sent.id, recipientId: bob.id, status: 'bounced' as MessageDeliveryEntity['status'] }))).toBe(
+      'chk_message_deliveries_status',
+    );
   });
 
   it('stores emails lower-cased and finds them whatever the case', async () => {
     expect((await users().findOneByOrFail({ id: alice.id })).email).toBe('alice@example.com');
     expect((await users().findOneByOrFail({ email: 'ALICE@example.COM' })).id).toBe(alice.id);
-    expect(
-      await violatedConstraint(
-        dataSource.query(`INSERT INTO users (email, display_name, password_hash) VALUES ('Carol@Example.com', 'C', 'x')`),
-      ),
-    ).toBe('chk_users_email_lower_case');
-    expect(await violatedConstraint(users().insert({ email: 'BOB@example.com', displayName: 'B2', passwordHash: 'x' }))).toBe(
-      'uq_users_email',
+    expect(await violatedConstraint(dataSource.query(`INSERT INTO users (email, display_name, password_hash) VALUES ('Carol@Example.com', 'C', 'x')`))).toBe(
+      'chk_users_email_lower_case',
     );
+    expect(await violatedConstraint(users().insert({ email: 'BOB@example.com', displayName: 'B2', passwordHash: 'x' }))).toBe('uq_users_email');
   });
 
   it('keeps a direct pair to one conversation', async () => {
     const conversations = dataSource.getRepository(ConversationEntity);
-    expect(
-      await violatedConstraint(
-        conversations.insert({ type: 'direct', directKey: directConversationKey(bob.id, alice.id), createdBy: bob.id }),
-      ),
-    ).toBe('uq_conversations_direct_key');
-    expect(await violatedConstraint(conversations.insert({ type: 'group', directKey: 'x:y', createdBy: bob.id }))).toBe(
-      'chk_conversations_direct_key',
+    expect(await violatedConstraint(conversations.insert({ type: 'direct', directKey: directConversationKey(bob.id, alice.id), createdBy: bob.id }))).toBe(
+      'uq_conversations_direct_key',
     );
+    expect(await violatedConstraint(conversations.insert({ type: 'group', directKey: 'x:y', createdBy: bob.id }))).toBe('chk_conversations_direct_key');
   });
 
   it('allows one open alert per dedupe key', async () => {

@@ -1,15 +1,4 @@
-import {
-  Check,
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-  Relation,
-  Unique,
-} from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Relation, Unique } from 'typeorm';
 import { PRIORITY_LEVELS, type PriorityLevel } from '@mq/queue-contracts';
 import { bigintNumberTransformer } from '../bigint-number.transformer';
 import { enumCheck } from '../enum-check.helper';

@@ -1,14 +1,4 @@
-import {
-  Check,
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-  Relation,
-} from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Relation } from 'typeorm';
 import { NOTIFICATION_CHANNELS, type NotificationChannel } from '@mq/queue-contracts';
 import { enumCheck } from '../enum-check.helper';
 import { MessageEntity } from './message.entity';

@@ -54,7 +54,8 @@ async function catalog(dataSource: DataSource): Promise<string[]> {
     SELECT format('constraint %s %s %s', conrelid::regclass, conname, pg_get_constraintdef(oid)) AS line
     FROM pg_constraint
     WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text <> 'migrations'`);
-  const indexes: { line: string }[] = await dataSource.query(`
+  const indexes: { line: string }[] = await dataSource.query(
+    `
     SELECT format('index %s', indexdef) AS line
     FROM pg_indexes
     WHERE schemaname = 'public' AND tablename <> 'migrations' AND NOT (indexname = ANY($1))`,
@@ -99,10 +100,9 @@ describe('initial schema migration', () => {
   });
 
   it('creates the DESC indexes the entities cannot declare', async () => {
-    const rows: { indexdef: string }[] = await dataSource.query(
-      `SELECT indexdef FROM pg_indexes WHERE indexname = ANY($1) ORDER BY indexname`,
-      [MIGRATION_ONLY_INDEXES],
-    );
+    const rows: { indexdef: string }[] = await dataSource.query(`SELECT indexdef FROM pg_indexes WHERE indexname = ANY($1) ORDER BY indexname`, [
+      MIGRATION_ONLY_INDEXES,
+    ]);
     expect(rows.map((row) => row.indexdef)).toEqual([
       expect.stringMatching(/ON public\.audit_log USING btree \(at DESC\)$/),
       expect.stringMatching(/ON public\.dead_letters USING btree \(failed_at DESC\)$/),
@@ -111,7 +111,9 @@ describe('initial schema migration', () => {
 
   it('reverts completely and applies again', async () => {
     const indexesOf = async (table: string) =>
-      ((await dataSource.query(`SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY indexname`, [table])) as { indexname: string }[]).map((r) => r.indexname);
+      ((await dataSource.query(`SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY indexname`, [table])) as { indexname: string }[]).map(
+        (r) => r.indexname,
+      );
     await dataSource.undoLastMigration({ transaction: 'all' });
     expect(await indexesOf('outbox')).toEqual(['idx_outbox_unpublished', 'pk_outbox', 'uq_outbox_job_id']);
     await dataSource.undoLastMigration({ transaction: 'all' });
@@ -125,7 +127,12 @@ describe('initial schema migration', () => {
     await dataSource.undoLastMigration({ transaction: 'all' });
     expect(await tables(dataSource)).toEqual(['migrations']);
     const ran = await dataSource.runMigrations({ transaction: 'all' });
-    expect(ran.map((migration) => migration.name)).toEqual(['InitialSchema1795330000000', 'JobEvents1795340000000', 'HotUpdates1795350000000', 'OutboxFinished1795360000000']);
+    expect(ran.map((migration) => migration.name)).toEqual([
+      'InitialSchema1795330000000',
+      'JobEvents1795340000000',
+      'HotUpdates1795350000000',
+      'OutboxFinished1795360000000',
+    ]);
     expect(await tables(dataSource)).toEqual(EXPECTED_TABLES);
     expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
   });

@@ -48,7 +48,9 @@ export class AlertRepository {
   }
 
   async openKeys(): Promise<OpenAlertKey[]> {
-    const rows: { id: string; rule: string; dedupe_key: string }[] = await this.dataSource.query(`SELECT id, rule, dedupe_key FROM alerts WHERE status = 'open'`);
+    const rows: { id: string; rule: string; dedupe_key: string }[] = await this.dataSource.query(
+      `SELECT id, rule, dedupe_key FROM alerts WHERE status = 'open'`,
+    );
     return rows.map((row) => ({ id: row.id, rule: row.rule, dedupeKey: row.dedupe_key }));
   }
 

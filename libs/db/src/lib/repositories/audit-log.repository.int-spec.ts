@@ -18,7 +18,15 @@ describe('AuditLogRepository', () => {
     const page = await audit.page({ limit: 10 });
     expect(page.next).toBeNull();
     expect(page.items).toEqual([
-      { id: expect.any(String), actorId: null, action: 'encryption.rotate.completed', target: 'rotation-1', count: 2, detail: { skipped: 2 }, at: expect.any(Date) },
+      {
+        id: expect.any(String),
+        actorId: null,
+        action: 'encryption.rotate.completed',
+        target: 'rotation-1',
+        count: 2,
+        detail: { skipped: 2 },
+        at: expect.any(Date),
+      },
       { id: expect.any(String), actorId: admin, action: 'queue.pause', target: 'message-delivery', count: null, detail: null, at: expect.any(Date) },
     ]);
   });

@@ -34,10 +34,13 @@ export class AuditLogRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async record(entry: AuditRecord): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO audit_log (actor_id, action, target, count, detail) VALUES ($1, $2, $3, $4, $5)`,
-      [entry.actorId, entry.action, entry.target, entry.count ?? null, entry.detail ? JSON.stringify(entry.detail) : null],
-    );
+    await this.dataSource.query(`INSERT INTO audit_log (actor_id, action, target, count, detail) VALUES ($1, $2, $3, $4, $5)`, [
+      entry.actorId,
+      entry.action,
+      entry.target,
+      entry.count ?? null,
+      entry.detail ? JSON.stringify(entry.detail) : null,
+    ]);
   }
 
   /** Newest first. */

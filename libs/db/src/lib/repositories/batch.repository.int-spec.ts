@@ -49,7 +49,17 @@ describe('BatchRepository', () => {
         status: 'queued',
         batchId,
       });
-      await batches.createBroadcast(manager, { id: batchId, messageId, conversationId, createdBy: admin, allUsers: true, recipientIds: null, total: 1, chunkSize: 500, chunkDelayMs: 0 });
+      await batches.createBroadcast(manager, {
+        id: batchId,
+        messageId,
+        conversationId,
+        createdBy: admin,
+        allUsers: true,
+        recipientIds: null,
+        total: 1,
+        chunkSize: 500,
+        chunkDelayMs: 0,
+      });
     });
     expect(await batches.find(batchId)).toEqual({ id: batchId, total: 1, processed: 0, failed: 0, status: 'queued', chunkSize: 500, chunkDelayMs: 0 });
     const [message] = await new MessageRepository(db.dataSource).findByIds([messageId]);

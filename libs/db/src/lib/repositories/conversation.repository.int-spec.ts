@@ -20,7 +20,9 @@ describe('ConversationRepository', () => {
   it('creates a direct conversation once per pair of users', async () => {
     const directKey = directConversationKey(ann, ben);
     const create = () =>
-      db.dataSource.transaction((manager) => conversations.create(manager, { type: 'direct', title: null, directKey, createdBy: ann, participantIds: [ann, ben] }));
+      db.dataSource.transaction((manager) =>
+        conversations.create(manager, { type: 'direct', title: null, directKey, createdBy: ann, participantIds: [ann, ben] }),
+      );
     const id = await create();
     await expect(create()).rejects.toThrow(DirectConversationExistsError);
     const found = await conversations.findDirect(directKey);
@@ -31,7 +33,9 @@ describe('ConversationRepository', () => {
   });
 
   it('adds, re-adds and removes a group member', async () => {
-    const id = await db.dataSource.transaction((manager) => conversations.create(manager, { type: 'group', title: 'Year 5', directKey: null, createdBy: ann, participantIds: [ann, ben] }));
+    const id = await db.dataSource.transaction((manager) =>
+      conversations.create(manager, { type: 'group', title: 'Year 5', directKey: null, createdBy: ann, participantIds: [ann, ben] }),
+    );
     expect(await conversations.addParticipant(id, cat)).toBe(true);
     expect(await conversations.addParticipant(id, cat)).toBe(false);
     await conversations.removeParticipant(id, cat);
@@ -45,8 +49,12 @@ describe('ConversationRepository', () => {
   });
 
   it('lists a member’s conversations, latest message first, with unread counts and the last message', async () => {
-    const quiet = await db.dataSource.transaction((manager) => conversations.create(manager, { type: 'group', title: 'Quiet', directKey: null, createdBy: cat, participantIds: [cat, ann] }));
-    const busy = await db.dataSource.transaction((manager) => conversations.create(manager, { type: 'group', title: 'Busy', directKey: null, createdBy: ben, participantIds: [ben, cat] }));
+    const quiet = await db.dataSource.transaction((manager) =>
+      conversations.create(manager, { type: 'group', title: 'Quiet', directKey: null, createdBy: cat, participantIds: [cat, ann] }),
+    );
+    const busy = await db.dataSource.transaction((manager) =>
+      conversations.create(manager, { type: 'group', title: 'Busy', directKey: null, createdBy: ben, participantIds: [ben, cat] }),
+    );
     await seedMessage(db.dataSource, busy, ben, [cat]);
     const last = await seedMessage(db.dataSource, busy, ben, [cat]);
     await seedMessage(db.dataSource, busy, cat, [ben]);

@@ -107,9 +107,9 @@ export class ConversationRepository {
 
   /** The user leaves (keeping when they first left, if they had). */
   async removeParticipant(conversationId: string, userId: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE conversation_participants SET left_at = now() WHERE conversation_id = $1 AND user_id = $2 AND left_at IS NULL`,
-      [conversationId, userId],
-    );
+    await this.dataSource.query(`UPDATE conversation_participants SET left_at = now() WHERE conversation_id = $1 AND user_id = $2 AND left_at IS NULL`, [
+      conversationId,
+      userId,
+    ]);
   }
 }

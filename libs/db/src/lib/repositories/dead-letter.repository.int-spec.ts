@@ -35,7 +35,14 @@ describe('DeadLetterRepository', () => {
       ['job-1', '2026-12-01T11:00:00.000Z'],
       ['job-1', '2026-12-01T10:00:00.123Z'],
     ]);
-    expect(page[1]).toMatchObject({ queue: 'message-delivery', jobName: 'send-message', data: letter('x', at).data, attemptsMade: 5, replayedAt: null, replayJobId: null });
+    expect(page[1]).toMatchObject({
+      queue: 'message-delivery',
+      jobName: 'send-message',
+      data: letter('x', at).data,
+      attemptsMade: 5,
+      replayedAt: null,
+      replayJobId: null,
+    });
   });
 
   it('cuts reasons and traces to a readable size', async () => {

@@ -33,7 +33,16 @@ export class DeadLetterRepository {
       `INSERT INTO dead_letters (queue, job_id, job_name, data, failed_reason, stacktrace, attempts_made, failed_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (job_id, failed_at) DO NOTHING RETURNING id`,
-      [letter.queue, letter.jobId, letter.jobName, JSON.stringify(letter.data), letter.failedReason.slice(0, MAX_FAILURE_CHARS), letter.stacktrace?.slice(0, MAX_FAILURE_CHARS) ?? null, letter.attemptsMade, letter.failedAt],
+      [
+        letter.queue,
+        letter.jobId,
+        letter.jobName,
+        JSON.stringify(letter.data),
+        letter.failedReason.slice(0, MAX_FAILURE_CHARS),
+        letter.stacktrace?.slice(0, MAX_FAILURE_CHARS) ?? null,
+        letter.attemptsMade,
+        letter.failedAt,
+      ],
     );
     return rows.length > 0;
   }

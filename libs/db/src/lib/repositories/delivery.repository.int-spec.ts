@@ -9,9 +9,15 @@ describe('DeliveryRepository', () => {
   let carol: string;
   let conversation: string;
 
-  const rowsOf = (messageId: string): Promise<{ recipient_id: string; status: string; attempts: number; failure_reason: string | null; failed_at: Date | null }[]> =>
-    db.dataSource.query(`SELECT recipient_id, status, attempts, failure_reason, failed_at FROM message_deliveries WHERE message_id = $1 ORDER BY recipient_id`, [messageId]);
-  const messageStatus = async (id: string): Promise<string> => ((await db.dataSource.query(`SELECT status FROM messages WHERE id = $1`, [id])) as { status: string }[])[0]?.status ?? '';
+  const rowsOf = (
+    messageId: string,
+  ): Promise<{ recipient_id: string; status: string; attempts: number; failure_reason: string | null; failed_at: Date | null }[]> =>
+    db.dataSource.query(
+      `SELECT recipient_id, status, attempts, failure_reason, failed_at FROM message_deliveries WHERE message_id = $1 ORDER BY recipient_id`,
+      [messageId],
+    );
+  const messageStatus = async (id: string): Promise<string> =>
+    ((await db.dataSource.query(`SELECT status FROM messages WHERE id = $1`, [id])) as { status: string }[])[0]?.status ?? '';
 
   beforeAll(async () => {
     db = await openRepositoryTestDatabase('delivery-repository-spec');
@@ -41,11 +47,17 @@ describe('DeliveryRepository', () => {
   it('counts an operator’s failed retry onto deliveries that failed before it started, once', async () => {
     const message = await seedMessage(db.dataSource, conversation, sender, [bob]);
     await deliveries.recordSendJobFailure({ messageIds: [message], attempts: 5, reason: 'first', final: true });
-        await db.dataSource.query(`UPDATE message_deliveries SET failed_at = now() - interval '1 minute' WHERE message_id = $1`, [message]);
+    await db.dataSource.query(`UPDATE message_deliveries SET failed_at = now() - interval '1 minute' WHERE message_id = $1`, [message]);
     await deliveries.recordSendJobFailure({ messageIds: [message], attempts: 1, reason: 'retry failed', final: true, attemptStartedAt: new Date() });
     expect((await rowsOf(message))[0]).toMatchObject({ status: 'failed', attempts: 6, failure_reason: 'retry failed' });
     // Reported twice (listener and reconciler): the row failed after the attempt started, so it is not counted again.
-    await deliveries.recordSendJobFailure({ messageIds: [message], attempts: 1, reason: 'retry failed', final: true, attemptStartedAt: new Date(Date.now() - 60_000) });
+    await deliveries.recordSendJobFailure({
+      messageIds: [message],
+      attempts: 1,
+      reason: 'retry failed',
+      final: true,
+      attemptStartedAt: new Date(Date.now() - 60_000),
+    });
     expect((await rowsOf(message))[0]).toMatchObject({ attempts: 6 });
   });
 
@@ -59,7 +71,14 @@ describe('DeliveryRepository', () => {
 
     const all = (await deliveries.failedPage({ limit: 10 })).items;
     expect(all).toHaveLength(3);
-    expect(all[0]).toMatchObject({ messageId: fanOut, conversationId: conversation, recipientId: bob, failureReason: 'push gone', attempts: 5, jobId: `batch:${fanOut}` });
+    expect(all[0]).toMatchObject({
+      messageId: fanOut,
+      conversationId: conversation,
+      recipientId: bob,
+      failureReason: 'push gone',
+      attempts: 5,
+      jobId: `batch:${fanOut}`,
+    });
     expect(all.every((row, i) => i === 0 || (row.failedAt ?? '') <= (all[i - 1]?.failedAt ?? ''))).toBe(true);
 
     expect((await deliveries.failedPage({ limit: 10, queue: 'batch-message-sending' })).items.map((r) => r.messageId)).toEqual([fanOut]);

@@ -62,7 +62,9 @@ describe('JobEventRepository', () => {
 
   it('finds a batch job by a message it delivered', async () => {
     const [sender, bob] = [await seedUser(db.dataSource), await seedUser(db.dataSource)];
-    const message = await seedMessage(db.dataSource, await seedConversation(db.dataSource, [sender as string, bob as string]), sender as string, [bob as string]);
+    const message = await seedMessage(db.dataSource, await seedConversation(db.dataSource, [sender as string, bob as string]), sender as string, [
+      bob as string,
+    ]);
     await db.dataSource.query(`UPDATE message_deliveries SET job_id = 'batch:7' WHERE message_id = $1`, [message]);
     await jobEvents.record([event('batch:7', 'completed', '2026-12-01T11:00:00Z', { queue: 'batch-message-sending', jobName: 'batch-send' })]);
     expect((await jobEvents.search(message)).map((m) => m.jobId)).toEqual(['batch:7']);

@@ -31,11 +31,47 @@ describe('MessageTimelineRepository', () => {
       [JSON.stringify({ messageIds: [message, other] }), at],
     );
     await new JobEventRepository(db.dataSource).record([
-      { queue: 'message-delivery', jobId: 'send:ab', jobName: 'send-message', kind: 'completed', attempt: 1, messageId: null, userId: null, error: null, durationMs: 4, at },
-      { queue: 'message-delivery', jobId: 'confirm:x', jobName: 'delivery-confirmation', kind: 'completed', attempt: 1, messageId: message, userId: bob, error: null, durationMs: 1, at },
-      { queue: 'message-delivery', jobId: 'confirm:y', jobName: 'delivery-confirmation', kind: 'completed', attempt: 1, messageId: other, userId: bob, error: null, durationMs: 1, at },
+      {
+        queue: 'message-delivery',
+        jobId: 'send:ab',
+        jobName: 'send-message',
+        kind: 'completed',
+        attempt: 1,
+        messageId: null,
+        userId: null,
+        error: null,
+        durationMs: 4,
+        at,
+      },
+      {
+        queue: 'message-delivery',
+        jobId: 'confirm:x',
+        jobName: 'delivery-confirmation',
+        kind: 'completed',
+        attempt: 1,
+        messageId: message,
+        userId: bob,
+        error: null,
+        durationMs: 1,
+        at,
+      },
+      {
+        queue: 'message-delivery',
+        jobId: 'confirm:y',
+        jobName: 'delivery-confirmation',
+        kind: 'completed',
+        attempt: 1,
+        messageId: other,
+        userId: bob,
+        error: null,
+        durationMs: 1,
+        at,
+      },
     ]);
-    await db.dataSource.query(`UPDATE message_deliveries SET status = 'read', sent_at = $2, delivered_at = $2, read_at = $2 WHERE message_id = $1`, [message, at]);
+    await db.dataSource.query(`UPDATE message_deliveries SET status = 'read', sent_at = $2, delivered_at = $2, read_at = $2 WHERE message_id = $1`, [
+      message,
+      at,
+    ]);
     await db.dataSource.query(
       `INSERT INTO notifications (user_id, message_id, channel, status, title, body, dedupe_key) VALUES ($1, $2, 'email', 'skipped', 'New message', 'from Sender', 'n1')`,
       [bob, message],
@@ -55,7 +91,15 @@ describe('MessageTimelineRepository', () => {
     expect(history?.message).toEqual({ createdAt: expect.any(Date), priority: 'normal', sendAt: null, deletedAt: null });
     expect(history?.published).toEqual([{ jobId: 'send:ab', queue: 'message-delivery', publishedAt: at }]);
     expect(history?.jobEvents.map((e) => e.jobId).sort()).toEqual(['confirm:x', 'send:ab']);
-    expect(history?.jobEvents.find((e) => e.jobId === 'send:ab')).toEqual({ jobId: 'send:ab', jobName: 'send-message', kind: 'completed', attempt: 1, error: null, durationMs: 4, at });
+    expect(history?.jobEvents.find((e) => e.jobId === 'send:ab')).toEqual({
+      jobId: 'send:ab',
+      jobName: 'send-message',
+      kind: 'completed',
+      attempt: 1,
+      error: null,
+      durationMs: 4,
+      at,
+    });
     expect(history?.deliveries).toEqual([{ recipientId: bob, sentAt: at, deliveredAt: at, readAt: at, failedAt: null, failureReason: null }]);
     expect(history?.notifications).toEqual([{ userId: bob, channel: 'email', status: 'skipped', error: null, createdAt: expect.any(Date), sentAt: null }]);
     expect(history?.deadLetters).toEqual([{ jobId: 'confirm:z', failedReason: 'boom', failedAt: at, replayedAt: null }]);

@@ -8,7 +8,14 @@ export interface MessageHistory {
   /** Outbox rows that carried it to a queue. */
   published: { jobId: string; queue: string; publishedAt: Date }[];
   jobEvents: { jobId: string; jobName: string; kind: JobEventKind; attempt: number; error: string | null; durationMs: number | null; at: Date }[];
-  deliveries: { recipientId: string; sentAt: Date | null; deliveredAt: Date | null; readAt: Date | null; failedAt: Date | null; failureReason: string | null }[];
+  deliveries: {
+    recipientId: string;
+    sentAt: Date | null;
+    deliveredAt: Date | null;
+    readAt: Date | null;
+    failedAt: Date | null;
+    failureReason: string | null;
+  }[];
   notifications: { userId: string; channel: string; status: string; error: string | null; createdAt: Date; sentAt: Date | null }[];
   deadLetters: { jobId: string; failedReason: string; failedAt: Date; replayedAt: Date | null }[];
 }

@@ -27,7 +27,16 @@ describe('NotificationRepository', () => {
   it('lists a user’s own notifications newest first, within the limit', async () => {
     const listed = await notifications.listForUser(bob, { unreadOnly: false, limit: 10 });
     expect(listed.map((n) => n.title)).toEqual(['Title 2', 'Title 1', 'Title 0']);
-    expect(listed[0]).toEqual({ id: ids[2], channel: 'in_app', status: 'sent', title: 'Title 2', body: 'from Sender', messageId: null, createdAt: expect.any(String), readAt: null });
+    expect(listed[0]).toEqual({
+      id: ids[2],
+      channel: 'in_app',
+      status: 'sent',
+      title: 'Title 2',
+      body: 'from Sender',
+      messageId: null,
+      createdAt: expect.any(String),
+      readAt: null,
+    });
     expect(await notifications.listForUser(bob, { unreadOnly: false, limit: 1 })).toEqual([listed[0]]);
   });
 
@@ -44,7 +53,14 @@ describe('NotificationRepository', () => {
   });
 
   it('opens one row per dedupe key: a rerun counts an attempt and finds how it ended', async () => {
-    const draft = { userId: carol, messageId: null, channel: 'email' as const, title: 'New message from Bob', body: 'Open the app to read it.', dedupeKey: 'notify:1' };
+    const draft = {
+      userId: carol,
+      messageId: null,
+      channel: 'email' as const,
+      title: 'New message from Bob',
+      body: 'Open the app to read it.',
+      dedupeKey: 'notify:1',
+    };
     const opened = await notifications.open(draft);
     expect(opened).toEqual({ id: expect.any(String), status: 'pending' });
     await notifications.noteError(opened.id, 'provider circuit open');
@@ -66,7 +82,13 @@ describe('NotificationRepository', () => {
     const conversation = await seedConversation(db.dataSource, [bob, carol]);
     await db.dataSource.query(`UPDATE conversations SET title = 'Year 5' WHERE id = $1`, [conversation]);
     const message = await seedMessage(db.dataSource, conversation, bob, [carol]);
-    expect(await notifications.notifiedMessage(message, carol)).toEqual({ conversationId: conversation, conversationTitle: 'Year 5', sender: 'Bob', deleted: false, deliveryStatus: 'queued' });
+    expect(await notifications.notifiedMessage(message, carol)).toEqual({
+      conversationId: conversation,
+      conversationTitle: 'Year 5',
+      sender: 'Bob',
+      deleted: false,
+      deliveryStatus: 'queued',
+    });
     expect((await notifications.notifiedMessage(message, bob))?.deliveryStatus).toBeNull();
     expect(await notifications.notifiedMessage(randomUUID(), carol)).toBeUndefined();
   });
@@ -78,7 +100,12 @@ describe('NotificationRepository', () => {
     const first = await seedMessage(db.dataSource, conversation, bob, [carol]);
     const second = await seedMessage(db.dataSource, conversation, bob, [carol]);
     const soon = new Date(Date.now() + 60_000);
-    expect(await notifications.unreadRun(conversation, carol, first, soon)).toEqual({ count: 2, firstMessageId: first, firstSender: 'Bob', conversationTitle: null });
+    expect(await notifications.unreadRun(conversation, carol, first, soon)).toEqual({
+      count: 2,
+      firstMessageId: first,
+      firstSender: 'Bob',
+      conversationTitle: null,
+    });
     await db.dataSource.query(`UPDATE message_deliveries SET status = 'read' WHERE message_id = $1`, [first]);
     expect(await notifications.unreadRun(conversation, carol, first, soon)).toMatchObject({ count: 1, firstMessageId: second });
     await db.dataSource.query(`UPDATE messages SET deleted_at = now() WHERE id = $1`, [second]);

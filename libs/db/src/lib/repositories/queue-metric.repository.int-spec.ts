@@ -26,14 +26,8 @@ describe('QueueMetricRepository', () => {
   it('knows where the samples end', async () => {
     expect(await metrics.lastSampledAt()).toBeUndefined();
     await metrics.append([]);
-    await metrics.append([
-      sample('message-delivery', '2026-12-01T10:00:10Z', 5, 1, 40),
-      sample('notifications', '2026-12-01T10:00:10Z', 2, 0, 3),
-    ]);
-    await metrics.append([
-      sample('message-delivery', '2026-12-01T10:00:50Z', 7, 0, 90),
-      sample('message-delivery', '2026-12-01T10:01:10Z', 1, 0, 10),
-    ]);
+    await metrics.append([sample('message-delivery', '2026-12-01T10:00:10Z', 5, 1, 40), sample('notifications', '2026-12-01T10:00:10Z', 2, 0, 3)]);
+    await metrics.append([sample('message-delivery', '2026-12-01T10:00:50Z', 7, 0, 90), sample('message-delivery', '2026-12-01T10:01:10Z', 1, 0, 10)]);
     expect(await metrics.lastSampledAt()).toEqual(new Date('2026-12-01T10:01:10Z'));
   });
 

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { openRepositoryTestDatabase, RepositoryTestDatabase } from '../../testing';
 import { EmailTakenError, NewUser, UserRepository } from './user.repository';
 
-const newUser = (email: string, overrides: Partial<NewUser> = {}): NewUser => ({ email, displayName: 'Dana', role: 'user', phone: null, passwordHash: 'hash-1', ...overrides });
+const newUser = (email: string, overrides: Partial<NewUser> = {}): NewUser => ({
+  email,
+  displayName: 'Dana',
+  role: 'user',
+  phone: null,
+  passwordHash: 'hash-1',
+  ...overrides,
+});
 
 describe('UserRepository', () => {
   let db: RepositoryTestDatabase;
@@ -43,7 +50,11 @@ describe('UserRepository', () => {
     expect(await users.update(erin.id, { role: 'operator' })).toMatchObject({ role: 'operator', tokenVersion: 1, sessionsRevoked: true });
     expect(await users.update(erin.id, { active: false })).toMatchObject({ active: false, tokenVersion: 2, sessionsRevoked: true });
     expect(await users.update(erin.id, { active: false })).toMatchObject({ tokenVersion: 2, sessionsRevoked: false });
-    expect(await users.update(erin.id, { active: true, email: 'Erin@Example.org' })).toMatchObject({ active: true, email: 'erin@example.org', tokenVersion: 2 });
+    expect(await users.update(erin.id, { active: true, email: 'Erin@Example.org' })).toMatchObject({
+      active: true,
+      email: 'erin@example.org',
+      tokenVersion: 2,
+    });
     await expect(users.update(erin.id, { email: 'dana@example.com' })).rejects.toThrow(EmailTakenError);
     expect(await users.update(randomUUID(), { displayName: 'Nobody' })).toBeUndefined();
   });
@@ -52,7 +63,14 @@ describe('UserRepository', () => {
     const finn = await users.create(newUser('finn@example.com'));
     await users.bumpTokenVersion(finn.id);
     await users.setPasswordHash(finn.id, 'hash-2');
-    expect(await users.sessionState(finn.id)).toEqual({ id: finn.id, email: 'finn@example.com', displayName: 'Dana', role: 'user', active: true, tokenVersion: 1 });
+    expect(await users.sessionState(finn.id)).toEqual({
+      id: finn.id,
+      email: 'finn@example.com',
+      displayName: 'Dana',
+      role: 'user',
+      active: true,
+      tokenVersion: 1,
+    });
     expect((await users.find(finn.id))?.passwordHash).toBe('hash-2');
     expect(await users.sessionState(randomUUID())).toBeUndefined();
   });

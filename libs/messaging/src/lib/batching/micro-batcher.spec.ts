@@ -70,7 +70,12 @@ describe('MicroBatcher', () => {
     jest.useFakeTimers({ doNotFake: ['setImmediate', 'performance'] });
     try {
       const runs: number[][] = [];
-      const batcher = new MicroBatcher<number, number>({ run: async (items) => (runs.push([...items]), [...items]), maxBatch: 3, maxConcurrent: 1, lingerMs: 5 });
+      const batcher = new MicroBatcher<number, number>({
+        run: async (items) => (runs.push([...items]), [...items]),
+        maxBatch: 3,
+        maxConcurrent: 1,
+        lingerMs: 5,
+      });
       expect(await batcher.submit(1)).toBe(1); // idle: no wait (fake timers never advanced)
       const next = [batcher.submit(2), batcher.submit(3)];
       await tick();

@@ -11,8 +11,7 @@ export interface DataKey {
   key: Buffer;
 }
 
-const wrapAad = (conversationId: string, version: number, masterKeyId: string) =>
-  Buffer.from(`conversation-key|${conversationId}|${version}|${masterKeyId}`);
+const wrapAad = (conversationId: string, version: number, masterKeyId: string) => Buffer.from(`conversation-key|${conversationId}|${version}|${masterKeyId}`);
 
 /** A data key `rewrapStale` could not unwrap, left as it was. */
 export interface UnreadableKey {
@@ -96,14 +95,10 @@ export class ConversationKeyService {
    * once it has committed.
    */
   async rotateKey(manager: EntityManager, conversationId: string): Promise<DataKey> {
-    const [{ latest }] = (await manager.query(
-      `SELECT COALESCE(max(version), 0) AS latest FROM encryption_keys WHERE conversation_id = $1`,
-      [conversationId],
-    )) as [{ latest: number }];
-    await manager.query(
-      `UPDATE encryption_keys SET status = 'retired', retired_at = now() WHERE conversation_id = $1 AND status = 'active'`,
-      [conversationId],
-    );
+    const [{ latest }] = (await manager.query(`SELECT COALESCE(max(version), 0) AS latest FROM encryption_keys WHERE conversation_id = $1`, [
+      conversationId,
+    ])) as [{ latest: number }];
+    await manager.query(`UPDATE encryption_keys SET status = 'retired', retired_at = now() WHERE conversation_id = $1 AND status = 'active'`, [conversationId]);
     return this.createKey(manager, conversationId, latest + 1);
   }
 

@@ -52,7 +52,10 @@ export function encryptionEnvSchemaFor(nodeEnv: string | undefined) {
       .default('')
       .transform((value, ctx) => {
         const keys: MasterKey[] = [];
-        for (const entry of value.split(',').map((e) => e.trim()).filter(Boolean)) {
+        for (const entry of value
+          .split(',')
+          .map((e) => e.trim())
+          .filter(Boolean)) {
           const [id, encoded] = entry.split(':');
           const decoded = encoded ? decodeKey(encoded) : undefined;
           if (!id || !KEY_ID.test(id) || !decoded) {

@@ -16,20 +16,14 @@ export interface StoredContent extends EncryptedContent {
 }
 
 /** AAD binds a ciphertext to its row: copied into another message or conversation, it fails to open. */
-const contentAad = (messageId: string, conversationId: string, keyVersion: number) =>
-  Buffer.from(`message|${messageId}|${conversationId}|${keyVersion}`);
+const contentAad = (messageId: string, conversationId: string, keyVersion: number) => Buffer.from(`message|${messageId}|${conversationId}|${keyVersion}`);
 
 /** Message content in and out of its encrypted form. Plaintext exists only in memory. */
 @Injectable()
 export class MessageCrypto {
   constructor(private readonly keys: ConversationKeyService) {}
 
-  async encrypt(
-    conversationId: string,
-    messageId: string,
-    content: string,
-    manager?: EntityManager,
-  ): Promise<EncryptedContent> {
+  async encrypt(conversationId: string, messageId: string, content: string, manager?: EntityManager): Promise<EncryptedContent> {
     const { version, key } = await this.keys.activeKey(conversationId, manager);
     const sealed = seal(key, Buffer.from(content, 'utf8'), contentAad(messageId, conversationId, version));
     return { ciphertext: sealed.ciphertext, iv: sealed.iv, authTag: sealed.tag, keyVersion: version };

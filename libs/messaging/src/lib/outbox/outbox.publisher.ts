@@ -152,8 +152,9 @@ export class OutboxPublisher implements OnApplicationShutdown, LostJobSource {
     if (this.unmarked.size === 0) return;
     const ids = [...this.unmarked];
     this.unmarked.clear();
-    await preparedQuery(this.dataSource, 'UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[]) AND published_at IS NULL', [ids])
-      .catch((error: unknown) => this.logger.warn({ err: errorMessage(error), count: ids.length }, 'could not mark outbox rows published'));
+    await preparedQuery(this.dataSource, 'UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[]) AND published_at IS NULL', [ids]).catch(
+      (error: unknown) => this.logger.warn({ err: errorMessage(error), count: ids.length }, 'could not mark outbox rows published'),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
