@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSourceConfig, createDataSourceOptions } from './data-source';
+import { DatabaseProbe } from './database.probe';
 import { DB_ENTITIES } from './db-entities';
 import { AlertRepository } from './repositories/alert.repository';
 import { AuditLogRepository } from './repositories/audit-log.repository';
@@ -17,8 +18,9 @@ import { QueueMetricRepository } from './repositories/queue-metric.repository';
 import { RetentionRepository } from './repositories/retention.repository';
 import { UserRepository } from './repositories/user.repository';
 
-/** Every repository: the only place SQL is written. */
+/** Every repository, and the probe: the only places SQL is written. */
 const REPOSITORIES = [
+  DatabaseProbe,
   AlertRepository,
   AuditLogRepository,
   BatchRepository,

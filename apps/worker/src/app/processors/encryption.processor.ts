@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuditLogRepository, MessageEntity } from '@mq/db';
+import { AuditLogRepository, ConversationRepository, DatabaseProbe, MessageRepository } from '@mq/db';
 import { ConversationKeyService, DataKey, MessageCrypto, OutboxPublisher } from '@mq/messaging';
 import { JOB } from '@mq/queue-contracts';
 import { HandledJob, JobHandler } from '@mq/queue';
@@ -51,6 +51,9 @@ export class EncryptionProcessor {
     private readonly crypto: MessageCrypto,
     private readonly outbox: OutboxPublisher,
     private readonly auditLog: AuditLogRepository,
+    private readonly conversations: ConversationRepository,
+    private readonly messages: MessageRepository,
+    private readonly database: DatabaseProbe,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}
 
@@ -78,24 +81,21 @@ export class EncryptionProcessor {
     if (operation === 'rewrap-keys') return this.finish(job, result);
 
     // `rotate`: conversations after the cursor (the conversationId of a continuation job).
-    const total = await this.countConversations();
+    const total = await this.conversations.count();
     let cursor = conversationId ?? null;
     for (;;) {
-      const batch: { id: string }[] = await this.dataSource.query(
-        `SELECT id FROM conversations WHERE ($1::uuid IS NULL OR id > $1::uuid) ORDER BY id LIMIT $2`,
-        [cursor, CONVERSATIONS_PER_STEP],
-      );
+      const batch = await this.conversations.idsAfter(cursor, CONVERSATIONS_PER_STEP);
       if (batch.length === 0) break;
-      for (const { id } of batch) {
+      for (const id of batch) {
         if (await attempt(id, () => this.rotate(id))) result.conversations++;
         cursor = id;
       }
-      await job.progress(Math.min(99, Math.floor(((await this.countConversations(cursor ?? undefined)) / Math.max(1, total)) * 100)));
+      await job.progress(Math.min(99, Math.floor(((await this.conversations.count(cursor ?? undefined)) / Math.max(1, total)) * 100)));
       if (Date.now() - started > JOB_TIME_BUDGET_MS && cursor) return this.continueAfter(job, cursor, result);
     }
     // Messages sent with a still-cached old version while this ran: wait out the cache, sweep them.
     await new Promise((resolve) => setTimeout(resolve, STRAGGLER_GRACE_MS));
-    for (const id of await this.conversationsWithStragglers()) {
+    for (const id of await this.messages.conversationsBehindActiveKey()) {
       // One this job already skipped failed the same way just now: no second try.
       if (!skipped.has(id)) await attempt(id, () => this.reencrypt(id));
     }
@@ -130,7 +130,7 @@ export class EncryptionProcessor {
       result.reencrypted += await step();
       return true;
     } catch (error) {
-      if (!(await this.databaseAnswers())) throw error;
+      if (!(await this.database.answers())) throw error;
       if (!skipped.has(id)) {
         skipped.add(id);
         result.skipped++;
@@ -138,15 +138,6 @@ export class EncryptionProcessor {
       }
       // The error names ids only (message, key version, master key id), never content.
       this.logger.warn({ rotationId, conversationId: id, reason: (error as Error).message }, 'key rotation skipped a conversation it cannot read');
-      return false;
-    }
-  }
-
-  private async databaseAnswers(): Promise<boolean> {
-    try {
-      await this.dataSource.query('SELECT 1');
-      return true;
-    } catch {
       return false;
     }
   }
@@ -188,37 +179,15 @@ export class EncryptionProcessor {
   private async reencryptTo(manager: EntityManager, conversationId: string, key: DataKey): Promise<number> {
     let total = 0;
     for (;;) {
-      const stale = await manager
-        .createQueryBuilder(MessageEntity, 'm')
-        .where('m.conversation_id = :conversationId AND m.key_version < :version', { conversationId, version: key.version })
-        .orderBy('m.id')
-        .limit(this.config.rotationBatchSize)
-        .setLock('pessimistic_write')
-        .getMany();
+      const stale = await this.messages.lockUnderOlderKey(manager, conversationId, key.version, this.config.rotationBatchSize);
       for (const message of stale) {
         const content = await this.crypto.decrypt(message, manager);
         const encrypted = this.crypto.encryptWith(key, conversationId, message.id, content);
-        await manager.update(MessageEntity, { id: message.id, keyVersion: message.keyVersion }, encrypted);
+        await this.messages.replaceEncryption(manager, message.id, message.keyVersion, encrypted);
       }
       total += stale.length;
       if (stale.length < this.config.rotationBatchSize) return total;
     }
-  }
-
-  private async conversationsWithStragglers(): Promise<string[]> {
-    const rows: { conversation_id: string }[] = await this.dataSource.query(
-      `SELECT DISTINCT m.conversation_id FROM messages m
-       JOIN encryption_keys k ON k.conversation_id = m.conversation_id AND k.status = 'active'
-       WHERE m.key_version < k.version`,
-    );
-    return rows.map((r) => r.conversation_id);
-  }
-
-  private async countConversations(upTo?: string): Promise<number> {
-    const [{ n }] = (await this.dataSource.query(`SELECT count(*)::int AS n FROM conversations WHERE ($1::uuid IS NULL OR id <= $1::uuid)`, [
-      upTo ?? null,
-    ])) as [{ n: number }];
-    return n;
   }
 
   private async continueAfter(job: HandledJob<'encrypt-decrypt'>, cursor: string, result: RotationResult): Promise<RotationResult> {

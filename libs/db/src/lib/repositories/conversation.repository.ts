@@ -112,4 +112,21 @@ export class ConversationRepository {
       userId,
     ]);
   }
+
+  /** Conversation ids in id order after `cursor` (from the first when null): a walk over all of them. */
+  async idsAfter(cursor: string | null, limit: number): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(`SELECT id FROM conversations WHERE ($1::uuid IS NULL OR id > $1::uuid) ORDER BY id LIMIT $2`, [
+      cursor,
+      limit,
+    ]);
+    return rows.map((row) => row.id);
+  }
+
+  /** How many conversations there are, or how many up to and including `upTo` in id order. */
+  async count(upTo?: string): Promise<number> {
+    const [row]: { n: number }[] = await this.dataSource.query(`SELECT count(*)::int AS n FROM conversations WHERE ($1::uuid IS NULL OR id <= $1::uuid)`, [
+      upTo ?? null,
+    ]);
+    return row?.n ?? 0;
+  }
 }
