@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { Conversation } from '@mq/messaging-contracts';
 import type { ConversationType } from '../entities/conversation.entity';
+import { isUniqueViolation } from './unique-violation';
 
 export interface NewConversation {
   type: ConversationType;
@@ -48,7 +49,7 @@ export class ConversationRepository {
       await manager.query(`INSERT INTO conversation_participants (conversation_id, user_id) SELECT $1, unnest($2::uuid[])`, [id, conversation.participantIds]);
       return id;
     } catch (error) {
-      if (conversation.directKey && error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') {
+      if (conversation.directKey && isUniqueViolation(error)) {
         throw new DirectConversationExistsError(conversation.directKey);
       }
       throw error;

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { UserRole } from '../entities/user.entity';
 import { preparedQuery } from '../prepared-query';
+import { isUniqueViolation } from './unique-violation';
 
 /** A user as stored, password hash included: never hand it to a client as is. */
 export interface UserRow {
@@ -48,8 +49,6 @@ const userColumns = (t: string): string => `${t}.id, ${t}.email, ${t}.display_na
   ${t}.token_version AS "tokenVersion", ${t}.password_hash AS "passwordHash", ${t}.created_at AS "createdAt"`;
 
 const SESSION_STATE = `SELECT id, email, display_name AS "displayName", role, active, token_version AS "tokenVersion" FROM users WHERE id = $1`;
-
-const isUniqueViolation = (error: unknown): boolean => error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505';
 
 /** `users`: accounts, their roles and the version that revokes their tokens. */
 @Injectable()
