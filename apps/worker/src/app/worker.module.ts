@@ -13,6 +13,7 @@ import { NotificationProcessor } from './processors/notification.processor';
 import { CleanupScheduler } from './cleanup/cleanup.scheduler';
 import { DeadLetterRecorder } from './dead-letters/dead-letter.recorder';
 import { JobEventRecorder } from './job-events/job-event.recorder';
+import { JobOutcomeSubscriber } from './job-events/job-outcome.subscriber';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { NotificationRouter } from './notifications/notification.router';
 import { OutboxRelay } from './outbox/outbox.relay';
@@ -36,7 +37,7 @@ export class WorkerModule {
         MessagingModule.forRoot({ keyring: config.keyring, realtime: { channelPrefix: realtimeChannelPrefix(config.queue.prefix) } }),
         NotificationsModule.forRoot(config.notifications),
         QueueConsumerModule.forRoot({ queues: config.queues, shutdownTimeoutMs: config.shutdownTimeoutMs }),
-        MonitoringModule.forRoot({ ...config.monitoring, consumedQueues: config.queues, queuePrefix: config.queue.prefix }),
+        MonitoringModule.forRoot({ ...config.monitoring, queuePrefix: config.queue.prefix }),
       ],
       providers: [
         { provide: WORKER_CONFIG, useValue: config },
@@ -47,6 +48,7 @@ export class WorkerModule {
         NotificationRouter,
         CleanupScheduler,
         JobEventRecorder,
+        JobOutcomeSubscriber,
         ...PROCESSORS,
       ],
     };

@@ -6,6 +6,11 @@ import { DataSource } from 'typeorm';
 export class DatabaseProbe {
   constructor(private readonly dataSource: DataSource) {}
 
+  /** Resolves when Postgres answers a trivial query; rejects with the driver's error otherwise. */
+  async ping(): Promise<void> {
+    await this.dataSource.query('SELECT 1');
+  }
+
   async answers(): Promise<boolean> {
     try {
       await this.dataSource.query('SELECT 1');

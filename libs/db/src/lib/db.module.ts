@@ -12,9 +12,14 @@ import { DeliveryRepository } from './repositories/delivery.repository';
 import { JobEventRepository } from './repositories/job-event.repository';
 import { MessageRepository } from './repositories/message.repository';
 import { MessageTimelineRepository } from './repositories/message-timeline.repository';
+import { OutboxRepository } from './repositories/outbox.repository';
 import { NotificationSettingsRepository } from './repositories/notification-settings.repository';
 import { NotificationRepository } from './repositories/notification.repository';
 import { QueueMetricRepository } from './repositories/queue-metric.repository';
+import { ReceiptRepository } from './repositories/receipt.repository';
+import { SearchTermRepository } from './repositories/search-term.repository';
+import { DeliverySendRepository } from './repositories/delivery-send.repository';
+import { EncryptionKeyRepository } from './repositories/encryption-key.repository';
 import { RetentionRepository } from './repositories/retention.repository';
 import { UserRepository } from './repositories/user.repository';
 
@@ -32,8 +37,13 @@ const REPOSITORIES = [
   MessageTimelineRepository,
   NotificationRepository,
   NotificationSettingsRepository,
+  OutboxRepository,
   QueueMetricRepository,
+  ReceiptRepository,
   RetentionRepository,
+  SearchTermRepository,
+  DeliverySendRepository,
+  EncryptionKeyRepository,
   UserRepository,
 ];
 

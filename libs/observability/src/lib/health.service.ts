@@ -1,5 +1,5 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DatabaseProbe } from '@mq/db';
 import { BullConnectionFactory } from '@mq/queue';
 
 export type CheckStatus = 'up' | 'down';
@@ -24,13 +24,13 @@ export class HealthService {
   private readonly logger = new Logger(HealthService.name);
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly database: DatabaseProbe,
     @Optional() private readonly connections?: BullConnectionFactory,
   ) {}
 
   async check(): Promise<HealthReport> {
     const [postgres, redis] = await Promise.all([
-      this.run('postgres', () => this.dataSource.query('SELECT 1')),
+      this.run('postgres', () => this.database.ping()),
       this.run('redis', async () => {
         if (!this.connections) throw new Error('no Redis connection configured');
         await this.connections.commandConnection().ping();

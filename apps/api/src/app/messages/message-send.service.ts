@@ -1,8 +1,7 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager, Repository } from 'typeorm';
-import { MessageEntity, allocateMessageSeq, uuidV7 } from '@mq/db';
+import { DataSource, EntityManager } from 'typeorm';
+import { BatchRepository, DeliveryRepository, MessageEntity, MessageRepository, uuidV7 } from '@mq/db';
 import type { Message } from '@mq/messaging-contracts';
 import { MessageCrypto, OutboxPublisher, StagedJob, toMessageView } from '@mq/messaging';
 import { JOB, jobIdFor, toJobPriority } from '@mq/queue-contracts';
@@ -34,7 +33,9 @@ const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3600 * 1000;
 export class MessageSendService {
   constructor(
     private readonly dataSource: DataSource,
-    @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
+    private readonly messages: MessageRepository,
+    private readonly deliveries: DeliveryRepository,
+    private readonly batches: BatchRepository,
     private readonly membership: MembershipService,
     private readonly crypto: MessageCrypto,
     private readonly outbox: OutboxPublisher,
@@ -56,7 +57,7 @@ export class MessageSendService {
     }
     const messageId = uuidV7();
     const encrypted = await this.crypto.encrypt(input.conversationId, messageId, input.content);
-    const message = this.messages.create({
+    const message: MessageEntity = Object.assign(new MessageEntity(), {
       id: messageId,
       conversationId: input.conversationId,
       seq: null,
@@ -97,9 +98,8 @@ export class MessageSendService {
   /** A large group: the message and its batch; the batch job writes the delivery rows chunk by chunk as it sends. */
   private async storeFanOut(message: MessageEntity, recipients: number): Promise<StagedJob> {
     return this.dataSource.transaction(async (manager) => {
-      message.seq = await allocateMessageSeq(manager, message.conversationId);
-      const inserted = await manager.createQueryBuilder().insert().into(MessageEntity).values(message).returning(['created_at']).execute();
-      message.createdAt = (inserted.raw as { created_at: Date }[])[0]?.created_at ?? new Date();
+      message.seq = await this.messages.nextSeq(manager, message.conversationId);
+      message.createdAt = await this.messages.insert(manager, message);
       return this.stageFanOut(manager, message, recipients);
     });
   }
@@ -107,12 +107,15 @@ export class MessageSendService {
   /** A large group: the batch job writes the delivery rows chunk by chunk as it sends. */
   private async stageFanOut(manager: EntityManager, message: MessageEntity, total: number): Promise<StagedJob> {
     const batchId = randomUUID();
-    await manager.query(
-      `INSERT INTO batches (id, kind, message_id, conversation_id, created_by, total, status, chunk_size, chunk_delay_ms)
-       VALUES ($1, 'group', $2, $3, $4, $5, 'queued', $6, 0)`,
-      [batchId, message.id, message.conversationId, message.senderId, total, LARGE_GROUP_CHUNK],
-    );
-    await manager.update(MessageEntity, { id: message.id }, { batchId });
+    await this.batches.createGroup(manager, {
+      id: batchId,
+      messageId: message.id,
+      conversationId: message.conversationId,
+      createdBy: message.senderId,
+      total,
+      chunkSize: LARGE_GROUP_CHUNK,
+    });
+    await this.messages.setBatch(manager, message.id, batchId);
     return this.outbox.stage(
       manager,
       JOB.BATCH_SEND,
@@ -122,16 +125,14 @@ export class MessageSendService {
   }
 
   private async findByClientId(senderId: string, clientMessageId: string): Promise<SendOutcome | undefined> {
-    const message = await this.messages.findOne({ where: { senderId, clientMessageId } });
+    const message = await this.messages.findByClientId(senderId, clientMessageId);
     if (!message) return undefined;
     const content = await this.crypto.decrypt(message);
     // The job that carried it may have carried others too: its delivery rows name it.
-    const [delivery] = (await this.dataSource.query('SELECT job_id FROM message_deliveries WHERE message_id = $1 AND job_id IS NOT NULL LIMIT 1', [
-      message.id,
-    ])) as { job_id: string }[];
+    const deliveryJobId = await this.deliveries.jobOf(message.id);
     return {
       message: toMessageView(message, content),
-      jobId: delivery?.job_id ?? jobIdFor(JOB.SEND_MESSAGE, { messageIds: [message.id] }),
+      jobId: deliveryJobId ?? jobIdFor(JOB.SEND_MESSAGE, { messageIds: [message.id] }),
       created: false,
     };
   }

@@ -1,7 +1,6 @@
 import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, In, IsNull, MoreThan, Not, Repository } from 'typeorm';
-import { MessageDeliveryEntity, MessageEntity } from '@mq/db';
+import { DataSource } from 'typeorm';
+import { ConversationRepository, DeliveryRepository, MessageEntity, MessageRepository } from '@mq/db';
 import type { Delivery, Message } from '@mq/messaging-contracts';
 import { MessageCrypto, MessageSearchService, OutboxPublisher, RealtimeEmitter, toMessageView } from '@mq/messaging';
 import { JOB } from '@mq/queue-contracts';
@@ -10,15 +9,14 @@ import { AuthenticatedUser } from '../auth/auth.types';
 import { MembershipService } from '../conversations/membership.service';
 import { ReceiptsService } from './receipts.service';
 
-const iso = (date: Date | null) => date?.toISOString() ?? null;
-
 /** Reading, editing and deleting messages, always through the membership check. */
 @Injectable()
 export class MessagesService {
   constructor(
     private readonly dataSource: DataSource,
-    @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
-    @InjectRepository(MessageDeliveryEntity) private readonly deliveries: Repository<MessageDeliveryEntity>,
+    private readonly messages: MessageRepository,
+    private readonly deliveries: DeliveryRepository,
+    private readonly conversations: ConversationRepository,
     private readonly membership: MembershipService,
     private readonly crypto: MessageCrypto,
     private readonly receipts: ReceiptsService,
@@ -33,21 +31,13 @@ export class MessagesService {
    */
   async listAfter(userId: string, conversationId: string, afterSeq: number, limit: number): Promise<Message[]> {
     await this.membership.require(userId, conversationId);
-    const page = await this.messages.find({
-      where: { conversationId, seq: MoreThan(afterSeq) },
-      order: { seq: 'ASC' },
-      take: limit,
-    });
+    const page = await this.messages.pageAfter(conversationId, afterSeq, limit);
     const views = await Promise.all(page.map(async (m) => toMessageView(m, m.deletedAt ? '' : await this.crypto.decrypt(m))));
-    const unconfirmed = await this.deliveries.find({
-      select: { messageId: true },
-      where: { recipientId: userId, messageId: In(page.map((m) => m.id)), status: In(['queued', 'sent']) },
-    });
-    await this.receipts.recordMany(
+    const unconfirmed = await this.deliveries.unconfirmed(
       userId,
-      unconfirmed.map((d) => d.messageId),
-      'delivered',
+      page.map((m) => m.id),
     );
+    await this.receipts.recordMany(userId, unconfirmed, 'delivered');
     return views;
   }
 
@@ -57,9 +47,9 @@ export class MessagesService {
     const editedAt = new Date();
     const [edited, reindex] = await this.dataSource.transaction(async (manager) => {
       const encrypted = await this.crypto.encrypt(message.conversationId, message.id, content, manager);
-      await manager.update(MessageEntity, { id: message.id }, { ...encrypted, editedAt });
+      const updated = await this.messages.replaceContent(manager, message.id, encrypted, editedAt);
       const job = await this.outbox.stage(manager, JOB.INDEX_MESSAGE, { messageIds: [message.id], operation: 'update', revision: editedAt.getTime() });
-      return [await manager.findOneOrFail(MessageEntity, { where: { id: message.id } }), job] as const;
+      return [updated, job] as const;
     });
     await this.outbox.publish([reindex]);
     const view = toMessageView(edited, content);
@@ -68,7 +58,8 @@ export class MessagesService {
   }
 
   async delete(user: AuthenticatedUser, messageId: string): Promise<void> {
-    const message = await this.messages.findOne({ where: { id: messageId, deletedAt: IsNull() } });
+    const found = await this.messages.findOne(messageId);
+    const message = found?.deletedAt === null ? found : undefined;
     const allowed = message && (message.senderId === user.id || user.role === 'admin');
     if (!message || !allowed) {
       if (message && (await this.isMember(user.id, message.conversationId))) throw new ForbiddenException('Only the sender or an admin can delete a message');
@@ -76,7 +67,7 @@ export class MessagesService {
     }
     // A scheduled message is cancelled for good: the send job finds it deleted and skips it.
     const unindex = await this.dataSource.transaction(async (manager) => {
-      await manager.update(MessageEntity, { id: message.id }, { deletedAt: new Date(), status: 'deleted' });
+      await this.messages.markDeleted(manager, message.id);
       return this.outbox.stage(manager, JOB.INDEX_MESSAGE, { messageIds: [message.id], operation: 'delete', revision: 0 });
     });
     await this.outbox.publish([unindex]);
@@ -95,37 +86,24 @@ export class MessagesService {
       await this.membership.require(userId, conversationId);
       conversationIds = [conversationId];
     } else {
-      const rows: { conversation_id: string }[] = await this.dataSource.query(
-        `SELECT p.conversation_id FROM conversation_participants p JOIN conversations c ON c.id = p.conversation_id
-         WHERE p.user_id = $1 AND p.left_at IS NULL AND c.deleted_at IS NULL`,
-        [userId],
-      );
-      conversationIds = rows.map((r) => r.conversation_id);
+      conversationIds = await this.conversations.idsOf(userId);
     }
     const hits = await this.search.search(conversationIds, query);
     return { results: hits.map((h) => ({ messageId: h.messageId, conversationId: h.conversationId, seq: h.seq, createdAt: h.createdAt.toISOString() })) };
   }
 
   async deliveriesOf(user: AuthenticatedUser, messageId: string): Promise<Delivery[]> {
-    const message = await this.messages.findOne({ where: { id: messageId } });
+    const message = await this.messages.findOne(messageId);
     if (!message || (message.senderId !== user.id && user.role !== 'admin')) {
       throw new NotFoundException(`Message ${messageId} not found`);
     }
-    const rows = await this.deliveries.find({ where: { messageId }, order: { recipientId: 'ASC' } });
-    return rows.map((d) => ({
-      recipientId: d.recipientId,
-      status: d.status,
-      attempts: d.attempts,
-      failureReason: d.failureReason,
-      sentAt: iso(d.sentAt),
-      deliveredAt: iso(d.deliveredAt),
-      readAt: iso(d.readAt),
-    }));
+    return this.deliveries.forMessage(messageId);
   }
 
   private async loadVisible(userId: string, messageId: string): Promise<MessageEntity> {
-    const message = await this.messages.findOne({ where: { id: messageId, deletedAt: IsNull(), status: Not('deleted') } });
-    if (!message || !(await this.isMember(userId, message.conversationId))) throw new NotFoundException(`Message ${messageId} not found`);
+    const message = await this.messages.findOne(messageId);
+    if (!message || message.deletedAt !== null || message.status === 'deleted' || !(await this.isMember(userId, message.conversationId)))
+      throw new NotFoundException(`Message ${messageId} not found`);
     return message;
   }
 
@@ -136,11 +114,7 @@ export class MessagesService {
     );
   }
 
-  private async participantIds(conversationId: string): Promise<string[]> {
-    const rows: { user_id: string }[] = await this.dataSource.query(
-      'SELECT user_id FROM conversation_participants WHERE conversation_id = $1 AND left_at IS NULL',
-      [conversationId],
-    );
-    return rows.map((r) => r.user_id);
+  private participantIds(conversationId: string): Promise<string[]> {
+    return this.conversations.participantIds(conversationId);
   }
 }

@@ -1,7 +1,7 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuditLogRepository, BatchRepository, BatchState, ConversationRepository, MessageRepository, UserRepository, allocateMessageSeq, uuidV7 } from '@mq/db';
+import { AuditLogRepository, BatchRepository, BatchState, ConversationRepository, MessageRepository, UserRepository, uuidV7 } from '@mq/db';
 import type { Batch, BatchStatus } from '@mq/messaging-contracts';
 import { ConversationKeyService, MessageCrypto, OutboxPublisher, StagedJob } from '@mq/messaging';
 import { JOB } from '@mq/queue-contracts';
@@ -58,7 +58,7 @@ export class BroadcastService {
         participantIds: [admin.id],
       });
       await this.keys.createKey(manager, conversationId);
-      const seq = await allocateMessageSeq(manager, conversationId);
+      const seq = await this.messages.nextSeq(manager, conversationId);
       const encrypted = await this.crypto.encrypt(conversationId, messageId, input.content, manager);
       await this.messages.insert(manager, {
         id: messageId,

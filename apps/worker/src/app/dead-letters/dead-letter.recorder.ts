@@ -1,9 +1,8 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { Job } from 'bull';
 import { DeadLetterRepository, DeliveryRepository } from '@mq/db';
-import { QueueRegistry } from '@mq/queue';
 import { JOB, SendMessageJob } from '@mq/queue-contracts';
-import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
+import type { JobOutcomeEvent, JobOutcomeHandler } from '../job-events/job-outcome';
 
 /**
  * Writes every job that has exhausted its attempts (or was failed for good: stalled past its
@@ -16,32 +15,26 @@ import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
  * an operator finds them in the failed deliveries and the timeline and can retry them.
  */
 @Injectable()
-export class DeadLetterRecorder implements OnApplicationBootstrap {
+export class DeadLetterRecorder implements JobOutcomeHandler {
   private readonly logger = new Logger(DeadLetterRecorder.name);
 
   constructor(
     private readonly deadLetters: DeadLetterRepository,
-    private readonly queues: QueueRegistry,
     private readonly deliveries: DeliveryRepository,
-    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}
 
-  onApplicationBootstrap(): void {
-    for (const name of this.config.queues) {
-      this.queues.get(name).on('failed', (job: Job, error: Error) => {
-        // finishedOn is only set when Bull gives up; a failure with retries left is just delayed.
-        const final = Boolean(job.finishedOn);
-        if (job.name === JOB.SEND_MESSAGE) {
-          this.recordDeliveryFailure(job as Job<SendMessageJob>, error, final).catch((failure: unknown) =>
-            this.logger.error({ jobId: job.id, queue: name, err: String(failure) }, 'could not record a failed delivery'),
-          );
-        }
-        if (!final) return;
-        this.record(name, job, error).catch((failure: unknown) =>
-          this.logger.error({ jobId: job.id, queue: name, err: String(failure) }, 'could not record a dead letter'),
-        );
-      });
+  onJobOutcome({ queue, job, kind, error }: JobOutcomeEvent): void {
+    if (kind === 'completed' || !error) return;
+    const final = kind === 'failed';
+    if (job.name === JOB.SEND_MESSAGE) {
+      this.recordDeliveryFailure(job as Job<SendMessageJob>, error, final).catch((failure: unknown) =>
+        this.logger.error({ jobId: job.id, queue, err: String(failure) }, 'could not record a failed delivery'),
+      );
     }
+    if (!final) return;
+    this.record(queue, job, error).catch((failure: unknown) =>
+      this.logger.error({ jobId: job.id, queue, err: String(failure) }, 'could not record a dead letter'),
+    );
   }
 
   async record(queue: string, job: Job, error: Error): Promise<void> {

@@ -1,9 +1,7 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import type { Job } from 'bull';
-import { type JobEventKind, type JobEventRecord, JobEventRepository } from '@mq/db';
-import { QueueRegistry } from '@mq/queue';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { type JobEventRecord, JobEventRepository } from '@mq/db';
 import { jobSubject } from '@mq/queue-contracts';
-import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
+import type { JobOutcomeEvent, JobOutcomeHandler } from './job-outcome';
 
 const FLUSH_EVERY_MS = 250;
 const FLUSH_AT = 500;
@@ -16,24 +14,15 @@ const MAX_BUFFERED = 50_000;
  * times a second: at thousands of jobs a second, one insert per job would cost more than the job.
  */
 @Injectable()
-export class JobEventRecorder implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class JobEventRecorder implements JobOutcomeHandler, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(JobEventRecorder.name);
   private buffer: JobEventRecord[] = [];
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(
-    private readonly jobEvents: JobEventRepository,
-    private readonly queues: QueueRegistry,
-    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
-  ) {}
+  constructor(private readonly jobEvents: JobEventRepository) {}
 
   onApplicationBootstrap(): void {
-    for (const name of this.config.queues) {
-      const queue = this.queues.get(name);
-      queue.on('completed', (job: Job) => this.push(name, job, 'completed', null));
-      queue.on('failed', (job: Job, error: Error) => this.push(name, job, job.finishedOn ? 'failed' : 'attempt-failed', error.message));
-    }
     this.timer = setInterval(() => void this.flush(), FLUSH_EVERY_MS);
     this.timer.unref();
   }
@@ -47,7 +36,7 @@ export class JobEventRecorder implements OnApplicationBootstrap, BeforeApplicati
     await this.flush().catch(() => undefined);
   }
 
-  private push(queue: string, job: Job, kind: JobEventKind, error: string | null): void {
+  onJobOutcome({ queue, job, kind, error }: JobOutcomeEvent): void {
     const finished = job.finishedOn ?? Date.now();
     this.buffer.push({
       queue,
@@ -56,7 +45,7 @@ export class JobEventRecorder implements OnApplicationBootstrap, BeforeApplicati
       kind,
       attempt: kind === 'completed' ? job.attemptsMade + 1 : job.attemptsMade,
       ...jobSubject(job.data),
-      error: error ? error.slice(0, 2_000) : null,
+      error: error ? error.message.slice(0, 2_000) : null,
       durationMs: job.processedOn ? Math.max(0, finished - job.processedOn) : null,
       at: new Date(finished),
     });

@@ -74,8 +74,6 @@ export function toMonitoringConfig(env: MonitoringEnv): MonitoringConfig {
 
 /** What the monitoring providers need from the worker's configuration. */
 export interface MonitoringOptions extends MonitoringConfig {
-  /** The queues this worker runs jobs of (its job timings and failures are reported). */
-  consumedQueues: readonly string[];
   /** Bull's key prefix: the leader lock lives next to the queues. */
   queuePrefix: string;
 }

@@ -4,6 +4,7 @@ import { AlertEvaluator } from './alert.evaluator';
 import { AlertNotifier } from './alert.notifier';
 import { JobEventTally } from './job-event.tally';
 import { JobEventsListener } from './job-events.listener';
+import { JobOutcomeMetrics } from './job-outcome.metrics';
 import { LeaderLock } from './leader.lock';
 import { MONITORING_OPTIONS, MonitoringOptions } from './monitoring.config';
 import { MonitoringScheduler } from './monitoring.scheduler';
@@ -40,11 +41,13 @@ export class MonitoringModule {
           inject: [BullConnectionFactory],
         },
         JobEventsListener,
+        JobOutcomeMetrics,
         QueueSampler,
         AlertNotifier,
         AlertEvaluator,
         MonitoringScheduler,
       ],
+      exports: [JobOutcomeMetrics],
     };
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DeliveryRepository } from '@mq/db';
+import { DeliveryRepository, OutboxRepository } from '@mq/db';
 import { BullConnectionFactory, QueueRegistry } from '@mq/queue';
 import { QUEUE } from '@mq/queue-contracts';
 import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
@@ -39,6 +39,7 @@ export class SendJobReconciler {
     private readonly queues: QueueRegistry,
     private readonly connections: BullConnectionFactory,
     private readonly deliveries: DeliveryRepository,
+    private readonly outboxRows: OutboxRepository,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}
 
@@ -60,15 +61,9 @@ export class SendJobReconciler {
 
   private async reconcilePage(afterId: string, result: ReconcileResult): Promise<{ size: number; lastId?: string }> {
     return this.dataSource.transaction(async (manager) => {
-      const rows: { id: string; job_id: string; message_ids: string[] }[] = await manager.query(
-        `SELECT id, job_id, ARRAY(SELECT jsonb_array_elements_text(payload->'messageIds')) AS message_ids FROM outbox
-         WHERE job_name = 'send-message' AND published_at IS NOT NULL AND finished_at IS NULL
-           AND id > $1 AND published_at < now() - make_interval(secs => $2::double precision / 1000)
-         ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
-        [afterId, this.config.outbox.reconcileAfterMs, PAGE],
-      );
+      const rows = await this.outboxRows.lockUnfinishedSends(manager, afterId, this.config.outbox.reconcileAfterMs, PAGE);
       if (rows.length === 0) return { size: 0 };
-      const ends = await this.jobEnds(rows.map((row) => row.job_id));
+      const ends = await this.jobEnds(rows.map((row) => row.jobId));
       const finished: string[] = [];
       for (const [index, row] of rows.entries()) {
         const end = ends[index] as JobEnd;
@@ -76,18 +71,18 @@ export class SendJobReconciler {
         finished.push(row.id);
         if (end.kind === 'failed')
           result.deliveriesFailed += await this.deliveries.recordSendJobFailure({
-            messageIds: row.message_ids,
+            messageIds: row.messageIds,
             attempts: end.attempts,
             reason: end.reason,
             final: true,
           });
         if (end.kind === 'gone') {
-          const failed = await this.deliveries.recordSendJobFailure({ messageIds: row.message_ids, attempts: 0, reason: JOB_GONE_REASON, final: true });
+          const failed = await this.deliveries.recordSendJobFailure({ messageIds: row.messageIds, attempts: 0, reason: JOB_GONE_REASON, final: true });
           result.deliveriesFailed += failed;
-          if (failed > 0) this.logger.warn({ jobId: row.job_id, deliveries: failed }, 'a send job left the queue unfinished: its deliveries are failed');
+          if (failed > 0) this.logger.warn({ jobId: row.jobId, deliveries: failed }, 'a send job left the queue unfinished: its deliveries are failed');
         }
       }
-      if (finished.length > 0) await manager.query('UPDATE outbox SET finished_at = now() WHERE id = ANY($1::bigint[])', [finished]);
+      await this.outboxRows.markFinished(manager, finished);
       result.finished += finished.length;
       return { size: rows.length, lastId: rows[rows.length - 1]?.id };
     });

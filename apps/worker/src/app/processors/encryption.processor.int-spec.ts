@@ -2,6 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { EncryptionKeyRepository } from '@mq/db';
 import { TestDatabase, createTestDatabase } from '@mq/db/testing';
 import { ConversationKeyService, MessageCrypto } from '@mq/messaging';
 import { MessageQueueService, QueueRegistry } from '@mq/queue';
@@ -32,7 +33,7 @@ describe('encryption processor: key rotation', () => {
   let sender: string;
 
   /** What the api holds: its own key cache, so nothing the worker reads comes from a cache the test filled. */
-  const apiCrypto = () => new MessageCrypto(new ConversationKeyService(sql, config.keyring));
+  const apiCrypto = () => new MessageCrypto(new ConversationKeyService(new EncryptionKeyRepository(sql), config.keyring));
 
   /** A conversation with its data key and `contents` as messages, sent the way the api sends them. */
   const conversation = async (contents: string[]): Promise<string> => {
@@ -41,7 +42,7 @@ describe('encryption processor: key rotation', () => {
     await sql.transaction(async (manager) => {
       await manager.query(`INSERT INTO conversations (id, type, title, created_by) VALUES ($1, 'group', 'class 4b', $2)`, [id, sender]);
       await manager.query(`INSERT INTO conversation_participants (conversation_id, user_id) VALUES ($1, $2)`, [id, sender]);
-      await new ConversationKeyService(sql, config.keyring).createKey(manager, id);
+      await new ConversationKeyService(new EncryptionKeyRepository(sql), config.keyring).createKey(manager, id);
     });
     for (const [i, content] of contents.entries()) {
       const messageId = randomUUID();

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { MessageEntity, loadMessages } from '@mq/db';
+import { MessageEntity, MessageRepository } from '@mq/db';
 import { MessageCrypto, MessageSearchService } from '@mq/messaging';
 import { JOB } from '@mq/queue-contracts';
 import { HandledJob, JobHandler, MessageQueueService } from '@mq/queue';
@@ -28,7 +27,7 @@ const MAX_READS = 3;
 @Injectable()
 export class IndexingProcessor {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly messages: MessageRepository,
     private readonly crypto: MessageCrypto,
     private readonly search: MessageSearchService,
     private readonly producer: MessageQueueService,
@@ -41,7 +40,7 @@ export class IndexingProcessor {
     let pending = [...messageIds];
     // Changed between read and write (an edit, a delete, a key rotation re-encrypting it): read again.
     for (let read = 1; read <= MAX_READS && pending.length > 0; read += 1) {
-      const found = await loadMessages(this.dataSource, pending);
+      const found = await this.messages.loadMany(pending);
       const live = pending.map((id) => found.get(id)).filter((m): m is MessageEntity => m !== undefined && m.deletedAt === null && operation !== 'delete');
       const gone = pending.filter((id) => !live.some((m) => m.id === id));
       await this.search.removeMany(gone);

@@ -26,6 +26,22 @@ export interface BatchState {
   chunkDelayMs: number;
 }
 
+/** A batch as its fan-out job works through it. */
+export interface SendingBatch {
+  id: string;
+  kind: 'broadcast' | 'group';
+  messageId: string;
+  conversationId: string;
+  createdBy: string;
+  /** The recipients named when it was created; null: every active user (broadcast) or participant (group). */
+  recipientIds: string[] | null;
+  total: number;
+  processed: number;
+  status: BatchStatus;
+  /** How far the fan-out got: an index into recipientIds, or the last recipient id sent to. */
+  cursor: string | null;
+}
+
 const STATE_COLUMNS = `id, total, processed, failed, status, chunk_size AS "chunkSize", chunk_delay_ms AS "chunkDelayMs"`;
 
 /** `batches`: broadcasts fanned out in chunks, with progress, pause, resume and cancel. */
@@ -42,6 +58,18 @@ export class BatchRepository {
     );
   }
 
+  /** A large group's fan-out, inside the transaction storing its message and staging its job. */
+  async createGroup(
+    manager: EntityManager,
+    batch: { id: string; messageId: string; conversationId: string; createdBy: string; total: number; chunkSize: number },
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO batches (id, kind, message_id, conversation_id, created_by, total, status, chunk_size, chunk_delay_ms)
+       VALUES ($1, 'group', $2, $3, $4, $5, 'queued', $6, 0)`,
+      [batch.id, batch.messageId, batch.conversationId, batch.createdBy, batch.total, batch.chunkSize],
+    );
+  }
+
   async find(id: string, manager: EntityManager = this.dataSource.manager): Promise<BatchState | undefined> {
     const [row]: BatchState[] = await manager.query(`SELECT ${STATE_COLUMNS} FROM batches WHERE id = $1`, [id]);
     return row;
@@ -55,5 +83,51 @@ export class BatchRepository {
       from,
     ]);
     return changed > 0;
+  }
+
+  /** The batch, locked inside the chunk's transaction (pause and cancel wait for the chunk, and the chunk sees them). */
+  async lockForSending(manager: EntityManager, id: string): Promise<SendingBatch | undefined> {
+    const [row]: SendingBatch[] = await manager.query(
+      `SELECT id, kind, message_id AS "messageId", conversation_id AS "conversationId", created_by AS "createdBy",
+              recipient_ids AS "recipientIds", total, processed, status, cursor
+       FROM batches WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
+    return row;
+  }
+
+  /** The first chunk's job takes a queued batch. */
+  async start(manager: EntityManager, id: string, jobId: string): Promise<void> {
+    await manager.query(`UPDATE batches SET status = 'running', started_at = COALESCE(started_at, now()), job_id = $2 WHERE id = $1`, [id, jobId]);
+  }
+
+  /** A chunk sent: `count` more processed, and the cursor after them. */
+  async advance(manager: EntityManager, id: string, count: number, cursor: string): Promise<void> {
+    await manager.query(`UPDATE batches SET processed = processed + $2, cursor = $3, updated_at = now() WHERE id = $1`, [id, count, cursor]);
+  }
+
+  async complete(manager: EntityManager, id: string): Promise<void> {
+    await manager.query(`UPDATE batches SET status = 'completed', finished_at = now(), updated_at = now() WHERE id = $1`, [id]);
+  }
+
+  /**
+   * The next `size` recipients of a batch without named recipients, after `cursor`, in id
+   * order: the group's participants, or every active user; never its sender.
+   */
+  async recipientsAfter(manager: EntityManager, batch: SendingBatch, size: number): Promise<string[]> {
+    const rows: { id: string }[] =
+      batch.kind === 'group'
+        ? await manager.query(
+            `SELECT user_id AS id FROM conversation_participants
+             WHERE conversation_id = $1 AND left_at IS NULL AND user_id <> $2 AND ($3::uuid IS NULL OR user_id > $3::uuid)
+             ORDER BY user_id LIMIT $4`,
+            [batch.conversationId, batch.createdBy, batch.cursor, size],
+          )
+        : await manager.query(`SELECT id FROM users WHERE active AND id <> $1 AND ($2::uuid IS NULL OR id > $2::uuid) ORDER BY id LIMIT $3`, [
+            batch.createdBy,
+            batch.cursor,
+            size,
+          ]);
+    return rows.map((row) => row.id);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Conversation } from '@mq/messaging-contracts';
 import type { ConversationType } from '../entities/conversation.entity';
+import { preparedQuery } from '../prepared-query';
 import { isUniqueViolation } from './unique-violation';
 
 export interface NewConversation {
@@ -25,6 +26,18 @@ export interface ConversationListRow {
   /** The first 50 current participants. */
   participantIds: string[];
 }
+
+/** A user's place in a conversation they belong to. */
+export interface MembershipRow {
+  conversationId: string;
+  type: ConversationType;
+  lastReadSeq: number;
+}
+
+const MEMBERSHIPS = `SELECT q.ord, c.type, p.last_read_seq
+  FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS q(conversation_id, user_id, ord)
+  JOIN conversations c ON c.id = q.conversation_id AND c.deleted_at IS NULL
+  JOIN conversation_participants p ON p.conversation_id = c.id AND p.user_id = q.user_id AND p.left_at IS NULL`;
 
 /** The direct conversation of this pair of users already exists (another request created it first). */
 export class DirectConversationExistsError extends Error {
@@ -104,6 +117,50 @@ export class ConversationRepository {
       [conversationId, userId],
     );
     return added.length > 0;
+  }
+
+  /**
+   * Each lookup's membership (undefined: not a current participant, or the conversation is
+   * deleted), in one prepared statement: the hot path's access check for many sends at once.
+   */
+  async memberships(lookups: readonly { userId: string; conversationId: string }[]): Promise<(MembershipRow | undefined)[]> {
+    if (lookups.length === 0) return [];
+    const rows = await preparedQuery<{ ord: string; type: ConversationType; last_read_seq: string }>(this.dataSource, MEMBERSHIPS, [
+      lookups.map((l) => l.conversationId),
+      lookups.map((l) => l.userId),
+    ]);
+    const byOrd = new Map(rows.map((row) => [Number(row.ord), row]));
+    return lookups.map(({ conversationId }, i) => {
+      const row = byOrd.get(i + 1);
+      return row && { conversationId, type: row.type, lastReadSeq: Number(row.last_read_seq) };
+    });
+  }
+
+  /** The conversations the user currently takes part in (not deleted). */
+  async idsOf(userId: string): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT p.conversation_id AS id FROM conversation_participants p JOIN conversations c ON c.id = p.conversation_id
+       WHERE p.user_id = $1 AND p.left_at IS NULL AND c.deleted_at IS NULL`,
+      [userId],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /** Its current participants. */
+  async participantIds(conversationId: string): Promise<string[]> {
+    const rows: { user_id: string }[] = await this.dataSource.query(
+      'SELECT user_id FROM conversation_participants WHERE conversation_id = $1 AND left_at IS NULL',
+      [conversationId],
+    );
+    return rows.map((row) => row.user_id);
+  }
+
+  /** Adds participants in one statement inside the caller's transaction (a broadcast's chunk); ones already there stay as they are. */
+  async addParticipants(manager: EntityManager, conversationId: string, userIds: readonly string[]): Promise<void> {
+    await manager.query(`INSERT INTO conversation_participants (conversation_id, user_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`, [
+      conversationId,
+      userIds,
+    ]);
   }
 
   /** The user leaves (keeping when they first left, if they had). */

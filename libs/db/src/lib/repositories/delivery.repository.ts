@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { FailedDelivery } from '@mq/messaging-contracts';
+import type { Delivery, FailedDelivery } from '@mq/messaging-contracts';
 import { type KeysetPage, type KeysetPageQuery, type KeysetPosition, keysetTime, toKeysetPage } from './keyset-page';
 
 /** Failure reasons are kept whole enough to read, not as unbounded traces. */
@@ -30,6 +30,35 @@ export interface SendJobFailure {
 @Injectable()
 export class DeliveryRepository {
   constructor(private readonly dataSource: DataSource) {}
+
+  /** A message's deliveries, by recipient id. */
+  async forMessage(messageId: string): Promise<Delivery[]> {
+    return this.dataSource.query(
+      `SELECT recipient_id AS "recipientId", status, attempts, failure_reason AS "failureReason",
+              ${['sent_at', 'delivered_at', 'read_at'].map((c) => `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "${camel(c)}"`).join(', ')}
+       FROM message_deliveries WHERE message_id = $1 ORDER BY recipient_id`,
+      [messageId],
+    );
+  }
+
+  /** Of these messages, the ones the recipient has not confirmed yet (queued or sent to them). */
+  async unconfirmed(recipientId: string, messageIds: readonly string[]): Promise<string[]> {
+    if (messageIds.length === 0) return [];
+    const rows: { message_id: string }[] = await this.dataSource.query(
+      `SELECT message_id FROM message_deliveries WHERE recipient_id = $1 AND message_id = ANY($2::uuid[]) AND status IN ('queued', 'sent')`,
+      [recipientId, messageIds],
+    );
+    return rows.map((row) => row.message_id);
+  }
+
+  /** The send job a delivery of the message belongs to, if any. */
+  async jobOf(messageId: string): Promise<string | undefined> {
+    const [row]: { job_id: string }[] = await this.dataSource.query(
+      'SELECT job_id FROM message_deliveries WHERE message_id = $1 AND job_id IS NOT NULL LIMIT 1',
+      [messageId],
+    );
+    return row?.job_id;
+  }
 
   /** Newest failure first; a position's id is `<message id>:<recipient id>`. */
   async failedPage(filter: FailedDeliveriesFilter): Promise<KeysetPage<FailedDelivery>> {
@@ -89,4 +118,8 @@ export class DeliveryRepository {
     );
     return failed;
   }
+}
+
+function camel(column: string): string {
+  return column.replace(/_(.)/g, (_, c: string) => c.toUpperCase());
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
-import { EncryptionKeyEntity } from '@mq/db';
+import { EntityManager } from 'typeorm';
+import { EncryptionKeyEntity, EncryptionKeyRepository } from '@mq/db';
 import { newDataKey, open, seal } from './aes-gcm';
 import { LruCache } from './lru-cache';
 import { MasterKeyring } from './master-keyring';
@@ -40,7 +40,7 @@ export class ConversationKeyService {
   private readonly active = new LruCache<string, { version: number; at: number }>(20_000);
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly rows: EncryptionKeyRepository,
     @Inject(MasterKeyring) private readonly keyring: MasterKeyring,
   ) {}
 
@@ -49,29 +49,25 @@ export class ConversationKeyService {
     const key = newDataKey();
     const master = this.keyring.current;
     const wrapped = seal(master.key, key, wrapAad(conversationId, version, master.id));
-    await manager.insert(EncryptionKeyEntity, {
+    await this.rows.insert(manager, {
       conversationId,
       version,
       wrappedKey: wrapped.ciphertext,
       wrapIv: wrapped.iv,
       wrapTag: wrapped.tag,
       masterKeyId: master.id,
-      status: 'active',
     });
     return { conversationId, version, key };
   }
 
   /** The key new messages of the conversation are encrypted with. */
-  async activeKey(conversationId: string, manager: EntityManager = this.dataSource.manager): Promise<DataKey> {
+  async activeKey(conversationId: string, manager?: EntityManager): Promise<DataKey> {
     const cached = this.active.get(conversationId);
     if (cached && Date.now() - cached.at < ACTIVE_VERSION_TTL_MS) {
       const key = this.keys.get(`${conversationId}:${cached.version}`);
       if (key) return { conversationId, version: cached.version, key };
     }
-    const row = await manager.findOne(EncryptionKeyEntity, {
-      where: { conversationId, status: 'active' },
-      order: { version: 'DESC' },
-    });
+    const row = await this.rows.findActive(conversationId, manager);
     if (!row) throw new Error(`Conversation ${conversationId} has no active encryption key`);
     const key = this.unwrap(row);
     this.active.set(conversationId, { version: row.version, at: Date.now() });
@@ -79,10 +75,10 @@ export class ConversationKeyService {
   }
 
   /** The key of one version (for reading messages written under it). */
-  async keyFor(conversationId: string, version: number, manager: EntityManager = this.dataSource.manager): Promise<Buffer> {
+  async keyFor(conversationId: string, version: number, manager?: EntityManager): Promise<Buffer> {
     const cached = this.keys.get(`${conversationId}:${version}`);
     if (cached) return cached;
-    const row = await manager.findOne(EncryptionKeyEntity, { where: { conversationId, version } });
+    const row = await this.rows.find(conversationId, version, manager);
     if (!row) throw new Error(`Conversation ${conversationId} has no encryption key version ${version}`);
     return this.unwrap(row);
   }
@@ -95,10 +91,7 @@ export class ConversationKeyService {
    * once it has committed.
    */
   async rotateKey(manager: EntityManager, conversationId: string): Promise<DataKey> {
-    const [{ latest }] = (await manager.query(`SELECT COALESCE(max(version), 0) AS latest FROM encryption_keys WHERE conversation_id = $1`, [
-      conversationId,
-    ])) as [{ latest: number }];
-    await manager.query(`UPDATE encryption_keys SET status = 'retired', retired_at = now() WHERE conversation_id = $1 AND status = 'active'`, [conversationId]);
+    const latest = await this.rows.retireActive(manager, conversationId);
     return this.createKey(manager, conversationId, latest + 1);
   }
 
@@ -110,16 +103,7 @@ export class ConversationKeyService {
    */
   async rewrapStale(manager: EntityManager, limit: number, exclude: readonly string[] = []): Promise<RewrapStep> {
     const master = this.keyring.current;
-    const rows = await manager
-      .createQueryBuilder(EncryptionKeyEntity, 'k')
-      .where('k.master_key_id <> :current', { current: master.id })
-      // One array parameter: the list may outgrow Postgres' limit on separate parameters.
-      .andWhere('k.id <> ALL(CAST(:exclude AS uuid[]))', { exclude: [...exclude] })
-      .orderBy('k.id')
-      .limit(limit)
-      .setLock('pessimistic_write')
-      .setOnLocked('skip_locked')
-      .getMany();
+    const rows = await this.rows.lockWrappedByOther(manager, master.id, exclude, limit);
     const step: RewrapStep = { rewrapped: 0, unreadable: [] };
     for (const row of rows) {
       let key: Buffer;
@@ -130,11 +114,7 @@ export class ConversationKeyService {
         continue;
       }
       const wrapped = seal(master.key, key, wrapAad(row.conversationId, row.version, master.id));
-      await manager.update(
-        EncryptionKeyEntity,
-        { id: row.id },
-        { wrappedKey: wrapped.ciphertext, wrapIv: wrapped.iv, wrapTag: wrapped.tag, masterKeyId: master.id },
-      );
+      await this.rows.rewrap(manager, row.id, { wrappedKey: wrapped.ciphertext, wrapIv: wrapped.iv, wrapTag: wrapped.tag, masterKeyId: master.id });
       step.rewrapped++;
     }
     return step;

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { MessageEntity, createDataSourceOptions } from '@mq/db';
+import { EncryptionKeyRepository, MessageEntity, createDataSourceOptions } from '@mq/db';
 import { TestDatabase, createTestDatabase } from '@mq/db/testing';
 import { DecryptionError } from './aes-gcm';
 import { ConversationKeyService } from './conversation-keys.service';
@@ -18,7 +18,7 @@ describe('envelope encryption against real Postgres', () => {
   async function conversationWithKey(): Promise<string> {
     const id = randomUUID();
     await dataSource.query(`INSERT INTO conversations (id, type, created_by) VALUES ($1, 'group', $2)`, [id, userId]);
-    await new ConversationKeyService(dataSource, keyring).createKey(dataSource.manager, id);
+    await new ConversationKeyService(new EncryptionKeyRepository(dataSource), keyring).createKey(dataSource.manager, id);
     return id;
   }
 
@@ -33,7 +33,7 @@ describe('envelope encryption against real Postgres', () => {
     db = await createTestDatabase();
     dataSource = await new DataSource(createDataSourceOptions({ url: db.url, poolSize: 2, applicationName: 'crypto-test' })).initialize();
     await dataSource.query(`INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, 'c@school.test', 'C', 'x')`, [userId]);
-    crypto = new MessageCrypto(new ConversationKeyService(dataSource, keyring));
+    crypto = new MessageCrypto(new ConversationKeyService(new EncryptionKeyRepository(dataSource), keyring));
   });
 
   afterAll(async () => {
@@ -77,7 +77,9 @@ describe('envelope encryption against real Postgres', () => {
   it('cannot unwrap a data key with another master key', async () => {
     const conversationId = await conversationWithKey();
     const stored = await storeMessage(conversationId, 1, 'x');
-    const impostor = new MessageCrypto(new ConversationKeyService(dataSource, new MasterKeyring({ id: 'k1', key: randomBytes(32) })));
+    const impostor = new MessageCrypto(
+      new ConversationKeyService(new EncryptionKeyRepository(dataSource), new MasterKeyring({ id: 'k1', key: randomBytes(32) })),
+    );
     await expect(impostor.decrypt(stored)).rejects.toThrow(/Cannot decrypt the data key/);
   });
 });

@@ -1,17 +1,11 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
-import { preparedQuery } from '@mq/db';
+import { EntityManager } from 'typeorm';
+import { OutboxRepository, OutboxRow, SqlStatement } from '@mq/db';
 import { LostJobSource, MessageQueueService, StagedJobRecord } from '@mq/queue';
 import { JobName, JobPayload, JobPriority, QUEUE_POLICY, jobIdFor, queueOfJob } from '@mq/queue-contracts';
 
-export interface StagedJob {
-  id: string;
-  jobId: string;
-  jobName: JobName;
-  payload: Record<string, unknown>;
-  priority: number;
-  availableAt: Date;
-}
+/** A job as staged in the outbox: its row's id (empty when the job id was staged before), job id, name, payload, priority and due time. */
+export type StagedJob = OutboxRow;
 
 /** One job to stage with stageAll: any kind, each with its own options. */
 export interface StageEntry<N extends JobName = JobName> {
@@ -44,7 +38,7 @@ export class OutboxPublisher implements OnApplicationShutdown, LostJobSource {
   private markTimer?: NodeJS.Timeout;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly outbox: OutboxRepository,
     private readonly queues: MessageQueueService,
   ) {}
 
@@ -67,41 +61,18 @@ export class OutboxPublisher implements OnApplicationShutdown, LostJobSource {
   }
 
   /**
-   * Records jobs of any kinds inside the caller's transaction, all in one statement. The
-   * `alongside` statements (data-modifying, each numbering its own parameters from $1) run in
-   * that same statement: the caller's writes and its follow-up jobs in one round trip.
+   * Records jobs of any kinds inside the caller's transaction, all in one statement with the
+   * `alongside` statements (from the repositories): the caller's writes and its follow-up jobs
+   * in one round trip. A job already staged comes back with an empty id (not to publish).
    */
   async stageAll(manager: EntityManager, entries: readonly StageEntry[], alongside: readonly SqlStatement[] = []): Promise<StagedJob[]> {
-    if (entries.length === 0 && alongside.length === 0) return [];
     const rows = entries.map(({ name, payload, options }) => this.prepare(name, payload as JobPayload<typeof name>, options));
-    const params: unknown[] = [];
-    const ctes = alongside.map((statement, i) => {
-      const offset = params.length;
-      params.push(...statement.params);
-      return `s${i} AS (${renumber(statement.sql, offset)})`;
-    });
-    const columns: [string, (row: (typeof rows)[number]) => unknown][] = [
-      ['text[]', (r) => queueOfJob(r.jobName)],
-      ['text[]', (r) => r.jobName],
-      ['text[]', (r) => r.jobId],
-      ['jsonb[]', (r) => JSON.stringify(r.payload)],
-      ['int[]', (r) => r.priority],
-      ['timestamptz[]', (r) => r.availableAt],
-    ];
-    const placeholders = columns.map(([type], i) => `$${params.length + i + 1}::${type}`).join(', ');
-    const staged =
-      rows.length === 0
-        ? 'SELECT NULL::bigint AS id, NULL::text AS job_id WHERE false'
-        : `INSERT INTO outbox (queue, job_name, job_id, payload, priority, available_at)
-           SELECT * FROM unnest(${placeholders}) ON CONFLICT (job_id) DO NOTHING RETURNING id, job_id`;
-    if (rows.length > 0) params.push(...columns.map(([, pick]) => rows.map(pick)));
-    const inserted = await preparedQuery<{ id: string; job_id: string }>(
+    const ids = await this.outbox.stage(
       manager,
-      `WITH ${[...ctes, `staged AS (${staged})`].join(', ')} SELECT id, job_id FROM staged`,
-      params,
+      rows.map((row) => ({ ...row, queue: queueOfJob(row.jobName) })),
+      alongside,
     );
-    const idByJobId = new Map(inserted.map((row) => [row.job_id, row.id]));
-    return rows.map((row) => ({ id: idByJobId.get(row.jobId) ?? '', ...row }));
+    return rows.map((row) => ({ id: ids.get(row.jobId) ?? '', ...row }));
   }
 
   /**
@@ -152,9 +123,9 @@ export class OutboxPublisher implements OnApplicationShutdown, LostJobSource {
     if (this.unmarked.size === 0) return;
     const ids = [...this.unmarked];
     this.unmarked.clear();
-    await preparedQuery(this.dataSource, 'UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[]) AND published_at IS NULL', [ids]).catch(
-      (error: unknown) => this.logger.warn({ err: errorMessage(error), count: ids.length }, 'could not mark outbox rows published'),
-    );
+    await this.outbox
+      .markPublished(ids)
+      .catch((error: unknown) => this.logger.warn({ err: errorMessage(error), count: ids.length }, 'could not mark outbox rows published'));
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -166,80 +137,41 @@ export class OutboxPublisher implements OnApplicationShutdown, LostJobSource {
    * fast path's), locking them so concurrent relays share the work. Returns how many it published.
    */
   async relayPending(graceMs: number, limit: number): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
-      const rows: { id: string; job_id: string; job_name: JobName; payload: Record<string, unknown>; priority: number; available_at: Date }[] =
-        await manager.query(
-          `SELECT id, job_id, job_name, payload, priority, available_at FROM outbox
-           WHERE published_at IS NULL AND created_at < now() - make_interval(secs => $1::double precision / 1000)
-           ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-          [graceMs, limit],
-        );
-      const published: string[] = [];
-      const failed: { id: string; error: string }[] = [];
+    const { published, failed } = await this.outbox.relayUnpublished(graceMs, limit, async (rows) => {
+      const outcome = { published: [] as string[], failed: [] as { id: string; error: string }[] };
       for (const row of rows) {
         try {
-          await this.enqueue({
-            id: row.id,
-            jobId: row.job_id,
-            jobName: row.job_name,
-            payload: row.payload,
-            priority: row.priority,
-            availableAt: row.available_at,
-          });
-          published.push(row.id);
+          await this.enqueue(row);
+          outcome.published.push(row.id);
         } catch (error) {
-          failed.push({ id: row.id, error: errorMessage(error) });
+          outcome.failed.push({ id: row.id, error: errorMessage(error) });
         }
       }
-      if (published.length > 0) {
-        await manager.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [published]);
-      }
-      for (const { id, error } of failed) {
-        await manager.query('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [id, error.slice(0, 500)]);
-      }
-      if (failed.length > 0) this.logger.warn({ failed: failed.length, err: failed[0]?.error }, 'outbox relay could not publish');
-      return published.length;
+      return outcome;
     });
+    if (failed.length > 0) this.logger.warn({ failed: failed.length, err: failed[0]?.error }, 'outbox relay could not publish');
+    return published.length;
   }
 
   /**
    * After Redis lost its data (a crash with nothing persisted), jobs published in the window
    * and not finished by then are gone: marks their rows unpublished again, so the relay
-   * publishes them once more. "Finished" is a completed or finally failed job in job_events;
-   * one that finished but was not recorded yet runs again, which every processor absorbs.
+   * publishes them once more. One that finished but was not recorded yet runs again, which
+   * every processor absorbs.
    */
-  async republishUnfinished(windowMs: number): Promise<number> {
-    const [, updated] = (await this.dataSource.query(
-      `UPDATE outbox o SET published_at = NULL
-       WHERE o.published_at > now() - make_interval(secs => $1::double precision / 1000) AND o.finished_at IS NULL
-         AND NOT EXISTS (SELECT 1 FROM job_events e WHERE e.job_id = o.job_id AND e.kind IN ('completed', 'failed'))`,
-      [windowMs],
-    )) as [unknown, number];
-    return updated;
+  republishUnfinished(windowMs: number): Promise<number> {
+    return this.outbox.republishUnfinished(windowMs);
   }
 
   /** The job staged under this id, to put back in Redis a job Redis lost (see JobHandlerRegistry). */
   async findJob(jobId: string): Promise<StagedJobRecord | undefined> {
-    const [row] = await preparedQuery<{ job_name: string; payload: Record<string, unknown>; priority: number }>(
-      this.dataSource,
-      'SELECT job_name, payload, priority FROM outbox WHERE job_id = $1',
-      [jobId],
-    );
-    return row ? { name: row.job_name, payload: row.payload, priority: row.priority } : undefined;
+    const row = await this.outbox.findJob(jobId);
+    return row ? { name: row.jobName, payload: row.payload, priority: row.priority } : undefined;
   }
 
-  /**
-   * Deletes published rows older than the given age, in one bounded statement; a send job not
-   * yet seen to end is kept for the reconciler, however old.
-   */
-  async prunePublished(olderThanMs: number, limit = 10_000): Promise<number> {
-    const [, deleted] = (await this.dataSource.query(
-      `DELETE FROM outbox WHERE id IN (
-         SELECT id FROM outbox WHERE published_at < now() - make_interval(secs => $1::double precision / 1000)
-           AND (finished_at IS NOT NULL OR job_name <> 'send-message') LIMIT $2)`,
-      [olderThanMs, limit],
-    )) as [unknown, number];
-    return deleted;
+  /** Deletes published rows older than the given age, in one bounded statement (see OutboxRepository.prunePublished). */
+  prunePublished(olderThanMs: number, limit = 10_000): Promise<number> {
+    return this.outbox.prunePublished(olderThanMs, limit);
   }
 
   private async enqueueMany(batch: readonly StagedJob[]): Promise<void> {
@@ -256,7 +188,7 @@ export class OutboxPublisher implements OnApplicationShutdown, LostJobSource {
     });
   }
 
-  private async enqueue(job: StagedJob): Promise<void> {
+  private async enqueue(job: Omit<StagedJob, 'payload'> & { payload: object }): Promise<void> {
     const delayMs = job.availableAt.getTime() - Date.now();
     // The payload is re-validated against the job's contract by add().
     await this.queues.add(job.jobName, job.payload as unknown as JobPayload<typeof job.jobName>, {
@@ -265,17 +197,6 @@ export class OutboxPublisher implements OnApplicationShutdown, LostJobSource {
       delayMs: delayMs > 0 ? delayMs : undefined,
     });
   }
-}
-
-/** One SQL statement with its own parameters ($1, $2, ...). */
-export interface SqlStatement {
-  sql: string;
-  params: readonly unknown[];
-}
-
-/** Shifts `$n` placeholders by `offset`, so statements can share one parameter list. */
-function renumber(sql: string, offset: number): string {
-  return offset === 0 ? sql : sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
 }
 
 function errorMessage(error: unknown): string {
