@@ -19,6 +19,13 @@ module.exports = {
       outputHashing: 'none',
       generatePackageJson: true,
       sourceMap: true,
+      // Reads the DTO classes (types, optionality, class-validator rules, doc comments) into the OpenAPI document.
+      transformers: [
+        {
+          name: '@nestjs/swagger/plugin',
+          options: { dtoFileNameSuffix: ['.dto.ts'], controllerFileNameSuffix: ['.controller.ts'], introspectComments: true, classValidatorShim: true },
+        },
+      ],
     }),
   ],
 };

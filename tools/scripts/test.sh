@@ -32,7 +32,7 @@ stage() {
 nx() { npx nx "$@" --output-style=stream; }
 
 stage "format (Prettier)" npx prettier --check .
-stage "lint and type-check" nx run-many -t lint typecheck --parallel=2
+stage "lint, type-check, OpenAPI document" nx run-many -t lint typecheck openapi-check --parallel=2
 stage "unit tests" nx run-many -t test --parallel=2
 stage "integration tests (real Redis and Postgres)" nx run-many -t int-test --parallel=2
 stage "end-to-end tests (Chromium)" nx run-many -t e2e --parallel=1

@@ -1,9 +1,9 @@
-import { QUEUE_NAMES, type QueueCounts, type QueueMetrics } from '@mq/queue-contracts';
+import type { QueueCounts, QueueMetrics } from '@mq/messaging-contracts';
+import { QUEUE_NAMES } from '@mq/queue-contracts';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { QueueOverview } from '../src/components/queue-overview';
 import { RecentFailures } from '../src/components/recent-failures';
 import { AdminRealtimeProvider } from '../src/lib/admin-realtime';
-import { ENDPOINTS } from '../src/lib/endpoints';
 import { fakeResponse, mockFetch, renderWithQuery } from './test-utils';
 
 jest.mock('next/link', () => ({
@@ -78,7 +78,7 @@ describe('AdminRealtimeProvider', () => {
     connectOptions.length = 0;
     const fetchMock = mockFetch();
     fetchMock.mockImplementation(async (input) => {
-      if (String(input) === ENDPOINTS.queueMetrics) return fakeResponse(200, metrics(1));
+      if (String(input) === '/api/queue/metrics') return fakeResponse(200, metrics(1));
       return fakeResponse(404, { statusCode: 404, message: 'Not Found' });
     });
   });

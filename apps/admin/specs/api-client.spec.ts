@@ -22,10 +22,10 @@ describe('api-client', () => {
   it('sends the mq_csrf cookie as x-csrf-token on POST, with JSON and credentials', async () => {
     fetchMock.mockResolvedValue(fakeResponse(200, { ok: true }));
 
-    await expect(api.post('/api/queue/message-delivery/pause', { dryRun: true })).resolves.toEqual({ ok: true });
+    await expect(api.post('/queue/{name}/retry-failed', { path: { name: 'message-delivery' }, body: { dryRun: true } })).resolves.toEqual({ ok: true });
 
     const [url, init] = fetchMock.mock.calls[0];
-    expect(url).toBe('/api/queue/message-delivery/pause');
+    expect(url).toBe('/api/queue/message-delivery/retry-failed');
     expect(init?.method).toBe('POST');
     expect(init?.credentials).toBe('include');
     expect(init?.body).toBe(JSON.stringify({ dryRun: true }));
@@ -35,16 +35,16 @@ describe('api-client', () => {
 
   it('sends the CSRF header on every mutating method', async () => {
     fetchMock.mockResolvedValue(fakeResponse(204));
-    await api.put('/api/x', {});
-    await api.patch('/api/x', {});
-    await api.delete('/api/x');
+    await api.put('/me/notification-preferences', { body: { channels: { push: false } } });
+    await api.patch('/messages/{id}', { path: { id: 'm1' }, body: { content: 'edited' } });
+    await api.delete('/messages/{id}', { path: { id: 'm1' } });
     expect(fetchMock.mock.calls.map((_, i) => headersOf(fetchMock, i)[CSRF_HEADER])).toEqual(['csrf-token-123', 'csrf-token-123', 'csrf-token-123']);
   });
 
   it('does not send the CSRF header on GET', async () => {
     fetchMock.mockResolvedValue(fakeResponse(200, { id: 'u1' }));
 
-    await api.get('/api/me');
+    await api.get('/me');
 
     const [, init] = fetchMock.mock.calls[0];
     expect(init?.method).toBe('GET');
@@ -56,14 +56,14 @@ describe('api-client', () => {
   it('sends no CSRF header when the cookie is absent', async () => {
     clearCookie('mq_csrf');
     fetchMock.mockResolvedValue(fakeResponse(200, {}));
-    await api.post('/api/auth/login', { email: 'a@b.c', password: 'x' });
+    await api.post('/auth/login', { body: { email: 'a@b.c', password: 'x' } });
     expect(headersOf(fetchMock)).not.toHaveProperty(CSRF_HEADER);
   });
 
   it("throws an ApiError with the api's status and message", async () => {
     fetchMock.mockResolvedValue(fakeResponse(400, { statusCode: 400, message: ['email must be an email', 'password is required'], error: 'Bad Request' }));
 
-    const error = await api.post('/api/auth/login', {}).catch((e: unknown) => e);
+    const error = await api.post('/auth/login', { body: { email: '', password: '' } }).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 400, message: 'email must be an email; password is required', error: 'Bad Request' });
@@ -71,7 +71,7 @@ describe('api-client', () => {
 
   it('turns a non-JSON error page into an ApiError too', async () => {
     fetchMock.mockResolvedValue(fakeResponse(500, 'Internal Server Error', 'text/plain'));
-    const error = await api.get('/api/me').catch((e: unknown) => e);
+    const error = await api.get('/me').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).status).toBe(500);
     expect((error as ApiError).isUnavailable).toBe(true);
@@ -79,14 +79,20 @@ describe('api-client', () => {
 
   it('reports a network failure as status 0', async () => {
     fetchMock.mockRejectedValue(new TypeError('Failed to fetch'));
-    const error = await api.get('/api/me').catch((e: unknown) => e);
+    const error = await api.get('/me').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 0, isUnavailable: true });
   });
 
   it('resolves 204 with undefined', async () => {
     fetchMock.mockResolvedValue(fakeResponse(204));
-    await expect(api.post('/api/auth/logout')).resolves.toBeUndefined();
+    await expect(api.post('/auth/logout')).resolves.toBeUndefined();
+  });
+
+  it('fills in path parameters (encoded) and sends only the query values given', async () => {
+    fetchMock.mockResolvedValue(fakeResponse(200, { jobs: [], total: 0 }));
+    await api.get('/queue/{name}/jobs', { path: { name: 'a/b c' }, query: { state: 'failed', start: 0, end: undefined } });
+    expect(fetchMock.mock.calls[0][0]).toBe('/api/queue/a%2Fb%20c/jobs?state=failed&start=0');
   });
 
   it('reads one cookie among several', () => {
@@ -112,7 +118,7 @@ describe('api-client timeouts', () => {
   it('gives up on an api that never answers, as a network failure', async () => {
     jest.useFakeTimers();
     hangingFetch();
-    const pending = api.get('/api/me', { timeoutMs: 1_000 }).catch((e: unknown) => e);
+    const pending = api.get('/me', { timeoutMs: 1_000 }).catch((e: unknown) => e);
     jest.advanceTimersByTime(1_000);
     const error = await pending;
     expect(error).toBeInstanceOf(ApiError);
@@ -122,7 +128,7 @@ describe('api-client timeouts', () => {
   it("passes the caller's own abort through untouched", async () => {
     hangingFetch();
     const controller = new AbortController();
-    const pending = api.get('/api/me', { signal: controller.signal }).catch((e: unknown) => e);
+    const pending = api.get('/me', { signal: controller.signal }).catch((e: unknown) => e);
     controller.abort();
     const error = await pending;
     expect(error).not.toBeInstanceOf(ApiError);
@@ -130,9 +136,8 @@ describe('api-client timeouts', () => {
   });
 });
 
-describe('apiRequestWithAnswer', () => {
+describe('api.getWithAnswer', () => {
   it('resolves with the status and headers too (the audit cursor is in x-next-cursor)', async () => {
-    const { apiRequestWithAnswer } = await import('../src/lib/api-client');
     const fetchMock = mockFetch();
     const response = fakeResponse(200, [{ id: 'a1' }]);
     const headers = new Map([
@@ -140,7 +145,8 @@ describe('apiRequestWithAnswer', () => {
       ['x-next-cursor', 'cursor-2'],
     ]);
     fetchMock.mockResolvedValue({ ...response, headers: { get: (name: string) => headers.get(name) ?? null } } as unknown as Response);
-    const answer = await apiRequestWithAnswer<{ id: string }[]>('/api/audit?limit=50');
+    const answer = await api.getWithAnswer('/audit', { query: { limit: 50 } });
+    expect(fetchMock.mock.calls[0][0]).toBe('/api/audit?limit=50');
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual([{ id: 'a1' }]);
     expect(answer.headers.get('x-next-cursor')).toBe('cursor-2');

@@ -1,6 +1,5 @@
 import { act, fireEvent, screen, waitFor } from '@testing-library/react';
 import { BatchProgress, BroadcastForm } from '../src/components/broadcast';
-import { ENDPOINTS } from '../src/lib/endpoints';
 import { fakeResponse, mockFetch, renderWithQuery } from './test-utils';
 
 jest.mock('next/navigation', () => ({ useRouter: () => ({ replace: jest.fn(), push: jest.fn() }) }));
@@ -12,8 +11,8 @@ describe('BatchProgress', () => {
     const fetchMock = mockFetch();
     const batch = { id: BATCH, total: 500, processed: 200, failed: 3, status: 'running', progress: 40 };
     fetchMock.mockImplementation(async (input, init) => {
-      if (String(input) === ENDPOINTS.batch(BATCH)) return fakeResponse(200, batch);
-      if (String(input) === ENDPOINTS.batchAction(BATCH, 'pause') && init?.method === 'POST') return fakeResponse(200, { ...batch, status: 'paused' });
+      if (String(input) === `/api/messages/batches/${BATCH}`) return fakeResponse(200, batch);
+      if (String(input) === `/api/messages/batches/${BATCH}/pause` && init?.method === 'POST') return fakeResponse(200, { ...batch, status: 'paused' });
       return fakeResponse(404, { statusCode: 404, message: 'Not Found' });
     });
     renderWithQuery(<BatchProgress batchId={BATCH} />);

@@ -1,8 +1,8 @@
-import { QUEUE_NAMES, type QueueCounts, type QueueMetrics } from '@mq/queue-contracts';
+import type { QueueCounts, QueueMetrics } from '@mq/messaging-contracts';
+import { QUEUE_NAMES } from '@mq/queue-contracts';
 import { screen, waitFor, within } from '@testing-library/react';
 import { ConsoleShell } from '../src/components/console-shell';
 import { QueueOverview } from '../src/components/queue-overview';
-import { ENDPOINTS } from '../src/lib/endpoints';
 import { fakeResponse, type FetchMock, mockFetch, renderWithQuery } from './test-utils';
 
 const replace = jest.fn();
@@ -37,14 +37,14 @@ describe('ConsoleShell', () => {
   });
 
   it('redirects to /login?next=/ on 401', async () => {
-    route(fetchMock, { [ENDPOINTS.me]: async () => fakeResponse(401, { statusCode: 401, message: 'Unauthorized' }) });
+    route(fetchMock, { '/api/me': async () => fakeResponse(401, { statusCode: 401, message: 'Unauthorized' }) });
     renderWithQuery(<ConsoleShell>secret</ConsoleShell>);
     await waitFor(() => expect(replace).toHaveBeenCalledWith('/login?next=/'));
     expect(screen.queryByText('secret')).toBeNull();
   });
 
   it('treats an unreachable api as signed out and redirects', async () => {
-    route(fetchMock, { [ENDPOINTS.me]: () => Promise.reject(new TypeError('Failed to fetch')) });
+    route(fetchMock, { '/api/me': () => Promise.reject(new TypeError('Failed to fetch')) });
     renderWithQuery(<ConsoleShell>secret</ConsoleShell>);
     await waitFor(() => expect(replace).toHaveBeenCalledWith('/login?next=/'));
     expect(screen.queryByText('secret')).toBeNull();
@@ -53,7 +53,7 @@ describe('ConsoleShell', () => {
   it('keeps a signed-in operator on the page when a later session re-check cannot reach the api', async () => {
     let calls = 0;
     route(fetchMock, {
-      [ENDPOINTS.me]: () => (++calls === 1 ? Promise.resolve(fakeResponse(200, ADMIN)) : Promise.reject(new TypeError('Failed to fetch'))),
+      '/api/me': () => (++calls === 1 ? Promise.resolve(fakeResponse(200, ADMIN)) : Promise.reject(new TypeError('Failed to fetch'))),
     });
     const { client } = renderWithQuery(<ConsoleShell>dashboard body</ConsoleShell>);
     expect(await screen.findByText('dashboard body')).toBeTruthy();
@@ -67,7 +67,7 @@ describe('ConsoleShell', () => {
   it('redirects once a later re-check says the session ended (401)', async () => {
     let calls = 0;
     route(fetchMock, {
-      [ENDPOINTS.me]: async () => (++calls === 1 ? fakeResponse(200, ADMIN) : fakeResponse(401, { statusCode: 401, message: 'Unauthorized' })),
+      '/api/me': async () => (++calls === 1 ? fakeResponse(200, ADMIN) : fakeResponse(401, { statusCode: 401, message: 'Unauthorized' })),
     });
     const { client } = renderWithQuery(<ConsoleShell>dashboard body</ConsoleShell>);
     expect(await screen.findByText('dashboard body')).toBeTruthy();
@@ -78,7 +78,7 @@ describe('ConsoleShell', () => {
   });
 
   it('shows the header, the user and the nav once signed in', async () => {
-    route(fetchMock, { [ENDPOINTS.me]: async () => fakeResponse(200, ADMIN) });
+    route(fetchMock, { '/api/me': async () => fakeResponse(200, ADMIN) });
     renderWithQuery(<ConsoleShell>dashboard body</ConsoleShell>);
     expect(await screen.findByText('dashboard body')).toBeTruthy();
     expect(screen.getByText('Message pipeline console')).toBeTruthy();
@@ -105,7 +105,7 @@ describe('QueueOverview', () => {
 
   it('shows a loading state per queue, then the six counts of each of the six queues', async () => {
     let answer: (response: Response) => void = () => undefined;
-    route(fetchMock, { [ENDPOINTS.queueMetrics]: () => new Promise<Response>((resolve) => (answer = resolve)) });
+    route(fetchMock, { '/api/queue/metrics': () => new Promise<Response>((resolve) => (answer = resolve)) });
     renderWithQuery(<QueueOverview />);
 
     expect(cards()).toHaveLength(6);
@@ -121,7 +121,7 @@ describe('QueueOverview', () => {
   });
 
   it('shows "Metrics unavailable" on every card, and no numbers, when the api fails', async () => {
-    route(fetchMock, { [ENDPOINTS.queueMetrics]: async () => fakeResponse(500, 'Internal Server Error', 'text/plain') });
+    route(fetchMock, { '/api/queue/metrics': async () => fakeResponse(500, 'Internal Server Error', 'text/plain') });
     renderWithQuery(<QueueOverview />);
 
     await waitFor(() => expect(screen.getAllByText('Metrics unavailable')).toHaveLength(6));
@@ -132,7 +132,7 @@ describe('QueueOverview', () => {
   it('marks a queue missing from the answer as unavailable instead of inventing zeros', async () => {
     const body = metrics();
     delete (body.queues as Partial<QueueMetrics['queues']>)[QUEUE_NAMES[5]];
-    route(fetchMock, { [ENDPOINTS.queueMetrics]: async () => fakeResponse(200, body) });
+    route(fetchMock, { '/api/queue/metrics': async () => fakeResponse(200, body) });
     renderWithQuery(<QueueOverview />);
 
     const last = screen.getByRole('article', { name: QUEUE_NAMES[5] });

@@ -6,6 +6,7 @@ import { ensureDatabaseExists, redactDatabaseUrl, runMigrations } from '@mq/db';
 import { ApiConfig, loadApiConfig } from './app/api.config';
 import { ApiModule } from './app/api.module';
 import { configureHttpApp } from './app/http-app.setup';
+import { writeOpenApi } from './app/openapi/openapi.command';
 
 async function bootstrap(config: ApiConfig): Promise<void> {
   const app = await NestFactory.create(ApiModule.forRoot(config), { bufferLogs: true, bodyParser: false });
@@ -38,6 +39,17 @@ function main(): void {
       process.stderr.write(`api migrate: ${error instanceof Error ? error.message : String(error)}\n`);
       process.exit(1);
     });
+    return;
+  }
+  if (process.argv[2] === 'openapi') {
+    // `node main.js openapi <file>`: the OpenAPI document, without connecting to anything.
+    writeOpenApi(config, process.argv[3]).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`api openapi: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        process.exit(1);
+      },
+    );
     return;
   }
   bootstrap(config).catch((error: unknown) => {

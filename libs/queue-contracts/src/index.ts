@@ -4,7 +4,6 @@ export * from './lib/job-names';
 export * from './lib/job-payloads';
 export * from './lib/job-priority';
 export * from './lib/job-subject';
-export * from './lib/queue-metrics';
 export * from './lib/queue-names';
 export * from './lib/queue-policy';
 export * from './lib/validate-job-payload';

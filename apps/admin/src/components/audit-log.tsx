@@ -2,8 +2,7 @@
 
 import type { AuditEntry } from '@mq/messaging-contracts';
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { apiRequestWithAnswer } from '../lib/api-client';
-import { ENDPOINTS } from '../lib/endpoints';
+import { api } from '../lib/api-client';
 import { formatDateTime, formatNumber } from '../lib/format';
 import { describeError } from './queue-overview';
 
@@ -19,7 +18,7 @@ export function AuditLog() {
   const audit = useInfiniteQuery({
     queryKey: ['audit'],
     queryFn: async ({ pageParam, signal }): Promise<AuditPage> => {
-      const answer = await apiRequestWithAnswer<AuditEntry[]>(ENDPOINTS.audit(PAGE_LIMIT, pageParam), { signal });
+      const answer = await api.getWithAnswer('/audit', { query: { limit: PAGE_LIMIT, cursor: pageParam }, signal });
       return { entries: answer.body ?? [], nextCursor: answer.headers.get('x-next-cursor') };
     },
     initialPageParam: undefined as string | undefined,

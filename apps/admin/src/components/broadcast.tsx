@@ -1,12 +1,12 @@
 'use client';
 
-import type { Batch, BatchStatus, BroadcastRequest, BroadcastResponse } from '@mq/messaging-contracts';
+import type { BatchStatus, BroadcastRequest } from '@mq/messaging-contracts';
 import { MESSAGE_CONTENT_MAX_LENGTH } from '@mq/messaging-contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { type FormEvent, useId, useState } from 'react';
 import { api } from '../lib/api-client';
-import { ENDPOINTS, PAGES } from '../lib/endpoints';
+import { PAGES } from '../lib/endpoints';
 import { formatNumber } from '../lib/format';
 import { parseRecipientIds } from '../lib/recipients';
 import { ConfirmDialog } from './confirm-dialog';
@@ -38,7 +38,7 @@ export function BroadcastForm({ onStarted }: { onStarted: (batchId: string) => v
   const parsed = parseRecipientIds(idsText);
 
   const send = useMutation({
-    mutationFn: (request: BroadcastRequest) => api.post<BroadcastResponse>(ENDPOINTS.broadcast, request),
+    mutationFn: (request: BroadcastRequest) => api.post('/messages/broadcast', { body: request }),
     onSuccess: (answer) => {
       setConfirming(false);
       setContent('');
@@ -167,7 +167,7 @@ export function BatchProgress({ batchId }: { batchId: string }) {
   const [cancelling, setCancelling] = useState(false);
   const batch = useQuery({
     queryKey: ['batch', batchId],
-    queryFn: ({ signal }) => api.get<Batch>(ENDPOINTS.batch(batchId), { signal }),
+    queryFn: ({ signal }) => api.get('/messages/batches/{id}', { path: { id: batchId }, signal }),
     refetchInterval: (query) => {
       const status = query.state.data?.status;
       if (status && TERMINAL.has(status)) return false;
@@ -175,7 +175,7 @@ export function BatchProgress({ batchId }: { batchId: string }) {
     },
   });
   const act = useMutation({
-    mutationFn: (action: 'pause' | 'resume' | 'cancel') => api.post<Batch>(ENDPOINTS.batchAction(batchId, action)),
+    mutationFn: (action: 'pause' | 'resume' | 'cancel') => api.post(`/messages/batches/{id}/${action}` as const, { path: { id: batchId } }),
     onSuccess: (updated, action) => {
       if (updated) queryClient.setQueryData(['batch', batchId], updated);
       setNotice(action === 'pause' ? 'Paused.' : action === 'resume' ? 'Resumed.' : 'Cancelled: nothing more is sent.');

@@ -4,10 +4,10 @@ import { useQueryClient } from '@tanstack/react-query';
 import { usePathname, useRouter } from 'next/navigation';
 import { type ReactNode, useEffect, useState } from 'react';
 import { api, isApiError } from '../lib/api-client';
-import { ENDPOINTS, LOGIN_PATH } from '../lib/endpoints';
+import { LOGIN_PATH } from '../lib/endpoints';
 import { loginPathFor } from '../lib/navigation';
 import { useSession } from '../lib/session';
-import type { ConsoleUser } from '../lib/types';
+import type { PublicUser } from '@mq/messaging-contracts';
 import { AdminRealtimeProvider } from '../lib/admin-realtime';
 import { ConsoleNav } from './console-nav';
 import { SearchBox } from './search-box';
@@ -64,7 +64,7 @@ function FullPageStatus({ message }: { message: string }) {
   );
 }
 
-function ConsoleHeader({ user }: { user: ConsoleUser }) {
+function ConsoleHeader({ user }: { user: PublicUser }) {
   const router = useRouter();
   const queryClient = useQueryClient();
   const [signingOut, setSigningOut] = useState(false);
@@ -74,7 +74,7 @@ function ConsoleHeader({ user }: { user: ConsoleUser }) {
     setSigningOut(true);
     setError('');
     try {
-      await api.post(ENDPOINTS.logout);
+      await api.post('/auth/logout');
     } catch (caught) {
       // 401: the session had already ended, which is what signing out wants.
       if (!(isApiError(caught) && caught.status === 401)) {

@@ -5,7 +5,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
 import { api } from '../lib/api-client';
-import { ENDPOINTS, PAGES } from '../lib/endpoints';
+import { PAGES } from '../lib/endpoints';
 import { errorFirstLine, formatDateTime } from '../lib/format';
 import { ConfirmDialog } from './confirm-dialog';
 import { describeError } from './queue-overview';
@@ -21,13 +21,13 @@ export function DeadLetters() {
   const [notice, setNotice] = useState<{ text: string; error: boolean } | null>(null);
   const letters = useQuery({
     queryKey: ['dead-letters', limit],
-    queryFn: ({ signal }) => api.get<DeadLetter[]>(ENDPOINTS.deadLetters(limit), { signal }),
+    queryFn: ({ signal }) => api.get('/dead-letters', { query: { limit }, signal }),
     refetchInterval: 10_000,
   });
   const refresh = () => void queryClient.invalidateQueries({ queryKey: ['dead-letters'] });
 
   const replay = useMutation({
-    mutationFn: (letter: DeadLetter) => api.post<{ jobId: string }>(ENDPOINTS.deadLetterReplay(letter.id)),
+    mutationFn: (letter: DeadLetter) => api.post('/dead-letters/{id}/replay', { path: { id: letter.id } }),
     onSuccess: (answer, letter) => {
       setNotice({ text: `Replayed ${letter.jobId} as job ${answer.jobId}.`, error: false });
       refresh();
@@ -35,7 +35,7 @@ export function DeadLetters() {
     onError: (error) => setNotice({ text: `Replay failed: ${describeError(error)}`, error: true }),
   });
   const discard = useMutation({
-    mutationFn: (letter: DeadLetter) => api.delete(ENDPOINTS.deadLetter(letter.id)),
+    mutationFn: (letter: DeadLetter) => api.delete('/dead-letters/{id}', { path: { id: letter.id } }),
     onSuccess: (_answer, letter) => {
       setNotice({ text: `Discarded the dead letter of ${letter.jobId}.`, error: false });
       setDiscarding(null);

@@ -1,20 +1,24 @@
 'use client';
 
-import type { FailedDeliveriesPage, FailedDelivery } from '@mq/messaging-contracts';
+import type { FailedDelivery } from '@mq/messaging-contracts';
 import { QUEUE } from '@mq/queue-contracts';
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { type FormEvent, useId, useMemo, useState } from 'react';
 import { api } from '../lib/api-client';
-import { ENDPOINTS, PAGES } from '../lib/endpoints';
+import type { CallArgs } from '../lib/api-request.types';
+import { PAGES } from '../lib/endpoints';
 import { formatDateTime, formatNumber } from '../lib/format';
 import { MessageDeliveries } from './message-timeline';
 import { describeError } from './queue-overview';
 
+type FailedDeliveriesQuery = NonNullable<CallArgs<'/deliveries/failed', 'get'>['query']>;
+
 const PAGE_LIMIT = 50;
 
 export interface DeliveryFilters {
-  queue: string;
+  /** Empty: any queue. */
+  queue: FailedDeliveriesQuery['queue'] | '';
   reason: string;
   /** `datetime-local` values (the operator's local time). */
   from: string;
@@ -24,15 +28,16 @@ export interface DeliveryFilters {
 const NO_FILTERS: DeliveryFilters = { queue: '', reason: '', from: '', to: '' };
 
 /** The api's query string: local times become ISO instants; empty filters are left out. */
-export function filterQuery(filters: DeliveryFilters, cursor?: string): URLSearchParams {
-  const query = new URLSearchParams({ limit: String(PAGE_LIMIT) });
-  if (filters.queue) query.set('queue', filters.queue);
-  if (filters.reason.trim()) query.set('reason', filters.reason.trim());
+/** The list's query: only the filters given, times as ISO instants. */
+export function filterQuery(filters: DeliveryFilters, cursor?: string): FailedDeliveriesQuery {
+  const query: FailedDeliveriesQuery = { limit: PAGE_LIMIT };
+  if (filters.queue) query.queue = filters.queue;
+  if (filters.reason.trim()) query.reason = filters.reason.trim();
   for (const key of ['from', 'to'] as const) {
     const date = filters[key] ? new Date(filters[key]) : null;
-    if (date && !Number.isNaN(date.getTime())) query.set(key, date.toISOString());
+    if (date && !Number.isNaN(date.getTime())) query[key] = date.toISOString();
   }
-  if (cursor) query.set('cursor', cursor);
+  if (cursor) query.cursor = cursor;
   return query;
 }
 
@@ -48,7 +53,7 @@ export function FailedDeliveries() {
 
   const list = useInfiniteQuery({
     queryKey: ['deliveries', 'failed', filters],
-    queryFn: ({ pageParam, signal }) => api.get<FailedDeliveriesPage>(ENDPOINTS.failedDeliveries(filterQuery(filters, pageParam)), { signal }),
+    queryFn: ({ pageParam, signal }) => api.get('/deliveries/failed', { query: filterQuery(filters, pageParam), signal }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     refetchInterval: 10_000,
@@ -58,7 +63,7 @@ export function FailedDeliveries() {
   const messageIds = [...new Set(selectedRows.map((row) => row.messageId))];
 
   const retry = useMutation({
-    mutationFn: (messageIds: string[]) => api.post<{ retried: number; jobIds: string[] }>(ENDPOINTS.retryDeliveries, { messageIds }),
+    mutationFn: (messageIds: string[]) => api.post('/deliveries/retry', { body: { messageIds } }),
     onSuccess: (answer, messageIds) => {
       setNotice({
         text: `Retried ${formatNumber(answer.retried)} message${answer.retried === 1 ? '' : 's'}. Their deliveries are followed below.`,
@@ -75,7 +80,7 @@ export function FailedDeliveries() {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     setFilters({
-      queue: String(form.get('queue') ?? ''),
+      queue: String(form.get('queue') ?? '') as DeliveryFilters['queue'],
       reason: String(form.get('reason') ?? ''),
       from: String(form.get('from') ?? ''),
       to: String(form.get('to') ?? ''),

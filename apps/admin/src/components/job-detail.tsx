@@ -6,7 +6,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
 import { api, isApiError } from '../lib/api-client';
-import { ENDPOINTS, PAGES } from '../lib/endpoints';
+import { PAGES } from '../lib/endpoints';
 import { errorFirstLine, formatDateTime, formatDuration } from '../lib/format';
 import { describeError } from './queue-overview';
 import { StateBadge } from './status-badge';
@@ -34,11 +34,11 @@ export function JobDetail({ jobId }: { jobId: string }) {
   const [notice, setNotice] = useState<{ text: string; error: boolean } | null>(null);
   const job = useQuery({
     queryKey: ['job', jobId],
-    queryFn: ({ signal }) => api.get<Job>(ENDPOINTS.job(jobId), { signal }),
+    queryFn: ({ signal }) => api.get('/messages/jobs/{jobId}', { path: { jobId }, signal }),
     refetchInterval: (query) => (query.state.data && UNFINISHED.has(query.state.data.state) ? 2_000 : 10_000),
   });
   const retry = useMutation({
-    mutationFn: () => api.post<Job>(ENDPOINTS.jobRetry(jobId)),
+    mutationFn: () => api.post('/messages/jobs/{jobId}/retry', { path: { jobId } }),
     onSuccess: (updated) => {
       if (updated) queryClient.setQueryData(['job', jobId], updated);
       void queryClient.invalidateQueries({ queryKey: ['job', jobId] });

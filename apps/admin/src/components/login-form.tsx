@@ -4,10 +4,8 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { type FormEvent, useState } from 'react';
 import { api, isApiError } from '../lib/api-client';
-import { ENDPOINTS } from '../lib/endpoints';
 import { safeNextPath } from '../lib/navigation';
 import { SESSION_QUERY_KEY } from '../lib/session';
-import type { LoginResponse } from '../lib/types';
 
 export const LOGIN_MESSAGES = {
   wrongCredentials: 'Wrong email or password.',
@@ -55,10 +53,10 @@ export function LoginForm({ nextPath = '/' }: LoginFormProps) {
     setError('');
     setSubmitting(true);
     try {
-      const answer = await api.post<LoginResponse | undefined>(ENDPOINTS.login, { email, password });
+      const answer = await api.post('/auth/login', { body: { email, password } });
       if (answer?.user && answer.user.role !== 'admin') {
         // The api should refuse non-admins with 403; if it let one in, do not keep that session.
-        await api.post(ENDPOINTS.logout).catch(() => undefined);
+        await api.post('/auth/logout').catch(() => undefined);
         setError(LOGIN_MESSAGES.forbidden);
         setSubmitting(false);
         return;

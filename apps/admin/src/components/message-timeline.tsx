@@ -1,10 +1,9 @@
 'use client';
 
-import type { Delivery, MessageTimeline as Timeline } from '@mq/messaging-contracts';
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { api, isApiError } from '../lib/api-client';
-import { ENDPOINTS, PAGES } from '../lib/endpoints';
+import { PAGES } from '../lib/endpoints';
 import { formatDateTime } from '../lib/format';
 import { describeError } from './queue-overview';
 import { StateBadge } from './status-badge';
@@ -15,7 +14,7 @@ const REFRESH_MS = 3_000;
 export function MessageDeliveries({ messageId, caption = 'Deliveries' }: { messageId: string; caption?: string }) {
   const deliveries = useQuery({
     queryKey: ['message', messageId, 'deliveries'],
-    queryFn: ({ signal }) => api.get<Delivery[]>(ENDPOINTS.messageDeliveries(messageId), { signal }),
+    queryFn: ({ signal }) => api.get('/messages/{id}/deliveries', { path: { id: messageId }, signal }),
     refetchInterval: (query) => (query.state.data?.every((d) => d.status === 'read') ? false : REFRESH_MS),
   });
   if (deliveries.isError) {
@@ -66,7 +65,7 @@ export function MessageDeliveries({ messageId, caption = 'Deliveries' }: { messa
 export function MessageTimeline({ messageId }: { messageId: string }) {
   const timeline = useQuery({
     queryKey: ['message', messageId, 'timeline'],
-    queryFn: ({ signal }) => api.get<Timeline>(ENDPOINTS.messageTimeline(messageId), { signal }),
+    queryFn: ({ signal }) => api.get('/messages/{id}/timeline', { path: { id: messageId }, signal }),
     refetchInterval: 5_000,
   });
   return (

@@ -1,11 +1,9 @@
 'use client';
 
-import type { MetricsHistory } from '@mq/messaging-contracts';
 import { QUEUE_NAMES } from '@mq/queue-contracts';
 import { useQuery } from '@tanstack/react-query';
 import { useId, useMemo, useState } from 'react';
 import { api } from '../lib/api-client';
-import { ENDPOINTS } from '../lib/endpoints';
 import { formatNumber, formatShortTime } from '../lib/format';
 import { buildHistorySeries, HISTORY_WINDOWS, type HistoryWindow } from '../lib/history';
 import { LineChart } from './line-chart';
@@ -20,7 +18,7 @@ export function MetricsHistoryPanel() {
   const queueSelectId = useId();
   const history = useQuery({
     queryKey: ['queue', 'history', window.minutes],
-    queryFn: ({ signal }) => api.get<MetricsHistory>(ENDPOINTS.metricsHistory(window.minutes), { signal }),
+    queryFn: ({ signal }) => api.get('/queue/metrics/history', { query: { minutes: window.minutes }, signal }),
     refetchInterval: HISTORY_POLL_MS,
     retry: false,
   });

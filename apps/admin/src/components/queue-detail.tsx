@@ -1,13 +1,13 @@
 'use client';
 
-import type { CleanQueueResponse, DryRunResponse, JobsPage, JobState, PromoteJobsResponse, RetryFailedResponse } from '@mq/messaging-contracts';
 import { QUEUE_POLICY, type QueueName } from '@mq/queue-contracts';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useId, useState } from 'react';
 import { useAdminRealtime } from '../lib/admin-realtime';
 import { api, isApiError } from '../lib/api-client';
-import { ENDPOINTS, PAGES } from '../lib/endpoints';
+import { PAGES } from '../lib/endpoints';
+import { CLEAN_AGES, LISTABLE, type ListableState, countOf, progressText } from '../lib/queue-jobs';
 import { errorFirstLine, formatDateTime, formatNumber, formatPercent } from '../lib/format';
 import { QUEUE_HEALTH_QUERY_KEY, QUEUE_METRICS_QUERY_KEY, useQueueHealth, useQueueMetrics } from '../lib/queue-metrics';
 import { useBulkAction } from './bulk-action';
@@ -15,27 +15,13 @@ import { COUNT_FIELDS, describeError } from './queue-overview';
 import { HealthBadge, StateBadge } from './status-badge';
 
 export const PAGE_SIZE = 25;
-const LISTABLE: JobState[] = ['waiting', 'active', 'completed', 'failed', 'delayed', 'paused'];
-
-const CLEAN_AGES = [
-  { label: 'any age', ms: 0 },
-  { label: 'older than 1 hour', ms: 3_600_000 },
-  { label: 'older than 1 day', ms: 86_400_000 },
-  { label: 'older than 7 days', ms: 7 * 86_400_000 },
-] as const;
-
-function progressText(progress: unknown, state: string): string {
-  if (typeof progress === 'number') return progress === 0 && state !== 'active' ? '—' : `${Math.round(progress)}%`;
-  if (progress && typeof progress === 'object') return JSON.stringify(progress);
-  return '—';
-}
 
 export function QueueDetail({ queue }: { queue: QueueName }) {
   const queryClient = useQueryClient();
   const realtime = useAdminRealtime();
   const metrics = useQueueMetrics({ live: realtime.state === 'connected' });
   const health = useQueueHealth();
-  const [state, setState] = useState<JobState>('failed');
+  const [state, setState] = useState<ListableState>('failed');
   const [page, setPage] = useState(0);
   const [notice, setNotice] = useState<{ text: string; error: boolean } | null>(null);
   const [cleanState, setCleanState] = useState<'completed' | 'failed'>('completed');
@@ -50,7 +36,7 @@ export function QueueDetail({ queue }: { queue: QueueName }) {
 
   const jobs = useQuery({
     queryKey: ['queue', queue, 'jobs', state, start],
-    queryFn: ({ signal }) => api.get<JobsPage>(ENDPOINTS.queueJobs(queue, state, start, start + PAGE_SIZE - 1), { signal }),
+    queryFn: ({ signal }) => api.get('/queue/{name}/jobs', { path: { name: queue }, query: { state, start, end: start + PAGE_SIZE - 1 }, signal }),
     placeholderData: keepPreviousData,
     refetchInterval: 5_000,
   });
@@ -63,7 +49,7 @@ export function QueueDetail({ queue }: { queue: QueueName }) {
   };
 
   const pauseResume = useMutation({
-    mutationFn: (action: 'pause' | 'resume') => api.post(ENDPOINTS.queueAction(queue, action)),
+    mutationFn: (action: 'pause' | 'resume') => api.post(`/queue/{name}/${action}` as const, { path: { name: queue } }),
     onSuccess: (_data, action) => {
       report(action === 'pause' ? `${queue} is paused: no new jobs start.` : `${queue} is running again.`);
       refresh();
@@ -72,7 +58,7 @@ export function QueueDetail({ queue }: { queue: QueueName }) {
   });
 
   const dry = async (action: 'retry-failed' | 'promote' | 'clean', body: object) =>
-    (await api.post<DryRunResponse>(ENDPOINTS.queueAction(queue, action), { ...body, dryRun: true })).matched;
+    countOf(await api.post(`/queue/{name}/${action}` as const, { path: { name: queue }, body: { ...body, dryRun: true } }));
   const after = <T,>(value: T) => {
     refresh();
     return value;
@@ -87,7 +73,7 @@ export function QueueDetail({ queue }: { queue: QueueName }) {
       detail: 'Each goes back to waiting with its attempts reset; jobs whose cause is not fixed will fail again.',
     },
     () => dry('retry-failed', {}),
-    async () => after((await api.post<RetryFailedResponse>(ENDPOINTS.queueAction(queue, 'retry-failed'), {})).retried),
+    async () => after(countOf(await api.post('/queue/{name}/retry-failed', { path: { name: queue }, body: {} }))),
     report,
   );
   const promote = useBulkAction(
@@ -99,7 +85,7 @@ export function QueueDetail({ queue }: { queue: QueueName }) {
       detail: 'Scheduled messages among them go out now instead of at their time.',
     },
     () => dry('promote', {}),
-    async () => after((await api.post<PromoteJobsResponse>(ENDPOINTS.queueAction(queue, 'promote'), {})).promoted),
+    async () => after(countOf(await api.post('/queue/{name}/promote', { path: { name: queue }, body: {} }))),
     report,
   );
   const clean = useBulkAction(
@@ -112,7 +98,7 @@ export function QueueDetail({ queue }: { queue: QueueName }) {
       detail: 'They leave Redis for good; their history stays in the message timelines and the audit log.',
     },
     () => dry('clean', { state: cleanState, olderThanMs: cleanAge }),
-    async () => after((await api.post<CleanQueueResponse>(ENDPOINTS.queueAction(queue, 'clean'), { state: cleanState, olderThanMs: cleanAge })).removed),
+    async () => after(countOf(await api.post('/queue/{name}/clean', { path: { name: queue }, body: { state: cleanState, olderThanMs: cleanAge } }))),
     report,
   );
 

@@ -1,6 +1,7 @@
 'use client';
 
-import { QUEUE_NAMES, type QueueCounts, type QueueName } from '@mq/queue-contracts';
+import type { QueueCounts } from '@mq/messaging-contracts';
+import { QUEUE_NAMES, type QueueName } from '@mq/queue-contracts';
 import type { QueueHealthEntry } from '@mq/messaging-contracts';
 import Link from 'next/link';
 import { useEffect, useRef, useState } from 'react';

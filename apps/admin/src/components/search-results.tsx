@@ -1,10 +1,9 @@
 'use client';
 
-import type { JobSearchResults } from '@mq/messaging-contracts';
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { api } from '../lib/api-client';
-import { ENDPOINTS, PAGES } from '../lib/endpoints';
+import { PAGES } from '../lib/endpoints';
 import { errorFirstLine, formatDateTime } from '../lib/format';
 import { isUuid } from '../lib/recipients';
 import { describeError } from './queue-overview';
@@ -13,7 +12,7 @@ import { StateBadge } from './status-badge';
 export function SearchResults({ q }: { q: string }) {
   const results = useQuery({
     queryKey: ['search', q],
-    queryFn: ({ signal }) => api.get<JobSearchResults>(ENDPOINTS.jobSearch(q), { signal }),
+    queryFn: ({ signal }) => api.get('/jobs/search', { query: { q }, signal }),
     enabled: q.length > 0,
   });
   return (

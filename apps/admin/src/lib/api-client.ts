@@ -4,6 +4,8 @@
  * every call and the readable `mq_csrf` cookie can be echoed back (double-submit CSRF).
  */
 
+import type { CallArgs, CallOptions, CallResult, Method, PathOf } from './api-request.types';
+
 export const CSRF_COOKIE = 'mq_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
 
@@ -171,10 +173,46 @@ export async function apiRequestWithAnswer<T>(path: string, options: RequestOpti
   }
 }
 
+/** Same origin: src/proxy.ts forwards `/api/*` to the api. */
+export const API_BASE = '/api';
+
+/** A route's path with its `{parameters}` filled in, and its query. */
+function urlOf(path: string, params?: Record<string, unknown>, query?: Record<string, unknown>): string {
+  const filled = path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(params?.[name] ?? '')));
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined && value !== null) search.set(key, String(value));
+  const text = search.toString();
+  return `${API_BASE}${filled}${text ? `?${text}` : ''}`;
+}
+
+/** No argument needed when the route has no required parameter or body. */
+type ArgsOf<P extends PathOf<M>, M extends Method> = Partial<CallArgs<P, M>> extends CallArgs<P, M> ? [args?: CallArgs<P, M>] : [args: CallArgs<P, M>];
+
+function callApi(method: Method, path: string, args: CallOptions & { path?: object; query?: object; body?: unknown } = {}): Promise<ApiAnswer<unknown>> {
+  return apiRequestWithAnswer(urlOf(path, args.path as Record<string, unknown>, args.query as Record<string, unknown>), {
+    method: method.toUpperCase() as HttpMethod,
+    body: args.body,
+    signal: args.signal,
+    timeoutMs: args.timeoutMs,
+  });
+}
+
+function caller<M extends Method>(method: M) {
+  return async <P extends PathOf<M>>(path: P, ...[args]: ArgsOf<P, M>): Promise<CallResult<P, M>> =>
+    (await callApi(method, path as string, args as Parameters<typeof callApi>[2])).body as CallResult<P, M>;
+}
+
+/**
+ * The api, typed route by route from its OpenAPI document: `api.get('/queue/{name}/jobs', { path: { name }, query: { state } })`
+ * resolves with that route's answer. Rejects as apiRequest does.
+ */
 export const api = {
-  get: <T>(path: string, options?: Omit<RequestOptions, 'method' | 'body'>) => apiRequest<T>(path, { ...options, method: 'GET' }),
-  post: <T>(path: string, body?: unknown, options?: Omit<RequestOptions, 'method' | 'body'>) => apiRequest<T>(path, { ...options, method: 'POST', body }),
-  put: <T>(path: string, body?: unknown, options?: Omit<RequestOptions, 'method' | 'body'>) => apiRequest<T>(path, { ...options, method: 'PUT', body }),
-  patch: <T>(path: string, body?: unknown, options?: Omit<RequestOptions, 'method' | 'body'>) => apiRequest<T>(path, { ...options, method: 'PATCH', body }),
-  delete: <T>(path: string, options?: Omit<RequestOptions, 'method' | 'body'>) => apiRequest<T>(path, { ...options, method: 'DELETE' }),
+  get: caller('get'),
+  post: caller('post'),
+  put: caller('put'),
+  patch: caller('patch'),
+  delete: caller('delete'),
+  /** A GET resolving with the status and headers too (`x-next-cursor`). */
+  getWithAnswer: async <P extends PathOf<'get'>>(path: P, ...[args]: ArgsOf<P, 'get'>): Promise<ApiAnswer<CallResult<P, 'get'>>> =>
+    (await callApi('get', path as string, args as Parameters<typeof callApi>[2])) as ApiAnswer<CallResult<P, 'get'>>,
 };

@@ -1,8 +1,6 @@
-import type { QueueMetrics } from '@mq/queue-contracts';
-import type { Alert, QueueHealthReport } from '@mq/messaging-contracts';
 import { useQuery } from '@tanstack/react-query';
 import { api } from './api-client';
-import { ENDPOINTS, METRICS_POLL_MS } from './endpoints';
+import { METRICS_POLL_MS } from './endpoints';
 
 export const QUEUE_METRICS_QUERY_KEY = ['queue', 'metrics'] as const;
 export const QUEUE_HEALTH_QUERY_KEY = ['queue', 'health'] as const;
@@ -21,7 +19,7 @@ export const ALERTS_POLL_MS = 15_000;
 export function useQueueMetrics({ live = false, enabled = true }: { live?: boolean; enabled?: boolean } = {}) {
   return useQuery({
     queryKey: QUEUE_METRICS_QUERY_KEY,
-    queryFn: ({ signal }) => api.get<QueueMetrics>(ENDPOINTS.queueMetrics, { signal, timeoutMs: METRICS_TIMEOUT_MS }),
+    queryFn: ({ signal }) => api.get('/queue/metrics', { signal, timeoutMs: METRICS_TIMEOUT_MS }),
     enabled,
     refetchInterval: live ? false : METRICS_POLL_MS,
     // The poll is the retry: a failure shows at once instead of after a backoff.
@@ -33,7 +31,7 @@ export function useQueueMetrics({ live = false, enabled = true }: { live?: boole
 export function useQueueHealth() {
   return useQuery({
     queryKey: QUEUE_HEALTH_QUERY_KEY,
-    queryFn: ({ signal }) => api.get<QueueHealthReport>(ENDPOINTS.queueHealth, { signal, timeoutMs: METRICS_TIMEOUT_MS }),
+    queryFn: ({ signal }) => api.get('/queue/health', { signal, timeoutMs: METRICS_TIMEOUT_MS }),
     refetchInterval: HEALTH_POLL_MS,
     retry: false,
   });
@@ -43,7 +41,7 @@ export function useQueueHealth() {
 export function useOpenAlerts() {
   return useQuery({
     queryKey: OPEN_ALERTS_QUERY_KEY,
-    queryFn: ({ signal }) => api.get<Alert[]>(ENDPOINTS.openAlerts, { signal }),
+    queryFn: ({ signal }) => api.get('/alerts', { query: { state: 'open' }, signal }),
     refetchInterval: ALERTS_POLL_MS,
     retry: false,
   });

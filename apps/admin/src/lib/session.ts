@@ -1,7 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
 import { api } from './api-client';
-import { ENDPOINTS } from './endpoints';
-import type { ConsoleUser } from './types';
 
 export const SESSION_QUERY_KEY = ['session', 'me'] as const;
 
@@ -16,7 +14,7 @@ export const SESSION_TIMEOUT_MS = 10_000;
 export function useSession() {
   return useQuery({
     queryKey: SESSION_QUERY_KEY,
-    queryFn: ({ signal }) => api.get<ConsoleUser>(ENDPOINTS.me, { signal, timeoutMs: SESSION_TIMEOUT_MS }),
+    queryFn: ({ signal }) => api.get('/me', { signal, timeoutMs: SESSION_TIMEOUT_MS }),
     retry: false,
     staleTime: 60_000,
     refetchOnWindowFocus: true,

@@ -1,5 +1,7 @@
+import { ApiResult } from './openapi/api-result.decorator';
 import { Controller, Get, Header, Headers, HttpStatus, Inject, Res, UnauthorizedException } from '@nestjs/common';
-import { HealthReport, HealthService, MetricsService, metricsAllowed } from '@mq/observability';
+import type { HealthResponse } from '@mq/messaging-contracts';
+import { HealthService, MetricsService, metricsAllowed } from '@mq/observability';
 import { API_CONFIG, ApiConfig } from './api.config';
 import { Public } from './auth/auth.decorators';
 
@@ -18,14 +20,17 @@ export class HealthController {
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
+  @ApiResult(HttpStatus.OK, 'HealthResponse')
+  @ApiResult(HttpStatus.SERVICE_UNAVAILABLE, 'HealthResponse', 'A dependency is down')
   @Get('health')
   @Header('Cache-Control', 'no-store')
-  async check(@Res({ passthrough: true }) res: StatusSettable): Promise<HealthReport> {
+  async check(@Res({ passthrough: true }) res: StatusSettable): Promise<HealthResponse> {
     const report = await this.health.check();
     res.status(report.status === 'ok' ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
     return report;
   }
 
+  @ApiResult(HttpStatus.OK, undefined, 'Prometheus text format')
   @Get('metrics')
   @Header('Content-Type', MetricsService.contentType)
   @Header('Cache-Control', 'no-store')

@@ -8,6 +8,7 @@ import { mountBullBoard } from './bull-board/bull-board.mount';
 import { HttpErrorFilter } from './http-error.filter';
 import { EdgeValidationPipe } from './input/edge-validation.pipe';
 import { InputHygieneGuard } from './input/input-hygiene.guard';
+import { buildOpenApiDocument, mountApiDocs } from './openapi/openapi.document';
 import { RedisIoAdapter } from './realtime/redis-io.adapter';
 
 /**
@@ -42,6 +43,7 @@ export function configureHttpApp(app: INestApplication, config: ApiConfig): void
   app.useGlobalGuards(new InputHygieneGuard());
   app.useGlobalFilters(new HttpErrorFilter());
   mountBullBoard(app, config.corsOrigins);
+  mountApiDocs(app, buildOpenApiDocument(app));
   app.useWebSocketAdapter(new RedisIoAdapter(app, { channelPrefix: realtimeChannelPrefix(config.queue.prefix), allowedOrigins: config.corsOrigins }));
   app.enableShutdownHooks();
 }

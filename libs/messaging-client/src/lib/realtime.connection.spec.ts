@@ -194,7 +194,7 @@ describe('RealtimeConnection', () => {
 
   it('turns {ok:false} and a missing ack into RealtimeAckError', async () => {
     server.io.on('connection', (socket) => {
-      socket.on(SOCKET_EVENTS.MESSAGE_SEND, (_payload, ack) => ack({ ok: false, error: 'not a member', statusCode: 403 }));
+      socket.on(SOCKET_EVENTS.MESSAGE_SEND, (_payload, ack) => ack({ ok: false, error: 'not a member', status: 403, code: 'forbidden' }));
       socket.on(SOCKET_EVENTS.MESSAGE_READ, () => undefined); // never acks
     });
     const { connection } = connect('tok-1', { ackTimeoutMs: 100 });
@@ -257,7 +257,7 @@ describe('RealtimeConnection', () => {
     server.io.on('connection', (socket) => {
       socket.on(SOCKET_EVENTS.MESSAGE_DELIVERED, ({ messageId }, ack) => {
         attempts.push(messageId);
-        ack(attempts.length < 3 ? { ok: false, error: 'database unavailable' } : { ok: true });
+        ack(attempts.length < 3 ? { ok: false, error: 'database unavailable', status: 503, code: 'unavailable' } : { ok: true });
       });
     });
     const { connection } = connect('tok-1', { autoAckDelivered: true, userId: 'u-me' });

@@ -206,7 +206,7 @@ abstract class SocketConnection<Listen extends HandlerMap<Listen>, Emit extends 
     if (typeof ack !== 'object' || ack === null) throw new RealtimeAckError(event, 'malformed ack', false);
     if (ack.ok !== true) {
       const failure = ack as SocketAckFailure;
-      throw new RealtimeAckError(event, failure.error || 'refused by the server', false, failure.statusCode);
+      throw new RealtimeAckError(event, failure.error || 'refused by the server', false, failure.status);
     }
     return ack as Extract<A, { ok: true }>;
   }

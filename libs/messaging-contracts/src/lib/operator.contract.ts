@@ -50,7 +50,7 @@ export type HealthStatus = (typeof HEALTH_STATUSES)[number];
 
 export interface QueueHealthEntry {
   status: HealthStatus;
-  /** 0..1. */
+  /** Failed / (completed + failed) among the jobs Bull still holds, 0..1. */
   failureRate: number;
   waiting: number;
   oldestWaitingMs: number;
@@ -269,11 +269,36 @@ export interface JobSearchResults {
   results: JobSearchResult[];
 }
 
+/** One dependency's check in `GET /health`. */
+export interface HealthCheck {
+  status: 'up' | 'down';
+  latencyMs: number;
+  /** A short reason ('timeout', 'unreachable'); details go to the log, not to anonymous callers. */
+  error?: string;
+}
+
 /** `GET /health` -> 200, or 503 with the failing check. No auth. */
 export interface HealthResponse {
   status: 'ok' | 'error';
   checks: {
-    postgres: string;
-    redis: string;
+    postgres: HealthCheck;
+    redis: HealthCheck;
   };
+}
+
+/** `POST /dead-letters/:id/replay` -> 202: the job it was put back as. */
+export interface DeadLetterReplayResponse {
+  jobId: string;
+}
+
+/** `POST /deliveries/retry` -> 202 */
+export interface RetryDeliveriesResponse {
+  retried: number;
+  jobIds: string[];
+}
+
+/** `POST /queue/:name/pause` and `/resume` -> 200 */
+export interface QueuePauseResponse {
+  queue: string;
+  paused: boolean;
 }

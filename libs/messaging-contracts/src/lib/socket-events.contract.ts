@@ -29,11 +29,16 @@ export const SOCKET_EVENTS = Object.freeze({
 
 export type SocketEventName = (typeof SOCKET_EVENTS)[keyof typeof SOCKET_EVENTS];
 
-/** A refused ack. `statusCode` mirrors the HTTP status the same call would get over REST. */
+/** A refused ack: what the same call over REST would answer, with its HTTP status. */
 export interface SocketAckFailure {
   ok: false;
   error: string;
-  statusCode?: number;
+  /** The HTTP status the same call would get over REST (400, 404, 429, 503, ...). */
+  status: number;
+  /** A stable machine-readable code ('bad_request', 'not_found', 'too_many_requests', ...). */
+  code: string;
+  /** The offending field, for bad input. */
+  field?: string;
 }
 
 /** `message:send` payload. Same rules and idempotency as `POST /messages`. */

@@ -1,20 +1,7 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { DatabaseProbe } from '@mq/db';
+import type { HealthCheck, HealthResponse } from '@mq/messaging-contracts';
 import { BullConnectionFactory } from '@mq/queue';
-
-export type CheckStatus = 'up' | 'down';
-
-export interface CheckResult {
-  status: CheckStatus;
-  latencyMs: number;
-  /** A short reason ('timeout', 'unreachable'); details go to the log, not to anonymous callers. */
-  error?: string;
-}
-
-export interface HealthReport {
-  status: 'ok' | 'error';
-  checks: { postgres: CheckResult; redis: CheckResult };
-}
 
 const CHECK_TIMEOUT_MS = 1_500;
 
@@ -28,7 +15,7 @@ export class HealthService {
     @Optional() private readonly connections?: BullConnectionFactory,
   ) {}
 
-  async check(): Promise<HealthReport> {
+  async check(): Promise<HealthResponse> {
     const [postgres, redis] = await Promise.all([
       this.run('postgres', () => this.database.ping()),
       this.run('redis', async () => {
@@ -39,7 +26,7 @@ export class HealthService {
     return { status: postgres.status === 'up' && redis.status === 'up' ? 'ok' : 'error', checks: { postgres, redis } };
   }
 
-  private async run(name: string, probe: () => Promise<unknown>): Promise<CheckResult> {
+  private async run(name: string, probe: () => Promise<unknown>): Promise<HealthCheck> {
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     try {

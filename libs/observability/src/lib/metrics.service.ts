@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { QUEUE_NAMES, QueueCounts } from '@mq/queue-contracts';
+import type { QueueCounts } from '@mq/messaging-contracts';
+import { QUEUE_NAMES } from '@mq/queue-contracts';
 import { MessageQueueService } from '@mq/queue';
 
 const STATES: readonly (keyof QueueCounts)[] = ['waiting', 'active', 'completed', 'failed', 'delayed', 'paused'];

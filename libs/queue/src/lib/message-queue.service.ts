@@ -4,9 +4,7 @@ import {
   BatchMessageJob,
   CleanupJob,
   DeliveryConfirmationJob,
-  EMPTY_COUNTS,
   EncryptionJob,
-  HealthStatus,
   IndexingJob,
   JOB,
   JobName,
@@ -16,18 +14,28 @@ import {
   PriorityLevel,
   QUEUE_NAMES,
   QUEUE_POLICY,
-  QueueCounts,
-  QueueHealth,
-  QueueMetrics,
   QueueName,
-  QueuesHealth,
   SendMessageJob,
   jobIdFor,
   queueOfJob,
   toJobPriority,
   validateJobPayload,
 } from '@mq/queue-contracts';
+import type { HealthStatus, QueueCounts, QueueHealthEntry, QueueMetrics } from '@mq/messaging-contracts';
 import { QueueRegistry } from './queue.registry';
+
+/** A queue's health with the counts it was judged by (the api's `GET /queue/health` answers QueueHealthEntry). */
+export interface QueueHealthDetail extends QueueHealthEntry {
+  active: number;
+  failed: number;
+}
+
+export interface QueuesHealth {
+  status: HealthStatus;
+  queues: Record<QueueName, QueueHealthDetail>;
+}
+
+const EMPTY_COUNTS: Readonly<QueueCounts> = Object.freeze({ waiting: 0, active: 0, completed: 0, failed: 0, delayed: 0, paused: 0 });
 
 export type RepeatOptions = { cron: string; tz?: string } | { everyMs: number };
 
@@ -145,7 +153,7 @@ export class MessageQueueService {
     return { queues, totals, timestamp: new Date().toISOString() };
   }
 
-  async getQueueHealth(name: QueueName): Promise<QueueHealth> {
+  async getQueueHealth(name: QueueName): Promise<QueueHealthDetail> {
     const queue = this.queues.get(name);
     const [counts, paused, oldestWaitingMs] = await Promise.all([this.countsOf(queue), queue.isPaused(), this.oldestWaitingMs(queue)]);
     const finished = counts.completed + counts.failed;
@@ -170,7 +178,7 @@ export class MessageQueueService {
 
   async getQueuesHealth(): Promise<QueuesHealth> {
     const healths = await Promise.all(QUEUE_NAMES.map((name) => this.getQueueHealth(name)));
-    const queues = Object.fromEntries(QUEUE_NAMES.map((name, i) => [name, healths[i]])) as Record<QueueName, QueueHealth>;
+    const queues = Object.fromEntries(QUEUE_NAMES.map((name, i) => [name, healths[i]])) as Record<QueueName, QueueHealthDetail>;
     const status: HealthStatus = healths.some((h) => h.status === 'unhealthy')
       ? 'unhealthy'
       : healths.some((h) => h.status === 'degraded')

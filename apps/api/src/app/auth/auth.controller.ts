@@ -1,16 +1,12 @@
+import { ApiResult } from '../openapi/api-result.decorator';
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Ip, Post, Res } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
 import { API_CONFIG, ApiConfig } from '../api.config';
 import { UsersService } from '../users/users.service';
 import { CurrentUser, Public, SessionToken } from './auth.decorators';
+import { LoginDto } from './auth.dto';
 import { AuthService } from './auth.service';
 import { AuthenticatedUser, CSRF_COOKIE, SESSION_COOKIE } from './auth.types';
-
-export class LoginDto {
-  @IsEmail() @MaxLength(320) email!: string;
-  @IsString() @MinLength(1) @MaxLength(1024) password!: string;
-}
 
 interface CookieOptions {
   httpOnly?: boolean;
@@ -37,6 +33,7 @@ export class AuthController {
    * Answers the token for API clients, and sets the console's session: an HttpOnly cookie
    * plus a readable CSRF token the console echoes in a header on mutating requests.
    */
+  @ApiResult(HttpStatus.OK, 'LoginResponse')
   @Public()
   @Post('login')
   @HttpCode(HttpStatus.OK)
@@ -53,6 +50,7 @@ export class AuthController {
     return { accessToken: session.accessToken, user: session.user };
   }
 
+  @ApiResult(HttpStatus.NO_CONTENT)
   @Public()
   @Post('logout')
   @HttpCode(HttpStatus.NO_CONTENT)
@@ -68,6 +66,7 @@ export class AuthController {
 export class MeController {
   constructor(private readonly users: UsersService) {}
 
+  @ApiResult(HttpStatus.OK, 'User')
   @Get()
   me(@CurrentUser() user: AuthenticatedUser) {
     return this.users.get(user.id);

@@ -1,3 +1,4 @@
+import { ApiResult } from '../openapi/api-result.decorator';
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import type { Conversation, ConversationSummary } from '@mq/messaging-contracts';
 import { CurrentUser } from '../auth/auth.decorators';
@@ -14,6 +15,8 @@ export class ConversationsController {
   constructor(private readonly conversations: ConversationsService) {}
 
   /** 201 for a new conversation; 200 with the existing one for a direct pair that already talks. */
+  @ApiResult(HttpStatus.CREATED, 'Conversation')
+  @ApiResult(HttpStatus.OK, 'Conversation', 'The direct conversation of this pair already exists')
   @Post()
   async create(
     @CurrentUser() user: AuthenticatedUser,
@@ -25,17 +28,20 @@ export class ConversationsController {
     return conversation;
   }
 
+  @ApiResult(HttpStatus.OK, ['ConversationSummary'])
   @Get()
   list(@CurrentUser() user: AuthenticatedUser): Promise<ConversationSummary[]> {
     return this.conversations.list(user.id);
   }
 
+  @ApiResult(HttpStatus.CREATED)
   @Post(':id/participants')
   @HttpCode(HttpStatus.CREATED)
   async addParticipant(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseUUIDPipe) id: string, @Body() body: AddParticipantDto): Promise<void> {
     await this.conversations.addParticipant(user, id, body.userId);
   }
 
+  @ApiResult(HttpStatus.NO_CONTENT)
   @Delete(':id/participants/:userId')
   @HttpCode(HttpStatus.NO_CONTENT)
   async removeParticipant(

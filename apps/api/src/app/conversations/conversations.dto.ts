@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
 import type { AddParticipantRequest, CreateConversationRequest } from '@mq/messaging-contracts';
@@ -12,8 +13,8 @@ export class CreateConversationDto implements CreateConversationRequest {
 
 export class ListMessagesQueryDto {
   // seq is a bigint: past 2^53 a number is not the seq that was written (and past 2^63 Postgres refuses it with a 500).
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) afterSeq = 0;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MESSAGES_PAGE_MAX) limit = MESSAGES_PAGE_DEFAULT;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) afterSeq: number = 0;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MESSAGES_PAGE_MAX) limit: number = MESSAGES_PAGE_DEFAULT;
 }
 
 export class AddParticipantDto implements AddParticipantRequest {

@@ -1,15 +1,8 @@
 import { HttpException } from '@nestjs/common';
+import type { SocketAckFailure } from '@mq/messaging-contracts';
 
 /** A socket ack's failure: the message REST would give, with its status, code and field. */
-export interface SocketFailure {
-  ok: false;
-  error: string;
-  status: number;
-  code: string;
-  field?: string;
-}
-
-export function socketFailure(error: unknown): SocketFailure {
+export function socketFailure(error: unknown): SocketAckFailure {
   if (error instanceof HttpException) {
     const body = error.getResponse();
     const details = typeof body === 'object' && body !== null ? (body as { message?: unknown; code?: unknown; field?: unknown }) : {};

@@ -1,3 +1,4 @@
+import { ApiResult } from '../openapi/api-result.decorator';
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
 import type { Delivery, Message, MessagesPage, SearchResults, SendMessageResponse } from '@mq/messaging-contracts';
 import { CurrentUser } from '../auth/auth.decorators';
@@ -21,6 +22,9 @@ export class MessagesController {
   ) {}
 
   /** 202: accepted for delivery; 200 when the clientMessageId repeats an earlier send. */
+  @ApiResult(HttpStatus.ACCEPTED, 'SendMessageResponse', 'Accepted for delivery')
+  @ApiResult(HttpStatus.OK, 'SendMessageResponse', 'The clientMessageId repeats an earlier send: that message')
+  @HttpCode(HttpStatus.ACCEPTED)
   @Post()
   async send(
     @CurrentUser() user: AuthenticatedUser,
@@ -32,34 +36,40 @@ export class MessagesController {
     return { message: outcome.message, jobId: outcome.jobId };
   }
 
+  @ApiResult(HttpStatus.OK, 'SearchResults')
   @Get('search')
   search(@CurrentUser() user: AuthenticatedUser, @Query() query: SearchMessagesQueryDto): Promise<SearchResults> {
     return this.messages.searchMessages(user.id, query.q, query.conversationId);
   }
 
+  @ApiResult(HttpStatus.OK, 'Message')
   @Patch(':id')
   edit(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseUUIDPipe) id: string, @Body() body: EditMessageDto): Promise<Message> {
     return this.messages.edit(user, id, body.content);
   }
 
+  @ApiResult(HttpStatus.NO_CONTENT)
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
   async delete(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
     await this.messages.delete(user, id);
   }
 
+  @ApiResult(HttpStatus.NO_CONTENT)
   @Post(':id/delivered')
   @HttpCode(HttpStatus.NO_CONTENT)
   async delivered(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
     await this.receipts.record(user.id, id, 'delivered');
   }
 
+  @ApiResult(HttpStatus.NO_CONTENT)
   @Post(':id/read')
   @HttpCode(HttpStatus.NO_CONTENT)
   async read(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
     await this.receipts.record(user.id, id, 'read');
   }
 
+  @ApiResult(HttpStatus.OK, ['Delivery'])
   @Get(':id/deliveries')
   deliveries(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseUUIDPipe) id: string): Promise<Delivery[]> {
     return this.messages.deliveriesOf(user, id);
@@ -71,6 +81,7 @@ export class MessagesController {
 export class ConversationMessagesController {
   constructor(private readonly messages: MessagesService) {}
 
+  @ApiResult(HttpStatus.OK, 'MessagesPage')
   @Get(':id/messages')
   async list(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseUUIDPipe) id: string, @Query() query: ListMessagesQueryDto): Promise<MessagesPage> {
     return { messages: await this.messages.listAfter(user.id, id, query.afterSeq, query.limit) };

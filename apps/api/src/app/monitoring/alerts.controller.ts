@@ -1,4 +1,5 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { ApiResult } from '../openapi/api-result.decorator';
+import { Controller, Get, Query, HttpStatus } from '@nestjs/common';
 import type { Alert } from '@mq/messaging-contracts';
 import { AlertRepository } from '@mq/db';
 import { Roles } from '../auth/auth.decorators';
@@ -13,6 +14,7 @@ const MAX_ALERTS = 500;
 export class AlertsController {
   constructor(private readonly alerts: AlertRepository) {}
 
+  @ApiResult(HttpStatus.OK, ['Alert'])
   @Get()
   list(@Query() query: ListAlertsQueryDto): Promise<Alert[]> {
     return this.alerts.list(query.state, MAX_ALERTS);

@@ -1,4 +1,5 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { ApiResult } from '../openapi/api-result.decorator';
+import { Controller, Get, Query, HttpStatus } from '@nestjs/common';
 import type { MetricsHistory } from '@mq/messaging-contracts';
 import { QueueMetricRepository } from '@mq/db';
 import { QUEUE_NAMES } from '@mq/queue-contracts';
@@ -12,6 +13,7 @@ import { MetricsHistoryQueryDto } from './monitoring.dto';
 export class MetricsHistoryController {
   constructor(private readonly metrics: QueueMetricRepository) {}
 
+  @ApiResult(HttpStatus.OK, 'MetricsHistory')
   @Get()
   async history(@Query() query: MetricsHistoryQueryDto): Promise<MetricsHistory> {
     const now = Date.now();

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { AlertState, ListAlertsQuery, MetricsHistoryQuery } from '@mq/messaging-contracts';
@@ -7,7 +8,7 @@ import { ALERT_STATES } from '@mq/messaging-contracts';
 export const MAX_HISTORY_MINUTES = 7 * 24 * 60;
 
 export class MetricsHistoryQueryDto implements MetricsHistoryQuery {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_HISTORY_MINUTES) minutes = 60;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_HISTORY_MINUTES) minutes: number = 60;
 }
 
 export class ListAlertsQueryDto implements ListAlertsQuery {

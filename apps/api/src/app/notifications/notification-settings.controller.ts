@@ -1,3 +1,4 @@
+import { ApiResult } from '../openapi/api-result.decorator';
 import { Body, ConflictException, Controller, Get, HttpCode, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
 import { NotificationRepository, NotificationSettingsRepository } from '@mq/db';
 import type { AppNotification, NotificationPreferences } from '@mq/messaging-contracts';
@@ -14,11 +15,13 @@ export class NotificationSettingsController {
     private readonly notifications: NotificationRepository,
   ) {}
 
+  @ApiResult(HttpStatus.OK, 'NotificationPreferences')
   @Get('notification-preferences')
   async getPreferences(@CurrentUser() user: AuthenticatedUser): Promise<NotificationPreferences> {
     return (await this.settings.preferences(user.id)) ?? DEFAULT_PREFERENCES;
   }
 
+  @ApiResult(HttpStatus.OK, 'NotificationPreferences')
   @Put('notification-preferences')
   async putPreferences(@CurrentUser() user: AuthenticatedUser, @Body() body: NotificationPreferencesDto): Promise<NotificationPreferences> {
     const value: NotificationPreferences = {
@@ -29,11 +32,13 @@ export class NotificationSettingsController {
     return value;
   }
 
+  @ApiResult(HttpStatus.OK, ['AppNotification'])
   @Get('notifications')
   async list(@CurrentUser() user: AuthenticatedUser, @Query() query: ListNotificationsQueryDto): Promise<AppNotification[]> {
     return this.notifications.listForUser(user.id, { unreadOnly: query.unread ?? false, limit: query.limit });
   }
 
+  @ApiResult(HttpStatus.NO_CONTENT)
   @Post('notifications/:id/read')
   @HttpCode(HttpStatus.NO_CONTENT)
   async markRead(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
@@ -45,6 +50,7 @@ export class NotificationSettingsController {
    * changed hands moves to its new user, and new keys replace old ones). The same subscription
    * again is a conflict, like every other add.
    */
+  @ApiResult(HttpStatus.CREATED)
   @Post('push-subscriptions')
   @HttpCode(HttpStatus.CREATED)
   async subscribe(@CurrentUser() user: AuthenticatedUser, @Body() body: PushSubscriptionDto): Promise<void> {

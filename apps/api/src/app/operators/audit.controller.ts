@@ -1,8 +1,10 @@
-import { Controller, Get, Query, Res } from '@nestjs/common';
+import { ApiResult } from '../openapi/api-result.decorator';
+import { Controller, Get, Query, Res, HttpStatus } from '@nestjs/common';
 import type { AuditEntry } from '@mq/messaging-contracts';
 import { AuditLogRepository } from '@mq/db';
 import { Roles } from '../auth/auth.decorators';
-import { CursorQueryDto, decodeCursor, encodeCursor } from './cursor.query';
+import { CursorQueryDto } from './cursor-query.dto';
+import { decodeCursor, encodeCursor } from './cursor.query';
 
 interface HeaderSettable {
   setHeader(name: string, value: string): unknown;
@@ -14,6 +16,7 @@ export class AuditController {
   constructor(private readonly auditLog: AuditLogRepository) {}
 
   /** Newest first; the next page's cursor is in the `x-next-cursor` header (the body is the contract's array). */
+  @ApiResult(HttpStatus.OK, ['AuditEntry'], "Newest first; the x-next-cursor header holds the next page's cursor")
   @Get()
   async list(@Query() query: CursorQueryDto, @Res({ passthrough: true }) res: HeaderSettable): Promise<AuditEntry[]> {
     const page = await this.auditLog.page({ after: decodeCursor(query.cursor), limit: query.limit });

@@ -1,11 +1,13 @@
+import { ApiResult } from '../openapi/api-result.decorator';
 import { Controller, Delete, Get, HttpCode, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import type { DeadLetter } from '@mq/messaging-contracts';
+import type { DeadLetter, DeadLetterReplayResponse } from '@mq/messaging-contracts';
 import { MessageQueueService, QueueRegistry } from '@mq/queue';
 import { JobName, JobPayload, isJobName, isQueueName } from '@mq/queue-contracts';
 import { AuditLogRepository, DeadLetterRepository } from '@mq/db';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { AuthenticatedUser } from '../auth/auth.types';
-import { CursorQueryDto, decodeCursor, encodeCursor } from './cursor.query';
+import { CursorQueryDto } from './cursor-query.dto';
+import { decodeCursor, encodeCursor } from './cursor.query';
 import { JobHistoryWriter } from './job-history.writer';
 
 @Controller('dead-letters')
@@ -20,6 +22,7 @@ export class DeadLettersController {
   ) {}
 
   /** Newest first; the next page's cursor is in the `x-next-cursor` header (the body is the contract's array). */
+  @ApiResult(HttpStatus.OK, ['DeadLetter'], "Newest first; the x-next-cursor header holds the next page's cursor")
   @Get()
   async list(@Query() query: CursorQueryDto, @Res({ passthrough: true }) res: { setHeader(name: string, value: string): unknown }): Promise<DeadLetter[]> {
     const page = await this.deadLetters.page({ after: decodeCursor(query.cursor), limit: query.limit });
@@ -32,9 +35,10 @@ export class DeadLettersController {
    * otherwise a new job is added with the same payload. Processors are idempotent, so a
    * replay never delivers a message twice.
    */
+  @ApiResult(HttpStatus.ACCEPTED, 'DeadLetterReplayResponse')
   @Post(':id/replay')
   @HttpCode(HttpStatus.ACCEPTED)
-  async replay(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseUUIDPipe) id: string): Promise<{ jobId: string }> {
+  async replay(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseUUIDPipe) id: string): Promise<DeadLetterReplayResponse> {
     const letter = await this.find(id);
     if (!isQueueName(letter.queue) || !isJobName(letter.jobName)) throw new NotFoundException(`Dead letter ${id} names an unknown queue or job`);
     const existing = await this.queues.get(letter.queue).getJob(letter.jobId);
@@ -52,6 +56,7 @@ export class DeadLettersController {
     return { jobId };
   }
 
+  @ApiResult(HttpStatus.NO_CONTENT)
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
   async discard(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseUUIDPipe) id: string): Promise<void> {

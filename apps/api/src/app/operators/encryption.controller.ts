@@ -1,3 +1,4 @@
+import { ApiResult } from '../openapi/api-result.decorator';
 import { Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EncryptionRotationResponse } from '@mq/messaging-contracts';
@@ -19,6 +20,7 @@ export class EncryptionController {
    * data key per conversation with its messages re-encrypted. Progress: GET /messages/jobs/:jobId
    * (a long rotation continues in the job named by `continuedAs` in the result).
    */
+  @ApiResult(HttpStatus.ACCEPTED, 'EncryptionRotationResponse')
   @Post('rotate')
   @HttpCode(HttpStatus.ACCEPTED)
   async rotate(@CurrentUser() user: AuthenticatedUser): Promise<EncryptionRotationResponse> {

@@ -1,5 +1,6 @@
+import { ApiResult } from '../openapi/api-result.decorator';
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
-import type { FailedDeliveriesPage } from '@mq/messaging-contracts';
+import type { FailedDeliveriesPage, RetryDeliveriesResponse } from '@mq/messaging-contracts';
 import { MessageQueueService, QueueRegistry } from '@mq/queue';
 import { JOB, QUEUE, jobIdFor } from '@mq/queue-contracts';
 import { AuditLogRepository, DeliveryRepository } from '@mq/db';
@@ -20,6 +21,7 @@ export class FailedDeliveriesController {
     private readonly history: JobHistoryWriter,
   ) {}
 
+  @ApiResult(HttpStatus.OK, 'FailedDeliveriesPage')
   @Get('failed')
   async failed(@Query() query: FailedDeliveriesQueryDto): Promise<FailedDeliveriesPage> {
     const page = await this.deliveries.failedPage({
@@ -38,9 +40,10 @@ export class FailedDeliveriesController {
    * when Bull still holds it, otherwise a fresh job is added. Recipients already served are
    * never sent to twice (the processor only sends to queued or failed rows).
    */
+  @ApiResult(HttpStatus.ACCEPTED, 'RetryDeliveriesResponse')
   @Post('retry')
   @HttpCode(HttpStatus.ACCEPTED)
-  async retry(@CurrentUser() user: AuthenticatedUser, @Body() body: RetryDeliveriesDto): Promise<{ retried: number; jobIds: string[] }> {
+  async retry(@CurrentUser() user: AuthenticatedUser, @Body() body: RetryDeliveriesDto): Promise<RetryDeliveriesResponse> {
     const messageIds = await this.deliveries.messagesWithFailedDeliveries(body.messageIds);
     const queue = this.queues.get(QUEUE.DELIVERY);
     const jobIds: string[] = [];

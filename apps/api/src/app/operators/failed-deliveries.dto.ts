@@ -1,10 +1,11 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { QUEUE } from '@mq/queue-contracts';
 import { IsTimestamp } from '../input/timestamp.validator';
 
 export class FailedDeliveriesQueryDto {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit = 50;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit: number = 50;
   @IsOptional() @IsString() cursor?: string;
   /** Deliveries move on the delivery queue (direct sends) or the batch queue (fan-outs). */
   @IsOptional() @IsIn([QUEUE.DELIVERY, QUEUE.BATCH]) queue?: typeof QUEUE.DELIVERY | typeof QUEUE.BATCH;

@@ -1,4 +1,5 @@
-import { Controller, Get, NotFoundException, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { ApiResult } from '../openapi/api-result.decorator';
+import { Controller, Get, NotFoundException, Param, ParseUUIDPipe, Query, HttpStatus } from '@nestjs/common';
 import { JobEventRepository, MessageTimelineRepository } from '@mq/db';
 import type { JobSearchResults, MessageTimeline } from '@mq/messaging-contracts';
 import { Roles } from '../auth/auth.decorators';
@@ -17,6 +18,7 @@ export class JobHistoryController {
     private readonly jobEvents: JobEventRepository,
   ) {}
 
+  @ApiResult(HttpStatus.OK, 'MessageTimeline')
   @Get('messages/:id/timeline')
   async timeline(@Param('id', ParseUUIDPipe) messageId: string): Promise<MessageTimeline> {
     const history = await this.timelines.history(messageId);
@@ -25,6 +27,7 @@ export class JobHistoryController {
   }
 
   /** The latest event of each matching job, newest first. */
+  @ApiResult(HttpStatus.OK, 'JobSearchResults')
   @Get('jobs/search')
   async search(@Query() query: JobSearchQueryDto): Promise<JobSearchResults> {
     const matches = await this.jobEvents.search(query.q.trim());

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { CleanQueueRequest, DryRunRequest, JobState, ListQueueJobsQuery } from '@mq/messaging-contracts';
@@ -16,6 +17,6 @@ const LISTABLE: JobState[] = ['waiting', 'active', 'completed', 'failed', 'delay
 
 export class ListJobsQueryDto implements ListQueueJobsQuery {
   @IsIn(LISTABLE) state!: JobState;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) start = 0;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) end = 49;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(0) start: number = 0;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(0) end: number = 49;
 }

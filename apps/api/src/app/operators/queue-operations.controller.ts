@@ -1,3 +1,4 @@
+import { ApiResult } from '../openapi/api-result.decorator';
 import {
   BadRequestException,
   Body,
@@ -23,6 +24,7 @@ import type {
   QueueHealthReport,
   QueueMetrics,
   RetryFailedResponse,
+  QueuePauseResponse,
 } from '@mq/messaging-contracts';
 import { MessageQueueService, QueueRegistry } from '@mq/queue';
 import { QueueName, isQueueName } from '@mq/queue-contracts';
@@ -80,11 +82,13 @@ export class QueueOperationsController {
     private readonly history: JobHistoryWriter,
   ) {}
 
+  @ApiResult(HttpStatus.OK, 'QueueMetrics')
   @Get(['queue/metrics', 'messages/queue/metrics'])
   metrics(): Promise<QueueMetrics> {
     return this.producer.getQueueMetrics();
   }
 
+  @ApiResult(HttpStatus.OK, 'QueueHealthReport')
   @Get('queue/health')
   async health(): Promise<QueueHealthReport> {
     const report = await this.producer.getQueuesHealth();
@@ -99,24 +103,27 @@ export class QueueOperationsController {
     };
   }
 
+  @ApiResult(HttpStatus.OK, 'QueuePauseResponse')
   @Post('queue/:name/pause')
   @HttpCode(HttpStatus.OK)
-  async pause(@CurrentUser() user: AuthenticatedUser, @Param('name') name: string): Promise<{ queue: string; paused: true }> {
+  async pause(@CurrentUser() user: AuthenticatedUser, @Param('name') name: string): Promise<QueuePauseResponse> {
     const queue = queueNamed(name);
     await this.producer.pauseQueue(queue);
     await this.audit.record({ actorId: user.id, action: 'queue.pause', target: queue });
     return { queue, paused: true };
   }
 
+  @ApiResult(HttpStatus.OK, 'QueuePauseResponse')
   @Post('queue/:name/resume')
   @HttpCode(HttpStatus.OK)
-  async resume(@CurrentUser() user: AuthenticatedUser, @Param('name') name: string): Promise<{ queue: string; paused: false }> {
+  async resume(@CurrentUser() user: AuthenticatedUser, @Param('name') name: string): Promise<QueuePauseResponse> {
     const queue = queueNamed(name);
     await this.producer.resumeQueue(queue);
     await this.audit.record({ actorId: user.id, action: 'queue.resume', target: queue });
     return { queue, paused: false };
   }
 
+  @ApiResult(HttpStatus.OK, 'JobsPage')
   @Get('queue/:name/jobs')
   async jobs(@Param('name') name: string, @Query() query: ListJobsQueryDto): Promise<JobsPage> {
     const queue = this.queues.get(queueNamed(name));
@@ -133,6 +140,8 @@ export class QueueOperationsController {
   }
 
   /** 202 {retried} — or 200 {dryRun, matched} without touching anything. */
+  @ApiResult(HttpStatus.ACCEPTED, 'RetryFailedResponse')
+  @ApiResult(HttpStatus.OK, 'DryRunResponse', 'dryRun: how many jobs would be retried; nothing changed')
   @Post('queue/:name/retry-failed')
   @HttpCode(HttpStatus.ACCEPTED)
   async retryFailed(
@@ -148,6 +157,7 @@ export class QueueOperationsController {
     return { retried };
   }
 
+  @ApiResult(HttpStatus.OK, { oneOf: ['CleanQueueResponse', 'DryRunResponse'] })
   @Post('queue/:name/clean')
   @HttpCode(HttpStatus.OK)
   async clean(@CurrentUser() user: AuthenticatedUser, @Param('name') name: string, @Body() body: CleanQueueDto): Promise<CleanQueueResponse | DryRunResponse> {
@@ -164,6 +174,8 @@ export class QueueOperationsController {
     return { removed };
   }
 
+  @ApiResult(HttpStatus.ACCEPTED, 'PromoteJobsResponse')
+  @ApiResult(HttpStatus.OK, 'DryRunResponse', 'dryRun: how many jobs would be promoted; nothing changed')
   @Post('queue/:name/promote')
   @HttpCode(HttpStatus.ACCEPTED)
   async promote(
@@ -184,6 +196,7 @@ export class QueueOperationsController {
     return { dryRun: true, matched };
   }
 
+  @ApiResult(HttpStatus.OK, 'JobDetail')
   @Get('messages/jobs/:jobId')
   async job(@Param('jobId') jobId: string): Promise<JobDetail> {
     const found = await this.queues.findJob(jobId);
@@ -191,6 +204,7 @@ export class QueueOperationsController {
     return toJobDetail(found.queue, found.job);
   }
 
+  @ApiResult(HttpStatus.ACCEPTED, 'JobDetail')
   @Post('messages/jobs/:jobId/retry')
   @HttpCode(HttpStatus.ACCEPTED)
   async retry(@CurrentUser() user: AuthenticatedUser, @Param('jobId') jobId: string): Promise<JobDetail> {

@@ -1,32 +1,22 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import { PRESENCE_TTL_MS, PresenceService, userRoom } from '@mq/messaging';
 import { OnGatewayConnection, OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
-import { IsInt, IsUUID, Max, Min } from 'class-validator';
 import type { Server, Socket } from 'socket.io';
-import type { Message } from '@mq/messaging-contracts';
+import type { Message, SocketAckFailure } from '@mq/messaging-contracts';
 import { MESSAGES_PAGE_MAX, SOCKET_EVENTS } from '@mq/messaging-contracts';
 import { AuthenticatedUser, SESSION_COOKIE } from '../auth/auth.types';
 import { readCookie } from '../auth/cookies';
 import { SessionResolver } from '../auth/session.resolver';
 import { BadInputException } from '../input/bad-input.exception';
-import { socketFailure, SocketFailure } from '../input/error-body.helper';
+import { socketFailure } from '../input/error-body.helper';
 import { parseSocketInput } from '../input/socket-input.helper';
 import { MessageSendService } from '../messages/message-send.service';
 import { SendMessageDto } from '../messages/messages.dto';
 import { MessagesService } from '../messages/messages.service';
 import { ReceiptsService } from '../messages/receipts.service';
+import { ReceiptDto, SyncDto } from './messaging.dto';
 
-class ReceiptDto {
-  @IsUUID() messageId!: string;
-}
-
-class SyncDto {
-  @IsUUID() conversationId!: string;
-  // seq is a bigint: past 2^53 a number is not the seq that was written.
-  @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) afterSeq!: number;
-}
-
-type Ack<T> = ({ ok: true } & T) | SocketFailure;
+type Ack<T> = ({ ok: true } & T) | SocketAckFailure;
 
 interface SocketData {
   user: AuthenticatedUser;

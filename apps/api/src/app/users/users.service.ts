@@ -1,22 +1,12 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { EmailTakenError, UserRepository, UserRow } from '@mq/db';
+import type { User } from '@mq/messaging-contracts';
 import { RealtimeEmitter } from '@mq/messaging';
 import { PasswordHasher } from './password.hasher';
 import { SessionStateCache } from './session-state.cache';
 import { CreateUserDto, UpdateUserDto } from './users.dto';
 
-/** A user as the API shows it: never the password hash. */
-export interface UserView {
-  id: string;
-  email: string;
-  displayName: string;
-  role: UserRow['role'];
-  phone: string | null;
-  active: boolean;
-  createdAt: string;
-}
-
-export function toUserView(user: UserRow): UserView {
+export function toUserView(user: UserRow): User {
   return {
     id: user.id,
     email: user.email,
@@ -53,13 +43,13 @@ export class UsersService {
     this.realtime.disconnectUser(userId);
   }
 
-  async get(id: string): Promise<UserView> {
+  async get(id: string): Promise<User> {
     const user = await this.users.find(id);
     if (!user) throw new NotFoundException(`User ${id} not found`);
     return toUserView(user);
   }
 
-  async create(input: CreateUserDto): Promise<UserView> {
+  async create(input: CreateUserDto): Promise<User> {
     const passwordHash = await this.hasher.hash(input.password);
     const user = await conflictOnTakenEmail(
       this.users.create({ email: input.email, displayName: input.displayName, role: input.role ?? 'user', phone: input.phone ?? null, passwordHash }),
@@ -80,7 +70,7 @@ export class UsersService {
   }
 
   /** Deactivating a user or changing their role ends every session they have. */
-  async update(id: string, input: UpdateUserDto): Promise<UserView> {
+  async update(id: string, input: UpdateUserDto): Promise<User> {
     const user = await conflictOnTakenEmail(this.users.update(id, input));
     if (!user) throw new NotFoundException(`User ${id} not found`);
     await this.sessions.refresh(id);

@@ -1,0 +1,73 @@
+import type { ApiErrorBody } from './api-error.contract';
+import type { LoginResponse, User } from './auth.contract';
+import type { Conversation, ConversationSummary } from './conversation.contract';
+import type { Delivery, Message, MessagesPage, SearchResults, SendMessageResponse } from './message.contract';
+import type {
+  Alert,
+  AuditEntry,
+  Batch,
+  BroadcastResponse,
+  CleanQueueResponse,
+  DeadLetter,
+  DeadLetterReplayResponse,
+  DryRunResponse,
+  EncryptionRotationResponse,
+  FailedDeliveriesPage,
+  HealthResponse,
+  JobDetail,
+  JobSearchResults,
+  JobsPage,
+  MessageTimeline,
+  MetricsHistory,
+  PromoteJobsResponse,
+  QueueHealthReport,
+  QueueMetrics,
+  QueuePauseResponse,
+  RetryDeliveriesResponse,
+  RetryFailedResponse,
+} from './operator.contract';
+import type { AppNotification, NotificationPreferences } from './settings.contract';
+
+/**
+ * Every body the REST api answers with, by the name of its schema in the OpenAPI document
+ * (`apps/api/openapi.json`, generated from these types by `npm run openapi`). The api's
+ * `@ApiResult` takes these names, so a route cannot name a body that is not here.
+ */
+export interface ApiResponseBodies {
+  ApiErrorBody: ApiErrorBody;
+  Alert: Alert;
+  AppNotification: AppNotification;
+  AuditEntry: AuditEntry;
+  Batch: Batch;
+  BroadcastResponse: BroadcastResponse;
+  CleanQueueResponse: CleanQueueResponse;
+  Conversation: Conversation;
+  ConversationSummary: ConversationSummary;
+  DeadLetter: DeadLetter;
+  DeadLetterReplayResponse: DeadLetterReplayResponse;
+  Delivery: Delivery;
+  DryRunResponse: DryRunResponse;
+  EncryptionRotationResponse: EncryptionRotationResponse;
+  FailedDeliveriesPage: FailedDeliveriesPage;
+  HealthResponse: HealthResponse;
+  JobDetail: JobDetail;
+  JobSearchResults: JobSearchResults;
+  JobsPage: JobsPage;
+  LoginResponse: LoginResponse;
+  Message: Message;
+  MessagesPage: MessagesPage;
+  MessageTimeline: MessageTimeline;
+  MetricsHistory: MetricsHistory;
+  NotificationPreferences: NotificationPreferences;
+  PromoteJobsResponse: PromoteJobsResponse;
+  QueueHealthReport: QueueHealthReport;
+  QueueMetrics: QueueMetrics;
+  QueuePauseResponse: QueuePauseResponse;
+  RetryDeliveriesResponse: RetryDeliveriesResponse;
+  RetryFailedResponse: RetryFailedResponse;
+  SearchResults: SearchResults;
+  SendMessageResponse: SendMessageResponse;
+  User: User;
+}
+
+export type ApiResponseBodyName = keyof ApiResponseBodies;
