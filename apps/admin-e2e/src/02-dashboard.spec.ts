@@ -18,7 +18,7 @@ test('six queue cards show what GET /queue/metrics says, and change live within 
   await expect
     .poll(
       async () => {
-        const api = await adminApi.getQueueMetrics();
+        const api = await adminApi.operator.getQueueMetrics();
         const shown = Object.fromEntries(await Promise.all(QUEUES.map(async (queue) => [queue, await cardCounts(page, queue)] as const)));
         return JSON.stringify(shown) === JSON.stringify(Object.fromEntries(QUEUES.map((queue) => [queue, api.queues[queue]])));
       },
@@ -44,7 +44,7 @@ test('six queue cards show what GET /queue/metrics says, and change live within 
   }
   const delayed = page.getByRole('article', { name: 'message-delivery' }).locator('[data-count="delayed"] dd');
   await expect(delayed).toHaveText(String(before['delayed'] + 3), { timeout: 3_000 });
-  expect((await adminApi.getQueueMetrics()).queues['message-delivery'].delayed).toBe(before['delayed'] + 3);
+  expect((await adminApi.operator.getQueueMetrics()).queues['message-delivery'].delayed).toBe(before['delayed'] + 3);
   // It came over the socket: the dashboard did not poll meanwhile.
   expect(polled).toEqual([]);
 

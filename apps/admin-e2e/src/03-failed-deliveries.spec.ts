@@ -26,11 +26,15 @@ test('a delivery that failed for a real cause is found, retried from the console
 
   // Every attempt fails for the parent (5, backing off 2 s .. 16 s), then the delivery is failed.
   await expect
-    .poll(async () => (await adminApi.listFailedDeliveries({ limit: 50 })).deliveries.some((d) => d.messageId === messageId && d.recipientId === parent.id), {
-      message: 'the failed delivery',
-      timeout: 70_000,
-      intervals: [1_000],
-    })
+    .poll(
+      async () =>
+        (await adminApi.operator.listFailedDeliveries({ limit: 50 })).deliveries.some((d) => d.messageId === messageId && d.recipientId === parent.id),
+      {
+        message: 'the failed delivery',
+        timeout: 70_000,
+        intervals: [1_000],
+      },
+    )
     .toBe(true);
 
   await signInAsAdmin(page, stack, '/failed-deliveries');

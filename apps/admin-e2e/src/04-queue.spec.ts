@@ -4,7 +4,7 @@ test('pause and resume a queue from its page; the api confirms each state', asyn
   await signInAsAdmin(page, stack);
   await page.getByRole('article', { name: 'message-cleanup' }).getByRole('link', { name: 'message-cleanup' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'message-cleanup' })).toBeVisible();
-  const paused = async () => (await adminApi.getQueueHealth()).queues['message-cleanup']?.paused;
+  const paused = async () => (await adminApi.operator.getQueueHealth()).queues['message-cleanup']?.paused;
   expect(await paused()).toBe(false);
 
   await page.getByRole('button', { name: 'Pause queue' }).click();
@@ -30,13 +30,13 @@ test('bulk actions show the dry-run count in a dialog first, and run only when c
   const { body: sent } = await ann.client.sendMessage({ conversationId: conversation.id, content: 'Sports day is on Friday' });
   await ann.client.editMessage(sent.message.id, { content: 'Sports day is on Saturday' });
   await ann.client.sendMessage({ conversationId: conversation.id, content: 'Bring a packed lunch', sendAt: new Date(Date.now() + 7_200_000).toISOString() });
-  await expect.poll(async () => (await adminApi.getQueueMetrics()).queues['message-indexing'].completed).toBeGreaterThan(0);
+  await expect.poll(async () => (await adminApi.operator.getQueueMetrics()).queues['message-indexing'].completed).toBeGreaterThan(0);
 
   await signInAsAdmin(page, stack, '/queues/message-delivery');
   await expect(page.getByRole('heading', { level: 1, name: 'message-delivery' })).toBeVisible();
 
   // Promote: the dialog says how many are delayed; Escape cancels, focus returns, nothing changes.
-  const delayedBefore = (await adminApi.getQueueMetrics()).queues['message-delivery'].delayed;
+  const delayedBefore = (await adminApi.operator.getQueueMetrics()).queues['message-delivery'].delayed;
   const promote = page.getByRole('button', { name: 'Promote delayed…' });
   await promote.click();
   const dialog = page.getByRole('dialog');
@@ -46,7 +46,7 @@ test('bulk actions show the dry-run count in a dialog first, and run only when c
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
   await expect(promote).toBeFocused();
-  expect((await adminApi.getQueueMetrics()).queues['message-delivery'].delayed).toBe(delayedBefore);
+  expect((await adminApi.operator.getQueueMetrics()).queues['message-delivery'].delayed).toBe(delayedBefore);
 
   // Jobs by state, with paging.
   await page.getByRole('button', { name: /^delayed/ }).click();
@@ -58,11 +58,11 @@ test('bulk actions show the dry-run count in a dialog first, and run only when c
   await page.getByLabel('State of the jobs to clean').selectOption('completed');
   await page.getByLabel('Age of the jobs to clean').selectOption({ label: 'any age' });
   await page.getByRole('button', { name: 'Clean…' }).click();
-  const matched = (await adminApi.cleanQueue('message-indexing', { state: 'completed', olderThanMs: 0, dryRun: true })).body.matched;
+  const matched = (await adminApi.operator.cleanQueue('message-indexing', { state: 'completed', olderThanMs: 0, dryRun: true })).body.matched;
   expect(matched).toBeGreaterThan(0);
   await expect(dialog.getByTestId('dry-run-count')).toHaveText(String(matched));
   await dialog.getByRole('button', { name: `Remove ${matched}` }).click();
   await expect(dialog).toBeHidden();
   await expect(page.getByRole('status').filter({ hasText: `Removed ${matched} job` })).toBeVisible();
-  await expect.poll(async () => (await adminApi.getQueueMetrics()).queues['message-indexing'].completed).toBe(0);
+  await expect.poll(async () => (await adminApi.operator.getQueueMetrics()).queues['message-indexing'].completed).toBe(0);
 });

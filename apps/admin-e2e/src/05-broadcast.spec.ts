@@ -35,6 +35,6 @@ test('a broadcast to 500 users runs to 100% with its counts', async ({ page, sta
   await expect(page.getByTestId('batch-counts')).toHaveText('500 of 500 processed · 0 failed');
   await expect(page.locator('.batch [data-state]')).toHaveText('completed');
 
-  expect(await adminApi.getBatch(batchId)).toMatchObject({ total: 500, processed: 500, failed: 0, status: 'completed', progress: 100 });
+  expect(await adminApi.operator.getBatch(batchId)).toMatchObject({ total: 500, processed: 500, failed: 0, status: 'completed', progress: 100 });
   await saveScreenshot(page, testInfo, 'broadcast');
 });

@@ -34,8 +34,8 @@ test('a delivery that failed for good on content that cannot be decrypted is sho
   await expect
     .poll(
       async () => {
-        await adminApi.promoteDelayedJobs('message-delivery');
-        return (await adminApi.listFailedDeliveries({ limit: 50 })).deliveries.filter((d) => d.messageId === messageId);
+        await adminApi.operator.promoteDelayedJobs('message-delivery');
+        return (await adminApi.operator.listFailedDeliveries({ limit: 50 })).deliveries.filter((d) => d.messageId === messageId);
       },
       { message: 'the delivery to fail for good', timeout: 30_000, intervals: [500] },
     )
@@ -97,7 +97,7 @@ test('a delivery that failed for good on content that cannot be decrypted is sho
   expect(await (await retryAnswer).json()).toEqual({ retried: 1, jobIds: [jobId] });
   await expect(page.getByRole('status').filter({ hasText: 'Retried 1 message' })).toBeVisible();
   await expect
-    .poll(async () => (await adminApi.listDeadLetters({ limit: 100 })).filter((d) => d.jobId === jobId).map((d) => d.failedReason), {
+    .poll(async () => (await adminApi.operator.listDeadLetters({ limit: 100 })).filter((d) => d.jobId === jobId).map((d) => d.failedReason), {
       message: 'the retried job dead-lettered again',
       timeout: 30_000,
       intervals: [500],
@@ -128,7 +128,7 @@ test('a delivery that failed for good on content that cannot be decrypted is sho
     await expect(page.getByRole('status').filter({ hasText: `Discarded the dead letter of ${jobId}.` })).toBeVisible();
     await expect(letters).toHaveCount(left);
   }
-  expect((await adminApi.listDeadLetters({ limit: 100 })).filter((d) => d.jobId === jobId)).toEqual([]);
+  expect((await adminApi.operator.listDeadLetters({ limit: 100 })).filter((d) => d.jobId === jobId)).toEqual([]);
   // Discarding forgets the job's record only: the delivery is still failed, and nothing was sent.
   expect(await adminApi.listDeliveries(messageId)).toEqual([
     expect.objectContaining({ recipientId: parent.id, status: 'failed', sentAt: null, failureReason: expect.stringContaining(REASON) }),

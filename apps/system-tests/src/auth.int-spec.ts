@@ -72,9 +72,9 @@ describe('sessions: tokens, the console cookie with CSRF, sockets', () => {
       expect((error as ApiError).status).toBe(401);
     }
     const admin = await stack.admin();
-    const user = await admin.createUser({ email: 'dup@system.test', password: 'a-long-password', displayName: 'D' });
+    const user = await admin.operator.createUser({ email: 'dup@system.test', password: 'a-long-password', displayName: 'D' });
     expect(JSON.stringify(user)).not.toMatch(/hash|password/i);
-    const duplicate = await admin.createUser({ email: 'DUP@system.test', password: 'a-long-password', displayName: 'D' }).then(
+    const duplicate = await admin.operator.createUser({ email: 'DUP@system.test', password: 'a-long-password', displayName: 'D' }).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -86,7 +86,7 @@ describe('sessions: tokens, the console cookie with CSRF, sockets', () => {
     const [target] = await stack.users(1, 0, 'leaver');
     if (!target) throw new Error('no user');
     await target.client.me();
-    await admin.updateUser(target.id, { active: false });
+    await admin.operator.updateUser(target.id, { active: false });
     const me = await target.client.me().then(
       () => 200,
       (e: unknown) => (e as ApiError).status,

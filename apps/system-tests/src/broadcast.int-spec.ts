@@ -37,7 +37,7 @@ describe('broadcasts fan out in chunks with progress, pause, resume and cancel',
 
   /** The batch's `batch-send` jobs in a state, from the batch queue (newest first for finished ones). */
   const batchJobs = async (batchId: string, state: JobState) =>
-    (await admin.listQueueJobs('batch-message-sending', { state, start: 0, end: 499 })).jobs.filter((job) => job.data['batchId'] === batchId);
+    (await admin.operator.listQueueJobs('batch-message-sending', { state, start: 0, end: 499 })).jobs.filter((job) => job.data['batchId'] === batchId);
 
   /**
    * Waits until the batch's `batch-send` job has read the pause or cancel before a chunk and
@@ -71,12 +71,12 @@ describe('broadcasts fan out in chunks with progress, pause, resume and cancel',
     const received: Message[] = [];
     socket.on('message:new', (m) => received.push(m));
 
-    const { batchId, jobId } = await admin.broadcast({ allUsers: true, content: 'School closes at noon on Friday', chunkSize: 500, chunkDelay: 50 });
+    const { batchId, jobId } = await admin.operator.broadcast({ allUsers: true, content: 'School closes at noon on Friday', chunkSize: 500, chunkDelay: 50 });
     expect(jobId).toBe(`batch:${batchId}`);
     const seen: number[] = [];
     const final = await eventually(
       async () => {
-        const batch: Batch = await admin.getBatch(batchId);
+        const batch: Batch = await admin.operator.getBatch(batchId);
         seen.push(batch.progress);
         return batch.status === 'completed' ? batch : undefined;
       },
@@ -89,26 +89,26 @@ describe('broadcasts fan out in chunks with progress, pause, resume and cancel',
     expect(await deliveriesOf(batchId)).toBe(10_000);
     await eventually(() => (received.length === 1 ? true : undefined), 'the connected user to receive it');
     expect(received[0]?.content).toBe('School closes at noon on Friday');
-    const job = await admin.getJob(jobId);
+    const job = await admin.operator.getJob(jobId);
     expect(job).toMatchObject({ state: 'completed', progress: 100 });
   }, 180_000);
 
   it('pauses and resumes, and a cancel at 30% sends nothing more', async () => {
-    const { batchId } = await admin.broadcast({ allUsers: true, content: 'Second notice', chunkSize: 250, chunkDelay: 150 });
-    await eventually(async () => ((await admin.getBatch(batchId)).progress >= 10 ? true : undefined), '10%');
-    const paused = await admin.pauseBatch(batchId);
+    const { batchId } = await admin.operator.broadcast({ allUsers: true, content: 'Second notice', chunkSize: 250, chunkDelay: 150 });
+    await eventually(async () => ((await admin.operator.getBatch(batchId)).progress >= 10 ? true : undefined), '10%');
+    const paused = await admin.operator.pauseBatch(batchId);
     expect(paused.status).toBe('paused');
     await stoppedSending(batchId, 'paused');
-    const whilePaused = (await admin.getBatch(batchId)).processed;
-    expect((await admin.getBatch(batchId)).processed).toBe(whilePaused);
+    const whilePaused = (await admin.operator.getBatch(batchId)).processed;
+    expect((await admin.operator.getBatch(batchId)).processed).toBe(whilePaused);
 
-    expect((await admin.resumeBatch(batchId)).status).toBe('running');
-    await eventually(async () => ((await admin.getBatch(batchId)).progress >= 30 ? true : undefined), '30%', 60_000);
-    const cancelled = await admin.cancelBatch(batchId);
+    expect((await admin.operator.resumeBatch(batchId)).status).toBe('running');
+    await eventually(async () => ((await admin.operator.getBatch(batchId)).progress >= 30 ? true : undefined), '30%', 60_000);
+    const cancelled = await admin.operator.cancelBatch(batchId);
     expect(cancelled.status).toBe('cancelled');
     await stoppedSending(batchId, 'cancelled');
-    const settled = await admin.getBatch(batchId);
-    const later = await admin.getBatch(batchId);
+    const settled = await admin.operator.getBatch(batchId);
+    const later = await admin.operator.getBatch(batchId);
     expect(later).toEqual(settled);
     expect(later.processed).toBeLessThan(10_000);
     expect(await deliveriesOf(batchId)).toBe(later.processed);

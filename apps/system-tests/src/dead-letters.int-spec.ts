@@ -64,7 +64,7 @@ describe('a delivery that cannot go out: retries, dead letter, replay after the 
 
     // Fix the cause, replay from the dead letters: Bob receives it once, Carol nothing more.
     const admin = await stack.admin();
-    const failedPage = await admin.listFailedDeliveries({ limit: 10 } as never);
+    const failedPage = await admin.operator.listFailedDeliveries({ limit: 10 } as never);
     expect(failedPage.deliveries).toEqual([
       expect.objectContaining({
         messageId: sent.body.message.id,
@@ -76,26 +76,26 @@ describe('a delivery that cannot go out: retries, dead letter, replay after the 
     ]);
     const filtered = await fetch(`${stack.api().url}/deliveries/failed?reason=INACTIVE`, { headers: { authorization: `Bearer ${admin.token}` } });
     expect(((await filtered.json()) as { deliveries: unknown[] }).deliveries).toEqual([]);
-    const job = await admin.getJob(sent.body.jobId);
+    const job = await admin.operator.getJob(sent.body.jobId);
     expect(job).toMatchObject({ id: sent.body.jobId, queue: 'message-delivery', name: 'send-message', state: 'failed', attemptsMade: 5 });
     expect(job.failedReason).toMatch(/no longer a participant/);
     expect(job.stacktrace).toHaveLength(5);
     expect(JSON.stringify(job.data)).not.toContain('Coach leaves');
     await admin.addParticipant(group.id, { userId: bob.id });
-    const [listed] = await admin.listDeadLetters();
+    const [listed] = await admin.operator.listDeadLetters();
     expect(listed).toMatchObject({ id: deadLetter.id, jobId: sent.body.jobId, failedReason: expect.stringMatching(/participant/) });
-    await admin.replayDeadLetter(deadLetter.id);
+    await admin.operator.replayDeadLetter(deadLetter.id);
     await eventually(() => (bobInbox.has(sent.body.message.id) ? true : undefined), 'bob to receive it after the replay', 30_000);
     await eventually(
       async () => ((await alice.client.listDeliveries(sent.body.message.id)).find((d) => d.recipientId === bob.id)?.status === 'delivered' ? true : undefined),
       'bob’s delivery to be recorded',
     );
-    await admin.replayDeadLetter(deadLetter.id); // a second replay changes nothing
+    await admin.operator.replayDeadLetter(deadLetter.id); // a second replay changes nothing
     // The job is no longer failed, so the replay adds it again under a new id: wait for that run to end, having emitted to no one.
-    const replayJobId = (await admin.listDeadLetters()).find((d) => d.id === deadLetter.id)?.replayJobId;
+    const replayJobId = (await admin.operator.listDeadLetters()).find((d) => d.id === deadLetter.id)?.replayJobId;
     expect(replayJobId).toMatch(/:replay-/);
     const replayed = await eventually(async () => {
-      const job = await admin.getJob(replayJobId as string);
+      const job = await admin.operator.getJob(replayJobId as string);
       return job.state === 'completed' || job.state === 'failed' ? job : undefined;
     }, 'the second replay to finish');
     expect(replayed).toMatchObject({ state: 'completed', returnvalue: expect.objectContaining({ delivered: 0 }) });
@@ -104,7 +104,7 @@ describe('a delivery that cannot go out: retries, dead letter, replay after the 
     expect(carolGot.filter((m) => m.id === sent.body.message.id)).toHaveLength(1);
     // The whole story, from Postgres: accepted, published, each attempt with its error, dead-lettered, replayed, delivered.
     const timeline = await eventually(async () => {
-      const t = await admin.getMessageTimeline(sent.body.message.id);
+      const t = await admin.operator.getMessageTimeline(sent.body.message.id);
       return t.events.some((e) => e.kind === 'delivered' && e.detail.includes(bob.id)) &&
         t.events.some((e) => e.kind === 'attempt' && e.detail.includes('completed'))
         ? t
@@ -119,7 +119,7 @@ describe('a delivery that cannot go out: retries, dead letter, replay after the 
     expect(JSON.stringify(timeline)).not.toContain('Coach leaves');
 
     for (const q of [sent.body.message.id, sent.body.jobId, 'no longer a participant']) {
-      const { results } = await admin.searchJobs(q);
+      const { results } = await admin.operator.searchJobs(q);
       expect(results).toEqual(
         expect.arrayContaining([expect.objectContaining({ jobId: sent.body.jobId, messageId: sent.body.message.id, queue: 'message-delivery' })]),
       );

@@ -47,7 +47,7 @@ describe('key rotation', () => {
 
   it('finishes after kill -9 of the worker mid-rotation, with every message still decrypting', async () => {
     const admin = await stack.admin();
-    const { jobId } = await admin.rotateEncryptionKeys();
+    const { jobId } = await admin.operator.rotateEncryptionKeys();
     // Mid-rotation: some messages moved to the new key, some not; both must read.
     await eventually(
       async () => {
@@ -78,7 +78,7 @@ describe('key rotation', () => {
     expect(versions.length).toBeGreaterThanOrEqual(expected.size);
     for (const { version } of versions) expect(version).toBeGreaterThanOrEqual(2);
     await everyMessageReads();
-    const first = await admin.getJob(jobId);
+    const first = await admin.operator.getJob(jobId);
     expect(['active', 'completed', 'waiting', 'delayed']).toContain(first.state);
   }, 240_000);
 
@@ -87,7 +87,7 @@ describe('key rotation', () => {
     await stack.restartAll({ MESSAGE_ENCRYPTION_KEY: secondKey, MESSAGE_ENCRYPTION_KEY_ID: 'k2', MESSAGE_ENCRYPTION_PREVIOUS_KEYS: `k1:${firstKey}` });
     await everyMessageReads(); // data keys still wrapped by k1, readable through the previous key
     const admin = await stack.admin();
-    await admin.rotateEncryptionKeys();
+    await admin.operator.rotateEncryptionKeys();
     await eventually(
       async () => {
         const [row] = await sql<{ old: number }>(stack.database.url, `SELECT count(*)::int AS old FROM encryption_keys WHERE master_key_id <> 'k2'`);

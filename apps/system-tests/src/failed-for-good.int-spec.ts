@@ -31,13 +31,13 @@ describe('a send that failed for good, whatever the cause, is visible to operato
 
     // Each retry waits out its backoff; an operator's promote runs it now (what the console's button does).
     const [failed] = await eventually(async () => {
-      await admin.promoteDelayedJobs('message-delivery');
+      await admin.operator.promoteDelayedJobs('message-delivery');
       const deliveries = await alice.client.listDeliveries(messageId);
       return deliveries.every((d) => d.status === 'failed') ? deliveries : undefined;
     }, 'the delivery to fail for good');
     expect(failed).toMatchObject({ recipientId: bob.id, status: 'failed', attempts: 5, failureReason: expect.stringMatching(/Cannot decrypt message/) });
 
-    const page = await admin.listFailedDeliveries();
+    const page = await admin.operator.listFailedDeliveries();
     expect(page.deliveries.filter((d) => d.messageId === messageId)).toEqual([
       expect.objectContaining({
         recipientId: bob.id,
@@ -48,21 +48,21 @@ describe('a send that failed for good, whatever the cause, is visible to operato
       }),
     ]);
     const timeline = await eventually(async () => {
-      const found = await admin.getMessageTimeline(messageId);
+      const found = await admin.operator.getMessageTimeline(messageId);
       return found.events.some((e) => e.kind === 'failed' && e.detail.includes(bob.id)) ? found : undefined;
     }, 'the failed delivery on the timeline');
     expect(timeline.events.find((e) => e.kind === 'failed' && e.detail.includes(bob.id))?.detail).toMatch(/Cannot decrypt message/);
     const deadLetters = await eventually(async () => {
-      const found = (await admin.listDeadLetters()).filter((d) => d.jobId === sent.jobId);
+      const found = (await admin.operator.listDeadLetters()).filter((d) => d.jobId === sent.jobId);
       return found.length > 0 ? found : undefined;
     }, 'the dead letter');
     expect(deadLetters[0]?.failedReason).toMatch(/Cannot decrypt message/);
 
     // An operator's retry runs the job once more; its failure is written too: a sixth attempt, failed anew.
     const [before] = page.deliveries.filter((d) => d.messageId === messageId);
-    await admin.retryJob(sent.jobId);
+    await admin.operator.retryJob(sent.jobId);
     const [again] = await eventually(async () => {
-      const found = (await admin.listFailedDeliveries()).deliveries.filter((d) => d.messageId === messageId);
+      const found = (await admin.operator.listFailedDeliveries()).deliveries.filter((d) => d.messageId === messageId);
       return found[0]?.attempts === 6 ? found : undefined;
     }, 'the retry to fail and be written');
     expect(again).toMatchObject({ recipientId: bob.id, failureReason: expect.stringMatching(/Cannot decrypt message/) });

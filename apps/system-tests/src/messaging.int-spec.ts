@@ -144,7 +144,7 @@ describe('messaging core: two api instances and a worker, as real processes', ()
     const batches = await Promise.all(
       batchJobs.map((id) =>
         eventually(async () => {
-          const found = await admin.getJob(id);
+          const found = await admin.operator.getJob(id);
           return found.state === 'completed' ? found : undefined;
         }, `batch job ${id} to complete`),
       ),
@@ -226,7 +226,7 @@ describe('messaging core: two api instances and a worker, as real processes', ()
     // The deleted message's job still runs at its time: once it has finished, having sent nothing, nothing more can come.
     const admin = await stack.admin();
     const skipped = await eventually(async () => {
-      const job = await admin.getJob(cancelled.body.jobId);
+      const job = await admin.operator.getJob(cancelled.body.jobId);
       return job.state === 'completed' || job.state === 'failed' ? job : undefined;
     }, 'the deleted message’s job to run');
     expect(skipped).toMatchObject({ state: 'completed', returnvalue: expect.objectContaining({ skipped: 1, delivered: 0 }) });

@@ -108,11 +108,11 @@ describe('monitoring: metrics history, alerts, the /admin namespace and Promethe
         () => 200,
         (e: unknown) => (e instanceof ApiError ? e.status : 0),
       );
-    expect(await status(alice.client.getMetricsHistory())).toBe(403);
-    expect(await status(alice.client.listAlerts())).toBe(403);
-    expect(await status(admin.getMetricsHistory({ minutes: 0 }))).toBe(400);
-    expect(await status(admin.getMetricsHistory({ minutes: 7 * 24 * 60 + 1 }))).toBe(400);
-    expect(await status(admin.listAlerts({ state: 'closed' as 'open' }))).toBe(400);
+    expect(await status(alice.client.operator.getMetricsHistory())).toBe(403);
+    expect(await status(alice.client.operator.listAlerts())).toBe(403);
+    expect(await status(admin.operator.getMetricsHistory({ minutes: 0 }))).toBe(400);
+    expect(await status(admin.operator.getMetricsHistory({ minutes: 7 * 24 * 60 + 1 }))).toBe(400);
+    expect(await status(admin.operator.listAlerts({ state: 'closed' as 'open' }))).toBe(400);
 
     const userSocket = alice.client.connectAdmin({ reconnection: false });
     sockets.push(userSocket);
@@ -147,7 +147,7 @@ describe('monitoring: metrics history, alerts, the /admin namespace and Promethe
   it('opens one backlog alert (socket, webhook, GET /alerts), keeps it while it holds, resolves it once drained', async () => {
     const { body: team } = await alice.client.createConversation({ type: 'group', participantIds: [carol.id], title: 'team' });
     const { body: trip } = await alice.client.createConversation({ type: 'group', participantIds: [bob.id, carol.id], title: 'trip' });
-    await admin.pauseQueue('message-delivery');
+    await admin.operator.pauseQueue('message-delivery');
     for (let i = 0; i < 6; i++) await alice.client.sendMessage({ conversationId: team.id, content: `note ${i}` });
     // This one will fail for good: its recipient leaves before it goes out.
     const failing = await alice.client.sendMessage({ conversationId: trip.id, content: 'Coach leaves at 8' });
@@ -158,22 +158,22 @@ describe('monitoring: metrics history, alerts, the /admin namespace and Promethe
     expect(opened).toMatchObject({ severity: 'warning', threshold: 5, resolvedAt: null });
     expect(opened.value).toBeGreaterThan(5);
     await eventually(() => webhook.alerts.find((a) => a.id === opened.id), 'the backlog alert at the webhook');
-    const open = await admin.listAlerts({ state: 'open' });
+    const open = await admin.operator.listAlerts({ state: 'open' });
     expect(open.filter(isBacklogOfDelivery)).toEqual([expect.objectContaining({ id: opened.id, status: 'open' })]);
 
     // Still holding: the same row is refreshed, nothing new is announced (by rounds that saw all seven jobs).
     await twoMoreMonitorRounds();
-    const still = (await admin.listAlerts({ state: 'open' })).filter(isBacklogOfDelivery);
+    const still = (await admin.operator.listAlerts({ state: 'open' })).filter(isBacklogOfDelivery);
     expect(still).toEqual([expect.objectContaining({ id: opened.id, value: 7 })]);
     expect(Date.parse(still[0]?.lastSeenAt ?? '')).toBeGreaterThan(Date.parse(opened.lastSeenAt));
     expect(alerts.filter(isBacklogOfDelivery)).toHaveLength(1);
 
-    await admin.resumeQueue('message-delivery');
+    await admin.operator.resumeQueue('message-delivery');
     const resolved = await eventually(() => alerts.find((a) => a.id === opened.id && a.status === 'resolved'), 'the alert to resolve', 15_000);
     expect(resolved.resolvedAt).not.toBeNull();
     await eventually(() => webhook.alerts.find((a) => a.id === opened.id && a.status === 'resolved'), 'the resolution at the webhook');
-    expect((await admin.listAlerts({ state: 'open' })).filter(isBacklogOfDelivery)).toEqual([]);
-    expect((await admin.listAlerts({ state: 'resolved' })).find((a) => a.id === opened.id)).toMatchObject({ status: 'resolved' });
+    expect((await admin.operator.listAlerts({ state: 'open' })).filter(isBacklogOfDelivery)).toEqual([]);
+    expect((await admin.operator.listAlerts({ state: 'resolved' })).find((a) => a.id === opened.id)).toMatchObject({ status: 'resolved' });
     await twoMoreMonitorRounds(); // rounds after the resolution announce nothing more
     expect(alerts.filter((a) => a.id === opened.id).map((a) => a.status)).toEqual(['open', 'resolved']);
     expect(webhook.alerts.filter((a) => a.id === opened.id).map((a) => a.status)).toEqual(['open', 'resolved']);
@@ -190,8 +190,8 @@ describe('monitoring: metrics history, alerts, the /admin namespace and Promethe
     for (let i = 0; i < 5; i++) hellos.push((await alice.client.sendMessage({ conversationId: direct.id, content: `hello ${i}` })).body.message);
     await alice.client.editMessage((hellos[0] as Message).id, { content: 'hello again' });
     await alice.client.deleteMessage((hellos[1] as Message).id);
-    const { batchId } = await admin.broadcast({ recipientIds: [alice.id, bob.id, carol.id], content: 'School closes at noon' });
-    await eventually(async () => ((await admin.getBatch(batchId)).status === 'completed' ? true : undefined), 'the broadcast');
+    const { batchId } = await admin.operator.broadcast({ recipientIds: [alice.id, bob.id, carol.id], content: 'School closes at noon' });
+    await eventually(async () => ((await admin.operator.getBatch(batchId)).status === 'completed' ? true : undefined), 'the broadcast');
 
     // The send whose recipient left retries 5 times (2 s .. 16 s apart), then fails for good.
     const failed = await eventually(() => failures.find((f) => f.jobId === failingJobId), 'job:failed for the undeliverable send', 60_000);
@@ -204,10 +204,10 @@ describe('monitoring: metrics history, alerts, the /admin namespace and Promethe
 
     const settled = await eventually(
       async () => {
-        const metrics = await admin.getQueueMetrics();
+        const metrics = await admin.operator.getQueueMetrics();
         const busy = QUEUE_NAMES.some((q) => (metrics.queues[q]?.waiting ?? 0) + (metrics.queues[q]?.active ?? 0) > 0);
         if (busy || (metrics.queues['message-delivery']?.delayed ?? 0) > 0) return undefined;
-        const history = await admin.getMetricsHistory({ minutes: 60 });
+        const history = await admin.operator.getMetricsHistory({ minutes: 60 });
         const sums = (queue: string) =>
           (history.queues[queue] ?? []).reduce((s, m) => ({ completed: s.completed + m.completed, failed: s.failed + m.failed }), { completed: 0, failed: 0 });
         const matches = QUEUE_NAMES.every((q) => {
@@ -225,7 +225,7 @@ describe('monitoring: metrics history, alerts, the /admin namespace and Promethe
       const queue = new Queue(name, { prefix: stack.queue.prefix, redis: { host: stack.queue.redis.host, port: stack.queue.redis.port } });
       try {
         const counts = await queue.getJobCounts();
-        const now = await admin.getQueueMetrics();
+        const now = await admin.operator.getQueueMetrics();
         expect({ name, ...now.queues[name] }).toEqual({ name, ...counts, paused: now.queues[name]?.paused });
       } finally {
         await queue.close();
@@ -248,7 +248,7 @@ describe('monitoring: metrics history, alerts, the /admin namespace and Promethe
     expect(Math.max(...(history.queues['message-delivery'] ?? []).map((m) => m.waiting))).toBeGreaterThanOrEqual(7);
 
     await twoMoreMonitorRounds(); // more samples change nothing: nothing is counted twice
-    const again = await admin.getMetricsHistory({ minutes: 60 });
+    const again = await admin.operator.getMetricsHistory({ minutes: 60 });
     const total = (h: typeof history) =>
       Object.values(h.queues)
         .flat()

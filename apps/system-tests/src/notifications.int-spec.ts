@@ -121,7 +121,7 @@ describe('notifications: routed, on real transports', () => {
     // Both reminder jobs have run (Carol's found her message read) and no notification job is left for either.
     const admin = await stack.admin();
     const jobsFor = async (state: 'delayed' | 'waiting' | 'active' | 'completed') =>
-      (await admin.listQueueJobs('message-notification', { state, start: 0, end: 499 })).jobs.filter((job) =>
+      (await admin.operator.listQueueJobs('message-notification', { state, start: 0, end: 499 })).jobs.filter((job) =>
         [carol.id, dave.id].includes(job.data['recipientId'] as string),
       );
     await eventually(async () => {
@@ -147,7 +147,7 @@ describe('notifications: routed, on real transports', () => {
     });
     const normal = await messageTo(erin);
     const admin = await stack.admin();
-    const held = await eventually(() => admin.getJob(`notify:${normal.id}:${erin.id}:in_app`).catch(() => undefined), 'the held notification job');
+    const held = await eventually(() => admin.operator.getJob(`notify:${normal.id}:${erin.id}:in_app`).catch(() => undefined), 'the held notification job');
     expect(held.state).toBe('delayed');
     const high = await messageTo(erin, 'high');
     await eventually(async () => ((await notificationsAbout(erin, high.id)).some((n) => n.status === 'sent') ? true : undefined), 'the high one');
@@ -157,7 +157,7 @@ describe('notifications: routed, on real transports', () => {
   it('texts an offline recipient who opted into SMS, for a high-priority message only', async () => {
     const hana = users[6] as Member;
     const admin = await stack.admin();
-    await admin.updateUser(hana.id, { phone: '+447700900123' });
+    await admin.operator.updateUser(hana.id, { phone: '+447700900123' });
     await hana.client.updateNotificationPreferences({ channels: { inApp: true, email: false, push: false, sms: true }, quietHours: null });
     const normal = await messageTo(hana);
     const urgent = await messageTo(hana, 'high');
@@ -216,18 +216,18 @@ describe('notifications: routed, on real transports', () => {
 
     smtp.reject = undefined;
     const admin = await stack.admin();
-    await admin.replayDeadLetter(deadLetter.id);
+    await admin.operator.replayDeadLetter(deadLetter.id);
     await eventually(() => (smtp.mails.some((m) => m.to.includes(me.email)) ? true : undefined), 'the email after the replay');
     // A replay runs the job again; each must end before the next is judged: the first has marked its row sent...
     const finished = async (jobId: string) =>
       eventually(async () => {
-        const job = await admin.getJob(jobId);
+        const job = await admin.operator.getJob(jobId);
         return job.state === 'completed' || job.state === 'failed' ? job : undefined;
       }, `replayed job ${jobId} to finish`);
     expect(await finished(deadLetter.job_id)).toMatchObject({ state: 'completed', returnvalue: expect.objectContaining({ outcome: 'sent' }) });
-    await admin.replayDeadLetter(deadLetter.id);
+    await admin.operator.replayDeadLetter(deadLetter.id);
     // ...and the second, a new job as the first is no longer failed, found it sent and sent nothing.
-    const replayJobId = (await admin.listDeadLetters()).find((d) => d.id === deadLetter.id)?.replayJobId;
+    const replayJobId = (await admin.operator.listDeadLetters()).find((d) => d.id === deadLetter.id)?.replayJobId;
     expect(replayJobId).toMatch(/:replay-/);
     expect(await finished(replayJobId as string)).toMatchObject({ state: 'completed', returnvalue: expect.objectContaining({ outcome: 'already-sent' }) });
     const mails = smtp.mails.filter((m) => m.to.includes(me.email));

@@ -76,7 +76,7 @@ describe('operator endpoints are for admins only', () => {
       expect({ method, path, status: asUser.status }).toEqual({ method, path, status: 403 });
     }
     const admin = await stack.admin();
-    expect((await admin.getQueueHealth()).queues['message-delivery']?.paused).toBe(false);
+    expect((await admin.operator.getQueueHealth()).queues['message-delivery']?.paused).toBe(false);
   });
 
   it('rejects a cross-origin POST carrying the admin cookie (no CSRF token a foreign page could know)', async () => {
@@ -90,7 +90,7 @@ describe('operator endpoints are for admins only', () => {
     const board = await call('PUT', '/admin/queues/api/queues/message-delivery/pause', undefined, { cookie: cookies, origin: 'http://evil.test' });
     expect(board.status).toBe(403);
     const admin = await stack.admin();
-    expect((await admin.getQueueHealth()).queues['message-delivery']?.paused).toBe(false);
+    expect((await admin.operator.getQueueHealth()).queues['message-delivery']?.paused).toBe(false);
   });
 
   it('counts 100,000 failed jobs in a dry run, then removes them all without a Redis command over 100 ms', async () => {
@@ -130,12 +130,12 @@ describe('operator endpoints are for admins only', () => {
       await client.config('SET', 'slowlog-log-slower-than', '10000'); // log anything over 10 ms
       await client.slowlog('RESET');
 
-      const dry = await admin.cleanQueue(name, { state: 'failed', olderThanMs: 0, dryRun: true });
+      const dry = await admin.operator.cleanQueue(name, { state: 'failed', olderThanMs: 0, dryRun: true });
       expect(dry.body).toEqual({ dryRun: true, matched: 100_000 });
       expect(await client.zcard(key('failed'))).toBe(100_000);
 
       const started = Date.now();
-      const real = await admin.cleanQueue(name, { state: 'failed', olderThanMs: 0 });
+      const real = await admin.operator.cleanQueue(name, { state: 'failed', olderThanMs: 0 });
       const tookMs = Date.now() - started;
       expect(real.body).toEqual({ removed: 100_000 });
       expect(await client.zcard(key('failed'))).toBe(0);
@@ -158,7 +158,7 @@ describe('operator endpoints are for admins only', () => {
         Array.from({ length: 30 }, (_, i) => ({ name: 'index-message', data: { messageId: `broken-${i}` }, opts: { jobId: `index:broken-${i}` } })),
       );
       const opened = await eventually(
-        async () => (await admin.listAlerts({ state: 'open' })).find((a: Alert) => a.rule === 'failure-rate' && a.queue === 'message-indexing'),
+        async () => (await admin.operator.listAlerts({ state: 'open' })).find((a: Alert) => a.rule === 'failure-rate' && a.queue === 'message-indexing'),
         'the failure-rate alert',
         30_000,
       );
@@ -172,11 +172,11 @@ describe('operator endpoints are for admins only', () => {
         })),
       );
       await eventually(
-        async () => ((await admin.listAlerts({ state: 'resolved' })).some((a: Alert) => a.id === opened.id) ? true : undefined),
+        async () => ((await admin.operator.listAlerts({ state: 'resolved' })).some((a: Alert) => a.id === opened.id) ? true : undefined),
         'the alert to resolve itself',
         60_000,
       );
-      const all = (await admin.listAlerts({})).filter((a: Alert) => a.rule === 'failure-rate' && a.queue === 'message-indexing');
+      const all = (await admin.operator.listAlerts({})).filter((a: Alert) => a.rule === 'failure-rate' && a.queue === 'message-indexing');
       expect(all).toHaveLength(1);
     } finally {
       await indexing.close();

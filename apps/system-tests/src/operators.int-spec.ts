@@ -22,7 +22,7 @@ describe('operator queue endpoints', () => {
     const { body: conversation } = await user.createConversation({ type: 'direct', participantIds: [other?.id ?? ''] });
     for (let i = 0; i < 3; i++) await user.sendMessage({ conversationId: conversation.id, content: `waiting ${i}` });
 
-    const metrics = await admin.getQueueMetrics();
+    const metrics = await admin.operator.getQueueMetrics();
     expect(Object.keys(metrics.queues).sort()).toEqual([...QUEUE_NAMES].sort());
     for (const name of QUEUE_NAMES) {
       const queue = new Queue(name, { prefix: stack.queue.prefix, redis: { port: stack.queue.redis.port, host: stack.queue.redis.host } });
@@ -34,12 +34,12 @@ describe('operator queue endpoints', () => {
       }
     }
     expect(metrics.queues['message-delivery']?.waiting).toBe(3);
-    expect(await admin.getMessagesQueueMetrics()).toMatchObject({ totals: metrics.totals });
+    expect(await admin.operator.getMessagesQueueMetrics()).toMatchObject({ totals: metrics.totals });
 
-    await admin.pauseQueue('message-delivery');
-    expect((await admin.getQueueHealth()).queues['message-delivery']).toMatchObject({ paused: true, status: 'degraded' });
-    await admin.resumeQueue('message-delivery');
-    expect((await admin.getQueueHealth()).queues['message-delivery']?.paused).toBe(false);
+    await admin.operator.pauseQueue('message-delivery');
+    expect((await admin.operator.getQueueHealth()).queues['message-delivery']).toMatchObject({ paused: true, status: 'degraded' });
+    await admin.operator.resumeQueue('message-delivery');
+    expect((await admin.operator.getQueueHealth()).queues['message-delivery']?.paused).toBe(false);
     const audit = await sql<{ action: string; target: string }>(stack.database.url, `SELECT action, target FROM audit_log ORDER BY at`);
     expect(audit).toEqual([
       { action: 'queue.pause', target: 'message-delivery' },
@@ -53,15 +53,15 @@ describe('operator queue endpoints', () => {
         () => 200,
         (e: unknown) => (e instanceof ApiError ? e.status : 0),
       );
-    expect(await status(user.getQueueMetrics())).toBe(403);
-    expect(await status(user.pauseQueue('message-delivery'))).toBe(403);
-    expect(await status(user.listDeadLetters())).toBe(403);
-    expect(await status(admin.pauseQueue('no-such-queue'))).toBe(404);
-    expect(await status(admin.getJob('deliver:00000000-0000-4000-8000-000000000000'))).toBe(404);
+    expect(await status(user.operator.getQueueMetrics())).toBe(403);
+    expect(await status(user.operator.pauseQueue('message-delivery'))).toBe(403);
+    expect(await status(user.operator.listDeadLetters())).toBe(403);
+    expect(await status(admin.operator.pauseQueue('no-such-queue'))).toBe(404);
+    expect(await status(admin.operator.getJob('deliver:00000000-0000-4000-8000-000000000000'))).toBe(404);
     const [other] = await stack.users(1, 0, 'peer2');
     const { body: conversation } = await user.createConversation({ type: 'direct', participantIds: [other?.id ?? ''] });
     const sent = await user.sendMessage({ conversationId: conversation.id, content: 'x' });
-    expect(await status(admin.retryJob(sent.body.jobId))).toBe(409);
+    expect(await status(admin.operator.retryJob(sent.body.jobId))).toBe(409);
   });
 });
 
@@ -93,33 +93,39 @@ describe('bulk queue actions: dry runs count, real runs act in chunks, all audit
     try {
       for (let i = 0; i < 3; i++) await queue.add('cleanup-messages', payload(5_000 + i), { jobId: `cleanup:${runId(5_000 + i)}`, delay: 3_600_000 });
 
-      const page = await admin.listQueueJobs('message-cleanup', { state: 'failed', start: 0, end: 9 });
+      const page = await admin.operator.listQueueJobs('message-cleanup', { state: 'failed', start: 0, end: 9 });
       expect(page.total).toBe(1_200);
       expect(page.jobs).toHaveLength(10);
       expect(page.jobs[0]).toMatchObject({ state: 'failed', failedReason: 'simulated provider outage' });
 
-      expect((await admin.retryFailedJobs('message-cleanup', { dryRun: true })).body).toEqual({ dryRun: true, matched: 1_200 });
-      expect((await admin.cleanQueue('message-cleanup', { state: 'failed', olderThanMs: 0, dryRun: true })).body).toEqual({ dryRun: true, matched: 1_200 });
-      expect((await admin.cleanQueue('message-cleanup', { state: 'failed', olderThanMs: 3_600_000, dryRun: true })).body).toEqual({ dryRun: true, matched: 0 });
+      expect((await admin.operator.retryFailedJobs('message-cleanup', { dryRun: true })).body).toEqual({ dryRun: true, matched: 1_200 });
+      expect((await admin.operator.cleanQueue('message-cleanup', { state: 'failed', olderThanMs: 0, dryRun: true })).body).toEqual({
+        dryRun: true,
+        matched: 1_200,
+      });
+      expect((await admin.operator.cleanQueue('message-cleanup', { state: 'failed', olderThanMs: 3_600_000, dryRun: true })).body).toEqual({
+        dryRun: true,
+        matched: 0,
+      });
       expect(await queue.getFailedCount()).toBe(1_200);
 
-      expect(await admin.promoteDelayedJobs('message-cleanup', { dryRun: true })).toEqual({ status: 200, body: { dryRun: true, matched: 3 } });
-      expect(await admin.promoteDelayedJobs('message-cleanup')).toEqual({ status: 202, body: { promoted: 3 } });
+      expect(await admin.operator.promoteDelayedJobs('message-cleanup', { dryRun: true })).toEqual({ status: 200, body: { dryRun: true, matched: 3 } });
+      expect(await admin.operator.promoteDelayedJobs('message-cleanup')).toEqual({ status: 202, body: { promoted: 3 } });
       expect(await queue.getDelayedCount()).toBe(0);
 
-      expect(await admin.retryFailedJobs('message-cleanup')).toEqual({ status: 202, body: { retried: 1_200 } });
+      expect(await admin.operator.retryFailedJobs('message-cleanup')).toEqual({ status: 202, body: { retried: 1_200 } });
       expect(await queue.getFailedCount()).toBe(0);
       expect(await queue.getWaitingCount()).toBe(1_203);
 
       // Let them complete, then clean the completed ones: 1,203 removed over several chunks.
       void queue.process('cleanup-messages', 50, () => Promise.resolve({ ok: true }));
       await eventually(async () => ((await queue.getCompletedCount()) === 1_203 ? true : undefined), 'completion', 30_000);
-      expect((await admin.cleanQueue('message-cleanup', { state: 'completed', olderThanMs: 0 })).body).toEqual({ removed: 1_203 });
+      expect((await admin.operator.cleanQueue('message-cleanup', { state: 'completed', olderThanMs: 0 })).body).toEqual({ removed: 1_203 });
       expect(await queue.getCompletedCount()).toBe(0);
     } finally {
       await queue.close();
     }
-    const audit = await admin.listAuditEntries();
+    const audit = await admin.operator.listAuditEntries();
     expect(audit.map((a) => [a.action, a.target, a.count])).toEqual([
       ['queue.clean', 'message-cleanup', 1_203],
       ['queue.retry-failed', 'message-cleanup', 1_200],
@@ -154,7 +160,7 @@ describe('Bull Board at /admin/queues', () => {
     const [user] = await stack.users(1);
     expect((await fetch(base, { headers: bearer(user?.client.token ?? null) })).status).toBe(403);
 
-    await admin.createUser({ email: 'ops@system.test', password: 'operator-password', displayName: 'Ops', role: 'operator' });
+    await admin.operator.createUser({ email: 'ops@system.test', password: 'operator-password', displayName: 'Ops', role: 'operator' });
     const operator = new MessagingClient({ baseUrl: stack.api().url });
     await operator.login({ email: 'ops@system.test', password: 'operator-password' });
     expect((await fetch(`${base}/api/queues`, { headers: bearer(operator.token) })).status).toBe(200);
@@ -168,8 +174,8 @@ describe('Bull Board at /admin/queues', () => {
     expect(crossOrigin.status).toBe(403);
     const pause = await fetch(`${base}/api/queues/message-delivery/pause`, { method: 'PUT', headers: bearer(admin.token) });
     expect(pause.status).toBeLessThan(300);
-    expect((await admin.getQueueHealth()).queues['message-delivery']?.paused).toBe(true);
-    const audit = await admin.listAuditEntries();
+    expect((await admin.operator.getQueueHealth()).queues['message-delivery']?.paused).toBe(true);
+    const audit = await admin.operator.listAuditEntries();
     expect(audit.map((a) => [a.action, a.target])).toContainEqual(['bull-board.put', '/api/queues/message-delivery/pause']);
   });
 });

@@ -70,7 +70,7 @@ describe('sessions end when they should, on every api instance', () => {
     const live = await connect(stack.api(1).url, token);
     sockets.push(live.socket);
     const admin = await stack.admin();
-    await admin.updateUser(dan.id, { active: false });
+    await admin.operator.updateUser(dan.id, { active: false });
     await eventually(() => (live.cut() ? true : undefined), 'the deactivated user’s socket to be cut');
     expect(await statusOf(stack.api(0).url, token)).toBe(401);
 
@@ -83,7 +83,7 @@ describe('sessions end when they should, on every api instance', () => {
 
   it('hashes passwords at the OWASP scrypt cost, and upgrades an older hash at the next successful login', async () => {
     const admin = await stack.admin();
-    const fresh = await admin.createUser({ email: `fresh-${randomUUID()}@system.test`, password: 'a-long-password-1', displayName: 'Fresh' });
+    const fresh = await admin.operator.createUser({ email: `fresh-${randomUUID()}@system.test`, password: 'a-long-password-1', displayName: 'Fresh' });
     const hashOf = async (id: string) =>
       (await sql<{ password_hash: string }>(stack.database.url, `SELECT password_hash FROM users WHERE id = $1`, [id]))[0]?.password_hash ?? '';
     expect(await hashOf(fresh.id)).toMatch(/^scrypt\$131072\$8\$1\$/);
@@ -115,7 +115,7 @@ describe('sessions end when they should, on every api instance', () => {
   it('locks an account out after repeated failures on any instance: 429 with Retry-After, the right password included, until it ends; audited', async () => {
     const admin = await stack.admin();
     const email = `locked-${randomUUID()}@system.test`;
-    const user = await admin.createUser({ email, password: 'the-right-password-1', displayName: 'Locked' });
+    const user = await admin.operator.createUser({ email, password: 'the-right-password-1', displayName: 'Locked' });
     const login = (api: number, password: string) =>
       fetch(`${stack.api(api).url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
 

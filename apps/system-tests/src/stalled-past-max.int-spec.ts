@@ -65,17 +65,17 @@ describe('a send job stalled past its limit', () => {
       60_000,
     );
     expect(failed).toMatchObject({ recipientId: bob.id, status: 'failed', failureReason: 'job stalled more than allowable limit' });
-    const job = await admin.getJob(sent.jobId);
+    const job = await admin.operator.getJob(sent.jobId);
     expect(job).toMatchObject({ state: 'failed', failedReason: 'job stalled more than allowable limit' });
 
     const [message] = await sql<{ status: string }>(stack.database.url, `SELECT status FROM messages WHERE id = $1`, [messageId]);
     expect(message?.status).toBe('failed');
-    const page = await admin.listFailedDeliveries();
+    const page = await admin.operator.listFailedDeliveries();
     expect(page.deliveries.filter((d) => d.messageId === messageId)).toEqual([
       expect.objectContaining({ recipientId: bob.id, jobId: sent.jobId, failureReason: 'job stalled more than allowable limit' }),
     ]);
     const deadLetters = await eventually(async () => {
-      const found = (await admin.listDeadLetters()).filter((d) => d.jobId === sent.jobId);
+      const found = (await admin.operator.listDeadLetters()).filter((d) => d.jobId === sent.jobId);
       return found.length > 0 ? found : undefined;
     }, 'the dead letter');
     expect(deadLetters).toEqual([expect.objectContaining({ failedReason: 'job stalled more than allowable limit' })]);

@@ -86,12 +86,12 @@ export async function measureBroadcast(
     progress.phase(`broadcast to ${options.recipients}`, options.recipients);
     const cpuStart = await sampleCpu(options.cpuSubjects);
     const t0 = performance.now();
-    const { batchId } = await admin.broadcast({ allUsers: true, content: marker, chunkSize: options.chunkSize, chunkDelay: 0 });
+    const { batchId } = await admin.operator.broadcast({ allUsers: true, content: marker, chunkSize: options.chunkSize, chunkDelay: 0 });
     const acceptedMs = performance.now() - t0;
     let batch: Batch | undefined;
     let completedMs: number | undefined;
     while (performance.now() - t0 < TIMEOUT_MS) {
-      batch = await admin.getBatch(batchId);
+      batch = await admin.operator.getBatch(batchId);
       progress.resize(batch.total);
       progress.update(batch.processed, `processed ${batch.processed}/${batch.total} · sample received ${receivedAt.size}/${sockets.length}`);
       if (batch.status === 'completed') completedMs = performance.now() - t0;

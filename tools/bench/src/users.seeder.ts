@@ -117,7 +117,7 @@ export class ApiUserSource implements UserSource {
 
   private async create(label: string): Promise<{ id: string; email: string }> {
     const email = `bench-${label}-${randomUUID()}@bench.test`;
-    const user = await this.admin.createUser({ email, password: this.password, displayName: `Bench ${label}` });
+    const user = await this.admin.operator.createUser({ email, password: this.password, displayName: `Bench ${label}` });
     return { id: user.id, email };
   }
 }

@@ -81,7 +81,7 @@ export async function createUsers(stack: StackInfo, adminApi: MessagingClient, c
     const email = `${label}${i}-${Math.random().toString(36).slice(2, 8)}@e2e.test`;
     const password = 'an-e2e-user-password-1';
     const displayName = `${label} ${i}`;
-    const user = await adminApi.createUser({ email, password, displayName });
+    const user = await adminApi.operator.createUser({ email, password, displayName });
     const client = new MessagingClient({ baseUrl: stack.apiUrl, timeoutMs: 15_000 });
     await client.login({ email, password });
     users.push({ id: user.id, email, password, displayName, client });

@@ -30,6 +30,16 @@ export interface HttpTransportOptions {
 export class HttpTransport {
   constructor(private readonly options: HttpTransportOptions) {}
 
+  /** The answer's body (undefined for 204). */
+  async body<T>(request: HttpRequest): Promise<T> {
+    return (await this.request<T>(request)).body;
+  }
+
+  /** A call whose answer has no body to read. */
+  async send(request: HttpRequest): Promise<void> {
+    await this.request<unknown>(request);
+  }
+
   async request<T>(request: HttpRequest): Promise<ApiResponse<T>> {
     const { method } = request;
     const path = request.path + queryString(request.query);
@@ -95,4 +105,9 @@ function queryString(query: Record<string, QueryValue> | undefined): string {
   }
   const encoded = params.toString();
   return encoded ? `?${encoded}` : '';
+}
+
+/** A path segment: ids are UUIDs, but job ids carry `:` and queue names come from users: always encode. */
+export function seg(value: string): string {
+  return encodeURIComponent(value);
 }

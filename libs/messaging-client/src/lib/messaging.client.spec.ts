@@ -192,8 +192,8 @@ describe('MessagingClient (REST)', () => {
     );
     const client = new MessagingClient({ baseUrl: server.baseUrl, token: 't' });
 
-    const dry = await client.retryFailedJobs('message-delivery', { dryRun: true });
-    const real = await client.retryFailedJobs('message-delivery');
+    const dry = await client.operator.retryFailedJobs('message-delivery', { dryRun: true });
+    const real = await client.operator.retryFailedJobs('message-delivery');
 
     expect(dry).toEqual({ status: 200, body: { dryRun: true, matched: 4 } });
     expect(dry.body.matched).toBe(4);
@@ -213,12 +213,12 @@ describe('MessagingClient (REST)', () => {
       ['me', (c) => c.me(), 'GET', '/me', ''],
       [
         'createUser',
-        (c) => c.createUser({ email: 'n@b.c', password: 'p', displayName: 'N', role: 'operator' }),
+        (c) => c.operator.createUser({ email: 'n@b.c', password: 'p', displayName: 'N', role: 'operator' }),
         'POST',
         '/users',
         { email: 'n@b.c', password: 'p', displayName: 'N', role: 'operator' },
       ],
-      ['updateUser', (c) => c.updateUser('u-2', { active: false }), 'PATCH', '/users/u-2', { active: false }],
+      ['updateUser', (c) => c.operator.updateUser('u-2', { active: false }), 'PATCH', '/users/u-2', { active: false }],
       [
         'createConversation',
         (c) => c.createConversation({ type: 'direct', participantIds: ['u-2'] }),
@@ -255,50 +255,50 @@ describe('MessagingClient (REST)', () => {
         '/me/push-subscriptions',
         { endpoint: 'https://push.example/1', keys: { p256dh: 'k', auth: 'a' } },
       ],
-      ['getJob', (c) => c.getJob('deliver:m-1'), 'GET', '/messages/jobs/deliver%3Am-1', ''],
-      ['retryJob', (c) => c.retryJob('deliver:m-1'), 'POST', '/messages/jobs/deliver%3Am-1/retry', ''],
-      ['getMessagesQueueMetrics', (c) => c.getMessagesQueueMetrics(), 'GET', '/messages/queue/metrics', ''],
-      ['getQueueMetrics', (c) => c.getQueueMetrics(), 'GET', '/queue/metrics', ''],
-      ['getQueueHealth', (c) => c.getQueueHealth(), 'GET', '/queue/health', ''],
-      ['pauseQueue', (c) => c.pauseQueue('message-delivery'), 'POST', '/queue/message-delivery/pause', ''],
-      ['resumeQueue', (c) => c.resumeQueue('message-delivery'), 'POST', '/queue/message-delivery/resume', ''],
-      ['retryFailedJobs', (c) => c.retryFailedJobs('message-delivery'), 'POST', '/queue/message-delivery/retry-failed', ''],
+      ['getJob', (c) => c.operator.getJob('deliver:m-1'), 'GET', '/messages/jobs/deliver%3Am-1', ''],
+      ['retryJob', (c) => c.operator.retryJob('deliver:m-1'), 'POST', '/messages/jobs/deliver%3Am-1/retry', ''],
+      ['getMessagesQueueMetrics', (c) => c.operator.getMessagesQueueMetrics(), 'GET', '/messages/queue/metrics', ''],
+      ['getQueueMetrics', (c) => c.operator.getQueueMetrics(), 'GET', '/queue/metrics', ''],
+      ['getQueueHealth', (c) => c.operator.getQueueHealth(), 'GET', '/queue/health', ''],
+      ['pauseQueue', (c) => c.operator.pauseQueue('message-delivery'), 'POST', '/queue/message-delivery/pause', ''],
+      ['resumeQueue', (c) => c.operator.resumeQueue('message-delivery'), 'POST', '/queue/message-delivery/resume', ''],
+      ['retryFailedJobs', (c) => c.operator.retryFailedJobs('message-delivery'), 'POST', '/queue/message-delivery/retry-failed', ''],
       [
         'cleanQueue',
-        (c) => c.cleanQueue('message-delivery', { state: 'completed', olderThanMs: 60_000, dryRun: true }),
+        (c) => c.operator.cleanQueue('message-delivery', { state: 'completed', olderThanMs: 60_000, dryRun: true }),
         'POST',
         '/queue/message-delivery/clean',
         { state: 'completed', olderThanMs: 60_000, dryRun: true },
       ],
-      ['promoteDelayedJobs', (c) => c.promoteDelayedJobs('message-delivery'), 'POST', '/queue/message-delivery/promote', ''],
+      ['promoteDelayedJobs', (c) => c.operator.promoteDelayedJobs('message-delivery'), 'POST', '/queue/message-delivery/promote', ''],
       [
         'listQueueJobs',
-        (c) => c.listQueueJobs('message-delivery', { state: 'failed', start: 0, end: 49 }),
+        (c) => c.operator.listQueueJobs('message-delivery', { state: 'failed', start: 0, end: 49 }),
         'GET',
         '/queue/message-delivery/jobs?state=failed&start=0&end=49',
         '',
       ],
-      ['getMetricsHistory', (c) => c.getMetricsHistory({ minutes: 60 }), 'GET', '/queue/metrics/history?minutes=60', ''],
-      ['listFailedDeliveries', (c) => c.listFailedDeliveries({ limit: 20, cursor: 'abc' }), 'GET', '/deliveries/failed?limit=20&cursor=abc', ''],
-      ['listDeadLetters', (c) => c.listDeadLetters(), 'GET', '/dead-letters', ''],
-      ['replayDeadLetter', (c) => c.replayDeadLetter('d-1'), 'POST', '/dead-letters/d-1/replay', ''],
-      ['discardDeadLetter', (c) => c.discardDeadLetter('d-1'), 'DELETE', '/dead-letters/d-1', ''],
+      ['getMetricsHistory', (c) => c.operator.getMetricsHistory({ minutes: 60 }), 'GET', '/queue/metrics/history?minutes=60', ''],
+      ['listFailedDeliveries', (c) => c.operator.listFailedDeliveries({ limit: 20, cursor: 'abc' }), 'GET', '/deliveries/failed?limit=20&cursor=abc', ''],
+      ['listDeadLetters', (c) => c.operator.listDeadLetters(), 'GET', '/dead-letters', ''],
+      ['replayDeadLetter', (c) => c.operator.replayDeadLetter('d-1'), 'POST', '/dead-letters/d-1/replay', ''],
+      ['discardDeadLetter', (c) => c.operator.discardDeadLetter('d-1'), 'DELETE', '/dead-letters/d-1', ''],
       [
         'broadcast',
-        (c) => c.broadcast({ allUsers: true, content: 'school closed', chunkSize: 100, chunkDelay: 50 }),
+        (c) => c.operator.broadcast({ allUsers: true, content: 'school closed', chunkSize: 100, chunkDelay: 50 }),
         'POST',
         '/messages/broadcast',
         { allUsers: true, content: 'school closed', chunkSize: 100, chunkDelay: 50 },
       ],
-      ['getBatch', (c) => c.getBatch('b-1'), 'GET', '/messages/batches/b-1', ''],
-      ['pauseBatch', (c) => c.pauseBatch('b-1'), 'POST', '/messages/batches/b-1/pause', ''],
-      ['resumeBatch', (c) => c.resumeBatch('b-1'), 'POST', '/messages/batches/b-1/resume', ''],
-      ['cancelBatch', (c) => c.cancelBatch('b-1'), 'POST', '/messages/batches/b-1/cancel', ''],
-      ['listAlerts', (c) => c.listAlerts({ state: 'open' }), 'GET', '/alerts?state=open', ''],
-      ['rotateEncryptionKeys', (c) => c.rotateEncryptionKeys(), 'POST', '/admin/encryption/rotate', ''],
-      ['listAuditEntries', (c) => c.listAuditEntries({ limit: 5 }), 'GET', '/audit?limit=5', ''],
-      ['getMessageTimeline', (c) => c.getMessageTimeline('m-1'), 'GET', '/messages/m-1/timeline', ''],
-      ['searchJobs', (c) => c.searchJobs('deliver'), 'GET', '/jobs/search?q=deliver', ''],
+      ['getBatch', (c) => c.operator.getBatch('b-1'), 'GET', '/messages/batches/b-1', ''],
+      ['pauseBatch', (c) => c.operator.pauseBatch('b-1'), 'POST', '/messages/batches/b-1/pause', ''],
+      ['resumeBatch', (c) => c.operator.resumeBatch('b-1'), 'POST', '/messages/batches/b-1/resume', ''],
+      ['cancelBatch', (c) => c.operator.cancelBatch('b-1'), 'POST', '/messages/batches/b-1/cancel', ''],
+      ['listAlerts', (c) => c.operator.listAlerts({ state: 'open' }), 'GET', '/alerts?state=open', ''],
+      ['rotateEncryptionKeys', (c) => c.operator.rotateEncryptionKeys(), 'POST', '/admin/encryption/rotate', ''],
+      ['listAuditEntries', (c) => c.operator.listAuditEntries({ limit: 5 }), 'GET', '/audit?limit=5', ''],
+      ['getMessageTimeline', (c) => c.operator.getMessageTimeline('m-1'), 'GET', '/messages/m-1/timeline', ''],
+      ['searchJobs', (c) => c.operator.searchJobs('deliver'), 'GET', '/jobs/search?q=deliver', ''],
       ['health', (c) => c.health(), 'GET', '/health', ''],
     ];
 

@@ -12,7 +12,8 @@ import {
 } from '@mq/messaging-contracts';
 import { ConversationInbox } from './conversation-inbox';
 import { MessagingClient } from './messaging.client';
-import type { ConnectionState, RealtimeConnection, AdminRealtimeConnection } from './realtime.connection';
+import type { RealtimeConnection, AdminRealtimeConnection } from './realtime.connection';
+import type { ConnectionState } from './socket.connection';
 import { RealtimeAckError, RealtimeConnectError } from './realtime.errors';
 
 type ApiSocket = ServerSocket<ClientToServerEvents, ServerToClientEvents>;

@@ -13,7 +13,6 @@ import type {
   DryRunResponse,
   EncryptionRotationResponse,
   FailedDeliveriesPage,
-  HealthResponse,
   JobDetail,
   JobSearchResults,
   JobsPage,
@@ -26,6 +25,7 @@ import type {
   RetryDeliveriesResponse,
   RetryFailedResponse,
 } from './operator.contract';
+import type { HealthResponse } from './health.contract';
 import type { AppNotification, NotificationPreferences } from './settings.contract';
 
 /**

@@ -1,5 +1,5 @@
 /**
- * CONTRACT.md names `user | admin`; `operator` is the read-only console role added later.
+ * `user` and `admin` from the start; `operator` is the read-only console role added later.
  * Frozen so the server can validate against the same list the types come from.
  */
 export const USER_ROLES = Object.freeze(['user', 'admin', 'operator'] as const);

@@ -1,4 +1,4 @@
-/** `content` is 1..10,000 characters (CONTRACT.md, "Message"). */
+/** `content` is 1..10,000 characters (the `Message` schema of apps/api/openapi.json). */
 export const MESSAGE_CONTENT_MIN_LENGTH = 1;
 export const MESSAGE_CONTENT_MAX_LENGTH = 10_000;
 

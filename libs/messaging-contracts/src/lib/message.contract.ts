@@ -30,7 +30,7 @@ export interface Message {
 }
 
 /**
- * The exact key list of `Message`, in CONTRACT.md's order (the spec checks it against the
+ * The exact key list of `Message`, in the public API's order (the spec checks it against the
  * type at compile time), e.g. for a serialiser that picks exactly these fields.
  */
 export const MESSAGE_KEYS = Object.freeze([

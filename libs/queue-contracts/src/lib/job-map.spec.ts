@@ -26,7 +26,7 @@ describe('job map', () => {
     }
   });
 
-  it('keeps the seeds’ per-queue settings', () => {
+  it('keeps the documented per-queue settings (README, queue table)', () => {
     const summary = Object.fromEntries(
       QUEUE_NAMES.map((q) => {
         const p = QUEUE_POLICY[q];

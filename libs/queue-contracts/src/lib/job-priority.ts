@@ -1,5 +1,5 @@
 /**
- * The seeds' priorities, as Bull priorities (1 is served first). Clients speak the lower-case
+ * Message priorities (high, normal, low), as Bull priorities (1 is served first). Clients speak the lower-case
  * level names; only the queue layer sees the numbers.
  */
 export const JOB_PRIORITY = Object.freeze({

@@ -26,7 +26,7 @@ const FAILED_VISIBLE_FOR = 7 * DAY;
 
 /**
  * One policy per queue, exhaustive: a queue added to QUEUE without its policy does not
- * compile. Concurrency, attempts, backoff and timeouts are the seeds' values.
+ * compile. Concurrency, attempts, backoff and timeouts are the README's queue table.
  */
 export const QUEUE_POLICY: { readonly [Q in QueueName]: Readonly<Required<QueuePolicy>> } = Object.freeze({
   [QUEUE.DELIVERY]: {

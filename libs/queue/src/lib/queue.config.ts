@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { envFlag } from '@mq/config';
 
-/** The seeds' Redis variables plus the queue prefix, as environment strings. */
+/** The Redis variables (README, Configuration) plus the queue prefix, as environment strings. */
 export const queueEnvSchema = z.object({
   REDIS_HOST: z.string().min(1).default('127.0.0.1'),
   REDIS_PORT: z.coerce.number().int().min(1).max(65535).default(6379),

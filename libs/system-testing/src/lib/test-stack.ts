@@ -180,7 +180,7 @@ export class TestStack {
     for (let i = 0; i < count; i++) {
       const email = `${label}${i}-${Math.random().toString(36).slice(2, 8)}@system.test`;
       const password = 'a-user-password-123';
-      const user = await admin.createUser({ email, password, displayName: `${label} ${i}` });
+      const user = await admin.operator.createUser({ email, password, displayName: `${label} ${i}` });
       const client = this.client(apiIndex);
       await client.login({ email, password });
       users.push({ id: user.id, client });

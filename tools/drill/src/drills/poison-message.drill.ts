@@ -20,7 +20,7 @@ export const poisonMessageDrill: Drill = {
         const [poisoner, victim] = (await stack.users(2, 0, 'poison')) as [Member, Member];
         const { body: conversation } = await poisoner.client.createConversation({ type: 'direct', participantIds: [victim.id] });
         const admin = await stack.admin();
-        await admin.updateUser(victim.id, { active: false });
+        await admin.operator.updateUser(victim.id, { active: false });
         // The poison goes out together with the load, so it shares the api's batches (and their send jobs) with good messages.
         const load = runLoad(pairs, { ratePerSecond: context.rate, durationMs: context.durationMs, label: 'ps' });
         const poisonIds = await Promise.all(

@@ -1,4 +1,6 @@
-export type UserRole = 'user' | 'admin' | 'operator';
+import type { UserRole } from '@mq/messaging-contracts';
+
+export type { UserRole };
 
 /** Who a request or socket acts as, resolved from its token on every request. */
 export interface AuthenticatedUser {

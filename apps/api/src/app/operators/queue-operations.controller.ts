@@ -70,7 +70,7 @@ function queueNamed(name: string): QueueName {
   return name;
 }
 
-/** The seeds' queue endpoints: metrics, health, pause/resume, a job by id and its retry. */
+/** The queue endpoints (apps/api/openapi.json): metrics, health, pause/resume, a job by id and its retry. */
 @Controller()
 @Roles('admin')
 export class QueueOperationsController {

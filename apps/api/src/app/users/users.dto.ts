@@ -1,20 +1,19 @@
 import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { UserRole } from '../auth/auth.types';
+import { USER_ROLES, type UserRole } from '@mq/messaging-contracts';
 
-const ROLES: UserRole[] = ['user', 'admin', 'operator'];
 const E164 = /^\+[1-9]\d{6,14}$/;
 
 export class CreateUserDto {
   @IsEmail() @MaxLength(320) email!: string;
   @IsString() @MinLength(8) @MaxLength(1024) password!: string;
   @IsString() @MinLength(1) @MaxLength(120) displayName!: string;
-  @IsOptional() @IsIn(ROLES) role?: UserRole;
+  @IsOptional() @IsIn(USER_ROLES) role?: UserRole;
   @IsOptional() @Matches(E164, { message: 'phone must be in E.164 form, e.g. +447700900123' }) phone?: string;
 }
 
 export class UpdateUserDto {
   @IsOptional() @IsString() @MinLength(1) @MaxLength(120) displayName?: string;
-  @IsOptional() @IsIn(ROLES) role?: UserRole;
+  @IsOptional() @IsIn(USER_ROLES) role?: UserRole;
   @IsOptional() @Matches(E164, { message: 'phone must be in E.164 form, e.g. +447700900123' }) phone?: string;
   @IsOptional() @IsEmail() @MaxLength(320) email?: string;
   @IsOptional() @IsBoolean() active?: boolean;

@@ -1,8 +1,6 @@
 import { Check, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn, ValueTransformer } from 'typeorm';
+import { USER_ROLES, type UserRole } from '@mq/messaging-contracts';
 import { enumCheck } from '../enum-check.helper';
-
-export const USER_ROLES = Object.freeze(['user', 'admin', 'operator'] as const);
-export type UserRole = (typeof USER_ROLES)[number];
 
 /** Emails are compared case-insensitively by storing (and looking them up) lower-cased. */
 const lowerCaseTransformer: ValueTransformer = {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { UserRole } from '../entities/user.entity';
+import type { UserRole } from '@mq/messaging-contracts';
 import { preparedQuery } from '../prepared-query';
 import { isUniqueViolation } from './unique-violation';
 
