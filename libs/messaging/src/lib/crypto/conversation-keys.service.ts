@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { EncryptionKeyEntity, EncryptionKeyRepository } from '@mq/db';
 import { newDataKey, open, seal } from './aes-gcm';
-import { LruCache } from './lru-cache';
+import { LRUCache } from 'lru-cache';
 import { MasterKeyring } from './master-keyring';
 
 export interface DataKey {
@@ -36,8 +36,8 @@ const ACTIVE_VERSION_TTL_MS = 5_000;
  */
 @Injectable()
 export class ConversationKeyService {
-  private readonly keys = new LruCache<string, Buffer>(20_000);
-  private readonly active = new LruCache<string, { version: number; at: number }>(20_000);
+  private readonly keys = new LRUCache<string, Buffer>({ max: 20_000 });
+  private readonly active = new LRUCache<string, { version: number; at: number }>({ max: 20_000 });
 
   constructor(
     private readonly rows: EncryptionKeyRepository,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { SearchTermHit, SearchTermRepository, SqlStatement } from '@mq/db';
 import { ConversationKeyService } from '../crypto/conversation-keys.service';
-import { LruCache } from '../crypto/lru-cache';
+import { LRUCache } from 'lru-cache';
 import { deriveSearchKey, searchTerms, termHash } from './blind-index';
 
 /** The key version search keys derive from; conversation keys never delete it. */
@@ -16,7 +16,7 @@ const SEARCH_KEY_VERSION = 1;
 @Injectable()
 export class MessageSearchService {
   /** Derived search keys (version 1 data keys never change): one HMAC derivation per conversation, not per message. */
-  private readonly searchKeys = new LruCache<string, Buffer>(20_000);
+  private readonly searchKeys = new LRUCache<string, Buffer>({ max: 20_000 });
 
   constructor(
     private readonly terms: SearchTermRepository,
