@@ -376,8 +376,9 @@ export interface paths {
         put?: never;
         /**
          * Runs the job again. If Bull still holds the failed job it is retried in place (same id);
-         *     otherwise a new job is added with the same payload. Processors are idempotent, so a
-         *     replay never delivers a message twice.
+         *     otherwise a new job with the same payload is staged in the outbox with the letter's replay
+         *     mark and the audit entry, in one transaction, and published after commit (or by the
+         *     relay). Processors are idempotent, so a replay never delivers a message twice.
          */
         post: operations["DeadLetters_replay"];
         delete?: never;
@@ -724,8 +725,10 @@ export interface paths {
         put?: never;
         /**
          * Sends the failed deliveries of these messages again: the failed job is retried in place
-         *     when Bull still holds it, otherwise a fresh job is added. Recipients already served are
-         *     never sent to twice (the processor only sends to queued or failed rows).
+         *     when Bull still holds it; otherwise a fresh job is staged in the outbox, all of them with
+         *     the audit entry in one transaction, and published after commit (or by the relay).
+         *     Recipients already served are never sent to twice (the processor only sends to queued or
+         *     failed rows).
          */
         post: operations["FailedDeliveries_retry"];
         delete?: never;

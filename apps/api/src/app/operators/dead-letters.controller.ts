@@ -1,9 +1,11 @@
 import { ApiResult } from '../openapi/api-result.decorator';
 import { Controller, Delete, Get, HttpCode, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import type { DeadLetter, DeadLetterReplayResponse } from '@mq/messaging-contracts';
-import { MessageQueueService, QueueRegistry } from '@mq/queue';
-import { JobName, JobPayload, isJobName, isQueueName } from '@mq/queue-contracts';
+import { DataSource } from 'typeorm';
+import { QueueRegistry } from '@mq/queue';
+import { JobName, isJobName, isQueueName, validateJobPayload } from '@mq/queue-contracts';
 import { AuditLogRepository, DeadLetterRepository } from '@mq/db';
+import { OutboxPublisher } from '@mq/messaging';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { AuthenticatedUser } from '../auth/auth.types';
 import { CursorQueryDto } from './cursor-query.dto';
@@ -16,7 +18,8 @@ export class DeadLettersController {
   constructor(
     private readonly deadLetters: DeadLetterRepository,
     private readonly queues: QueueRegistry,
-    private readonly producer: MessageQueueService,
+    private readonly dataSource: DataSource,
+    private readonly outbox: OutboxPublisher,
     private readonly audit: AuditLogRepository,
     private readonly history: JobHistoryWriter,
   ) {}
@@ -32,8 +35,9 @@ export class DeadLettersController {
 
   /**
    * Runs the job again. If Bull still holds the failed job it is retried in place (same id);
-   * otherwise a new job is added with the same payload. Processors are idempotent, so a
-   * replay never delivers a message twice.
+   * otherwise a new job with the same payload is staged in the outbox with the letter's replay
+   * mark and the audit entry, in one transaction, and published after commit (or by the
+   * relay). Processors are idempotent, so a replay never delivers a message twice.
    */
   @ApiResult(HttpStatus.ACCEPTED, 'DeadLetterReplayResponse')
   @Post(':id/replay')
@@ -41,18 +45,33 @@ export class DeadLettersController {
   async replay(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseUUIDPipe) id: string): Promise<DeadLetterReplayResponse> {
     const letter = await this.find(id);
     if (!isQueueName(letter.queue) || !isJobName(letter.jobName)) throw new NotFoundException(`Dead letter ${id} names an unknown queue or job`);
+    const audited = (jobId: string) => ({
+      actorId: user.id,
+      action: 'dead-letter.replay',
+      target: letter.jobId,
+      count: 1,
+      detail: { deadLetterId: id, jobId },
+    });
     const existing = await this.queues.get(letter.queue).getJob(letter.jobId);
     let jobId: string;
     if (existing && (await existing.getState()) === 'failed') {
       await existing.retry();
       jobId = letter.jobId;
+      await this.deadLetters.markReplayed(id, jobId);
+      await this.audit.record(audited(jobId));
     } else {
       const name: JobName = letter.jobName;
-      jobId = await this.producer.add(name, letter.data as unknown as JobPayload<typeof name>, { jobId: `${letter.jobId}:replay-${Date.now()}` });
+      const payload = validateJobPayload(name, letter.data);
+      const staged = await this.dataSource.transaction(async (manager) => {
+        const job = await this.outbox.stage(manager, name, payload, { jobId: `${letter.jobId}:replay-${Date.now()}` });
+        await this.deadLetters.markReplayed(id, job.jobId, manager);
+        await this.audit.record(audited(job.jobId), manager);
+        return job;
+      });
+      await this.outbox.publish([staged]);
+      jobId = staged.jobId;
     }
-    await this.deadLetters.markReplayed(id, jobId);
     await this.history.retried([{ queue: letter.queue, jobId, jobName: letter.jobName, data: letter.data }]);
-    await this.audit.record({ actorId: user.id, action: 'dead-letter.replay', target: letter.jobId, count: 1, detail: { deadLetterId: id, jobId } });
     return { jobId };
   }
 

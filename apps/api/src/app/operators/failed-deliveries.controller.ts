@@ -1,9 +1,11 @@
 import { ApiResult } from '../openapi/api-result.decorator';
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
 import type { FailedDeliveriesPage, RetryDeliveriesResponse } from '@mq/messaging-contracts';
-import { MessageQueueService, QueueRegistry } from '@mq/queue';
+import { DataSource } from 'typeorm';
+import { QueueRegistry } from '@mq/queue';
 import { JOB, QUEUE, jobIdFor } from '@mq/queue-contracts';
 import { AuditLogRepository, DeliveryRepository } from '@mq/db';
+import { OutboxPublisher, StageEntry } from '@mq/messaging';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { AuthenticatedUser } from '../auth/auth.types';
 import { JobHistoryWriter } from './job-history.writer';
@@ -16,7 +18,8 @@ export class FailedDeliveriesController {
   constructor(
     private readonly deliveries: DeliveryRepository,
     private readonly queues: QueueRegistry,
-    private readonly producer: MessageQueueService,
+    private readonly dataSource: DataSource,
+    private readonly outbox: OutboxPublisher,
     private readonly audit: AuditLogRepository,
     private readonly history: JobHistoryWriter,
   ) {}
@@ -37,8 +40,10 @@ export class FailedDeliveriesController {
 
   /**
    * Sends the failed deliveries of these messages again: the failed job is retried in place
-   * when Bull still holds it, otherwise a fresh job is added. Recipients already served are
-   * never sent to twice (the processor only sends to queued or failed rows).
+   * when Bull still holds it; otherwise a fresh job is staged in the outbox, all of them with
+   * the audit entry in one transaction, and published after commit (or by the relay).
+   * Recipients already served are never sent to twice (the processor only sends to queued or
+   * failed rows).
    */
   @ApiResult(HttpStatus.ACCEPTED, 'RetryDeliveriesResponse')
   @Post('retry')
@@ -47,7 +52,8 @@ export class FailedDeliveriesController {
     const messageIds = await this.deliveries.messagesWithFailedDeliveries(body.messageIds);
     const queue = this.queues.get(QUEUE.DELIVERY);
     const jobIds: string[] = [];
-    const retried = [];
+    const fresh: StageEntry<'send-message'>[] = [];
+    const retriedAt = Date.now();
     for (const messageId of messageIds) {
       const payload = { messageIds: [messageId] };
       const jobId = jobIdFor(JOB.SEND_MESSAGE, payload);
@@ -56,18 +62,23 @@ export class FailedDeliveriesController {
         await existing.retry();
         jobIds.push(jobId);
       } else {
-        jobIds.push(await this.producer.addMessageDeliveryJob(payload, { jobId: `${jobId}:retry-${Date.now()}` }));
+        const retryId = `${jobId}:retry-${retriedAt}`;
+        fresh.push({ name: JOB.SEND_MESSAGE, payload, options: { jobId: retryId } });
+        jobIds.push(retryId);
       }
-      retried.push({ queue: QUEUE.DELIVERY, jobId: jobIds[jobIds.length - 1] as string, jobName: JOB.SEND_MESSAGE, data: payload });
     }
-    await this.history.retried(retried);
-    await this.audit.record({
-      actorId: user.id,
-      action: 'deliveries.retry',
-      target: QUEUE.DELIVERY,
-      count: jobIds.length,
-      detail: { messageIds: body.messageIds },
+    const staged = await this.dataSource.transaction(async (manager) => {
+      const jobs = await this.outbox.stageAll(manager, fresh);
+      await this.audit.record(
+        { actorId: user.id, action: 'deliveries.retry', target: QUEUE.DELIVERY, count: jobIds.length, detail: { messageIds: body.messageIds } },
+        manager,
+      );
+      return jobs;
     });
+    await this.outbox.publish(staged);
+    await this.history.retried(
+      messageIds.map((messageId, i) => ({ queue: QUEUE.DELIVERY, jobId: jobIds[i] as string, jobName: JOB.SEND_MESSAGE, data: { messageIds: [messageId] } })),
+    );
     return { retried: jobIds.length, jobIds };
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { type KeysetPage, type KeysetPageQuery, type KeysetPosition, keysetTime, toKeysetPage } from './keyset-page';
 
 export interface AuditRecord {
@@ -33,8 +33,9 @@ export interface AuditLogRow {
 export class AuditLogRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async record(entry: AuditRecord): Promise<void> {
-    await this.dataSource.query(`INSERT INTO audit_log (actor_id, action, target, count, detail) VALUES ($1, $2, $3, $4, $5)`, [
+  /** Inside the caller's transaction when given its manager: the entry exists exactly when what it records does. */
+  async record(entry: AuditRecord, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await manager.query(`INSERT INTO audit_log (actor_id, action, target, count, detail) VALUES ($1, $2, $3, $4, $5)`, [
       entry.actorId,
       entry.action,
       entry.target,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { DeadLetter } from '@mq/messaging-contracts';
 import { MAX_FAILURE_CHARS } from './delivery.repository';
 import { type KeysetPage, type KeysetPageQuery, type KeysetPosition, keysetTime, toKeysetPage } from './keyset-page';
@@ -63,8 +63,8 @@ export class DeadLetterRepository {
     return row && toDeadLetter(row);
   }
 
-  async markReplayed(id: string, replayJobId: string): Promise<void> {
-    await this.dataSource.query(`UPDATE dead_letters SET replayed_at = now(), replay_job_id = $2 WHERE id = $1`, [id, replayJobId]);
+  async markReplayed(id: string, replayJobId: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await manager.query(`UPDATE dead_letters SET replayed_at = now(), replay_job_id = $2 WHERE id = $1`, [id, replayJobId]);
   }
 
   /** Returns whether there was such a dead letter. */
