@@ -102,3 +102,18 @@ export async function seedMessage(dataSource: DataSource, conversationId: string
   await dataSource.query(`INSERT INTO message_deliveries (message_id, recipient_id) SELECT $1, unnest($2::uuid[])`, [id, recipientIds]);
   return id;
 }
+
+/**
+ * Runs one statement against a test database by its URL, on a short-lived connection: how
+ * system tests, the bench and the drills set up rows or read what the apps wrote. The only
+ * place outside the repositories that runs SQL, and only for tests.
+ */
+export async function queryDatabase<T = Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: url, application_name: 'mq-test-query' });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}

@@ -1,5 +1,6 @@
-import type { DirectRun } from './direct-messages.phase';
-import type { SoakResult, SoakSample } from './soak.phase';
+import type { DirectRun } from './direct-messages.types';
+import type { SoakResult } from './soak.phase';
+import type { SoakSample } from './soak.verdict';
 import { niceStep } from './stats.math';
 
 const WIDTH = 960;

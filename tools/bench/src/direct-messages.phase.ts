@@ -2,11 +2,12 @@ import type { Message, MessageStatusEvent } from '@mq/messaging-contracts';
 import { sql } from '@mq/system-testing';
 import { MessagingClient, RealtimeConnection } from '@mq/messaging-client';
 import { ProgressBar } from './progress.bar';
-import { CpuShare, CpuSubjects, cpuBetween, describeError, round, sampleCpu } from './process.probe';
-import { DatabaseCounters, PerMessageCost, databaseCounters, perMessageCost, redisCommandsProcessed } from './cost.probe';
-import type { RedisTarget } from './bench.cli';
-import { Histogram, Percentiles, histogram, mapLimit, percentiles, perSecond, sleep } from './stats.math';
+import { cpuBetween, round, sampleCpu } from './process.probe';
+import { DatabaseCounters, databaseCounters, perMessageCost, redisCommandsProcessed } from './cost.probe';
+import { histogram, mapLimit, percentiles, perSecond, sleep } from './stats.math';
 import type { BenchUser, UserSource } from './users.seeder';
+import { Tracker } from './direct-send.tracker';
+import { DirectOptions, DirectResult, DirectRun, SendTransport } from './direct-messages.types';
 
 /** Content length of a bench message: a typical short note between school and family. */
 export const CONTENT_LENGTH = 160;
@@ -20,168 +21,6 @@ export interface Pair {
   sender: MessagingClient;
   senderSocket: RealtimeConnection;
   recipientSocket: RealtimeConnection;
-}
-
-interface Tracked {
-  sentAt: number;
-  /** The id the api answered with; a received message under another id is a duplicate. */
-  messageId?: string;
-  receivedId?: string;
-  acceptedAt?: number;
-  receivedAt?: number;
-  deliveredAt?: number;
-}
-
-/** One run's bookkeeping: every message by clientMessageId (known at send) and by id (known once accepted). */
-class Tracker {
-  readonly byClientId = new Map<string, Tracked>();
-  private readonly byId = new Map<string, Tracked>();
-  /** `message:status` that beat the POST's answer (rare, but then the id is not known yet). */
-  private readonly earlyDelivered = new Map<string, number>();
-  readonly acceptedTimes: number[] = [];
-  readonly receivedTimes: number[] = [];
-  readonly deliveredTimes: number[] = [];
-  sent = 0;
-  rejected = 0;
-  dropped = 0;
-  duplicateReceipts = 0;
-  duplicated = 0;
-  readonly errors = new Map<string, number>();
-
-  constructor(readonly origin: number) {}
-
-  get accepted(): number {
-    return this.acceptedTimes.length;
-  }
-
-  get received(): number {
-    return this.receivedTimes.length;
-  }
-
-  get delivered(): number {
-    return this.deliveredTimes.length;
-  }
-
-  onSent(clientMessageId: string, at: number): void {
-    this.sent += 1;
-    this.byClientId.set(clientMessageId, { sentAt: at });
-  }
-
-  onAccepted(clientMessageId: string, messageId: string, at: number): void {
-    const tracked = this.byClientId.get(clientMessageId);
-    if (!tracked) return;
-    tracked.acceptedAt = at;
-    tracked.messageId = messageId;
-    if (tracked.receivedId !== undefined && tracked.receivedId !== messageId) this.duplicated += 1;
-    this.acceptedTimes.push(at);
-    this.byId.set(messageId, tracked);
-    const early = this.earlyDelivered.get(messageId);
-    if (early !== undefined) this.markDelivered(tracked, early);
-  }
-
-  onRejected(error: unknown): void {
-    this.rejected += 1;
-    const key = describeError(error);
-    this.errors.set(key, (this.errors.get(key) ?? 0) + 1);
-  }
-
-  onReceived(message: Message, at: number): void {
-    const tracked = message.clientMessageId ? this.byClientId.get(message.clientMessageId) : undefined;
-    if (!tracked) return;
-    if (tracked.receivedAt !== undefined) {
-      // The same message again is at-least-once delivery (clients dedupe by id); another id is a second copy.
-      if (message.id === tracked.receivedId) this.duplicateReceipts += 1;
-      else this.duplicated += 1;
-      return;
-    }
-    if (tracked.messageId !== undefined && tracked.messageId !== message.id) this.duplicated += 1;
-    tracked.receivedId = message.id;
-    tracked.receivedAt = at;
-    this.receivedTimes.push(at);
-  }
-
-  onStatus(event: MessageStatusEvent, at: number): void {
-    if (event.status !== 'delivered') return;
-    const tracked = this.byId.get(event.messageId);
-    if (tracked) this.markDelivered(tracked, at);
-    else this.earlyDelivered.set(event.messageId, at);
-  }
-
-  private markDelivered(tracked: Tracked, at: number): void {
-    if (tracked.deliveredAt !== undefined) return;
-    tracked.deliveredAt = at;
-    this.deliveredTimes.push(at);
-  }
-
-  latencies(pick: (t: Tracked) => number | undefined): number[] {
-    const out: number[] = [];
-    for (const tracked of this.byClientId.values()) {
-      const at = pick(tracked);
-      if (at !== undefined) out.push(at - tracked.sentAt);
-    }
-    return out;
-  }
-}
-
-/** How senders send: over their socket (`message:send`, what a connected app does) or `POST /messages`. */
-export type SendTransport = 'socket' | 'rest';
-
-export interface DirectRun {
-  mode: 'fixed-rate' | 'full-speed';
-  transport: SendTransport;
-  offeredPerSecond?: number;
-  concurrency?: number;
-  sendingSeconds: number;
-  sent: number;
-  accepted: number;
-  rejected: number;
-  dropped: number;
-  received: number;
-  delivered: number;
-  /** Redeliveries of a message already received (clients dedupe them by id). */
-  duplicateReceipts: number;
-  /** A second, different message for one clientMessageId: must be 0. */
-  duplicated: number;
-  /** Accepted but never received / never recorded delivered within the drain time. */
-  notReceived: number;
-  notDelivered: number;
-  acceptedPerSecond: number;
-  receivedPerSecond: number;
-  /** Accepted, received and recorded delivered: messages/s from the first send to the last `delivered`. */
-  sustainedPerSecond: number;
-  /** Median of the per-second delivered counts while sending (ramp second excluded). */
-  steadyDeliveredPerSecond: number;
-  /** Accepted minus delivered when sending stopped. */
-  backlogAtEnd: number;
-  latencyMs: { accept: Percentiles; receive: Percentiles; delivered: Percentiles };
-  receiveHistogram: Histogram;
-  timeline: { accepted: number[]; received: number[]; delivered: number[] };
-  cpu: CpuShare;
-  /** What one delivered message cost: CPU ms per process, Postgres transactions and rows, Redis commands. */
-  perMessage: PerMessageCost;
-  errors: Record<string, number>;
-}
-
-export interface DirectResult {
-  pairs: number;
-  contentLength: number;
-  runs: DirectRun[];
-}
-
-export interface DirectOptions {
-  /** The transport of the runs judged against the targets; the other one gets a full-speed run for comparison. */
-  transport: SendTransport;
-  pairs: number;
-  rate: number;
-  durationSeconds: number;
-  concurrency: number;
-  cores: number;
-  cpuSubjects: CpuSubjects;
-  redis: RedisTarget;
-  /** With --start: Postgres counters of the run's own database (and its ANALYZE after the warm-up). */
-  databaseUrl?: string;
-  /** Seconds of unmeasured sending before the runs. */
-  warmupSeconds: number;
 }
 
 /** A bench message's text: its clientMessageId, padded to CONTENT_LENGTH. */

@@ -1,217 +1,20 @@
-import Redis from 'ioredis';
-import type { Message, MessageStatusEvent } from '@mq/messaging-contracts';
 import type { RedisTarget } from './bench.cli';
-import { CONTENT_LENGTH, Pair, SendTransport, connectPairs, sendOne } from './direct-messages.phase';
+import { CONTENT_LENGTH, Pair, connectPairs, sendOne } from './direct-messages.phase';
+import type { SendTransport } from './direct-messages.types';
 import { ProgressBar } from './progress.bar';
-import { CpuShare, CpuSubjects, cpuBetween, describeError, round, sampleCpu } from './process.probe';
-import { mb, slope, sleep } from './stats.math';
-import type { BenchUser, UserSource } from './users.seeder';
+import { CpuShare, CpuSubjects, cpuBetween, round, sampleCpu } from './process.probe';
+import { mb, sleep } from './stats.math';
+import type { UserSource } from './users.seeder';
+import { RedisSampler, SoakTracker } from './soak.tracker';
+import { LEVEL_OFF_RULE, SoakSample, SoakVerdict, verdictFor } from './soak.verdict';
+import { outlastsTokens, tokensExpireAt } from './token-expiry.helper';
 
 /** Accepted but not yet delivered messages allowed before the senders wait (as in the full-speed direct run). */
 export const SOAK_BACKLOG_CAP = 2_000;
 export const SOAK_SAMPLE_EVERY_SECONDS = 5;
-/** A series levels off when its last-quarter maximum exceeds its second-quarter maximum by at most this much. */
-export const LEVEL_OFF = { percent: 10, mb: 5 };
 /** The drain ends when nothing arrives for this long: what is still missing then is lost. */
 const DRAIN_STALL_MS = 15_000;
 const DRAIN_MAX_MS = 300_000;
-/**
- * A `message:status` that beat the POST's answer waits this long for its id; older ones were
- * repeats for messages already done (the id is no longer tracked) and are let go.
- */
-const EARLY_STATUS_TTL_MS = 120_000;
-
-const ACCEPTED = 1;
-const RECEIVED = 2;
-const DELIVERED = 4;
-
-/** FNV-1a: 32 bits are enough to tell a redelivery (same id) from a second copy (another id). */
-function idHash(id: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i += 1) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
-  return hash >>> 0;
-}
-
-/**
- * The soak's bookkeeping in fixed memory, whatever the message count: per send index one state
- * byte and 32-bit hashes of the accepted and the received id (9 bytes a message, 9 MB for a
- * million), plus maps of only what is in flight — an entry goes once the message is delivered.
- * A message arriving after its entry went is still classified: same id hash, redelivered;
- * another, duplicated (a hash collision, 1 in 4 billion, would call a duplicate a redelivery).
- */
-class SoakTracker {
-  private readonly state: Uint8Array;
-  private readonly acceptedHash: Uint32Array;
-  private readonly receivedHash: Uint32Array;
-  /** Accepted, not yet delivered: message id → send index (`message:status` carries only the id). */
-  private readonly awaitingStatus = new Map<string, number>();
-  /** `message:status` that beat the POST's answer, by message id → when it came. */
-  private readonly earlyStatus = new Map<string, number>();
-  sent = 0;
-  accepted = 0;
-  rejected = 0;
-  received = 0;
-  delivered = 0;
-  duplicated = 0;
-  duplicateReceipts = 0;
-  lastDeliveredAt = 0;
-  readonly errors = new Map<string, number>();
-
-  constructor(
-    private readonly prefix: string,
-    readonly capacity: number,
-  ) {
-    this.state = new Uint8Array(capacity);
-    this.acceptedHash = new Uint32Array(capacity);
-    this.receivedHash = new Uint32Array(capacity);
-  }
-
-  get tracked(): number {
-    return this.awaitingStatus.size + this.earlyStatus.size;
-  }
-
-  clientMessageId(index: number): string {
-    return `${this.prefix}-${index}`;
-  }
-
-  onAccepted(index: number, messageId: string, at: number): void {
-    const hash = idHash(messageId);
-    const state = this.state[index] as number;
-    this.state[index] = state | ACCEPTED;
-    this.acceptedHash[index] = hash;
-    this.accepted += 1;
-    if (state & RECEIVED && this.receivedHash[index] !== hash) this.duplicated += 1;
-    if (this.earlyStatus.delete(messageId)) this.markDelivered(index, at);
-    else this.awaitingStatus.set(messageId, index);
-  }
-
-  onRejected(error: unknown): void {
-    this.rejected += 1;
-    const key = describeError(error);
-    this.errors.set(key, (this.errors.get(key) ?? 0) + 1);
-  }
-
-  onReceived(message: Message): void {
-    const index = this.indexOf(message.clientMessageId);
-    if (index === undefined) return;
-    const hash = idHash(message.id);
-    const state = this.state[index] as number;
-    if (state & RECEIVED) {
-      // The same message again is at-least-once delivery (clients dedupe by id); another id is a second copy.
-      if (this.receivedHash[index] === hash) this.duplicateReceipts += 1;
-      else this.duplicated += 1;
-      return;
-    }
-    if (state & ACCEPTED && this.acceptedHash[index] !== hash) this.duplicated += 1;
-    this.state[index] = state | RECEIVED;
-    this.receivedHash[index] = hash;
-    this.received += 1;
-  }
-
-  onStatus(event: MessageStatusEvent, at: number): void {
-    if (event.status !== 'delivered') return;
-    const index = this.awaitingStatus.get(event.messageId);
-    if (index === undefined) {
-      this.earlyStatus.set(event.messageId, at);
-      return;
-    }
-    this.awaitingStatus.delete(event.messageId);
-    this.markDelivered(index, at);
-  }
-
-  /** Lets go of early statuses no POST answer claimed (repeats for messages already delivered). */
-  prune(now: number): void {
-    for (const [id, at] of this.earlyStatus) if (now - at > EARLY_STATUS_TTL_MS) this.earlyStatus.delete(id);
-  }
-
-  /** Accepted but never received / never recorded delivered (one pass over the state bytes). */
-  missing(): { notReceived: number; notDelivered: number } {
-    let notReceived = 0;
-    let notDelivered = 0;
-    const sent = Math.min(this.sent, this.capacity);
-    for (let i = 0; i < sent; i += 1) {
-      const state = this.state[i] as number;
-      if (!(state & ACCEPTED)) continue;
-      if (!(state & RECEIVED)) notReceived += 1;
-      if (!(state & DELIVERED)) notDelivered += 1;
-    }
-    return { notReceived, notDelivered };
-  }
-
-  private markDelivered(index: number, at: number): void {
-    const state = this.state[index] as number;
-    if (state & DELIVERED) return;
-    this.state[index] = state | DELIVERED;
-    this.delivered += 1;
-    this.lastDeliveredAt = at;
-  }
-
-  private indexOf(clientMessageId: string | null | undefined): number | undefined {
-    if (!clientMessageId?.startsWith(`${this.prefix}-`)) return undefined;
-    const index = Number(clientMessageId.slice(this.prefix.length + 1));
-    return Number.isInteger(index) && index >= 0 && index < this.capacity ? index : undefined;
-  }
-}
-
-/** INFO memory and DBSIZE over one connection kept for the whole soak (a sample every 5 s for hours). */
-class RedisSampler {
-  private readonly redis: Redis;
-
-  constructor(target: RedisTarget) {
-    this.redis = new Redis({ ...target, maxRetriesPerRequest: 1 });
-    this.redis.on('error', () => undefined);
-  }
-
-  async read(): Promise<{ usedMemory?: number; keys?: number }> {
-    try {
-      const [info, keys] = await Promise.all([this.redis.info('memory'), this.redis.dbsize()]);
-      const usedMemory = /^used_memory:(\d+)/m.exec(info)?.[1];
-      return { usedMemory: usedMemory === undefined ? undefined : Number(usedMemory), keys };
-    } catch {
-      return {};
-    }
-  }
-
-  close(): void {
-    this.redis.disconnect();
-  }
-}
-
-export interface SoakSample {
-  stage: 'start' | 'sending' | 'drain' | 'end';
-  /** Since the first send. */
-  seconds: number;
-  accepted: number;
-  received: number;
-  delivered: number;
-  /** Delivered per second over the interval since the previous sample. */
-  deliveredPerSecond: number;
-  redisUsedMemoryMB?: number;
-  /** DBSIZE of the queue db (the bench's queue prefix and whatever else shares that db). */
-  redisKeys?: number;
-  apiRssMB?: number;
-  workerRssMB?: number;
-  /** The bench's own RSS: its bookkeeping must stay flat too. */
-  benchRssMB: number;
-  /** How long the readings took (with --start, each RSS read forces a full GC first). */
-  readMs: number;
-}
-
-export type SoakSeries = 'Redis used_memory' | 'api RSS' | 'worker RSS';
-
-export interface SoakVerdict {
-  series: SoakSeries;
-  samples: number;
-  secondQuarterMaxMB?: number;
-  lastQuarterMaxMB?: number;
-  growthMB?: number;
-  growthPercent?: number;
-  /** Least squares over the second half of the samples, MB per 100,000 messages delivered. */
-  slopePer100kMB?: number;
-  /** undefined: fewer than 4 samples, or the series was not readable. */
-  levelledOff: boolean | undefined;
-}
-
 export interface SoakResult {
   requested: number;
   pairs: number;
@@ -262,24 +65,6 @@ export interface SoakOptions {
   cpuSubjects: CpuSubjects;
 }
 
-export const LEVEL_OFF_RULE =
-  `levels off when the maximum of the last quarter of the samples is at most ${LEVEL_OFF.percent}% ` +
-  `or ${LEVEL_OFF.mb} MB above the maximum of the second quarter (the first quarter is warm-up)`;
-
-/** When the first of the users' tokens expires (ms since the epoch, from the JWT's `exp`); undefined if unknown. */
-function tokensExpireAt(users: readonly BenchUser[]): number | undefined {
-  let earliest: number | undefined;
-  for (const user of users) {
-    try {
-      const payload = JSON.parse(Buffer.from(user.token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
-      if (typeof payload.exp === 'number' && (earliest === undefined || payload.exp * 1000 < earliest)) earliest = payload.exp * 1000;
-    } catch {
-      // Not a JWT: no expiry known.
-    }
-  }
-  return earliest;
-}
-
 /** P direct conversations like the direct phase's, own users; recipients ack delivery like an app does. */
 async function setUp(source: UserSource, count: number, tracker: SoakTracker, progress: ProgressBar): Promise<{ pairs: Pair[]; expiresAt?: number }> {
   let ready = 0;
@@ -292,56 +77,6 @@ async function setUp(source: UserSource, count: number, tracker: SoakTracker, pr
     },
   });
   return { pairs, expiresAt: tokensExpireAt(users) };
-}
-
-/**
- * Warns (once) when, at the rate so far, the soak would outlast the users' tokens: the api then
- * refuses the sends and cuts the sockets, and the soak fails hours in. Better to know after a minute.
- */
-function outlastsTokens(expiresAt: number | undefined, sample: SoakSample, messages: number): string | undefined {
-  if (expiresAt === undefined || sample.seconds < 60 || sample.accepted === 0) return undefined;
-  const remainingSeconds = ((messages - sample.accepted) / sample.accepted) * sample.seconds;
-  if (Date.now() + remainingSeconds * 1000 < expiresAt) return undefined;
-  const hours = (s: number): string => (s / 3600).toFixed(1);
-  return (
-    `soak: at ${Math.round(sample.accepted / sample.seconds)} msgs/s the remaining ${messages - sample.accepted} messages take ~${hours(remainingSeconds)} h, ` +
-    `but the users' tokens expire in ${hours((expiresAt - Date.now()) / 1000)} h: expect rejections then (use a smaller --soak)`
-  );
-}
-
-/** Maximum of the values, or undefined for none (no spread: a long soak has thousands of samples). */
-function maxOf(values: readonly number[]): number | undefined {
-  let max: number | undefined;
-  for (const value of values) if (max === undefined || value > max) max = value;
-  return max;
-}
-
-/**
- * Levelled off or not, by the rule above: the first quarter is warm-up (pools, JIT, Redis
- * filling to its retention), the second is the reference, the last must not be much above it.
- */
-export function verdictFor(series: SoakSeries, samples: readonly SoakSample[], pick: (s: SoakSample) => number | undefined): SoakVerdict {
-  const points: { x: number; y: number }[] = [];
-  for (const sample of samples) {
-    const y = pick(sample);
-    if (y !== undefined) points.push({ x: sample.delivered, y });
-  }
-  const n = points.length;
-  if (n < 4) return { series, samples: n, levelledOff: undefined };
-  const second = maxOf(points.slice(Math.floor(n / 4), Math.floor(n / 2)).map((p) => p.y)) ?? 0;
-  const last = maxOf(points.slice(Math.floor((3 * n) / 4)).map((p) => p.y)) ?? 0;
-  const growth = last - second;
-  const perMessage = slope(points.slice(Math.floor(n / 2)));
-  return {
-    series,
-    samples: n,
-    secondQuarterMaxMB: round(second, 1),
-    lastQuarterMaxMB: round(last, 1),
-    growthMB: round(growth, 1),
-    growthPercent: second > 0 ? round((growth / second) * 100, 1) : undefined,
-    slopePer100kMB: perMessage === undefined ? undefined : round(perMessage * 100_000, 2),
-    levelledOff: growth <= LEVEL_OFF.mb || growth <= (second * LEVEL_OFF.percent) / 100,
-  };
 }
 
 /**

@@ -1,6 +1,7 @@
-import { MESSAGES_PAGE_MAX, type Message } from '@mq/messaging-contracts';
-import { ApiError, ConversationInbox, MessagingClient, type MessagePageSource, RealtimeConnection } from '@mq/messaging-client';
+import { MessagingClient } from '@mq/messaging-client';
 import { sql, TestStack } from '@mq/system-testing';
+import { Recipient } from './drill.recipient';
+import { Accepted, Sender } from './drill.sender';
 
 export type Member = { id: string; client: MessagingClient };
 
@@ -10,240 +11,17 @@ export async function sleep(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function healthy(url: string): Promise<boolean> {
+export async function healthy(url: string): Promise<boolean> {
   return fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) }).then(
     (r) => r.ok,
     () => false,
   );
 }
 
-function describe(error: unknown): string {
+export function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = error.cause instanceof Error ? ` <- ${error.cause.message}` : '';
   return `${error.message}${cause}`.slice(0, 160);
-}
-
-export interface Arrival {
-  at: number;
-  via: 'live' | 'catch-up';
-}
-
-/**
- * A recipient as a real app behaves: one socket (auto `message:delivered`), a
- * ConversationInbox that dedupes by id, a catch-up when a gap shows or after a reconnect, and
- * (with `failover`) a move to another api instance when its own goes away.
- */
-export class Recipient {
-  readonly inbox: ConversationInbox;
-  readonly arrivals = new Map<string, Arrival>();
-  /** `message:new` for a message already held: a redelivery the inbox absorbed. */
-  redelivered = 0;
-  failovers = 0;
-  catchUps = 0;
-  /** Receipts sent again after the server refused them (or the socket was down). */
-  ackRetries = 0;
-  readonly errors: string[] = [];
-  private connection?: RealtimeConnection;
-  private apiIndex = 0;
-  private gapTimer?: NodeJS.Timeout;
-  private catchUpChain: Promise<unknown> = Promise.resolve();
-  private closed = false;
-
-  constructor(
-    readonly member: Member,
-    readonly conversationId: string,
-    private readonly apis: () => readonly string[],
-    private readonly failover: boolean,
-  ) {
-    this.inbox = new ConversationInbox(conversationId);
-  }
-
-  get apiUrl(): string {
-    return this.apis()[this.apiIndex] ?? '';
-  }
-
-  async connect(index = 0): Promise<void> {
-    this.apiIndex = index;
-    const client = new MessagingClient({ baseUrl: this.apiUrl, token: this.member.client.token, timeoutMs: 10_000 });
-    const connection = client.connect({
-      userId: this.member.id,
-      transports: ['websocket'],
-      // Failing over is ours to do (another instance); otherwise socket.io retries the same one.
-      reconnection: this.failover ? false : { delayMs: 250, maxDelayMs: 1_000 },
-    });
-    connection.on('message:new', (message) => this.onLive(message));
-    connection.onError((error) => this.errors.push(error.message));
-    let dropped = false;
-    connection.onStateChange(({ state }) => {
-      if (this.closed || this.connection !== connection) return;
-      if (state !== 'reconnecting' && state !== 'disconnected' && state !== 'connected') return;
-      if (state === 'connected') {
-        if (dropped) this.scheduleCatchUp(0);
-        dropped = false;
-        return;
-      }
-      if (dropped) return;
-      dropped = true;
-      // Without reconnection socket.io still reports "reconnecting" after a transport close: either means gone.
-      if (this.failover) void this.failOver();
-    });
-    this.connection = connection;
-    await connection.ready();
-  }
-
-  close(): void {
-    this.closed = true;
-    clearTimeout(this.gapTimer);
-    this.connection?.disconnect();
-  }
-
-  /** Fetches what is missing: `sync` on the socket when connected, REST otherwise. Returns how many were new. */
-  catchUp(): Promise<number> {
-    const run = async (): Promise<number> => {
-      this.catchUps += 1;
-      const connection = this.connection;
-      const rest = new MessagingClient({ baseUrl: this.apiUrl, token: this.member.client.token, timeoutMs: 10_000 });
-      const source: MessagePageSource =
-        connection?.connected === true
-          ? { listMessages: async (conversationId, query) => ({ messages: await connection.sync(conversationId, query?.afterSeq ?? 0) }) }
-          : rest;
-      try {
-        const { added } = await this.inbox.catchUp(source, { pageSize: MESSAGES_PAGE_MAX });
-        const at = now();
-        for (const message of this.inbox.messages) if (!this.arrivals.has(message.id)) this.arrivals.set(message.id, { at, via: 'catch-up' });
-        return added;
-      } catch (error) {
-        this.errors.push(`catch-up: ${describe(error)}`);
-        return 0;
-      }
-    };
-    const next = this.catchUpChain.then(run, run);
-    this.catchUpChain = next;
-    return next;
-  }
-
-  private onLive(message: Message): void {
-    if (message.conversationId !== this.conversationId) return;
-    void this.acknowledge(message.id);
-    if (!this.inbox.add(message)) {
-      this.redelivered += 1;
-      return;
-    }
-    this.arrivals.set(message.id, { at: now(), via: 'live' });
-    // Messages of one conversation may arrive out of order (the worker runs jobs concurrently): wait before fetching.
-    if (this.inbox.hasGap()) this.scheduleCatchUp(1_000);
-  }
-
-  /**
-   * `message:delivered`, retried until the server takes it: the client library's
-   * autoAckDelivered sends it once, so a receipt refused during an outage would leave the
-   * delivery `sent` for good (counted in `ackRetries`).
-   */
-  private async acknowledge(messageId: string): Promise<void> {
-    const started = now();
-    while (!this.closed && now() - started < 60_000) {
-      const connection = this.connection;
-      try {
-        if (connection?.connected) {
-          await connection.ackDelivered(messageId);
-          return;
-        }
-      } catch (error) {
-        this.errors.push(`ack: ${describe(error)}`);
-      }
-      this.ackRetries += 1;
-      await sleep(500);
-    }
-  }
-
-  private scheduleCatchUp(delayMs: number): void {
-    if (this.gapTimer) return;
-    this.gapTimer = setTimeout(() => {
-      this.gapTimer = undefined;
-      if (!this.closed && (delayMs === 0 || this.inbox.hasGap())) void this.catchUp();
-    }, delayMs);
-  }
-
-  private async failOver(): Promise<void> {
-    this.failovers += 1;
-    const apis = this.apis();
-    for (let attempt = 0; attempt < 60 && !this.closed; attempt += 1) {
-      for (let k = 1; k <= apis.length; k += 1) {
-        const index = (this.apiIndex + k) % apis.length;
-        if (!(await healthy(apis[index] ?? ''))) continue;
-        try {
-          await this.connect(index);
-          await this.catchUp();
-          return;
-        } catch (error) {
-          this.errors.push(`failover: ${describe(error)}`);
-        }
-      }
-      await sleep(500);
-    }
-  }
-}
-
-export interface Accepted {
-  id: string;
-  clientMessageId: string;
-  sentAt: number;
-  acceptedAt: number;
-}
-
-/** Sends with retries: a network error, a timeout or a 5xx is retried with the same clientMessageId (on the next api). */
-export class Sender {
-  readonly accepted = new Map<string, Accepted>();
-  attempted = 0;
-  unconfirmed = 0;
-  retries = 0;
-  readonly errors = new Map<string, number>();
-  private readonly clients = new Map<string, MessagingClient>();
-
-  constructor(
-    readonly member: Member,
-    readonly conversationId: string,
-    private readonly apis: () => readonly string[],
-  ) {}
-
-  client(index: number): MessagingClient {
-    const url = this.apis()[index % this.apis().length] ?? '';
-    let client = this.clients.get(url);
-    if (!client) {
-      client = new MessagingClient({ baseUrl: url, token: this.member.client.token, timeoutMs: 10_000 });
-      this.clients.set(url, client);
-    }
-    return client;
-  }
-
-  async send(clientMessageId: string, apiIndex = 0, giveUpAfterMs = 30_000): Promise<Accepted | undefined> {
-    this.attempted += 1;
-    const sentAt = now();
-    let index = apiIndex;
-    for (;;) {
-      try {
-        const { body } = await this.client(index).sendMessage({
-          conversationId: this.conversationId,
-          content: `drill ${clientMessageId}`,
-          clientMessageId,
-        });
-        const accepted = { id: body.message.id, clientMessageId, sentAt, acceptedAt: now() };
-        this.accepted.set(clientMessageId, accepted);
-        return accepted;
-      } catch (error) {
-        const key = describe(error);
-        this.errors.set(key, (this.errors.get(key) ?? 0) + 1);
-        const retryable = !(error instanceof ApiError) || error.status >= 500 || error.status === 429 || error.status === 408;
-        if (!retryable || now() - sentAt > giveUpAfterMs) {
-          this.unconfirmed += 1;
-          return undefined;
-        }
-        this.retries += 1;
-        index += 1;
-        await sleep(250);
-      }
-    }
-  }
 }
 
 export interface Pair {

@@ -2,7 +2,6 @@ import { MessagingClient } from '@mq/messaging-client';
 import { expect, type Page, test as base, type TestInfo } from '@playwright/test';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Client } from 'pg';
 import { STACK_ENV, type StackInfo } from './stack-protocol';
 
 export { expect };
@@ -89,15 +88,11 @@ export async function createUsers(stack: StackInfo, adminApi: MessagingClient, c
   return users;
 }
 
-/** One statement against the stack's database (bulk inserts, as the system tests do). */
+/** One statement against the stack's database (bulk inserts, as the system tests do), run by the stack host. */
 export async function sql<T = Record<string, unknown>>(stack: StackInfo, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: stack.databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
+  const response = await fetch(`${stack.controlUrl}/sql`, { method: 'POST', body: JSON.stringify({ text, params }) });
+  if (!response.ok) throw new Error(`sql: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T[];
 }
 
 /** Stops or starts the stack's worker (a real process) through the host's control endpoint. */

@@ -11,7 +11,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
-import { ADMIN, TestStack, freePort } from '@mq/system-testing';
+import { ADMIN, TestStack, freePort, sql } from '@mq/system-testing';
 import { READY_PREFIX, type StackInfo } from './stack-protocol';
 
 const ROOT = path.resolve(__dirname, '../../../..');
@@ -111,6 +111,16 @@ async function main(): Promise<void> {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
     const route = `${req.method} ${req.url}`;
+    if (route === 'POST /sql') {
+      // A test's setup statement (Playwright's transform cannot load the data layer): run here, on the stack's database.
+      readJson(req)
+        .then(({ text, params }: { text: string; params?: unknown[] }) => sql(stack.database.url, text, params ?? []))
+        .then(
+          (rows) => reply(200, rows),
+          (error: unknown) => reply(500, { message: String(error) }),
+        );
+      return;
+    }
     const work =
       route === 'POST /worker/stop'
         ? stack.worker?.kill('SIGTERM')
@@ -153,6 +163,21 @@ async function main(): Promise<void> {
     admin: { ...ADMIN },
   };
   process.stdout.write(`${READY_PREFIX}${JSON.stringify(info)}\n`);
+}
+
+function readJson(req: IncomingMessage): Promise<{ text: string; params?: unknown[] }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as { text: string; params?: unknown[] });
+      } catch (error) {
+        reject(error);
+      }
+    });
+    req.on('error', reject);
+  });
 }
 
 main().catch((error: unknown) => {

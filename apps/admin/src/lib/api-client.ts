@@ -45,7 +45,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 const SAFE_METHODS: ReadonlySet<HttpMethod> = new Set<HttpMethod>(['GET']);
 
-export interface RequestOptions {
+interface RequestOptions {
   method?: HttpMethod;
   /** Serialised as JSON. */
   body?: unknown;
@@ -55,7 +55,7 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
-export const DEFAULT_TIMEOUT_MS = 15_000;
+const DEFAULT_TIMEOUT_MS = 15_000;
 
 /** Reads one cookie visible to scripts (`mq_csrf` is; `mq_session` is HttpOnly and never is). */
 export function readCookie(name: string): string | undefined {
@@ -109,16 +109,11 @@ export interface ApiAnswer<T> {
 }
 
 /**
- * One JSON request. Resolves with the parsed body (undefined for 204); rejects with an
- * `ApiError` for any non-2xx answer, a network failure or a timeout (status 0). A request
- * the caller aborts rejects with the browser's AbortError, untouched, so react-query can tell.
+ * One JSON request, resolving with the status, headers and parsed body (undefined for 204);
+ * rejects with an `ApiError` for any non-2xx answer, a network failure or a timeout (status 0).
+ * A request the caller aborts rejects with the browser's AbortError, untouched, so react-query can tell.
  */
-export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  return (await apiRequestWithAnswer<T>(path, options)).body;
-}
-
-/** `apiRequest`, resolving with the status and headers too. */
-export async function apiRequestWithAnswer<T>(path: string, options: RequestOptions = {}): Promise<ApiAnswer<T>> {
+async function sendRequest<T>(path: string, options: RequestOptions = {}): Promise<ApiAnswer<T>> {
   const method = options.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
@@ -189,7 +184,7 @@ function urlOf(path: string, params?: Record<string, unknown>, query?: Record<st
 type ArgsOf<P extends PathOf<M>, M extends Method> = Partial<CallArgs<P, M>> extends CallArgs<P, M> ? [args?: CallArgs<P, M>] : [args: CallArgs<P, M>];
 
 function callApi(method: Method, path: string, args: CallOptions & { path?: object; query?: object; body?: unknown } = {}): Promise<ApiAnswer<unknown>> {
-  return apiRequestWithAnswer(urlOf(path, args.path as Record<string, unknown>, args.query as Record<string, unknown>), {
+  return sendRequest(urlOf(path, args.path as Record<string, unknown>, args.query as Record<string, unknown>), {
     method: method.toUpperCase() as HttpMethod,
     body: args.body,
     signal: args.signal,
@@ -204,7 +199,7 @@ function caller<M extends Method>(method: M) {
 
 /**
  * The api, typed route by route from its OpenAPI document: `api.get('/queue/{name}/jobs', { path: { name }, query: { state } })`
- * resolves with that route's answer. Rejects as apiRequest does.
+ * resolves with that route's answer. Rejects as sendRequest does.
  */
 export const api = {
   get: caller('get'),

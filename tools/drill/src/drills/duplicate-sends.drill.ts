@@ -1,5 +1,6 @@
 import { sql } from '@mq/system-testing';
-import { Accepted, closePairs, createPairs, now, Pair, settle, sleep, standardChecks } from '../drill.harness';
+import { closePairs, createPairs, now, Pair, settle, sleep, standardChecks } from '../drill.harness';
+import type { Accepted } from '../drill.sender';
 import type { Drill } from '../drill.types';
 import { apiUrls, withStack } from './drill.stack';
 

@@ -33,12 +33,15 @@ export class DeliveryRepository {
 
   /** A message's deliveries, by recipient id. */
   async forMessage(messageId: string): Promise<Delivery[]> {
-    return this.dataSource.query(
-      `SELECT recipient_id AS "recipientId", status, attempts, failure_reason AS "failureReason",
-              ${['sent_at', 'delivered_at', 'read_at'].map((c) => `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "${camel(c)}"`).join(', ')}
-       FROM message_deliveries WHERE message_id = $1 ORDER BY recipient_id`,
-      [messageId],
-    );
+    const rows: (Omit<Delivery, 'sentAt' | 'deliveredAt' | 'readAt'> & { sentAt: Date | null; deliveredAt: Date | null; readAt: Date | null })[] =
+      await this.dataSource.query(
+        `SELECT recipient_id AS "recipientId", status, attempts, failure_reason AS "failureReason",
+                sent_at AS "sentAt", delivered_at AS "deliveredAt", read_at AS "readAt"
+         FROM message_deliveries WHERE message_id = $1 ORDER BY recipient_id`,
+        [messageId],
+      );
+    const iso = (date: Date | null) => date?.toISOString() ?? null;
+    return rows.map((row) => ({ ...row, sentAt: iso(row.sentAt), deliveredAt: iso(row.deliveredAt), readAt: iso(row.readAt) }));
   }
 
   /** Of these messages, the ones the recipient has not confirmed yet (queued or sent to them). */
@@ -118,8 +121,4 @@ export class DeliveryRepository {
     );
     return failed;
   }
-}
-
-function camel(column: string): string {
-  return column.replace(/_(.)/g, (_, c: string) => c.toUpperCase());
 }

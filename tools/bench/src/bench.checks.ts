@@ -1,0 +1,128 @@
+import { round } from './process.probe';
+import { BenchReport, CorrectnessCheck, TargetCheck } from './report.writer';
+import { LEVEL_OFF } from './soak.verdict';
+
+export const TARGETS = {
+  directPerSecond: 3_000,
+  p99Ms: 50,
+  offeredPerSecond: 500,
+  broadcastRecipients: 100_000,
+  broadcastMs: 20_000,
+  sockets: 10_000,
+  soakMessages: 1_000_000,
+};
+
+export function targetChecks(report: BenchReport): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const fixed = report.direct?.runs.find((r) => r.mode === 'fixed-rate' && r.offeredPerSecond === TARGETS.offeredPerSecond);
+  const full = report.direct?.runs.find((r) => r.mode === 'full-speed');
+  if (full) {
+    const best = report.direct?.runs.reduce((top, r) => (r.sustainedPerSecond > top.sustainedPerSecond ? r : top), full) ?? full;
+    checks.push({
+      name: 'direct messages, sustained end to end',
+      target: `≥ ${TARGETS.directPerSecond.toLocaleString('en-US')} msgs/s`,
+      measured: `${best.sustainedPerSecond.toLocaleString('en-US')} msgs/s (sent over ${best.transport === 'socket' ? 'the socket' : 'REST'})`,
+      met: best.sustainedPerSecond >= TARGETS.directPerSecond,
+    });
+  }
+  if (fixed) {
+    checks.push({
+      name: `p99 send → receive at ${fixed.offeredPerSecond} msgs/s offered`,
+      target: `≤ ${TARGETS.p99Ms} ms`,
+      measured: `${fixed.latencyMs.receive.p99} ms (p50 ${fixed.latencyMs.receive.p50} ms, ${fixed.sustainedPerSecond} msgs/s achieved)`,
+      met: fixed.latencyMs.receive.p99 <= TARGETS.p99Ms && fixed.notReceived === 0 && fixed.rejected === 0 && fixed.dropped === 0,
+    });
+  }
+  const sustainable = report.direct?.runs.find((r) => r.mode === 'fixed-rate' && r !== fixed);
+  if (sustainable) {
+    checks.push({
+      name: `(reference) p99 send → receive at ${sustainable.offeredPerSecond} msgs/s offered, half the sustained rate`,
+      target: '–',
+      measured: `${sustainable.latencyMs.receive.p99} ms (p50 ${sustainable.latencyMs.receive.p50} ms)`,
+      met: undefined,
+      reference: true,
+    });
+  }
+  const b = report.broadcast;
+  if (b) {
+    const atSize = b.created >= TARGETS.broadcastRecipients;
+    const projected = b.recipientsPerSecond ? round((TARGETS.broadcastRecipients / b.recipientsPerSecond) * 1000) : undefined;
+    checks.push({
+      name: 'broadcast fan-out, rows written and connected sample reached',
+      target: `100,000 in ≤ ${TARGETS.broadcastMs / 1000} s`,
+      measured:
+        `${b.total.toLocaleString('en-US')} in ${b.totalMs === undefined ? 'n/a' : `${(b.totalMs / 1000).toFixed(1)} s`} (${b.status})` +
+        // A linear projection only from a size where fixed costs no longer dominate.
+        (atSize || projected === undefined || b.total < 5_000 ? '' : `; linear projection to 100,000: ≈ ${(projected / 1000).toFixed(1)} s`),
+      met: atSize ? b.totalMs !== undefined && b.totalMs <= TARGETS.broadcastMs && b.status === 'completed' : undefined,
+    });
+  }
+  const soak = report.soak;
+  if (soak) {
+    const series = soak.verdicts
+      .map((v) =>
+        v.levelledOff === undefined
+          ? `${v.series} n/a (${v.samples} samples, 4 needed)`
+          : `${v.series} ${v.secondQuarterMaxMB} → ${v.lastQuarterMaxMB} MB (${v.slopePer100kMB ?? '–'} MB/100k msgs)`,
+      )
+      .join(', ');
+    checks.push({
+      name: 'soak: Redis memory and process RSS level off',
+      target: `${TARGETS.soakMessages.toLocaleString('en-US')} messages; last-quarter max ≤ second-quarter max + ${LEVEL_OFF.percent}% or ${LEVEL_OFF.mb} MB`,
+      measured: `${soak.delivered.toLocaleString('en-US')} messages delivered: ${series}`,
+      // Growth at any size is a failure; levelling off proves the target only at its size.
+      met: soak.levelledOff === false ? false : soak.delivered >= TARGETS.soakMessages ? soak.levelledOff : undefined,
+    });
+  }
+  const s = report.sockets;
+  if (s) {
+    checks.push({
+      name: 'sockets on one api instance',
+      target: `${TARGETS.sockets.toLocaleString('en-US')} connected`,
+      measured: `${s.stillConnected.toLocaleString('en-US')} of ${s.attempted.toLocaleString('en-US')} connected, ${s.rssSlopePerThousandMB ?? '–'} MB RSS per 1,000`,
+      met: s.requested >= TARGETS.sockets ? s.stillConnected >= TARGETS.sockets : undefined,
+    });
+  }
+  return checks;
+}
+
+/** Nothing accepted may be lost or arrive twice, whatever the speed. */
+export function correctnessChecks(report: BenchReport): CorrectnessCheck[] {
+  const checks: CorrectnessCheck[] = [];
+  for (const run of report.direct?.runs ?? []) {
+    const label = `${run.mode === 'fixed-rate' ? `direct, ${run.offeredPerSecond} msgs/s offered` : 'direct, full speed'} (${run.transport})`;
+    checks.push(
+      {
+        name: `${label}: none lost`,
+        ok: run.accepted > 0 && run.notReceived === 0 && run.notDelivered === 0,
+        detail: `${run.accepted} accepted, ${run.received} received, ${run.delivered} recorded delivered`,
+      },
+      {
+        name: `${label}: none duplicated`,
+        ok: run.duplicated === 0,
+        detail: `${run.duplicated} second copies (${run.duplicateReceipts} same-id redeliveries)`,
+      },
+    );
+  }
+  const soak = report.soak;
+  if (soak) {
+    checks.push(
+      {
+        name: 'soak: none lost',
+        ok: soak.accepted > 0 && soak.notReceived === 0 && soak.notDelivered === 0,
+        detail: `${soak.accepted} accepted, ${soak.received} received, ${soak.delivered} recorded delivered`,
+      },
+      { name: 'soak: none duplicated', ok: soak.duplicated === 0, detail: `${soak.duplicated} second copies (${soak.duplicateReceipts} same-id redeliveries)` },
+    );
+  }
+  const b = report.broadcast;
+  if (b) {
+    const rowsOk = b.deliveryRows === undefined || b.deliveryRows === b.total;
+    checks.push({
+      name: 'broadcast: every recipient has its delivery and every connected sample received it',
+      ok: b.status === 'completed' && b.failed === 0 && rowsOk && b.sampleReceived === b.sample,
+      detail: `${b.status}, ${b.processed}/${b.total} processed, ${b.failed} failed, ${b.deliveryRows ?? 'n/a'} delivery rows, sample ${b.sampleReceived}/${b.sample}`,
+    });
+  }
+  return checks;
+}
