@@ -1,24 +1,10 @@
-// Shared by start.mjs and the CI script: environment loading and service probes, with no
-// dependency beyond Node itself (they run before `npm install` may have happened).
-import { existsSync, readFileSync } from 'node:fs';
+// Shared by start.mjs and the CI script: service probes, with no dependency beyond Node
+// itself (they run before `npm install` may have happened).
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** Loads `.env` (if any) without overriding variables already set in the shell. */
-export function loadDotEnv(file = path.join(root, '.env')) {
-  if (!existsSync(file)) return false;
-  for (const line of readFileSync(file, 'utf8').split(/\r?\n/)) {
-    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
-    if (!match || line.trim().startsWith('#')) continue;
-    const [, key, raw] = match;
-    const value = raw.replace(/^(['"])(.*)\1$/, '$2');
-    if (process.env[key] === undefined) process.env[key] = value;
-  }
-  return true;
-}
 
 /** Resolves true when something accepts TCP connections at host:port within the timeout. */
 export function canConnect(host, port, timeoutMs = 1500) {

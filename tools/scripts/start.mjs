@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { canConnect, loadDotEnv, postgresTarget, redisTarget, root, waitFor } from './lib.mjs';
+import { canConnect, postgresTarget, redisTarget, root, waitFor } from './lib.mjs';
 
 const COLORS = { api: 36, worker: 35, admin: 33, start: 32 };
 const say = (message) => process.stdout.write(`\x1b[${COLORS.start}mstart  |\x1b[0m ${message}\n`);
@@ -58,14 +58,15 @@ async function main() {
     copyFileSync(path.join(root, '.env.example'), path.join(root, '.env'));
     say('created .env from .env.example (edit it to change ports, credentials, keys)');
   }
-  loadDotEnv();
-  process.env.NX_DAEMON ??= 'false';
-  process.env.NEXT_TELEMETRY_DISABLED = '1';
-
   if (!existsSync(path.join(root, 'node_modules', '.bin', 'nx'))) {
     say('installing dependencies (npm install)…');
     run('npm', ['install', '--no-audit', '--no-fund']);
   }
+  // Imported once installed; values already in the environment win over the file's.
+  const dotenv = await import('dotenv');
+  dotenv.config({ path: path.join(root, '.env'), quiet: true });
+  process.env.NX_DAEMON ??= 'false';
+  process.env.NEXT_TELEMETRY_DISABLED = '1';
 
   await ensureService('Redis', redisTarget(), 'redis');
   await ensureService('Postgres', postgresTarget(), 'postgres');

@@ -113,6 +113,8 @@ describe('targets that can never work are permanent, before any network call', (
 });
 
 describe('BreakerGuardedTransport', () => {
+  afterEach(() => jest.useRealTimers());
+
   class FlakySms implements NotificationTransport<SmsTarget> {
     readonly channel = 'sms' as const;
     calls = 0;
@@ -127,14 +129,14 @@ describe('BreakerGuardedTransport', () => {
   }
 
   it('sends through the breaker: opens after the threshold, then refuses without calling the provider', async () => {
-    let now = 0;
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] });
     const inner = new FlakySms();
-    const guarded = new BreakerGuardedTransport(inner, new CircuitBreaker('sms', { failureThreshold: 2, cooldownMs: 1_000, now: () => now }));
+    const guarded = new BreakerGuardedTransport(inner, new CircuitBreaker('sms', { failureThreshold: 2, cooldownMs: 1_000 }));
     await expect(guarded.send({ to: '+15005550006' }, notification)).rejects.toBeInstanceOf(TransientDeliveryError);
     await expect(guarded.send({ to: '+15005550006' }, notification)).rejects.toBeInstanceOf(TransientDeliveryError);
     await expect(guarded.send({ to: '+15005550006' }, notification)).rejects.toBeInstanceOf(CircuitOpenError);
     expect(inner.calls).toBe(2);
-    now = 1_000;
+    jest.setSystemTime(Date.now() + 1_000);
     inner.outcome = () => Promise.resolve({ providerMessageId: 'SM1' });
     await expect(guarded.send({ to: '+15005550006' }, notification)).resolves.toEqual({ providerMessageId: 'SM1' });
     expect(guarded.breaker.state).toBe('closed');
