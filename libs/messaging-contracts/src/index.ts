@@ -7,4 +7,5 @@ export * from './lib/limits.constants';
 export * from './lib/message.contract';
 export * from './lib/operator.contract';
 export * from './lib/settings.contract';
+export * from './lib/settings.rules';
 export * from './lib/socket-events.contract';

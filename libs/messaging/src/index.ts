@@ -8,6 +8,4 @@ export * from './lib/realtime/realtime.emitter';
 export * from './lib/message.view';
 export * from './lib/search/blind-index';
 export * from './lib/search/message-search.service';
-export * from './lib/notifications/quiet-hours';
 export * from './lib/realtime/presence.service';
-export * from './lib/batching/micro-batcher';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { ConversationRepository, MembershipRow } from '@mq/db';
-import { MicroBatcher } from '@mq/messaging';
+import { MicroBatcher } from '../batching/micro.batcher';
 import { API_CONFIG, ApiConfig } from '../api.config';
 
 export type Membership = MembershipRow;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { MessageEntity, MessageRepository, StoreBatchRow, isRetryableStoreConflict } from '@mq/db';
-import { MicroBatcher, OutboxPublisher, StagedJob } from '@mq/messaging';
+import { OutboxPublisher, StagedJob } from '@mq/messaging';
+import { MicroBatcher } from '../batching/micro.batcher';
 import { JOB, JobName, SEND_BATCH_MAX, jobIdFor, queueOfJob, toJobPriority } from '@mq/queue-contracts';
 
 /** Above this many recipients a group message fans out through `batch-send` in chunks. */

@@ -1,6 +1,7 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { ReceiptRepository } from '@mq/db';
-import { MicroBatcher, OutboxPublisher } from '@mq/messaging';
+import { OutboxPublisher } from '@mq/messaging';
+import { MicroBatcher } from '../batching/micro.batcher';
 import { ConfirmationStatus, JOB, QUEUE_POLICY, RECEIPT_BATCH_MAX, jobIdFor, queueOfJob } from '@mq/queue-contracts';
 import { API_CONFIG, ApiConfig } from '../api.config';
 

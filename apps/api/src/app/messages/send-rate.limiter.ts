@@ -1,5 +1,5 @@
 import { HttpException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
-import { MicroBatcher } from '@mq/messaging';
+import { MicroBatcher } from '../batching/micro.batcher';
 import { BullConnectionFactory } from '@mq/queue';
 import { API_CONFIG, ApiConfig } from '../api.config';
 

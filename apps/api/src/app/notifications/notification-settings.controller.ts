@@ -2,7 +2,7 @@ import { ApiResult } from '../openapi/api-result.decorator';
 import { Body, ConflictException, Controller, Get, HttpCode, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
 import { NotificationRepository, NotificationSettingsRepository } from '@mq/db';
 import type { AppNotification, NotificationPreferences } from '@mq/messaging-contracts';
-import { DEFAULT_PREFERENCES } from '@mq/messaging';
+import { DEFAULT_PREFERENCES } from '@mq/messaging-contracts';
 import { CurrentUser } from '../auth/auth.decorators';
 import { AuthenticatedUser } from '../auth/auth.types';
 import { ListNotificationsQueryDto, NotificationPreferencesDto, PushSubscriptionDto } from './notification-settings.dto';

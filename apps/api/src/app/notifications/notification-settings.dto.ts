@@ -24,7 +24,7 @@ import type {
   PushSubscriptionRequest,
   QuietHours,
 } from '@mq/messaging-contracts';
-import { isTimeZone } from '@mq/messaging';
+import { TIME_OF_DAY, isTimeZone } from '@mq/messaging-contracts';
 
 @ValidatorConstraint({ name: 'timeZone' })
 class TimeZoneConstraint implements ValidatorConstraintInterface {
@@ -35,8 +35,6 @@ class TimeZoneConstraint implements ValidatorConstraintInterface {
     return 'timeZone must be an IANA time zone such as Europe/London';
   }
 }
-
-const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 /**
  * A nested DTO made from a plain object only; anything else stays as sent, for @IsObject to
@@ -55,8 +53,8 @@ class ChannelsDto implements NotificationChannelPreferences {
 }
 
 class QuietHoursDto implements QuietHours {
-  @Matches(TIME, { message: 'start must be a time of day like 22:00' }) start!: string;
-  @Matches(TIME, { message: 'end must be a time of day like 07:00' }) end!: string;
+  @Matches(TIME_OF_DAY, { message: 'start must be a time of day like 22:00' }) start!: string;
+  @Matches(TIME_OF_DAY, { message: 'end must be a time of day like 07:00' }) end!: string;
   @IsString() @Validate(TimeZoneConstraint) timeZone!: string;
 }
 

@@ -1,5 +1,6 @@
 import { MessageEntity } from '@mq/db';
-import { DEFAULT_PREFERENCES, PresenceService, StagedJob } from '@mq/messaging';
+import { PresenceService, StagedJob } from '@mq/messaging';
+import { DEFAULT_PREFERENCES } from '@mq/messaging-contracts';
 import { JOB, NotificationJob, jobIdFor } from '@mq/queue-contracts';
 import { WorkerConfig } from '../worker.config';
 import { NotificationRouter } from './notification.router';

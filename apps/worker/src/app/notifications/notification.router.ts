@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { MessageEntity } from '@mq/db';
 import type { NotificationPreferences } from '@mq/messaging-contracts';
-import { DEFAULT_PREFERENCES, PresenceService, StageEntry, StagedJob, quietHoursEnd } from '@mq/messaging';
+import { PresenceService, StageEntry, StagedJob } from '@mq/messaging';
+import { DEFAULT_PREFERENCES } from '@mq/messaging-contracts';
+import { quietHoursEnd } from './quiet-hours.helper';
 import { JOB, JOB_PRIORITY, JobPriority, NotificationChannel, NotificationJob, jobIdFor } from '@mq/queue-contracts';
 import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
 import { reminderWindowMs, windowAt } from './notification-window';

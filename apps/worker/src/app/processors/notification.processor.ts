@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { NotificationRecipient, NotificationRepository, NotificationSettingsRepository } from '@mq/db';
 import type { NotificationPreferences } from '@mq/messaging-contracts';
-import { DEFAULT_PREFERENCES, RealtimeEmitter } from '@mq/messaging';
+import { RealtimeEmitter } from '@mq/messaging';
+import { DEFAULT_PREFERENCES } from '@mq/messaging-contracts';
 import { ChannelUnavailableError, CircuitOpenError, NotificationTransports, OutgoingNotification, SubscriptionGoneError } from '@mq/notifications';
 import { JOB, NotificationChannel, jobIdFor } from '@mq/queue-contracts';
 import { HandledJob, JobHandler, MessageQueueService } from '@mq/queue';

@@ -1,4 +1,5 @@
-import { isTimeOfDay, isTimeZone, quietHoursEnd } from './quiet-hours';
+import { isTimeOfDay, isTimeZone } from '@mq/messaging-contracts';
+import { quietHoursEnd } from './quiet-hours.helper';
 
 describe('quiet hours', () => {
   const london = { start: '22:00', end: '07:00', timeZone: 'Europe/London' };

@@ -1,27 +1,8 @@
-import type { NotificationPreferences, QuietHours } from '@mq/messaging-contracts';
-
-const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
-
-export const DEFAULT_PREFERENCES: Readonly<NotificationPreferences> = Object.freeze({
-  channels: Object.freeze({ inApp: true, email: true, push: true, sms: false }),
-  quietHours: null,
-});
-
-export function isTimeOfDay(value: string): boolean {
-  return HH_MM.test(value);
-}
-
-export function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-GB', { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { TIME_OF_DAY } from '@mq/messaging-contracts';
+import type { QuietHours } from '@mq/messaging-contracts';
 
 function minutesOf(value: string): number {
-  const match = HH_MM.exec(value);
+  const match = TIME_OF_DAY.exec(value);
   if (!match) throw new Error(`Not a time of day: ${value}`);
   return Number(match[1]) * 60 + Number(match[2]);
 }

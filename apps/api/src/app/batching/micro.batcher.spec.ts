@@ -1,4 +1,4 @@
-import { MicroBatcher } from './micro-batcher';
+import { MicroBatcher } from './micro.batcher';
 
 /** A run that waits until released, recording what each run was given. */
 function gatedRun() {
