@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { HealthService } from './health.service';
 import { LoggingConfig, loggerParams } from './logging.config';
@@ -14,7 +15,11 @@ export class ObservabilityModule {
     return {
       module: ObservabilityModule,
       global: true,
-      imports: [LoggerModule.forRoot(loggerParams(options.logging))],
+      imports: [
+        LoggerModule.forRoot(loggerParams(options.logging)),
+        // No terminus logger: HealthService writes one warn line per failing check instead of its multi-line dump.
+        TerminusModule.forRoot({ logger: false }),
+      ],
       providers: [HealthService, MetricsService],
       exports: [HealthService, MetricsService],
     };
