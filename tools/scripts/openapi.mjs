@@ -11,19 +11,24 @@
 //    and those schemas, as the built api describes itself (`node dist/apps/api/main.js openapi`,
 //    no database or Redis needed) -> apps/api/openapi.json. Needs `nx run api:build` first.
 // 3. The console's API types, from that document (openapi-typescript) -> apps/admin/src/lib/api-schema.d.ts,
-//    which its openapi-fetch client (apps/admin/src/lib/api-client.ts) is typed by.
+//    which its client (apps/admin/src/lib/api-client.ts) is typed by.
+// 4. The socket events (tools/scripts/asyncapi.mjs): apps/api/asyncapi.json and the README's table.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import openapiTS, { astToString } from 'openapi-typescript';
+import prettier from 'prettier';
 import { createGenerator } from 'ts-json-schema-generator';
+import { asyncApiDocument, readmeWithTable, socketEventsTable } from './asyncapi.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
 const CONTRACTS = join(root, 'libs/messaging-contracts/src/lib/api-bodies.contract.ts');
 const SCHEMAS_FILE = join(root, 'apps/api/src/app/openapi/contract-schemas.json');
 const DOCUMENT_FILE = join(root, 'apps/api/openapi.json');
 const CONSOLE_TYPES_FILE = join(root, 'apps/admin/src/lib/api-schema.d.ts');
+const ASYNCAPI_FILE = join(root, 'apps/api/asyncapi.json');
+const README_FILE = join(root, 'README.md');
 const check = process.argv.includes('--check');
 
 function contractSchemas() {
@@ -73,6 +78,17 @@ async function consoleTypes(documentText) {
   return `// Generated from apps/api/openapi.json by \`npm run openapi\` (tools/scripts/openapi.mjs). Do not edit.\n\n${astToString(ast)}`;
 }
 
+/** The socket events' AsyncAPI document and the README with their table, formatted as Prettier would. */
+async function socketEventDocs() {
+  const asyncApi = asyncApiDocument(root);
+  const readme = readmeWithTable(readFileSync(README_FILE, 'utf8'), socketEventsTable(asyncApi));
+  const options = await prettier.resolveConfig(README_FILE);
+  return {
+    asyncApi: await prettier.format(asyncApi.text, { ...options, filepath: ASYNCAPI_FILE }),
+    readme: await prettier.format(readme, { ...options, filepath: README_FILE }),
+  };
+}
+
 function compare(file, expected) {
   let current = '';
   try {
@@ -85,8 +101,11 @@ function compare(file, expected) {
 
 try {
   const schemas = contractSchemas();
+  const events = await socketEventDocs();
   if (check) {
     const stale = [];
+    if (!compare(ASYNCAPI_FILE, events.asyncApi)) stale.push('apps/api/asyncapi.json');
+    if (!compare(README_FILE, events.readme)) stale.push("README.md's table of socket events");
     if (!compare(SCHEMAS_FILE, schemas)) stale.push('apps/api/src/app/openapi/contract-schemas.json');
     else {
       const document = documentFrom(schemas);
@@ -94,18 +113,24 @@ try {
       if (!compare(CONSOLE_TYPES_FILE, await consoleTypes(document))) stale.push('apps/admin/src/lib/api-schema.d.ts');
     }
     if (stale.length > 0) {
-      process.stderr.write(`openapi: ${stale.join(', ')} stale: the routes, DTOs or contract types changed. Run \`npm run openapi\` and commit.\n`);
+      process.stderr.write(
+        `openapi: ${stale.join(', ')} stale: the routes, DTOs, contract types or socket events changed. Run \`npm run openapi\` and commit.\n`,
+      );
       process.exit(1);
     }
-    process.stdout.write('openapi: apps/api/openapi.json matches the code\n');
+    process.stdout.write("openapi: apps/api/openapi.json, apps/api/asyncapi.json and the README's socket events match the code\n");
   } else {
     writeFileSync(SCHEMAS_FILE, schemas);
+    writeFileSync(ASYNCAPI_FILE, events.asyncApi);
+    writeFileSync(README_FILE, events.readme);
     const build = spawnSync('npx', ['nx', 'run', 'api:build', '--output-style=stream'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
     if (build.status !== 0) throw new Error('nx run api:build failed');
     const document = documentFrom(schemas);
     writeFileSync(DOCUMENT_FILE, document);
     writeFileSync(CONSOLE_TYPES_FILE, await consoleTypes(document));
-    process.stdout.write('openapi: wrote apps/api/src/app/openapi/contract-schemas.json, apps/api/openapi.json and apps/admin/src/lib/api-schema.d.ts\n');
+    process.stdout.write(
+      "openapi: wrote apps/api/src/app/openapi/contract-schemas.json, apps/api/openapi.json, apps/admin/src/lib/api-schema.d.ts, apps/api/asyncapi.json and the README's socket events\n",
+    );
   }
 } catch (error) {
   process.stderr.write(`openapi: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,10 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SOCKET_EVENTS } from '@mq/messaging-contracts';
 import { TestStack } from '@mq/system-testing';
 
 /** The document as checked in (npm run openapi writes it; npm test checks it against the code). */
 const CHECKED_IN = JSON.parse(readFileSync(join(__dirname, '../../api/openapi.json'), 'utf8')) as {
   paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+};
+
+/** The socket events' AsyncAPI document as checked in (generated from the contract's catalogs). */
+const ASYNCAPI = JSON.parse(readFileSync(join(__dirname, '../../api/asyncapi.json'), 'utf8')) as {
+  channels: Record<string, { address: string; messages: Record<string, { name: string }> }>;
+  operations: Record<string, { action: 'send' | 'receive'; reply?: unknown }>;
 };
 
 describe('the OpenAPI document and its UI', () => {
@@ -45,5 +52,16 @@ describe('the OpenAPI document and its UI', () => {
     expect(init.status).toBe(200);
     // The UI's init script carries the document itself.
     expect(await init.text()).toContain('School message pipeline API');
+  });
+
+  it('serves at /docs/asyncapi.json the checked-in AsyncAPI document, with every socket event and an ack for each one a client sends', async () => {
+    const response = await fetch(`${stack.api().url}/docs/asyncapi.json`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(ASYNCAPI);
+    const names = Object.values(ASYNCAPI.channels).flatMap((channel) => Object.values(channel.messages).map((message) => message.name));
+    expect(names.filter((name) => !name.endsWith(' ack')).sort()).toEqual(Object.values(SOCKET_EVENTS).sort());
+    const received = Object.values(ASYNCAPI.operations).filter((operation) => operation.action === 'receive');
+    expect(received).toHaveLength(4);
+    expect(received.every((operation) => operation.reply !== undefined)).toBe(true);
   });
 });

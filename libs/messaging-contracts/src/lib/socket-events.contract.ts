@@ -96,30 +96,58 @@ export interface JobFailedEvent {
   failedReason: string;
 }
 
-/** Default namespace, server -> client: `Server<ClientToServerEvents, ServerToClientEvents>`. */
-export interface ServerToClientEvents {
-  [SOCKET_EVENTS.MESSAGE_NEW]: (message: Message) => void;
-  [SOCKET_EVENTS.MESSAGE_STATUS]: (event: MessageStatusEvent) => void;
-  [SOCKET_EVENTS.MESSAGE_UPDATED]: (message: Message) => void;
-  [SOCKET_EVENTS.MESSAGE_DELETED]: (event: MessageDeletedEvent) => void;
-  [SOCKET_EVENTS.NOTIFICATION_NEW]: (notification: NotificationEvent) => void;
-}
+/**
+ * The socket events, each defined once: these catalogs give every event's payload (and, for the
+ * client's events, its ack); the event maps socket.io is typed with are derived from them, and
+ * so are the AsyncAPI document (apps/api/asyncapi.json) and the README's table of events.
+ */
 
 /** Default namespace, client -> server: every event takes `(payload, ack)`. */
-export interface ClientToServerEvents {
-  [SOCKET_EVENTS.MESSAGE_SEND]: (payload: MessageSendPayload, ack: (response: MessageSendAck) => void) => void;
-  [SOCKET_EVENTS.MESSAGE_DELIVERED]: (payload: MessageReceiptPayload, ack: (response: MessageReceiptAck) => void) => void;
-  [SOCKET_EVENTS.MESSAGE_READ]: (payload: MessageReceiptPayload, ack: (response: MessageReceiptAck) => void) => void;
-  [SOCKET_EVENTS.SYNC]: (payload: SyncPayload, ack: (response: SyncAck) => void) => void;
+export interface ClientToServerCatalog {
+  /** Sends a message: the same rules, limits and idempotency (`clientMessageId`) as `POST /messages`. */
+  [SOCKET_EVENTS.MESSAGE_SEND]: { payload: MessageSendPayload; ack: MessageSendAck };
+  /** A recipient's device has the message (recipients only). */
+  [SOCKET_EVENTS.MESSAGE_DELIVERED]: { payload: MessageReceiptPayload; ack: MessageReceiptAck };
+  /** The recipient has read the message (recipients only). */
+  [SOCKET_EVENTS.MESSAGE_READ]: { payload: MessageReceiptPayload; ack: MessageReceiptAck };
+  /** Catch-up after a reconnect: every message after `afterSeq`, as `GET /conversations/{id}/messages?afterSeq=`. */
+  [SOCKET_EVENTS.SYNC]: { payload: SyncPayload; ack: SyncAck };
 }
 
-/** ADMIN_NAMESPACE, server -> client. Admins only listen there. */
-export interface AdminServerToClientEvents {
-  /** At least every 2 s. */
-  [SOCKET_EVENTS.QUEUE_METRICS]: (metrics: QueueMetrics) => void;
-  [SOCKET_EVENTS.JOB_FAILED]: (event: JobFailedEvent) => void;
-  [SOCKET_EVENTS.ALERT]: (alert: Alert) => void;
+/** Default namespace, server -> client, to the users concerned (each user's sockets share a room). */
+export interface ServerToClientCatalog {
+  /** A new message for this user, a recipient of it. At least once: keep messages by id. */
+  [SOCKET_EVENTS.MESSAGE_NEW]: Message;
+  /** To the sender: one recipient's delivery moved on. */
+  [SOCKET_EVENTS.MESSAGE_STATUS]: MessageStatusEvent;
+  /** A message was edited. */
+  [SOCKET_EVENTS.MESSAGE_UPDATED]: Message;
+  /** A message was deleted. */
+  [SOCKET_EVENTS.MESSAGE_DELETED]: MessageDeletedEvent;
+  /** An in-app notification; never message content. */
+  [SOCKET_EVENTS.NOTIFICATION_NEW]: NotificationEvent;
 }
+
+/** ADMIN_NAMESPACE (`/admin`, admins only), server -> client. */
+export interface AdminServerToClientCatalog {
+  /** The `GET /queue/metrics` body, at least every 2 s. */
+  [SOCKET_EVENTS.QUEUE_METRICS]: QueueMetrics;
+  /** A job failed for good, its attempts spent (`GET /queue/{name}/jobs/{id}` has its history). */
+  [SOCKET_EVENTS.JOB_FAILED]: JobFailedEvent;
+  /** An alert fired or resolved. */
+  [SOCKET_EVENTS.ALERT]: Alert;
+}
+
+/** socket.io's event map for client -> server events: `Server<ClientToServerEvents, ServerToClientEvents>`. */
+export type ClientToServerEvents = {
+  [E in keyof ClientToServerCatalog]: (payload: ClientToServerCatalog[E]['payload'], ack: (response: ClientToServerCatalog[E]['ack']) => void) => void;
+};
+
+/** socket.io's event map for the default namespace's server -> client events. */
+export type ServerToClientEvents = { [E in keyof ServerToClientCatalog]: (payload: ServerToClientCatalog[E]) => void };
+
+/** socket.io's event map for ADMIN_NAMESPACE's server -> client events. */
+export type AdminServerToClientEvents = { [E in keyof AdminServerToClientCatalog]: (payload: AdminServerToClientCatalog[E]) => void };
 
 /** Handshake `auth` (`io(url, { auth })`): a missing, bad or expired token is refused with `connect_error`. */
 export interface SocketHandshakeAuth {

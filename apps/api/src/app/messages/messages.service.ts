@@ -1,4 +1,5 @@
 import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { SOCKET_EVENTS } from '@mq/messaging-contracts';
 import { DataSource } from 'typeorm';
 import { ConversationRepository, DeliveryRepository, MessageEntity, MessageRepository } from '@mq/db';
 import type { Delivery, Message } from '@mq/messaging-contracts';
@@ -53,7 +54,7 @@ export class MessagesService {
     });
     await this.outbox.publish([reindex]);
     const view = toMessageView(edited, content);
-    if (edited.seq !== null) this.realtime.toUsers(await this.participantIds(edited.conversationId), 'message:updated', view);
+    if (edited.seq !== null) this.realtime.toUsers(await this.participantIds(edited.conversationId), SOCKET_EVENTS.MESSAGE_UPDATED, view);
     return view;
   }
 
@@ -72,7 +73,7 @@ export class MessagesService {
     });
     await this.outbox.publish([unindex]);
     if (message.seq !== null) {
-      this.realtime.toUsers(await this.participantIds(message.conversationId), 'message:deleted', {
+      this.realtime.toUsers(await this.participantIds(message.conversationId), SOCKET_EVENTS.MESSAGE_DELETED, {
         id: message.id,
         conversationId: message.conversationId,
       });

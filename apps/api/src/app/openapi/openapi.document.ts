@@ -2,10 +2,12 @@ import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { SESSION_COOKIE } from '../auth/auth.types';
+import asyncApiDocument from '../../../asyncapi.json';
 import contractSchemas from './contract-schemas.json';
 
 export const DOCS_PATH = 'docs';
 export const OPENAPI_JSON_PATH = `${DOCS_PATH}/openapi.json`;
+export const ASYNCAPI_JSON_PATH = `${DOCS_PATH}/asyncapi.json`;
 
 const ERROR_BODY = { $ref: '#/components/schemas/ApiErrorBody' };
 
@@ -22,7 +24,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setDescription(
       'REST api of the message pipeline. Authenticate with `POST /auth/login`: send the access token as `Authorization: Bearer <token>`, ' +
         `or let the browser keep the \`${SESSION_COOKIE}\` session cookie. Errors answer \`{statusCode, message, error}\`. ` +
-        'Socket events are listed in the README (section "socket.io").',
+        `The socket.io events are described by the AsyncAPI document at \`/${ASYNCAPI_JSON_PATH}\`.`,
     )
     .setVersion('1')
     // 3.1: the response schemas are JSON Schema as generated from the contract types (`type: ["string", "null"]`).
@@ -64,6 +66,8 @@ export function mountApiDocs(app: INestApplication, document: OpenAPIObject): vo
     }),
   );
   SwaggerModule.setup(DOCS_PATH, app, document, { jsonDocumentUrl: OPENAPI_JSON_PATH, yamlDocumentUrl: `${DOCS_PATH}/openapi.yaml` });
+  // The socket events' document, generated from the same contract library (apps/api/asyncapi.json, bundled).
+  app.getHttpAdapter().get(`/${ASYNCAPI_JSON_PATH}`, (_request: unknown, response: { json(body: unknown): void }) => response.json(asyncApiDocument));
 }
 
 /** The document as checked in: stable key order, two-space indent, a final newline (what Prettier leaves alone). */

@@ -2,7 +2,7 @@ import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import { PRESENCE_TTL_MS, PresenceService, userRoom } from '@mq/messaging';
 import { OnGatewayConnection, OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
-import type { Message, SocketAckFailure } from '@mq/messaging-contracts';
+import type { ClientToServerCatalog, MessageReceiptAck, MessageSendAck, SyncAck } from '@mq/messaging-contracts';
 import { MESSAGES_PAGE_MAX, SOCKET_EVENTS } from '@mq/messaging-contracts';
 import { AuthenticatedUser, SESSION_COOKIE } from '../auth/auth.types';
 import { readCookie } from '../auth/cookies';
@@ -16,15 +16,14 @@ import { MessagesService } from '../messages/messages.service';
 import { ReceiptsService } from '../messages/receipts.service';
 import { ReceiptDto, SyncDto } from './messaging.dto';
 
-type Ack<T> = ({ ok: true } & T) | SocketAckFailure;
-
 interface SocketData {
   user: AuthenticatedUser;
 }
 
 type AuthedSocket = Socket<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>;
 
-type AckFn<T> = (response: Ack<T>) => void;
+type ClientEvent = keyof ClientToServerCatalog;
+type AckOf<E extends ClientEvent> = ClientToServerCatalog[E]['ack'];
 
 /**
  * The default namespace: a socket authenticates with its access token in the handshake
@@ -72,10 +71,11 @@ export class MessagingGateway implements OnGatewayInit, OnGatewayConnection<Auth
   }
 
   handleConnection(socket: AuthedSocket): void {
-    const on = <T>(event: string, handle: (body: unknown) => Promise<Ack<T>>) =>
-      (socket as Socket).on(event, (...args: unknown[]) => {
+    // The payload stays `unknown` until its DTO has checked it: the catalog types what a client should send, not what arrives.
+    const on = <E extends ClientEvent>(event: E, handle: (body: unknown) => Promise<AckOf<E>>) =>
+      (socket as Socket).on(event as string, (...args: unknown[]) => {
         // socket.io passes the ack last; an event sent with no payload, or with two, still gets its answer.
-        const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as AckFn<T>) : undefined;
+        const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (response: AckOf<E>) => void) : undefined;
         const reply =
           args.length === 1
             ? handle(args[0])
@@ -88,7 +88,7 @@ export class MessagingGateway implements OnGatewayInit, OnGatewayConnection<Auth
     on(SOCKET_EVENTS.SYNC, (body) => this.sync(socket, body));
   }
 
-  private async send(socket: AuthedSocket, body: unknown): Promise<Ack<{ message: Message }>> {
+  private async send(socket: AuthedSocket, body: unknown): Promise<MessageSendAck> {
     try {
       const input = parseSocketInput(SendMessageDto, body);
       const outcome = await this.sender.send(socket.data.user.id, input);
@@ -98,7 +98,7 @@ export class MessagingGateway implements OnGatewayInit, OnGatewayConnection<Auth
     }
   }
 
-  private async sync(socket: AuthedSocket, body: unknown): Promise<Ack<{ messages: Message[] }>> {
+  private async sync(socket: AuthedSocket, body: unknown): Promise<SyncAck> {
     try {
       const input = parseSocketInput(SyncDto, body);
       const messages = await this.messages.listAfter(socket.data.user.id, input.conversationId, input.afterSeq, MESSAGES_PAGE_MAX);
@@ -108,7 +108,7 @@ export class MessagingGateway implements OnGatewayInit, OnGatewayConnection<Auth
     }
   }
 
-  private async receipt(socket: AuthedSocket, body: unknown, status: 'delivered' | 'read'): Promise<Ack<object>> {
+  private async receipt(socket: AuthedSocket, body: unknown, status: 'delivered' | 'read'): Promise<MessageReceiptAck> {
     try {
       const { messageId } = parseSocketInput(ReceiptDto, body);
       await this.receipts.record(socket.data.user.id, messageId, status);

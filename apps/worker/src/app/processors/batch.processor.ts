@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { SOCKET_EVENTS } from '@mq/messaging-contracts';
 import { DataSource, EntityManager } from 'typeorm';
 import { BatchRepository, ConversationRepository, DeliverySendRepository, MessageRepository, SendingBatch } from '@mq/db';
 import type { BatchStatus } from '@mq/messaging-contracts';
@@ -60,7 +61,7 @@ export class BatchProcessor {
         }
         const fresh = await this.writeChunk(manager, batch, recipients, String(job.id));
         // Emitted before commit: a crash re-emits this chunk (clients dedupe by id) rather than lose it.
-        this.realtime.toUsers(fresh, 'message:new', payload);
+        this.realtime.toUsers(fresh, SOCKET_EVENTS.MESSAGE_NEW, payload);
         await this.batches.advance(manager, batchId, recipients.length, cursor);
         return { sent: recipients.length, batch: { ...batch, processed: batch.processed + recipients.length } };
       });

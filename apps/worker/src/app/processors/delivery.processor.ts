@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { SOCKET_EVENTS } from '@mq/messaging-contracts';
 import { DataSource, EntityManager } from 'typeorm';
 import { DeliverySendRepository, MergedReceipt, MessageEntity, MessageRepository, ReceiptRepository, SqlStatement } from '@mq/db';
 import type { NotificationPreferences } from '@mq/messaging-contracts';
@@ -95,7 +96,7 @@ export class DeliveryProcessor {
           splitOut.push({ message, recipientIds: [...deliverable, ...undeliverable.map((u) => u.recipientId)] });
           continue;
         }
-        if (deliverable.length > 0) this.realtime.toUsers(deliverable, 'message:new', toMessageView({ ...message, status: 'sent' }, content));
+        if (deliverable.length > 0) this.realtime.toUsers(deliverable, SOCKET_EVENTS.MESSAGE_NEW, toMessageView({ ...message, status: 'sent' }, content));
         if (!alone && undeliverable.length > 0) splitOut.push({ message, recipientIds: undeliverable.map((u) => u.recipientId) });
         readable.push({ message, content });
         sent.push({ message, deliverable, undeliverable: alone ? undeliverable : [] });
@@ -174,7 +175,7 @@ export class DeliveryProcessor {
     const byKey = new Map(merged.map((m) => [`${m.messageId}:${m.recipientId}`, m]));
     for (const row of rows) {
       for (const receipt of byKey.get(`${row.messageId}:${row.recipientId}`)?.receipts ?? []) {
-        this.realtime.toUsers([row.senderId], 'message:status', receipt);
+        this.realtime.toUsers([row.senderId], SOCKET_EVENTS.MESSAGE_STATUS, receipt);
       }
     }
     return { recorded: rows.length, unchanged: merged.length - rows.length };

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { NotificationRecipient, NotificationRepository, NotificationSettingsRepository } from '@mq/db';
 import type { NotificationPreferences } from '@mq/messaging-contracts';
 import { RealtimeEmitter } from '@mq/messaging';
-import { DEFAULT_PREFERENCES } from '@mq/messaging-contracts';
+import { DEFAULT_PREFERENCES, SOCKET_EVENTS } from '@mq/messaging-contracts';
 import { ChannelUnavailableError, CircuitOpenError, NotificationTransports, OutgoingNotification, SubscriptionGoneError } from '@mq/notifications';
 import { JOB, NotificationChannel, jobIdFor } from '@mq/queue-contracts';
 import { HandledJob, JobHandler, MessageQueueService } from '@mq/queue';
@@ -93,7 +93,13 @@ export class NotificationProcessor {
   ): Promise<void> {
     switch (channel) {
       case 'in_app':
-        this.realtime.toUsers([userId], 'notification:new', { id: notificationId, channel, title: content.title, body: content.body, messageId: null });
+        this.realtime.toUsers([userId], SOCKET_EVENTS.NOTIFICATION_NEW, {
+          id: notificationId,
+          channel,
+          title: content.title,
+          body: content.body,
+          messageId: null,
+        });
         return;
       case 'email':
         await this.transports.email.send({ to: recipient.email, displayName: recipient.displayName }, content);

@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Emitter } from '@socket.io/redis-emitter';
+import { ADMIN_NAMESPACE } from '@mq/messaging-contracts';
+import type { AdminServerToClientCatalog, ServerToClientCatalog } from '@mq/messaging-contracts';
 import { BullConnectionFactory } from '@mq/queue';
 
 export const REALTIME_OPTIONS = Symbol('REALTIME_OPTIONS');
@@ -11,8 +13,6 @@ export interface RealtimeOptions {
 
 /** The room every socket of a user joins. */
 export const userRoom = (userId: string): string => `user:${userId}`;
-
-export const ADMIN_NAMESPACE = '/admin';
 
 /**
  * Emits socket.io events from any process (the worker above all) to the users' sockets on
@@ -28,7 +28,7 @@ export class RealtimeEmitter {
     this.emitter = new Emitter(connections.createPublisher('emitter'), { key: options.channelPrefix });
   }
 
-  toUsers(userIds: readonly string[], event: string, payload: unknown): void {
+  toUsers<E extends keyof ServerToClientCatalog>(userIds: readonly string[], event: E, payload: ServerToClientCatalog[E]): void {
     if (userIds.length === 0) return;
     this.emitter.to(userIds.map(userRoom)).emit(event, payload);
   }
@@ -39,7 +39,7 @@ export class RealtimeEmitter {
     this.emitter.of(ADMIN_NAMESPACE).in(userRoom(userId)).disconnectSockets(true);
   }
 
-  toAdmins(event: string, payload: unknown): void {
+  toAdmins<E extends keyof AdminServerToClientCatalog>(event: E, payload: AdminServerToClientCatalog[E]): void {
     this.emitter.of(ADMIN_NAMESPACE).emit(event, payload);
   }
 }
