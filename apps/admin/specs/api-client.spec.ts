@@ -61,7 +61,15 @@ describe('api-client', () => {
   });
 
   it("throws an ApiError with the api's status and message", async () => {
-    fetchMock.mockResolvedValue(fakeResponse(400, { statusCode: 400, message: ['email must be an email', 'password is required'], error: 'Bad Request' }));
+    fetchMock.mockResolvedValue(
+      fakeResponse(400, {
+        statusCode: 400,
+        message: 'email must be an email; password is required',
+        error: 'Bad Request',
+        code: 'validation_failed',
+        field: 'body.email',
+      }),
+    );
 
     const error = await api.post('/auth/login', { body: { email: '', password: '' } }).catch((e: unknown) => e);
 

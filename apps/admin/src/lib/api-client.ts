@@ -4,6 +4,7 @@
  * every call and the readable `mq_csrf` cookie can be echoed back (double-submit CSRF).
  */
 
+import type { components } from './api-schema';
 import type { CallArgs, CallOptions, CallResult, Method, PathOf } from './api-request.types';
 
 export const CSRF_COOKIE = 'mq_csrf';
@@ -12,12 +13,8 @@ export const CSRF_HEADER = 'x-csrf-token';
 /** Status 0 means the request never got an HTTP answer (network failure, api down). */
 export const NETWORK_ERROR_STATUS = 0;
 
-/** The api's error body (Nest's shape). `message` is an array for validation errors. */
-export interface ApiErrorBody {
-  statusCode: number;
-  message: string | string[];
-  error?: string;
-}
+/** The api's error body, as its OpenAPI document describes it. */
+export type ApiErrorBody = components['schemas']['ApiErrorBody'];
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -76,7 +73,7 @@ export function readCookie(name: string): string | undefined {
 }
 
 function isErrorBody(value: unknown): value is ApiErrorBody {
-  return typeof value === 'object' && value !== null && 'message' in value;
+  return typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string';
 }
 
 async function readBody(response: Response): Promise<unknown> {
@@ -93,10 +90,7 @@ async function readBody(response: Response): Promise<unknown> {
 }
 
 function errorFrom(response: Response, body: unknown): ApiError {
-  if (isErrorBody(body)) {
-    const message = Array.isArray(body.message) ? body.message.join('; ') : String(body.message);
-    return new ApiError(response.status, message, body.error);
-  }
+  if (isErrorBody(body)) return new ApiError(response.status, body.message, body.error);
   const fallback = response.statusText || `Request failed with status ${response.status}`;
   return new ApiError(response.status, fallback);
 }

@@ -894,11 +894,16 @@ export interface components {
         RetryDeliveriesDto: {
             messageIds: string[];
         };
-        /** @description Every error answer (Nest's shape); `message` is a list for validation failures. Never a stack trace. */
+        /** @description Every error answer: Nest's `{statusCode, message, error}`, never a stack trace, plus a stable machine-readable `code` and, for bad input, the `field` at fault (`body.content`, `query.limit`). */
         ApiErrorBody: {
             statusCode: number;
-            message: string | string[];
+            /** @description One sentence; several validation failures are joined with `; `. */
+            message: string;
+            /** @description The status's reason phrase (`Bad Request`, `Not Found`, ...). */
             error: string;
+            /** @description `bad_request`, `validation_failed`, `not_found`, `too_many_requests`, `unavailable`, ... */
+            code: string;
+            field?: string;
         };
         /** @description `GET /alerts?state=` -> 200 Alert[]; also the `/admin` `alert` event. */
         Alert: {

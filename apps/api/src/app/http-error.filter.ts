@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { ApiErrorBody } from '@mq/messaging-contracts';
 import { DATABASE_UNAVAILABLE, codeForStatus, isDatabaseUnavailable } from './input/error-body.helper';
 
 interface JsonResponse {
@@ -14,15 +15,6 @@ interface BodyParserError {
   message?: string;
 }
 
-/** The one error shape: Nest's `{statusCode, message, error}`, plus a machine-readable `code` and the `field` at fault where there is one. */
-export interface ErrorBody {
-  statusCode: number;
-  message: string;
-  error: string;
-  code: string;
-  field?: string;
-}
-
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
@@ -35,7 +27,7 @@ const REASONS: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-function errorBody(statusCode: number, message: string, code?: string, field?: string): ErrorBody {
+function errorBody(statusCode: number, message: string, code?: string, field?: string): ApiErrorBody {
   return {
     statusCode,
     message,
@@ -45,7 +37,7 @@ function errorBody(statusCode: number, message: string, code?: string, field?: s
   };
 }
 
-function fromHttpException(exception: HttpException): ErrorBody {
+function fromHttpException(exception: HttpException): ApiErrorBody {
   const status = exception.getStatus();
   const body = exception.getResponse();
   if (typeof body === 'string') return errorBody(status, body);
@@ -55,7 +47,7 @@ function fromHttpException(exception: HttpException): ErrorBody {
 }
 
 /**
- * Every error in one shape (ErrorBody), never a stack trace: HTTP exceptions as they are (with
+ * Every error in one shape (ApiErrorBody), never a stack trace: HTTP exceptions as they are (with
  * Retry-After on a 429), body-parser's malformed JSON, bodies that are not UTF-8 and oversized
  * bodies as 400 and 413, a database outage as 503, anything else as a logged 500.
  */
@@ -67,7 +59,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (host.getType() !== 'http') throw exception;
     const res = host.switchToHttp().getResponse<JsonResponse>();
     if (res.headersSent) return;
-    const send = (body: ErrorBody) => res.status(body.statusCode).json(body);
+    const send = (body: ApiErrorBody) => res.status(body.statusCode).json(body);
     if (exception instanceof HttpException) {
       const retryAfter = (exception as { retryAfterSeconds?: number }).retryAfterSeconds;
       if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));

@@ -4,8 +4,12 @@ import type { ApiErrorBody } from '@mq/messaging-contracts';
 export class ApiError extends Error {
   /** The Nest error phrase (`Bad Request`, `Conflict`...), when the body has one. */
   readonly error: string | undefined;
-  /** Every message of the body: validation failures come as a list. */
+  /** The body's message (several validation failures arrive joined with `; `), or a short text body. */
   readonly messages: readonly string[];
+  /** The body's machine-readable code (`validation_failed`, `not_found`, ...), when it has one. */
+  readonly code: string | undefined;
+  /** The input at fault (`body.content`), for bad input. */
+  readonly field: string | undefined;
 
   constructor(
     readonly status: number,
@@ -20,7 +24,10 @@ export class ApiError extends Error {
     super(`${method} ${path} -> ${status}${messages.length > 0 ? `: ${messages.join('; ')}` : ''}`);
     this.name = 'ApiError';
     this.messages = messages;
-    this.error = isApiErrorBody(body) && typeof body.error === 'string' ? body.error : undefined;
+    const known = isApiErrorBody(body) ? body : undefined;
+    this.error = typeof known?.error === 'string' ? known.error : undefined;
+    this.code = typeof known?.code === 'string' ? known.code : undefined;
+    this.field = typeof known?.field === 'string' ? known.field : undefined;
   }
 }
 
@@ -48,15 +55,15 @@ export class NetworkError extends Error {
   }
 }
 
-/** Nest's error shape; `error` is left out by some of Nest's own exceptions, so it is not required here. */
-function isApiErrorBody(value: unknown): value is Omit<ApiErrorBody, 'error'> & { error?: unknown } {
+/** The api's error shape, read defensively: only `statusCode` and `message` are required here. */
+function isApiErrorBody(value: unknown): value is Pick<ApiErrorBody, 'statusCode' | 'message'> & Partial<Record<'error' | 'code' | 'field', unknown>> {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Partial<Record<keyof ApiErrorBody, unknown>>;
-  return typeof candidate.statusCode === 'number' && (typeof candidate.message === 'string' || Array.isArray(candidate.message));
+  return typeof candidate.statusCode === 'number' && typeof candidate.message === 'string';
 }
 
 function messagesOf(body: unknown): string[] {
-  if (isApiErrorBody(body)) return Array.isArray(body.message) ? body.message.map(String) : [body.message];
+  if (isApiErrorBody(body)) return [body.message];
   // A proxy's HTML error page is not worth echoing; a short text body is.
   if (typeof body === 'string' && body.length > 0 && body.length <= 200 && !body.trimStart().startsWith('<')) {
     return [body];

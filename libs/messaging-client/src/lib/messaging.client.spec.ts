@@ -87,8 +87,14 @@ describe('MessagingClient (REST)', () => {
     expect(server.requests[0]).toMatchObject({ method: 'DELETE', url: '/messages/m-1', body: '' });
   });
 
-  it('throws ApiError with the status, the Nest body and every validation message', async () => {
-    const body = { statusCode: 400, message: ['content must be shorter', 'property foo should not exist'], error: 'Bad Request' };
+  it('throws ApiError with the status, the body, its code and field and the validation message', async () => {
+    const body = {
+      statusCode: 400,
+      message: 'content must be shorter; property foo should not exist',
+      error: 'Bad Request',
+      code: 'validation_failed',
+      field: 'body.content',
+    };
     server.respondWith(() => ({ status: 400, body }));
     const client = new MessagingClient({ baseUrl: server.baseUrl, token: 't' });
 
@@ -99,7 +105,8 @@ describe('MessagingClient (REST)', () => {
     expect(apiError.status).toBe(400);
     expect(apiError.body).toEqual(body);
     expect(apiError.error).toBe('Bad Request');
-    expect(apiError.messages).toEqual(body.message);
+    expect(apiError.messages).toEqual([body.message]);
+    expect(apiError).toMatchObject({ code: 'validation_failed', field: 'body.content' });
     expect(apiError.message).toBe('POST /messages -> 400: content must be shorter; property foo should not exist');
     expect(apiError.retryAfterSeconds).toBeNull();
   });

@@ -23,7 +23,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('School message pipeline API')
     .setDescription(
       'REST api of the message pipeline. Authenticate with `POST /auth/login`: send the access token as `Authorization: Bearer <token>`, ' +
-        `or let the browser keep the \`${SESSION_COOKIE}\` session cookie. Errors answer \`{statusCode, message, error}\`. ` +
+        `or let the browser keep the \`${SESSION_COOKIE}\` session cookie. Errors answer \`ApiErrorBody\`: \`{statusCode, message, error, code, field?}\`. ` +
         `The socket.io events are described by the AsyncAPI document at \`/${ASYNCAPI_JSON_PATH}\`.`,
     )
     .setVersion('1')
