@@ -1,6 +1,6 @@
 import { MESSAGES_PAGE_MAX, type Message } from '@mq/messaging-contracts';
 import { ConversationInbox, MessagingClient, type MessagePageSource, RealtimeConnection } from '@mq/messaging-client';
-import { Member, describe, healthy, now, sleep } from './drill.harness';
+import { Member, describe, healthy, now, sleep } from './drill.support';
 
 export interface Arrival {
   at: number;

@@ -1,5 +1,5 @@
 import { ApiError, MessagingClient } from '@mq/messaging-client';
-import { Member, describe, now, sleep } from './drill.harness';
+import { Member, describe, now, sleep } from './drill.support';
 
 export interface Accepted {
   id: string;

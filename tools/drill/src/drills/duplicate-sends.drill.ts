@@ -1,5 +1,6 @@
 import { sql } from '@mq/system-testing';
-import { closePairs, createPairs, now, Pair, settle, sleep, standardChecks } from '../drill.harness';
+import { closePairs, createPairs, Pair, settle, standardChecks } from '../drill.harness';
+import { now, sleep } from '../drill.support';
 import type { Accepted } from '../drill.sender';
 import type { Drill } from '../drill.types';
 import { apiUrls, withStack } from './drill.stack';

@@ -1,5 +1,6 @@
 import { sql } from '@mq/system-testing';
-import { closePairs, createPairs, Member, Pair, runLoad, settle, sleep, standardChecks } from '../drill.harness';
+import { closePairs, createPairs, Pair, runLoad, settle, standardChecks } from '../drill.harness';
+import { Member, sleep } from '../drill.support';
 import type { Drill } from '../drill.types';
 import { apiUrls, withStack } from './drill.stack';
 

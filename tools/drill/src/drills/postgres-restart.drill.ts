@@ -1,5 +1,6 @@
 import { TestStack } from '@mq/system-testing';
-import { closePairs, createPairs, now, Pair, runLoad, settle, sleep, standardChecks } from '../drill.harness';
+import { closePairs, createPairs, Pair, runLoad, settle, standardChecks } from '../drill.harness';
+import { now, sleep } from '../drill.support';
 import type { Drill } from '../drill.types';
 import { startPostgres } from '../throwaway-servers';
 import { apiUrls, DRILL_ENV } from './drill.stack';

@@ -1,7 +1,8 @@
 import Redis from 'ioredis';
 import { QUEUE } from '@mq/queue-contracts';
 import { sql, TestStack } from '@mq/system-testing';
-import { closePairs, createPairs, now, Pair, runLoad, settle, sleep, standardChecks } from '../drill.harness';
+import { closePairs, createPairs, Pair, runLoad, settle, standardChecks } from '../drill.harness';
+import { now, sleep } from '../drill.support';
 import type { Drill, DrillContext, DrillOutcome } from '../drill.types';
 import { startRedis } from '../throwaway-servers';
 import { apiUrls, withStack } from './drill.stack';

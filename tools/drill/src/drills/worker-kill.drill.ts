@@ -1,4 +1,5 @@
-import { closePairs, createPairs, now, Pair, runLoad, settle, sleep, standardChecks } from '../drill.harness';
+import { closePairs, createPairs, Pair, runLoad, settle, standardChecks } from '../drill.harness';
+import { now, sleep } from '../drill.support';
 import type { Drill } from '../drill.types';
 import { apiUrls, withStack } from './drill.stack';
 
