@@ -5,6 +5,7 @@ import { AdminRealtimeConnection, ApiError, MessagingClient, RealtimeConnectErro
 import { eventually } from '@mq/queue/testing';
 import { QUEUE_NAMES } from '@mq/queue-contracts';
 import { sql, TestStack } from '@mq/system-testing';
+import { queueKeyPrefix } from '@mq/queue';
 
 type Member = { id: string; client: MessagingClient };
 
@@ -222,7 +223,10 @@ describe('monitoring: metrics history, alerts, the /admin namespace and Promethe
     const { metrics, history } = settled;
     // …and the metrics endpoint says exactly what Bull itself holds, queue by queue.
     for (const name of QUEUE_NAMES) {
-      const queue = new Queue(name, { prefix: stack.queue.prefix, redis: { host: stack.queue.redis.host, port: stack.queue.redis.port } });
+      const queue = new Queue(name, {
+        prefix: queueKeyPrefix(stack.queue.prefix, name),
+        redis: { host: stack.queue.redis.host, port: stack.queue.redis.port },
+      });
       try {
         const counts = await queue.getJobCounts();
         const now = await admin.operator.getQueueMetrics();

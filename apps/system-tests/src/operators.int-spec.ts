@@ -3,6 +3,7 @@ import { ApiError, MessagingClient } from '@mq/messaging-client';
 import { QUEUE_NAMES } from '@mq/queue-contracts';
 import { eventually } from '@mq/queue/testing';
 import { sql, TestStack } from '@mq/system-testing';
+import { queueKeyPrefix } from '@mq/queue';
 
 describe('operator queue endpoints', () => {
   let stack: TestStack;
@@ -25,7 +26,10 @@ describe('operator queue endpoints', () => {
     const metrics = await admin.operator.getQueueMetrics();
     expect(Object.keys(metrics.queues).sort()).toEqual([...QUEUE_NAMES].sort());
     for (const name of QUEUE_NAMES) {
-      const queue = new Queue(name, { prefix: stack.queue.prefix, redis: { port: stack.queue.redis.port, host: stack.queue.redis.host } });
+      const queue = new Queue(name, {
+        prefix: queueKeyPrefix(stack.queue.prefix, name),
+        redis: { port: stack.queue.redis.port, host: stack.queue.redis.host },
+      });
       try {
         const counts = await queue.getJobCounts();
         expect({ name, ...metrics.queues[name] }).toEqual({ name, ...counts, paused: metrics.queues[name]?.paused });
@@ -81,7 +85,7 @@ describe('bulk queue actions: dry runs count, real runs act in chunks, all audit
     const runId = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
     const payload = (i: number) => ({ runId: runId(i), cleanupType: 'all', retentionDays: 30, batchSize: 10, dryRun: true });
     // 1,200 jobs (more than one chunk) that really fail, through a processor of the test's own.
-    const failing = new Queue('message-cleanup', { prefix: stack.queue.prefix, redis });
+    const failing = new Queue('message-cleanup', { prefix: queueKeyPrefix(stack.queue.prefix, 'message-cleanup'), redis });
     await failing.addBulk(
       Array.from({ length: 1_200 }, (_, i) => ({ name: 'cleanup-messages', data: payload(i), opts: { jobId: `cleanup:${runId(i)}`, attempts: 1 } })),
     );
@@ -89,7 +93,7 @@ describe('bulk queue actions: dry runs count, real runs act in chunks, all audit
     await eventually(async () => ((await failing.getFailedCount()) === 1_200 ? true : undefined), '1,200 failures', 30_000);
     await failing.close();
 
-    const queue = new Queue('message-cleanup', { prefix: stack.queue.prefix, redis });
+    const queue = new Queue('message-cleanup', { prefix: queueKeyPrefix(stack.queue.prefix, 'message-cleanup'), redis });
     try {
       for (let i = 0; i < 3; i++) await queue.add('cleanup-messages', payload(5_000 + i), { jobId: `cleanup:${runId(5_000 + i)}`, delay: 3_600_000 });
 

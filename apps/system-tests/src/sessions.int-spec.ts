@@ -4,6 +4,7 @@ import { io, Socket } from 'socket.io-client';
 import { MessagingClient } from '@mq/messaging-client';
 import { eventually } from '@mq/queue/testing';
 import { sql, TestStack } from '@mq/system-testing';
+import { userKey } from '@mq/queue';
 
 type Member = { id: string; client: MessagingClient };
 
@@ -49,7 +50,7 @@ describe('sessions end when they should, on every api instance', () => {
 
     // The session check reads the user's entry in Redis, not Postgres; logout writes the new version over it.
     const redis = new Redis({ host: stack.queue.redis.host, port: stack.queue.redis.port, db: stack.queue.redis.db });
-    const entry = async () => JSON.parse((await redis.get(`${stack.queue.prefix}:session-v2:${carol.id}`)) ?? 'null') as { tokenVersion: number } | null;
+    const entry = async () => JSON.parse((await redis.get(userKey(stack.queue.prefix, carol.id, 'session-v2'))) ?? 'null') as { tokenVersion: number } | null;
     try {
       const before = (await entry())?.tokenVersion;
       expect(before).toEqual(expect.any(Number));

@@ -3,6 +3,7 @@ import { ConversationInbox, MessagingClient, RealtimeConnection } from '@mq/mess
 import { eventually } from '@mq/queue/testing';
 import { QUEUE, QUEUE_POLICY } from '@mq/queue-contracts';
 import { sql, TestStack } from '@mq/system-testing';
+import { queueKeyPrefix } from '@mq/queue';
 
 type Member = { id: string; client: MessagingClient };
 
@@ -44,14 +45,14 @@ describe('a send job stalled past its limit', () => {
     // worker killed mid-job leaves in Redis. Its lock runs out and nobody renews it.
     const { redis, prefix } = stack.queue;
     const consumer = new Queue(QUEUE.DELIVERY, {
-      prefix,
+      prefix: queueKeyPrefix(prefix, QUEUE.DELIVERY),
       redis: { host: redis.host, port: redis.port, db: redis.db },
       settings: { lockDuration: QUEUE_POLICY[QUEUE.DELIVERY].lockDurationMs },
     });
     const taken = await consumer.getNextJob();
     expect(taken?.id).toBe(sent.jobId);
     // It had already stalled as often as allowed (two workers lost with it before).
-    await consumer.client.hset(`${prefix}:${QUEUE.DELIVERY}:${sent.jobId}`, 'stalledCounter', QUEUE_POLICY[QUEUE.DELIVERY].maxStalledCount);
+    await consumer.client.hset(consumer.toKey(String(sent.jobId)), 'stalledCounter', QUEUE_POLICY[QUEUE.DELIVERY].maxStalledCount);
     await consumer.close();
 
     // The worker's stall check finds it unlocked once more and fails it for good.

@@ -8,3 +8,4 @@ export * from './lib/queue-consumer.module';
 export * from './lib/queue.config';
 export * from './lib/queue.module';
 export * from './lib/queue.registry';
+export * from './lib/redis-keys';

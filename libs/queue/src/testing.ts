@@ -2,6 +2,11 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import type { Queue } from 'bull';
 import { QueueConfig } from './lib/queue.config';
+import { keyPatternsOf } from './lib/redis-keys';
+import type { ThrowawayCluster } from './lib/testing/throwaway-cluster';
+
+export { parseClusterNodes, startThrowawayCluster } from './lib/testing/throwaway-cluster';
+export type { ClusterNode, ThrowawayCluster } from './lib/testing/throwaway-cluster';
 
 /** A queue prefix no other run shares, so tests never see each other's (or `npm start`'s) jobs. */
 export function uniqueQueuePrefix(label = 'test'): string {
@@ -18,7 +23,17 @@ export function testQueueConfig(prefix = uniqueQueuePrefix(), overrides: Partial
       tls: false,
       ...overrides,
     },
-    cluster: false,
+    topology: { kind: 'single' },
+    prefix,
+  };
+}
+
+/** Queue config for a throwaway cluster, seeded with all its nodes. */
+export function clusterQueueConfig(cluster: ThrowawayCluster, prefix = uniqueQueuePrefix()): QueueConfig {
+  const [seed] = cluster.nodes;
+  return {
+    redis: { host: seed?.host ?? '127.0.0.1', port: seed?.port ?? 0, db: 0, tls: false },
+    topology: { kind: 'cluster', nodes: [...cluster.nodes] },
     prefix,
   };
 }
@@ -29,12 +44,14 @@ export async function deleteQueueKeys(config: QueueConfig): Promise<number> {
   let deleted = 0;
   try {
     await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.unlink(...keys);
-    } while (cursor !== '0');
+    for (const pattern of keyPatternsOf(config.prefix)) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) deleted += await redis.unlink(...keys);
+      } while (cursor !== '0');
+    }
   } finally {
     redis.disconnect();
   }

@@ -7,6 +7,7 @@ import { apiKillDrill } from './drills/api-kill.drill';
 import { duplicateSendsDrill } from './drills/duplicate-sends.drill';
 import { poisonMessageDrill } from './drills/poison-message.drill';
 import { postgresRestartDrill } from './drills/postgres-restart.drill';
+import { redisFailoverDrill } from './drills/redis-failover.drill';
 import { redisFlushDrill, redisRestartDrill } from './drills/redis-restart.drill';
 import { workerKillDrill } from './drills/worker-kill.drill';
 
@@ -16,6 +17,7 @@ const DRILLS: readonly Drill[] = [
   workerKillDrill,
   redisRestartDrill,
   redisFlushDrill,
+  redisFailoverDrill,
   postgresRestartDrill,
   apiKillDrill,
   duplicateSendsDrill,

@@ -1,4 +1,4 @@
-import Redis, { Cluster, RedisOptions } from 'ioredis';
+import Redis, { Cluster, ClusterOptions, RedisOptions } from 'ioredis';
 import { QueueConfig } from './queue.config';
 
 export type BullClientType = 'client' | 'subscriber' | 'bclient';
@@ -21,6 +21,7 @@ export type RedisOutagePolicy = 'fail-fast' | 'wait';
 export class BullConnectionFactory {
   private shared: Partial<Record<'client' | 'subscriber', RedisConnection>> = {};
   private readonly unshared = new Set<RedisConnection>();
+  private batched?: RedisConnection;
 
   constructor(
     private readonly config: QueueConfig,
@@ -55,31 +56,35 @@ export class BullConnectionFactory {
    * others at shutdown. It waits out outages like Bull's subscriber does.
    */
   createDedicated(name: string): RedisConnection {
-    const options = { ...redisOptionsFor('subscriber', this.config, this.outagePolicy), connectionName: `mq:${name}` };
-    const connection = this.config.cluster
-      ? new Cluster([{ host: this.config.redis.host, port: this.config.redis.port }], { redisOptions: options })
-      : new Redis(options);
-    connection.on('error', ignoreReconnectingError);
+    const connection = this.open({ ...redisOptionsFor('subscriber', this.config, this.outagePolicy), connectionName: `mq:${name}` });
     this.unshared.add(connection);
     return connection;
   }
 
   /**
    * A connection of its own for fire-and-forget publishing (socket.io events): commands of the
-   * same tick leave in one write (autopipelining), so emitting to a batch of recipients is one
-   * round trip. Outages behave as on the command connection. Closed with the others.
+   * same tick leave in one write (autopipelining; on a cluster, one write per node), so
+   * emitting to a batch of recipients is one round trip. Outages behave as on the command
+   * connection. Closed with the others.
    */
   createPublisher(name: string): RedisConnection {
-    const options = { ...redisOptionsFor('client', this.config, this.outagePolicy), connectionName: `mq:${name}`, enableAutoPipelining: true };
-    const connection = this.config.cluster
-      ? new Cluster([{ host: this.config.redis.host, port: this.config.redis.port }], { redisOptions: options, enableAutoPipelining: true })
-      : new Redis(options);
-    connection.on('error', ignoreReconnectingError);
+    const connection = this.open({ ...redisOptionsFor('client', this.config, this.outagePolicy), connectionName: `mq:${name}`, enableAutoPipelining: true });
     this.unshared.add(connection);
     return connection;
   }
 
+  /**
+   * The shared connection for many small independent commands (presence, rate limits): with
+   * autopipelining, the commands of one tick leave in one write, per node on a cluster, where
+   * an explicit pipeline would fail as soon as two of its keys lived on different masters.
+   */
+  batchedConnection(): RedisConnection {
+    this.batched ??= this.createPublisher('batched');
+    return this.batched;
+  }
+
   async closeAll(): Promise<void> {
+    this.batched = undefined;
     const connections = [...Object.values(this.shared), ...this.unshared];
     this.shared = {};
     this.unshared.clear();
@@ -87,14 +92,30 @@ export class BullConnectionFactory {
   }
 
   private connect(type: BullClientType): RedisConnection {
-    const options = redisOptionsFor(type, this.config, this.outagePolicy);
-    const connection = this.config.cluster
-      ? new Cluster([{ host: this.config.redis.host, port: this.config.redis.port }], {
-          redisOptions: options,
-          enableReadyCheck: options.enableReadyCheck,
-          clusterRetryStrategy: options.retryStrategy,
-        })
-      : new Redis(options);
+    return this.open(redisOptionsFor(type, this.config, this.outagePolicy));
+  }
+
+  /** One server, a cluster from its seed nodes, or the primary a Sentinel names, with the same per-connection options. */
+  private open(options: RedisOptions): RedisConnection {
+    const { topology } = this.config;
+    let connection: RedisConnection;
+    if (topology.kind === 'cluster') {
+      const clusterOptions: ClusterOptions = {
+        redisOptions: options,
+        natMap: topology.natMap,
+        // Bull reads these from the cluster's own options for its blocking and subscriber connections.
+        enableReadyCheck: options.enableReadyCheck,
+        enableAutoPipelining: options.enableAutoPipelining,
+        clusterRetryStrategy: options.retryStrategy,
+        // With TLS the nodes' certificates name hosts, not the IPs the cluster announces.
+        dnsLookup: options.tls ? (address, callback) => callback(null, address) : undefined,
+      };
+      connection = new Cluster(topology.nodes, clusterOptions);
+    } else if (topology.kind === 'sentinel') {
+      connection = new Redis({ ...options, sentinels: topology.sentinels, name: topology.name });
+    } else {
+      connection = new Redis(options);
+    }
     connection.on('error', ignoreReconnectingError);
     return connection;
   }
@@ -108,7 +129,7 @@ export function redisOptionsFor(type: BullClientType, config: QueueConfig, outag
     port,
     username,
     password,
-    db: config.cluster ? 0 : db,
+    db,
     tls: tls ? {} : undefined,
     connectionName: `mq:${type}`,
     connectTimeout: 5_000,

@@ -1,6 +1,7 @@
 import { redisOptionsFor } from './bull-connection.factory';
 import { findHandlerCoverageProblems } from './handler-coverage';
 import { queueEnvSchema, toQueueConfig } from './queue.config';
+import { keyPatternsOf, queueKeyPrefix, userKey } from './redis-keys';
 import { JOB_NAMES } from '@mq/queue-contracts';
 
 describe('queue config', () => {
@@ -8,13 +9,58 @@ describe('queue config', () => {
     const config = toQueueConfig(queueEnvSchema.parse({}));
     expect(config).toEqual({
       redis: { host: '127.0.0.1', port: 6379, db: 0, tls: false, username: undefined, password: undefined },
-      cluster: false,
+      topology: { kind: 'single' },
       prefix: 'mq',
     });
   });
 
-  it('uses a hash-tag prefix on Redis Cluster so Bull’s scripts stay on one slot', () => {
-    expect(toQueueConfig(queueEnvSchema.parse({ REDIS_CLUSTER: 'true', QUEUE_PREFIX: 'school' })).prefix).toBe('{school}');
+  it('reads a cluster from its seed nodes (IPv6 in brackets) and a NAT map, on db 0', () => {
+    const config = toQueueConfig(
+      queueEnvSchema.parse({ REDIS_NODES: '10.0.0.1:7000, [::1]:7001', REDIS_NAT_MAP: '10.0.0.1:7000=redis-a:7000', REDIS_QUEUE_DB: '3' }),
+    );
+    expect(config.topology).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: '::1', port: 7001 },
+      ],
+      natMap: { '10.0.0.1:7000': { host: 'redis-a', port: 7000 } },
+    });
+    expect(config.redis.db).toBe(0);
+    // REDIS_CLUSTER alone: REDIS_HOST:REDIS_PORT is the seed.
+    expect(toQueueConfig(queueEnvSchema.parse({ REDIS_CLUSTER: 'true', REDIS_PORT: '7000' })).topology).toEqual({
+      kind: 'cluster',
+      nodes: [{ host: '127.0.0.1', port: 7000 }],
+    });
+  });
+
+  it('reads a Sentinel-watched primary, and refuses half a Sentinel setup or one mixed with a cluster', () => {
+    expect(toQueueConfig(queueEnvSchema.parse({ REDIS_SENTINELS: 's1:26379,s2:26379', REDIS_SENTINEL_NAME: 'mq' })).topology).toEqual({
+      kind: 'sentinel',
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: 's2', port: 26379 },
+      ],
+      name: 'mq',
+    });
+    expect(() => toQueueConfig(queueEnvSchema.parse({ REDIS_SENTINELS: 's1:26379' }))).toThrow(/REDIS_SENTINEL_NAME/);
+    expect(() => toQueueConfig(queueEnvSchema.parse({ REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_NAME: 'mq', REDIS_CLUSTER: 'true' }))).toThrow(
+      /cannot be combined/,
+    );
+  });
+
+  it('refuses a node list that is not host:port, naming the part at fault', () => {
+    const result = queueEnvSchema.safeParse({ REDIS_NODES: '10.0.0.1:7000,redis-b', REDIS_NAT_MAP: 'a:1' });
+    expect(result.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'REDIS_NODES: "redis-b" is not host:port',
+      'REDIS_NAT_MAP: "a:1" is not announced-host:port=reachable-host:port',
+    ]);
+  });
+
+  it('names every queue and user key by the hash tags that spread them over a cluster', () => {
+    expect(queueKeyPrefix('mq', 'message-delivery')).toBe('{mq:message-delivery}');
+    expect(userKey('mq', 'u-1', 'ratelimit', 'send', 42)).toBe('mq:{u:u-1}:ratelimit:send:42');
+    expect(keyPatternsOf('mq')).toEqual(['{mq:*', 'mq:*']);
   });
 
   it('rejects a port or db out of range and a malformed flag', () => {

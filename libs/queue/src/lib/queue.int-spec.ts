@@ -2,7 +2,9 @@ import { Injectable, Module } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import type { Job } from 'bull';
 import { JOB, JOB_NAMES, JobName, QUEUE, QUEUE_NAMES } from '@mq/queue-contracts';
-import { deleteQueueKeys, eventually, testQueueConfig, waitForQueuesIdle } from '../testing';
+import { ThrowawayCluster, clusterQueueConfig, deleteQueueKeys, eventually, startThrowawayCluster, testQueueConfig, waitForQueuesIdle } from '../testing';
+import type { QueueConfig } from './queue.config';
+import { queueKeyPrefix } from './redis-keys';
 import { BullConnectionFactory } from './bull-connection.factory';
 import { HandledJob, JobHandler } from './job-handler.decorator';
 import { MessageQueueService } from './message-queue.service';
@@ -43,14 +45,37 @@ class RecordingProcessors {
   }
 }
 
-describe('QueueModule + QueueConsumerModule against real Redis', () => {
-  const config = testQueueConfig();
+/** The Redis setups every behaviour below must hold on: a single server and a real 3+3 cluster. */
+const TOPOLOGIES: [string, () => Promise<{ config: QueueConfig; cluster?: ThrowawayCluster; close(): Promise<unknown> }>][] = [
+  [
+    'a single Redis',
+    async () => {
+      const config = testQueueConfig();
+      return { config, close: () => deleteQueueKeys(config) };
+    },
+  ],
+  [
+    'a Redis Cluster of 3 masters and 3 replicas',
+    async () => {
+      const cluster = await startThrowawayCluster();
+      // The cluster is this suite's own, so the product's default prefix: where its queues land is what users get.
+      return { config: clusterQueueConfig(cluster, 'mq'), cluster, close: () => cluster.stop() };
+    },
+  ],
+];
+
+describe.each(TOPOLOGIES)('QueueModule + QueueConsumerModule on %s', (label, open) => {
+  const onCluster = label.includes('Cluster');
+  let config: QueueConfig;
+  let cluster: ThrowawayCluster | undefined;
+  let close: () => Promise<unknown>;
   let app: TestingModule;
   let producer: MessageQueueService;
   let registry: QueueRegistry;
   let processors: RecordingProcessors;
 
   beforeAll(async () => {
+    ({ config, cluster, close } = await open());
     app = await Test.createTestingModule({
       imports: [QueueModule.forRoot({ config, outagePolicy: 'wait' }), QueueConsumerModule.forRoot({ queues: QUEUE_NAMES, shutdownTimeoutMs: 5_000 })],
       providers: [RecordingProcessors],
@@ -64,7 +89,7 @@ describe('QueueModule + QueueConsumerModule against real Redis', () => {
 
   afterAll(async () => {
     await app?.close();
-    await deleteQueueKeys(config);
+    await close?.();
   });
 
   const allQueues = () => registry.entries().map(([, queue]) => queue);
@@ -156,6 +181,35 @@ describe('QueueModule + QueueConsumerModule against real Redis', () => {
     expect(metrics.totals.completed).toBe(QUEUE_NAMES.reduce((sum, q) => sum + metrics.queues[q].completed, 0));
     const health = await producer.getQueuesHealth();
     expect(Object.keys(health.queues)).toHaveLength(6);
+  });
+  it('adds a bulk of jobs in one call and runs each once', async () => {
+    const before = processors.seen.length;
+    const payloads = Array.from({ length: 200 }, (_, n) => ({ messageIds: [id(1_000 + n)] }));
+    const ids = await producer.addMany(JOB.SEND_MESSAGE, payloads);
+    expect(new Set(ids).size).toBe(200);
+    // The delayed job of the test before stays delayed.
+    await waitForQueuesIdle(allQueues(), { includeDelayed: false });
+    const ran = processors.seen.slice(before).map((s) => s.id);
+    expect(ran.sort()).toEqual([...ids].sort());
+  });
+
+  (onCluster ? it : it.skip)('keeps each queue on one slot of its own, and spreads the queues over every master', async () => {
+    if (!cluster) throw new Error('no cluster');
+    const seed = registry.get(QUEUE.DELIVERY).client;
+    const slotOf = async (key: string) => Number(await seed.call('CLUSTER', 'KEYSLOT', key));
+    const masters = new Map<string, string[]>();
+    for (const name of QUEUE_NAMES) {
+      const queue = registry.get(name);
+      // Every key Bull made for the queue (its wait, active, completed, id and job hashes) hashes to the queue's tag.
+      const slots = new Set(await Promise.all(['wait', 'active', 'completed', 'id', 'meta', 'anything:1'].map((suffix) => slotOf(queue.toKey(suffix)))));
+      expect(slots.size).toBe(1);
+      const [slot = -1] = [...slots];
+      expect(slot).toBe(await slotOf(`${queueKeyPrefix('mq', name)}:x`));
+      const master = await cluster.masterOf(slot);
+      masters.set(master.id, [...(masters.get(master.id) ?? []), name]);
+    }
+    const topology = await cluster.topology();
+    expect(masters.size).toBe(topology.filter((node) => node.role === 'master').length);
   });
 });
 

@@ -6,6 +6,7 @@ import { BullConnectionFactory, RedisOutagePolicy } from './bull-connection.fact
 import { MessageQueueService } from './message-queue.service';
 import { QueueConfig } from './queue.config';
 import { QueueRegistry } from './queue.registry';
+import { queueKeyPrefix } from './redis-keys';
 
 export interface QueueModuleOptions {
   config: QueueConfig;
@@ -51,8 +52,8 @@ export function queueSettingsFor(name: QueueName): AdvancedSettings {
   };
 }
 
-function bullQueueOptions(name: QueueName) {
-  return { name, defaultJobOptions: defaultJobOptionsFor(name), settings: queueSettingsFor(name) };
+function bullQueueOptions(prefix: string, name: QueueName) {
+  return { name, prefix: queueKeyPrefix(prefix, name), defaultJobOptions: defaultJobOptionsFor(name), settings: queueSettingsFor(name) };
 }
 
 /**
@@ -63,11 +64,11 @@ function bullQueueOptions(name: QueueName) {
 export class QueueModule {
   static forRoot(options: QueueModuleOptions): DynamicModule {
     const connections = new BullConnectionFactory(options.config, options.outagePolicy);
-    const bullQueues = BullModule.registerQueue(...QUEUE_NAMES.map(bullQueueOptions));
+    const bullQueues = BullModule.registerQueue(...QUEUE_NAMES.map((name) => bullQueueOptions(options.config.prefix, name)));
     return {
       module: QueueModule,
       global: true,
-      imports: [BullModule.forRoot({ prefix: options.config.prefix, createClient: connections.createClient }), bullQueues],
+      imports: [BullModule.forRoot({ createClient: connections.createClient }), bullQueues],
       providers: [
         { provide: BullConnectionFactory, useValue: connections },
         {

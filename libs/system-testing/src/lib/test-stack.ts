@@ -4,7 +4,15 @@ import path from 'node:path';
 import { TestDatabase, createTestDatabase } from '@mq/db/testing';
 import { MessagingClient } from '@mq/messaging-client';
 import { QueueConfig } from '@mq/queue';
-import { deleteQueueKeys, eventually, testQueueConfig, uniqueQueuePrefix } from '@mq/queue/testing';
+import {
+  ThrowawayCluster,
+  clusterQueueConfig,
+  deleteQueueKeys,
+  eventually,
+  startThrowawayCluster,
+  testQueueConfig,
+  uniqueQueuePrefix,
+} from '@mq/queue/testing';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 export const ADMIN = { email: 'admin@system.test', password: 'system-test-admin-password' };
@@ -94,6 +102,11 @@ export interface StackOptions {
   worker?: boolean;
   /** Redis port (a throwaway server for outage drills); default the shared one. */
   redisPort?: number;
+  /**
+   * `cluster`: a throwaway Redis Cluster of 3 masters and 3 replicas of the stack's own
+   * (`REDIS_NODES`). Default `SYSTEM_TEST_REDIS`, else `single` (the shared server).
+   */
+  redis?: 'single' | 'cluster';
   env?: Record<string, string>;
 }
 
@@ -109,11 +122,17 @@ export class TestStack {
     readonly database: TestDatabase,
     readonly queue: QueueConfig,
     private readonly baseEnv: NodeJS.ProcessEnv,
+    /** The stack's own Redis Cluster, when it runs on one. */
+    readonly cluster?: ThrowawayCluster,
   ) {}
 
   static async start(options: StackOptions = {}): Promise<TestStack> {
+    const onCluster = (options.redis ?? process.env.SYSTEM_TEST_REDIS) === 'cluster';
+    const cluster = onCluster ? await startThrowawayCluster() : undefined;
     const database = await createTestDatabase();
-    const queue = testQueueConfig(uniqueQueuePrefix('sys'), options.redisPort ? { port: options.redisPort, db: 0 } : {});
+    const queue = cluster
+      ? clusterQueueConfig(cluster, uniqueQueuePrefix('sys'))
+      : testQueueConfig(uniqueQueuePrefix('sys'), options.redisPort ? { port: options.redisPort, db: 0 } : {});
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       NODE_ENV: 'test',
@@ -123,6 +142,7 @@ export class TestStack {
       REDIS_PORT: String(queue.redis.port),
       REDIS_QUEUE_DB: String(queue.redis.db),
       QUEUE_PREFIX: queue.prefix,
+      ...(cluster ? { REDIS_NODES: cluster.nodes.map((node) => `${node.host}:${node.port}`).join(',') } : {}),
       LOG_LEVEL: process.env.SYSTEM_TEST_LOG_LEVEL ?? 'warn',
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password,
@@ -131,7 +151,7 @@ export class TestStack {
       OUTBOX_GRACE_MS: '500',
       ...options.env,
     };
-    const stack = new TestStack(database, queue, env);
+    const stack = new TestStack(database, queue, env, cluster);
     try {
       for (let i = 0; i < (options.apis ?? 1); i++) await stack.addApi();
       if (options.worker ?? true) await stack.startWorker();
@@ -200,7 +220,8 @@ export class TestStack {
 
   async stop(): Promise<void> {
     await Promise.all([...this.apis, ...(this.worker ? [this.worker] : [])].map((app) => app.kill('SIGKILL')));
-    await deleteQueueKeys(this.queue).catch(() => undefined);
+    if (this.cluster) await this.cluster.stop();
+    else await deleteQueueKeys(this.queue).catch(() => undefined);
     await this.database.drop();
   }
 }

@@ -6,6 +6,7 @@ import { now, sleep } from '../drill.support';
 import type { Drill, DrillContext, DrillOutcome } from '../drill.types';
 import { startRedis } from '../throwaway-servers';
 import { apiUrls, withStack } from './drill.stack';
+import { queueKeyPrefix } from '@mq/queue';
 
 const OUTAGE_MS = 3_000;
 
@@ -117,7 +118,7 @@ function restoredNotes(stack: TestStack): string[] {
 async function bullState(stack: TestStack, jobId: string): Promise<string> {
   const redis = new Redis({ host: '127.0.0.1', port: stack.queue.redis.port, db: stack.queue.redis.db, lazyConnect: true });
   await redis.connect();
-  const base = `${stack.queue.prefix}:${QUEUE.DELIVERY}`;
+  const base = `${queueKeyPrefix(stack.queue.prefix, QUEUE.DELIVERY)}:${QUEUE.DELIVERY}`;
   const [hash, wait, active, delayed, completed, failed, prio, waiting, activeCount] = await Promise.all([
     redis.hgetall(`${base}:${jobId}`),
     redis.lpos(`${base}:wait`, jobId),

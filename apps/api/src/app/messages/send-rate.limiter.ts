@@ -1,6 +1,6 @@
 import { HttpException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { MicroBatcher } from '../batching/micro.batcher';
-import { BullConnectionFactory } from '@mq/queue';
+import { BullConnectionFactory, userKey } from '@mq/queue';
 import { API_CONFIG, ApiConfig } from '../api.config';
 
 /** 429 with the seconds until the sender may send again. */
@@ -21,9 +21,8 @@ if n == tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return n`;
 const COUNT_SENDS_COMMAND = 'mqCountSends';
 
-interface CountingPipeline {
-  [COUNT_SENDS_COMMAND](key: string, sends: number, ttlMs: number): CountingPipeline;
-  exec(): Promise<[Error | null, unknown][] | null>;
+interface CountingConnection {
+  [COUNT_SENDS_COMMAND](key: string, sends: number, ttlMs: number): Promise<number>;
 }
 
 /**
@@ -49,22 +48,22 @@ export class SendRateLimiter {
 
   private async count(userIds: readonly string[]): Promise<(void | Error)[]> {
     const window = Math.floor(Date.now() / WINDOW_MS);
-    const key = (userId: string) => `${this.config.queue.prefix}:ratelimit:send:${userId}:${window}`;
+    const key = (userId: string) => userKey(this.config.queue.prefix, userId, 'ratelimit', 'send', window);
     const sendsOf = new Map<string, number>();
     for (const userId of userIds) sendsOf.set(userId, (sendsOf.get(userId) ?? 0) + 1);
     const users = [...sendsOf.keys()];
     let totals: Map<string, number>;
     try {
-      const connection = this.connections.commandConnection();
+      const connection = this.connections.batchedConnection();
       if (!this.scripted.has(connection)) {
         // Sent as EVALSHA; ioredis loads the script the first time Redis does not know it.
         connection.defineCommand(COUNT_SENDS_COMMAND, { numberOfKeys: 1, lua: COUNT_SENDS });
         this.scripted.add(connection);
       }
-      const pipeline = connection.pipeline() as unknown as CountingPipeline;
-      for (const userId of users) pipeline[COUNT_SENDS_COMMAND](key(userId), sendsOf.get(userId) ?? 0, WINDOW_MS + 1_000);
-      const results = (await pipeline.exec()) ?? [];
-      totals = new Map(users.map((userId, i) => [userId, Number(results[i]?.[1] ?? 0)]));
+      // One command per user, written together by autopipelining (each user's counter may live on another master).
+      const counting = connection as unknown as CountingConnection;
+      const results = await Promise.all(users.map((userId) => counting[COUNT_SENDS_COMMAND](key(userId), sendsOf.get(userId) ?? 0, WINDOW_MS + 1_000)));
+      totals = new Map(users.map((userId, i) => [userId, Number(results[i] ?? 0)]));
     } catch (error) {
       this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'rate limiter unavailable');
       return userIds.map(() => undefined);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SessionState, UserRepository } from '@mq/db';
-import { BullConnectionFactory } from '@mq/queue';
+import { BullConnectionFactory, userKey } from '@mq/queue';
 import { API_CONFIG, ApiConfig } from '../api.config';
 
 /** An entry lives this long: the next request reads Postgres again, and an entry a failed refresh left stale cannot outlive it. */
@@ -16,24 +16,28 @@ const ENTRY_TTL_SECONDS = 300;
 @Injectable()
 export class SessionStateCache {
   private readonly logger = new Logger(SessionStateCache.name);
-  private readonly keyPrefix: string;
+  private readonly prefix: string;
 
   constructor(
     private readonly connections: BullConnectionFactory,
     private readonly users: UserRepository,
     @Inject(API_CONFIG) config: ApiConfig,
   ) {
-    // v2: entries hold camelCase fields; an entry an older version wrote is not read as one.
-    this.keyPrefix = `${config.queue.prefix}:session-v2:`;
+    this.prefix = config.queue.prefix;
+  }
+
+  /** v2: entries hold camelCase fields; an entry an older version wrote is not read as one. */
+  private key(userId: string): string {
+    return userKey(this.prefix, userId, 'session-v2');
   }
 
   async get(userId: string): Promise<SessionState | undefined> {
     const redis = this.connections.commandConnection();
-    const cached = redis.status === 'ready' ? await redis.get(this.keyPrefix + userId).catch(() => null) : null;
+    const cached = redis.status === 'ready' ? await redis.get(this.key(userId)).catch(() => null) : null;
     if (cached) return JSON.parse(cached) as SessionState;
     const state = await this.users.sessionState(userId);
     if (state && redis.status === 'ready') {
-      await redis.set(this.keyPrefix + userId, JSON.stringify(state), 'EX', ENTRY_TTL_SECONDS, 'NX').catch(() => undefined);
+      await redis.set(this.key(userId), JSON.stringify(state), 'EX', ENTRY_TTL_SECONDS, 'NX').catch(() => undefined);
     }
     return state;
   }
@@ -43,8 +47,8 @@ export class SessionStateCache {
     const state = await this.users.sessionState(userId);
     const redis = this.connections.commandConnection();
     try {
-      if (state) await redis.set(this.keyPrefix + userId, JSON.stringify(state), 'EX', ENTRY_TTL_SECONDS);
-      else await redis.del(this.keyPrefix + userId);
+      if (state) await redis.set(this.key(userId), JSON.stringify(state), 'EX', ENTRY_TTL_SECONDS);
+      else await redis.del(this.key(userId));
     } catch (error) {
       // The entry may now be stale until it expires: say so loudly rather than fail the change.
       this.logger.error({ err: error instanceof Error ? error.message : String(error), userId }, 'could not refresh a session entry');

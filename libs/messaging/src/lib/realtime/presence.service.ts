@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BullConnectionFactory } from '@mq/queue';
+import { BullConnectionFactory, userKey } from '@mq/queue';
 import { REALTIME_OPTIONS, RealtimeOptions } from './realtime.emitter';
 
 /** A socket counts as present this long after its last heartbeat (api crashes clean up by themselves). */
@@ -18,30 +18,29 @@ export class PresenceService {
   ) {}
 
   private key(userId: string): string {
-    return `${this.options.channelPrefix}:presence:${userId}`;
+    return userKey(this.options.channelPrefix, userId, 'presence');
   }
 
   async markOnline(entries: readonly { userId: string; socketId: string }[]): Promise<void> {
     if (entries.length === 0) return;
     const expiresAt = Date.now() + PRESENCE_TTL_MS;
-    const pipeline = this.connections.commandConnection().pipeline();
-    for (const { userId, socketId } of entries) {
-      pipeline.zadd(this.key(userId), expiresAt, socketId).pexpire(this.key(userId), PRESENCE_TTL_MS * 2);
-    }
-    await pipeline.exec();
+    const redis = this.connections.batchedConnection();
+    // Written together by autopipelining: each user's set may live on another master, where one pipeline would fail.
+    await Promise.all(
+      entries.flatMap(({ userId, socketId }) => [redis.zadd(this.key(userId), expiresAt, socketId), redis.pexpire(this.key(userId), PRESENCE_TTL_MS * 2)]),
+    );
   }
 
   async markOffline(userId: string, socketId: string): Promise<void> {
-    await this.connections.commandConnection().zrem(this.key(userId), socketId);
+    await this.connections.batchedConnection().zrem(this.key(userId), socketId);
   }
 
   /** The subset of `userIds` with at least one live socket. */
   async onlineUsers(userIds: readonly string[]): Promise<Set<string>> {
     if (userIds.length === 0) return new Set();
     const now = Date.now();
-    const pipeline = this.connections.commandConnection().pipeline();
-    for (const userId of userIds) pipeline.zcount(this.key(userId), now, '+inf');
-    const results = (await pipeline.exec()) ?? [];
-    return new Set(userIds.filter((_, i) => Number(results[i]?.[1] ?? 0) > 0));
+    const redis = this.connections.batchedConnection();
+    const counts = await Promise.all(userIds.map((userId) => redis.zcount(this.key(userId), now, '+inf')));
+    return new Set(userIds.filter((_, i) => (counts[i] ?? 0) > 0));
   }
 }

@@ -1,0 +1,155 @@
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Redis from 'ioredis';
+import type { RedisAddress } from '../queue.config';
+
+const run = promisify(execFile);
+
+export interface ClusterNode extends RedisAddress {
+  id: string;
+  role: 'master' | 'replica';
+  /** A master's slot ranges, `[from, to]`. */
+  slots: [number, number][];
+}
+
+/** A real Redis Cluster on spare ports in a temp dir, for tests and drills; removed by stop(). */
+export interface ThrowawayCluster {
+  /** Every node, as seeds (`REDIS_NODES`). */
+  readonly nodes: readonly RedisAddress[];
+  /** The cluster as the nodes see it now. */
+  topology(): Promise<ClusterNode[]>;
+  /** The master serving a slot now. */
+  masterOf(slot: number): Promise<ClusterNode>;
+  /** `kill -9` of one node's process. */
+  kill(port: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function waitFor(check: () => Promise<boolean>, description: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${description}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** One command on one node over a short-lived connection. */
+async function ask(port: number, ...command: string[]): Promise<string> {
+  const redis = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  // A node that is down (killed by a drill) answers with a rejected connect, not an unheard error event.
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    return String(await redis.call(command[0] ?? 'PING', ...command.slice(1)));
+  } finally {
+    if (redis.status !== 'end') redis.disconnect();
+  }
+}
+
+/** `CLUSTER NODES` as typed rows (failed nodes left out). */
+export function parseClusterNodes(text: string): ClusterNode[] {
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => line.split(' '))
+    .filter((fields) => !(fields[2] ?? '').includes('fail') && !(fields[2] ?? '').includes('noaddr'))
+    .map((fields) => {
+      const [host = '', rest = ''] = (fields[1] ?? '').split(':');
+      const slots = fields.slice(8).flatMap((range): [number, number][] => {
+        if (range.startsWith('[')) return []; // a slot being migrated
+        const [from, to] = range.split('-').map(Number);
+        return [[from ?? 0, to ?? from ?? 0]];
+      });
+      return { id: fields[0] ?? '', host, port: Number(rest.split('@')[0]), role: (fields[2] ?? '').includes('master') ? 'master' : 'replica', slots };
+    });
+}
+
+/**
+ * Starts `masters` masters and as many replicas each as asked, with `redis-server
+ * --cluster-enabled yes`, and joins them with `redis-cli --cluster create`. A short node
+ * timeout so a failover takes seconds, as drills want.
+ */
+export async function startThrowawayCluster(options: { masters?: number; replicas?: number; nodeTimeoutMs?: number } = {}): Promise<ThrowawayCluster> {
+  const { masters = 3, replicas = 1, nodeTimeoutMs = 2_000 } = options;
+  const dir = mkdtempSync(join(tmpdir(), 'mq-cluster-'));
+  const ports: number[] = [];
+  for (let i = 0; i < masters * (1 + replicas); i++) ports.push(await freePort());
+  const processes = new Map<number, ChildProcess>();
+  const stop = async (): Promise<void> => {
+    await Promise.all(
+      [...processes.values()].map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGKILL');
+          }),
+      ),
+    );
+    processes.clear();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const port of ports) {
+      const child = spawn(
+        'redis-server',
+        [
+          ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
+          ...['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', String(nodeTimeoutMs)],
+        ],
+        { stdio: 'ignore' },
+      );
+      processes.set(port, child);
+    }
+    await Promise.all(ports.map((port) => waitFor(async () => (await ask(port, 'PING')) === 'PONG', `redis-server on ${port}`, 10_000)));
+    await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', String(replicas), '--cluster-yes']);
+    // Every node must agree the cluster is whole before a client is let loose on it.
+    await Promise.all(
+      ports.map((port) => waitFor(async () => (await ask(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'), `cluster state on ${port}`, 20_000)),
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const live = () => [...processes.entries()].filter(([, child]) => child.exitCode === null && child.signalCode === null).map(([port]) => port);
+  const topology = async (): Promise<ClusterNode[]> => {
+    for (const port of live()) {
+      const text = await ask(port, 'CLUSTER', 'NODES').catch(() => undefined);
+      if (text) return parseClusterNodes(text);
+    }
+    throw new Error('no cluster node answers');
+  };
+  return {
+    nodes: ports.map((port) => ({ host: '127.0.0.1', port })),
+    topology,
+    async masterOf(slot) {
+      const master = (await topology()).find((node) => node.role === 'master' && node.slots.some(([from, to]) => slot >= from && slot <= to));
+      if (!master) throw new Error(`no master serves slot ${slot}`);
+      return master;
+    },
+    async kill(port) {
+      const child = processes.get(port);
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      });
+    },
+    stop,
+  };
+}
