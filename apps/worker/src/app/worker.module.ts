@@ -17,6 +17,7 @@ import { JobOutcomeSubscriber } from './job-events/job-outcome.subscriber';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { NotificationRouter } from './notifications/notification.router';
 import { OutboxRelay } from './outbox/outbox.relay';
+import { ReplicationLossDetector } from './outbox/replication-loss.detector';
 import { SendJobReconciler } from './outbox/send-job.reconciler';
 import { WorkerHttpServer } from './worker-http.server';
 import { WORKER_CONFIG, WorkerConfig } from './worker.config';
@@ -44,6 +45,7 @@ export class WorkerModule {
         WorkerHttpServer,
         OutboxRelay,
         SendJobReconciler,
+        ReplicationLossDetector,
         DeadLetterRecorder,
         NotificationRouter,
         CleanupScheduler,

@@ -15,6 +15,15 @@ export function queueKeyPrefix(prefix: string, queue: QueueName): string {
   return `{${prefix}:${queue}}`;
 }
 
+/**
+ * A counter on the same slot (so the same master and replication stream) as a queue's jobs,
+ * outside Bull's own names so that emptying or obliterating the queue leaves it: if it ever
+ * goes back, that master lost acknowledged writes (see ReplicationLossDetector in the worker).
+ */
+export function queueWitnessKey(prefix: string, queue: QueueName): string {
+  return `${queueKeyPrefix(prefix, queue)}:outbox-witness`;
+}
+
 /** A key about one user (rate limits, presence, session state): tagged by user, so users spread over a cluster. */
 export function userKey(prefix: string, userId: string, ...parts: readonly (string | number)[]): string {
   return `${prefix}:{u:${userId}}:${parts.join(':')}`;

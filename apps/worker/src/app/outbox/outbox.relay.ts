@@ -3,6 +3,7 @@ import { OutboxPublisher } from '@mq/messaging';
 import { BullConnectionFactory } from '@mq/queue';
 import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
 import { REDIS_EPOCH_RECOVERING, REDIS_EPOCH_RECOVERY_SECONDS, redisEpochKey } from './redis-epoch';
+import { ReplicationLossDetector } from './replication-loss.detector';
 import { SendJobReconciler } from './send-job.reconciler';
 
 const PRUNE_EVERY_MS = 10 * 60_000;
@@ -26,6 +27,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly outbox: OutboxPublisher,
     private readonly connections: BullConnectionFactory,
     private readonly reconciler: SendJobReconciler,
+    private readonly replication: ReplicationLossDetector,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}
 
@@ -42,6 +44,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   /** One pass: publish everything pending (in batches); returns how many rows it published. */
   async relayOnce(): Promise<number> {
     await this.recoverLostJobs();
+    const lostWindowMs = await this.replication.lostWindowMs();
+    if (lostWindowMs !== undefined) {
+      const republished = await this.outbox.republishUnfinished(lostWindowMs);
+      this.logger.warn({ republished, windowMs: lostWindowMs }, 'publishing again the unfinished jobs a Redis failover may have lost');
+    }
     let total = 0;
     for (;;) {
       const published = await this.outbox.relayPending(this.config.outbox.graceMs, this.config.outbox.batchSize);

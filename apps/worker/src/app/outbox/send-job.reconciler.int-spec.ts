@@ -4,10 +4,11 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { TestDatabase, createTestDatabase } from '@mq/db/testing';
 import { OutboxPublisher } from '@mq/messaging';
-import { BullConnectionFactory, QueueRegistry } from '@mq/queue';
+import { BullConnectionFactory, QueueRegistry, queueWitnessKey } from '@mq/queue';
 import { deleteQueueKeys, eventually, testQueueConfig } from '@mq/queue/testing';
 import { JOB, QUEUE, jobIdFor } from '@mq/queue-contracts';
 import { loadWorkerConfig, WorkerConfig } from '../worker.config';
+import { OutboxRelay } from './outbox.relay';
 import { WorkerModule } from '../worker.module';
 import { REDIS_EPOCH_RECOVERING, redisEpochKey } from './redis-epoch';
 import { JOB_GONE_REASON, SendJobReconciler } from './send-job.reconciler';
@@ -69,6 +70,8 @@ describe('send job reconciler', () => {
       LOG_LEVEL: 'warn',
       WORKER_QUEUES: QUEUE.INDEXING,
       OUTBOX_RECONCILE_AFTER_MS: '0',
+      // A row put back to publish is published by the same pass, however young.
+      OUTBOX_GRACE_MS: '0',
       // The test runs the reconciler itself; the relay's own pass runs once, at boot.
       OUTBOX_RELAY_INTERVAL_MS: '60000',
     });
@@ -108,6 +111,28 @@ describe('send job reconciler', () => {
     expect(await reconciler.reconcile()).toEqual({ finished: 0, deliveriesFailed: 0 });
   });
 
+  it("publishes again, instead of failing, a send job its queue's master lost with writes it had acknowledged (a failover)", async () => {
+    const relay = worker.get(OutboxRelay);
+    const queue = worker.get(QueueRegistry).get(QUEUE.DELIVERY);
+    const redis = worker.get(BullConnectionFactory).commandConnection();
+    const witness = queueWitnessKey(config.queue.prefix, QUEUE.DELIVERY);
+    await relay.relayOnce();
+    const survived = Number(await redis.get(witness));
+    const lost = await send();
+    await relay.relayOnce();
+    // What the promoted replica lacks: the job, and the witness writes made after the one that survived.
+    await (await queue.getJob(lost.jobId))?.remove();
+    await redis.set(witness, survived);
+
+    await relay.relayOnce();
+    expect(await queue.getJob(lost.jobId)).toMatchObject({ id: lost.jobId, data: { messageIds: [lost.messageId] } });
+    expect(await worker.get(SendJobReconciler).reconcile()).toEqual({ finished: 0, deliveriesFailed: 0 });
+    expect(await state(lost.messageId)).toEqual(stillQueued);
+    // One loss, one republish: the next pass sees the witness move on.
+    await relay.relayOnce();
+    expect(Number(await redis.get(witness))).toBe(survived + 2);
+  });
+
   it('fails the deliveries of every job of an obliterated queue, once Redis is known not to be recovering', async () => {
     const sends = [await send(), await send()];
     const queue = worker.get(QueueRegistry).get(QUEUE.DELIVERY);
@@ -121,8 +146,8 @@ describe('send job reconciler', () => {
     const reconciler = worker.get(SendJobReconciler);
     expect(await reconciler.reconcile()).toEqual({ finished: 0, deliveriesFailed: 0 });
     await redis.set(marker, epoch as string);
-    // The first test's waiting job went with the queue too.
-    expect(await reconciler.reconcile()).toEqual({ finished: 3, deliveriesFailed: 3 });
+    // The first two tests' waiting jobs went with the queue too.
+    expect(await reconciler.reconcile()).toEqual({ finished: 4, deliveriesFailed: 4 });
     for (const { messageId } of sends) expect(await state(messageId)).toEqual(failedByRemoval);
   });
 });
