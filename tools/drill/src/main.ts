@@ -8,6 +8,7 @@ import { duplicateSendsDrill } from './drills/duplicate-sends.drill';
 import { poisonMessageDrill } from './drills/poison-message.drill';
 import { postgresRestartDrill } from './drills/postgres-restart.drill';
 import { redisFailoverDrill } from './drills/redis-failover.drill';
+import { redisPartitionDrill } from './drills/redis-partition.drill';
 import { redisFlushDrill, redisRestartDrill } from './drills/redis-restart.drill';
 import { workerKillDrill } from './drills/worker-kill.drill';
 
@@ -18,6 +19,7 @@ const DRILLS: readonly Drill[] = [
   redisRestartDrill,
   redisFlushDrill,
   redisFailoverDrill,
+  redisPartitionDrill,
   postgresRestartDrill,
   apiKillDrill,
   duplicateSendsDrill,
