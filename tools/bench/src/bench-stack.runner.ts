@@ -4,7 +4,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@mq/db/testing';
-import { deleteQueueKeys, eventually, testQueueConfig, uniqueQueuePrefix } from '@mq/queue/testing';
+import { deleteQueueKeys, eventually, testQueueConfig, uniqueQueuePrefix, type ThrowawayCluster } from '@mq/queue/testing';
 import { freePort } from '@mq/system-testing';
 import type { RedisTarget } from './bench.cli';
 import { ProbeCommand, ProbeReply, isProbeReply, probeExecArgv } from './app-probe';
@@ -17,6 +17,8 @@ export interface StartOptions {
   profile: boolean;
   /** BATCH_LINGER_MS of the started api; undefined: its default. */
   batchLingerMs?: number;
+  /** Run on this Redis Cluster (REDIS_NODES) instead of `redis`; the caller removes it. */
+  cluster?: ThrowawayCluster;
 }
 
 /** One built app run as a child process; its output goes to a log file (kept on failure). */
@@ -130,7 +132,8 @@ export class BenchStack {
     readonly api: BuiltApp,
     readonly worker: BuiltApp,
     readonly workDir: string,
-    private readonly redis: RedisTarget,
+    /** The single Redis whose keys stop() deletes; none on a cluster, which its owner removes whole. */
+    private readonly redis: RedisTarget | undefined,
   ) {}
 
   static async start(options: StartOptions): Promise<BenchStack> {
@@ -151,6 +154,7 @@ export class BenchStack {
       ...(options.redis.username ? { REDIS_USERNAME: options.redis.username } : {}),
       ...(options.redis.password ? { REDIS_PASSWORD: options.redis.password } : {}),
       QUEUE_PREFIX: queuePrefix,
+      ...(options.cluster ? { REDIS_NODES: options.cluster.nodes.map((node) => `${node.host}:${node.port}`).join(',') } : {}),
       LOG_LEVEL: options.logLevel,
       JWT_SECRET: jwtSecret,
       MESSAGE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
@@ -179,7 +183,7 @@ export class BenchStack {
       execArgv,
       path.join(workDir, 'worker.log'),
     );
-    const stack = new BenchStack(database, queuePrefix, jwtSecret, admin, api, worker, workDir, options.redis);
+    const stack = new BenchStack(database, queuePrefix, jwtSecret, admin, api, worker, workDir, options.cluster ? undefined : options.redis);
     try {
       await api.start();
       await worker.start();
@@ -226,7 +230,8 @@ export class BenchStack {
   /** Stops both apps, deletes the queue keys and the database; keeps the logs if asked. */
   async stop(keepLogs = false): Promise<void> {
     await Promise.all([this.api.stop(), this.worker.stop()]);
-    await deleteQueueKeys(testQueueConfig(this.queuePrefix, { host: this.redis.host, port: this.redis.port, db: this.redis.db })).catch(() => undefined);
+    const redis = this.redis;
+    if (redis) await deleteQueueKeys(testQueueConfig(this.queuePrefix, { host: redis.host, port: redis.port, db: redis.db })).catch(() => undefined);
     await this.database.drop().catch(() => undefined);
     if (!keepLogs) rmSync(this.workDir, { recursive: true, force: true });
   }

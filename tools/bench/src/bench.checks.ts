@@ -89,8 +89,12 @@ export function targetChecks(report: BenchReport): TargetCheck[] {
 /** Nothing accepted may be lost or arrive twice, whatever the speed. */
 export function correctnessChecks(report: BenchReport): CorrectnessCheck[] {
   const checks: CorrectnessCheck[] = [];
-  for (const run of report.direct?.runs ?? []) {
-    const label = `${run.mode === 'fixed-rate' ? `direct, ${run.offeredPerSecond} msgs/s offered` : 'direct, full speed'} (${run.transport})`;
+  const runs = [
+    ...(report.direct?.runs ?? []).map((run) => ({ run, where: '' })),
+    ...(report.cluster?.direct.runs ?? []).map((run) => ({ run, where: ' on the cluster' })),
+  ];
+  for (const { run, where } of runs) {
+    const label = `${run.mode === 'fixed-rate' ? `direct, ${run.offeredPerSecond} msgs/s offered` : 'direct, full speed'} (${run.transport})${where}`;
     checks.push(
       {
         name: `${label}: none lost`,

@@ -48,6 +48,8 @@ export interface BenchOptions {
   batchLingerMs: number | undefined;
   /** --start only: api and worker run with --cpu-prof; the top functions go into the report. */
   profile: boolean;
+  /** --start only: the direct runs again on a throwaway 3+3 Redis Cluster, reported next to the single server's. */
+  cluster: boolean;
   logLevel: string;
   outDir: string;
 }
@@ -84,6 +86,8 @@ export const USAGE = `npm run bench -- [options]
   --soak N               messages for the soak phase (default 1000000, quick 10000); without
                          --only it runs the soak alone
   --profile              with --start: CPU-profile api and worker, summarise the hot functions
+  --cluster              with --start: after the direct runs, the same runs with api and worker on a
+                         throwaway Redis Cluster (3 masters, 3 replicas), and its key count per master
   --log-level L          LOG_LEVEL of the started apps (default info, as in production)
   --out DIR              results directory (default tools/bench/results)
 `;
@@ -134,6 +138,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
       soak: { type: 'string' },
       'batch-linger': { type: 'string' },
       profile: { type: 'boolean' },
+      cluster: { type: 'boolean' },
       'log-level': { type: 'string' },
       out: { type: 'string' },
     },
@@ -155,6 +160,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   if (chunkSize > 5000) throw new Error('--chunk-size is at most 5000 (the api refuses more)');
   const start = values.start ?? false;
   if (values.profile && !start) throw new Error('--profile needs --start (the profiled processes must be ours)');
+  if (values.cluster && !start) throw new Error('--cluster needs --start (the bench starts the cluster and the apps on it)');
   const transport = values['send-over'] ?? 'socket';
   if (transport !== 'socket' && transport !== 'rest') throw new Error(`--send-over is socket or rest (got "${transport}")`);
   return {
@@ -186,6 +192,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     soakMessages: positiveInt('soak', values.soak, quick ? 10_000 : 1_000_000),
     batchLingerMs: lingerOf(values['batch-linger'], start),
     profile: values.profile ?? false,
+    cluster: values.cluster ?? false,
     logLevel: values['log-level'] ?? 'info',
     outDir: values.out ?? defaultOutDir,
   };

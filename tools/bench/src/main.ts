@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { measureOnCluster } from './cluster.phase';
 import path from 'node:path';
 import { WORKSPACE_ROOT } from './bench-stack.runner';
 import { Phase, USAGE, parseBenchOptions } from './bench.cli';
@@ -145,6 +146,15 @@ async function main(): Promise<number> {
         progress,
       );
     });
+    if (options.cluster && options.phases.has('direct')) {
+      try {
+        report.cluster = await measureOnCluster(options, cores, progress);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        report.errors.push({ phase: 'cluster', message });
+        progress.log(`bench: cluster failed: ${message}`);
+      }
+    }
     await phase('broadcast', async () => {
       const { result, recipientIds } = await measureBroadcast(
         target.users,
@@ -235,6 +245,11 @@ async function main(): Promise<number> {
         (t) =>
           `${t.reference ? '  info' : t.met === undefined ? '  n/a ' : t.met ? '  met ' : 'MISSED'}  ${t.name}: ${t.measured}${t.reference ? '' : ` (goal ${t.target})`}`,
       ),
+      ...(report.cluster
+        ? [
+            `        on a Redis Cluster (3+3): ${Math.max(...report.cluster.direct.runs.map((r) => r.sustainedPerSecond))} msgs/s; keys per master ${report.cluster.perMaster.map((m) => `${m.port}: ${m.keys} (${m.queueKeys} queue keys)`).join(', ')}`,
+          ]
+        : []),
       ...(report.ratio
         ? [`        pipeline / raw Bull ceiling: ${report.ratio.pipelinePerSecond} / ${report.ratio.ceilingPerSecond} = ${report.ratio.ratio}`]
         : []),

@@ -194,3 +194,31 @@ export function soakSection(soak: SoakResult, chartFile: string | undefined): st
     ...(chartFile ? [`![soak: Redis used_memory, api and worker RSS against messages delivered](${chartFile})`, ''] : []),
   ];
 }
+
+/** `--cluster`: the same direct runs on a 3+3 Redis Cluster, next to the single server's, and where the keys went. */
+export function clusterSection(report: BenchReport): string[] {
+  const cluster = report.cluster;
+  if (!cluster) return [];
+  const bestOf = (runs: readonly DirectRun[]) => runs.filter((r) => r.mode === 'full-speed').reduce((top, r) => Math.max(top, r.sustainedPerSecond), 0);
+  const fixedOf = (runs: readonly DirectRun[]) => runs.find((r) => r.mode === 'fixed-rate');
+  const single = report.direct?.runs ?? [];
+  const p99 = (run: DirectRun | undefined) => (run ? `${run.latencyMs.receive.p99} ms` : '–');
+  return [
+    `## Redis Cluster (${cluster.masters} masters, ${cluster.replicas} replicas) in the same run`,
+    '',
+    '| Redis | direct messages, full speed (msgs/s) | p99 send → receive at the fixed rate |',
+    '|---|---:|---:|',
+    `| single server | ${fmt(bestOf(single))} | ${p99(fixedOf(single))} |`,
+    `| cluster | ${fmt(bestOf(cluster.direct.runs))} | ${p99(fixedOf(cluster.direct.runs))} |`,
+    '',
+    '| queue | slot | master (port) |',
+    '|---|---:|---:|',
+    ...cluster.queueSlots.map((q) => `| ${q.queue} | ${q.slot} | ${q.masterPort} |`),
+    '',
+    '| master (port) | slots | keys after the run | of which queue keys | queues |',
+    '|---:|---|---:|---:|---|',
+    ...cluster.perMaster.map((m) => `| ${m.port} | ${m.slots} | ${fmt(m.keys)} | ${fmt(m.queueKeys)} | ${m.queues.join(', ') || '–'} |`),
+    '',
+    ...cluster.direct.runs.flatMap((run) => directRunSection(run)),
+  ];
+}

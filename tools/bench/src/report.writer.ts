@@ -1,13 +1,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BroadcastResult } from './broadcast.phase';
+import type { ClusterResult } from './cluster.phase';
 import { renderChart, renderSoakChart } from './chart.svg';
 import type { ProfileSummary } from './cpu-profile';
 import type { DirectResult } from './direct-messages.types';
 import type { CeilingResult } from './raw-ceiling.phase';
 import type { SocketsResult } from './sockets.phase';
 import type { SoakResult } from './soak.phase';
-import { cpuLine, dash, directLimit, directRunSection, fmt, profileSection, soakSection } from './report.sections';
+import { clusterSection, cpuLine, dash, directLimit, directRunSection, fmt, profileSection, soakSection } from './report.sections';
 
 export interface ResourceSnapshot {
   apiRssMB?: number;
@@ -47,6 +48,7 @@ export interface BenchReport {
   broadcast?: BroadcastResult;
   sockets?: SocketsResult;
   soak?: SoakResult;
+  cluster?: ClusterResult;
   resources: { before: ResourceSnapshot; after: ResourceSnapshot };
   profiles: Record<string, ProfileSummary>;
   targets: TargetCheck[];
@@ -105,6 +107,7 @@ export function renderMarkdown(report: BenchReport, chartFile: string, soakChart
     for (const run of report.direct.runs) lines.push(...directRunSection(run));
     lines.push(`![latency histogram and throughput over time](${chartFile})`, '');
   }
+  if (report.cluster) lines.push(...clusterSection(report));
   if (report.ratio) {
     lines.push(
       '## Pipeline vs raw ceiling',
