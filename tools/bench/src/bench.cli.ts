@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { DirectOptions } from './direct-messages.types';
 
 /** The default run. */
 export const PHASES = ['ceiling', 'direct', 'broadcast', 'sockets'] as const;
@@ -195,5 +196,19 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     cluster: values.cluster ?? false,
     logLevel: values['log-level'] ?? 'info',
     outDir: values.out ?? defaultOutDir,
+  };
+}
+
+/** The direct runs' options from the command line; where they run (processes to sample, Redis, database) is the caller's. */
+export function directOptionsFrom(options: BenchOptions, cores: number, where: Pick<DirectOptions, 'cpuSubjects' | 'redis' | 'databaseUrl'>): DirectOptions {
+  return {
+    transport: options.transport,
+    warmupSeconds: options.quick ? 3 : 5,
+    pairs: options.pairs,
+    rate: options.rate,
+    durationSeconds: options.durationSeconds,
+    concurrency: options.concurrency,
+    cores,
+    ...where,
   };
 }

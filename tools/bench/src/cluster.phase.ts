@@ -3,7 +3,7 @@ import { QUEUE_NAMES, type QueueName } from '@mq/queue-contracts';
 import { queueKeyPrefix } from '@mq/queue';
 import { startThrowawayCluster, type ThrowawayCluster } from '@mq/queue/testing';
 import { BenchStack } from './bench-stack.runner';
-import type { BenchOptions } from './bench.cli';
+import { directOptionsFrom, type BenchOptions } from './bench.cli';
 import { measureDirectMessages } from './direct-messages.phase';
 import type { DirectResult } from './direct-messages.types';
 import type { ProgressBar } from './progress.bar';
@@ -80,18 +80,11 @@ export async function measureOnCluster(options: BenchOptions, cores: number, pro
       const [seed] = cluster.nodes;
       const direct = await measureDirectMessages(
         new SqlUserSource(stack.database.url, stack.jwtSecret, stack.api.url),
-        {
-          transport: options.transport,
-          warmupSeconds: options.quick ? 3 : 5,
-          pairs: options.pairs,
-          rate: options.rate,
-          durationSeconds: options.durationSeconds,
-          concurrency: options.concurrency,
-          cores,
+        directOptionsFrom(options, cores, {
           cpuSubjects: { api: stack.api.pid, worker: stack.worker.pid, databaseUrl: stack.database.url },
           redis: { host: seed?.host ?? '127.0.0.1', port: seed?.port ?? 0, db: 0 },
           databaseUrl: stack.database.url,
-        },
+        }),
         progress,
       );
       return { masters: 3, replicas: 3, direct, ...(await layoutOf(cluster, stack.queuePrefix)) };

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { measureOnCluster } from './cluster.phase';
 import path from 'node:path';
 import { WORKSPACE_ROOT } from './bench-stack.runner';
-import { Phase, USAGE, parseBenchOptions } from './bench.cli';
+import { Phase, USAGE, parseBenchOptions, directOptionsFrom } from './bench.cli';
 import { measureBroadcast } from './broadcast.phase';
 import { summariseProfile } from './cpu-profile';
 import { measureDirectMessages } from './direct-messages.phase';
@@ -131,18 +131,7 @@ async function main(): Promise<number> {
     await phase('direct', async () => {
       report.direct = await measureDirectMessages(
         target.users,
-        {
-          transport: options.transport,
-          warmupSeconds: options.quick ? 3 : 5,
-          pairs: options.pairs,
-          rate: options.rate,
-          durationSeconds: options.durationSeconds,
-          concurrency: options.concurrency,
-          cores,
-          cpuSubjects: target.cpuSubjects,
-          redis: options.redis,
-          databaseUrl: target.stack?.database.url,
-        },
+        directOptionsFrom(options, cores, { cpuSubjects: target.cpuSubjects, redis: options.redis, databaseUrl: target.stack?.database.url }),
         progress,
       );
     });
