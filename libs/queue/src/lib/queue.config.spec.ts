@@ -49,6 +49,12 @@ describe('queue config', () => {
     );
   });
 
+  it('takes an empty variable for an unset one (docker compose passes ${VAR:-} so)', () => {
+    expect(toQueueConfig(queueEnvSchema.parse({ REDIS_NODES: '', REDIS_NAT_MAP: '', REDIS_SENTINELS: '', REDIS_SENTINEL_NAME: '' })).topology).toEqual({
+      kind: 'single',
+    });
+  });
+
   it('refuses a node list that is not host:port, naming the part at fault', () => {
     const result = queueEnvSchema.safeParse({ REDIS_NODES: '10.0.0.1:7000,redis-b', REDIS_NAT_MAP: 'a:1' });
     expect(result.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([

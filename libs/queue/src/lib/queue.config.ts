@@ -4,6 +4,9 @@ import { ConfigError, envFlag } from '@mq/config';
 
 const HOST_PORT = /^\[?([^\]\s]+?)\]?:(\d{1,5})$/;
 
+/** An empty variable counts as unset (docker compose passes `${REDIS_NODES:-}` as one). */
+const unsetIfEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema);
+
 /** `host:port,host:port` (IPv6 in brackets) as a list of addresses. */
 const addressList = z
   .string()
@@ -56,10 +59,10 @@ export const queueEnvSchema = z.object({
   REDIS_QUEUE_DB: z.coerce.number().int().min(0).max(15).default(0),
   REDIS_TLS: envFlag.default(false),
   REDIS_CLUSTER: envFlag.default(false),
-  REDIS_NODES: addressList,
-  REDIS_NAT_MAP: natMap,
-  REDIS_SENTINELS: addressList,
-  REDIS_SENTINEL_NAME: z.string().min(1).optional(),
+  REDIS_NODES: unsetIfEmpty(addressList),
+  REDIS_NAT_MAP: unsetIfEmpty(natMap),
+  REDIS_SENTINELS: unsetIfEmpty(addressList),
+  REDIS_SENTINEL_NAME: unsetIfEmpty(z.string().min(1).optional()),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/i, 'must be 1-32 letters, digits, - or _')
