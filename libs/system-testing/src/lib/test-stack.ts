@@ -107,6 +107,8 @@ export interface StackOptions {
    * (`REDIS_NODES`). Default `SYSTEM_TEST_REDIS`, else `single` (the shared server).
    */
   redis?: 'single' | 'cluster';
+  /** The cluster's `cluster-node-timeout` (default 10 s): how soon a dead master's replica takes over. */
+  clusterNodeTimeoutMs?: number;
   env?: Record<string, string>;
 }
 
@@ -128,7 +130,7 @@ export class TestStack {
 
   static async start(options: StackOptions = {}): Promise<TestStack> {
     const onCluster = (options.redis ?? process.env.SYSTEM_TEST_REDIS) === 'cluster';
-    const cluster = onCluster ? await startThrowawayCluster() : undefined;
+    const cluster = onCluster ? await startThrowawayCluster({ nodeTimeoutMs: options.clusterNodeTimeoutMs }) : undefined;
     const database = await createTestDatabase();
     const queue = cluster
       ? clusterQueueConfig(cluster, uniqueQueuePrefix('sys'))

@@ -16,7 +16,7 @@ export const redisFailoverDrill: Drill = {
   name: 'redis-failover',
   title: 'Redis Cluster: kill -9 of the master holding the delivery queue mid-load, its replica promoted',
   run: (context) =>
-    withStack({ apis: 2, redis: 'cluster' }, async (stack) => {
+    withStack({ apis: 2, redis: 'cluster', clusterNodeTimeoutMs: 2_000 }, async (stack) => {
       const cluster = stack.cluster;
       if (!cluster) throw new Error('the drill needs a cluster');
       let pairs: Pair[] = [];

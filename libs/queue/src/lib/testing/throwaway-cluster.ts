@@ -81,11 +81,12 @@ export function parseClusterNodes(text: string): ClusterNode[] {
 
 /**
  * Starts `masters` masters and as many replicas each as asked, with `redis-server
- * --cluster-enabled yes`, and joins them with `redis-cli --cluster create`. A short node
- * timeout so a failover takes seconds, as drills want.
+ * --cluster-enabled yes`, and joins them with `redis-cli --cluster create`. The default node
+ * timeout (10 s) is long enough that a busy CI machine never fails a master over by mistake
+ * in the middle of a test; a drill that kills a master passes a short one.
  */
 export async function startThrowawayCluster(options: { masters?: number; replicas?: number; nodeTimeoutMs?: number } = {}): Promise<ThrowawayCluster> {
-  const { masters = 3, replicas = 1, nodeTimeoutMs = 2_000 } = options;
+  const { masters = 3, replicas = 1, nodeTimeoutMs = 10_000 } = options;
   const dir = mkdtempSync(join(tmpdir(), 'mq-cluster-'));
   const ports: number[] = [];
   for (let i = 0; i < masters * (1 + replicas); i++) ports.push(await freePort());
@@ -118,9 +119,18 @@ export async function startThrowawayCluster(options: { masters?: number; replica
     }
     await Promise.all(ports.map((port) => waitFor(async () => (await ask(port, 'PING')) === 'PONG', `redis-server on ${port}`, 10_000)));
     await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', String(replicas), '--cluster-yes']);
-    // Every node must agree the cluster is whole before a client is let loose on it.
+    // Every node must see the whole cluster (state ok, each master with its slots, each replica as one) before a client is let loose on it.
+    const whole = (nodes: ClusterNode[]) =>
+      nodes.filter((node) => node.role === 'master' && node.slots.length > 0).length === masters &&
+      nodes.filter((node) => node.role === 'replica').length === masters * replicas;
     await Promise.all(
-      ports.map((port) => waitFor(async () => (await ask(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'), `cluster state on ${port}`, 20_000)),
+      ports.map((port) =>
+        waitFor(
+          async () => (await ask(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok') && whole(parseClusterNodes(await ask(port, 'CLUSTER', 'NODES'))),
+          `the whole cluster as seen from ${port}`,
+          30_000,
+        ),
+      ),
     );
   } catch (error) {
     await stop();
