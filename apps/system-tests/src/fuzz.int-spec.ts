@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { keyPatternsOf } from '@mq/queue';
+import { scanKeys } from '@mq/queue/testing';
 import http from 'node:http';
 import path from 'node:path';
 import Redis from 'ioredis';
@@ -635,14 +636,7 @@ describe('fuzz: bad input to every REST endpoint and socket event is a 4xx in th
     const keys: string[] = [];
     try {
       await redis.connect();
-      for (const pattern of keyPatternsOf(stack.queue.prefix)) {
-        let scan = '0';
-        do {
-          const [next, found] = await redis.scan(scan, 'MATCH', pattern, 'COUNT', 1000);
-          scan = next;
-          keys.push(...found);
-        } while (scan !== '0');
-      }
+      for (const pattern of keyPatternsOf(stack.queue.prefix)) keys.push(...(await scanKeys(redis, pattern)));
     } finally {
       redis.disconnect();
     }

@@ -4,6 +4,9 @@ import type { Queue } from 'bull';
 import { QueueConfig } from './lib/queue.config';
 import { keyPatternsOf } from './lib/redis-keys';
 import type { ThrowawayCluster } from './lib/testing/throwaway-cluster';
+import { eventually, freePort, scanKeys } from './lib/testing/wait.helper';
+
+export { eventually, freePort, scanKeys } from './lib/testing/wait.helper';
 
 export { parseClusterNodes, startThrowawayCluster } from './lib/testing/throwaway-cluster';
 export type { ClusterNode, ThrowawayCluster } from './lib/testing/throwaway-cluster';
@@ -45,12 +48,8 @@ export async function deleteQueueKeys(config: QueueConfig): Promise<number> {
   try {
     await redis.connect();
     for (const pattern of keyPatternsOf(config.prefix)) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) deleted += await redis.unlink(...keys);
-      } while (cursor !== '0');
+      const keys = await scanKeys(redis, pattern);
+      for (let i = 0; i < keys.length; i += 1000) deleted += await redis.unlink(...keys.slice(i, i + 1000));
     }
   } finally {
     redis.disconnect();
@@ -89,34 +88,10 @@ export async function waitForQueuesIdle(queues: readonly Queue[], options: WaitF
   throw new Error(`Queues not idle after ${timeoutMs} ms: ${JSON.stringify(last)}`);
 }
 
-/** Polls until `check` returns a value (not undefined), or fails with `description`. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, description: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 export interface ThrowawayRedis {
   port: number;
   stop(): Promise<void>;
   start(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -19,6 +19,8 @@ export interface StartOptions {
   batchLingerMs?: number;
   /** Run on this Redis Cluster (REDIS_NODES) instead of `redis`; the caller removes it. */
   cluster?: ThrowawayCluster;
+  /** QUEUE_PREFIX; default one of the run's own. */
+  queuePrefix?: string;
 }
 
 /** One built app run as a child process; its output goes to a log file (kept on failure). */
@@ -139,7 +141,7 @@ export class BenchStack {
   static async start(options: StartOptions): Promise<BenchStack> {
     const workDir = mkdtempSync(path.join(tmpdir(), 'mq-bench-'));
     const database = await createTestDatabase();
-    const queuePrefix = uniqueQueuePrefix('bench');
+    const queuePrefix = options.queuePrefix ?? uniqueQueuePrefix('bench');
     const jwtSecret = randomBytes(32).toString('hex');
     const admin = { email: 'bench-admin@bench.test', password: randomBytes(12).toString('hex') };
     const [apiPort, workerPort] = [await freePort(), await freePort()];
@@ -154,7 +156,7 @@ export class BenchStack {
       ...(options.redis.username ? { REDIS_USERNAME: options.redis.username } : {}),
       ...(options.redis.password ? { REDIS_PASSWORD: options.redis.password } : {}),
       QUEUE_PREFIX: queuePrefix,
-      ...(options.cluster ? { REDIS_NODES: options.cluster.nodes.map((node) => `${node.host}:${node.port}`).join(',') } : {}),
+      ...(options.cluster ? { REDIS_NODES: options.cluster.redisNodes } : {}),
       LOG_LEVEL: options.logLevel,
       JWT_SECRET: jwtSecret,
       MESSAGE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { QUEUE_NAMES, type QueueName } from '@mq/queue-contracts';
 import { queueKeyPrefix } from '@mq/queue';
-import { startThrowawayCluster, type ThrowawayCluster } from '@mq/queue/testing';
+import { scanKeys, startThrowawayCluster, type ThrowawayCluster } from '@mq/queue/testing';
 import { BenchStack } from './bench-stack.runner';
 import { directOptionsFrom, type BenchOptions } from './bench.cli';
 import { measureDirectMessages } from './direct-messages.phase';
@@ -39,17 +39,6 @@ async function onNode<T>(port: number, work: (redis: Redis) => Promise<T>): Prom
   }
 }
 
-async function countMatching(redis: Redis, pattern: string): Promise<number> {
-  let cursor = '0';
-  let count = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    count += keys.length;
-  } while (cursor !== '0');
-  return count;
-}
-
 async function layoutOf(cluster: ThrowawayCluster, prefix: string): Promise<Pick<ClusterResult, 'queueSlots' | 'perMaster'>> {
   const [seed] = cluster.nodes;
   const slots = await onNode(seed?.port ?? 0, (redis) =>
@@ -64,7 +53,7 @@ async function layoutOf(cluster: ThrowawayCluster, prefix: string): Promise<Pick
       port: master.port,
       slots: master.slots.map(([from, to]) => `${from}-${to}`).join(','),
       keys: await onNode(master.port, (redis) => redis.dbsize()),
-      queueKeys: await onNode(master.port, (redis) => countMatching(redis, `{${prefix}:*`)),
+      queueKeys: await onNode(master.port, async (redis) => (await scanKeys(redis, `{${prefix}:*`)).length),
       queues: queueSlots.filter((q) => q.masterPort === master.port).map((q) => q.queue),
     })),
   );
@@ -75,7 +64,15 @@ export async function measureOnCluster(options: BenchOptions, cores: number, pro
   progress.log('bench: starting a Redis Cluster (3 masters, 3 replicas) and api + worker on it');
   const cluster = await startThrowawayCluster();
   try {
-    const stack = await BenchStack.start({ redis: options.redis, logLevel: options.logLevel, profile: false, batchLingerMs: options.batchLingerMs, cluster });
+    // The cluster is the run's own: the product's default prefix, so the queues land where a deployment's do.
+    const stack = await BenchStack.start({
+      redis: options.redis,
+      logLevel: options.logLevel,
+      profile: false,
+      batchLingerMs: options.batchLingerMs,
+      cluster,
+      queuePrefix: 'mq',
+    });
     try {
       const [seed] = cluster.nodes;
       const direct = await measureDirectMessages(

@@ -144,7 +144,7 @@ export class TestStack {
       REDIS_PORT: String(queue.redis.port),
       REDIS_QUEUE_DB: String(queue.redis.db),
       QUEUE_PREFIX: queue.prefix,
-      ...(cluster ? { REDIS_NODES: cluster.nodes.map((node) => `${node.host}:${node.port}`).join(',') } : {}),
+      ...(cluster ? { REDIS_NODES: cluster.redisNodes } : {}),
       LOG_LEVEL: process.env.SYSTEM_TEST_LOG_LEVEL ?? 'warn',
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password,

@@ -39,8 +39,11 @@ export class ReplicationLossDetector {
   async lostWindowMs(): Promise<number | undefined> {
     const now = Date.now();
     let lostSince: number | undefined;
-    for (const [name, queue] of this.queues.entries()) {
-      const value = await queue.client.incr(queueWitnessKey(this.config.queue.prefix, name));
+    const queues = this.queues.entries();
+    // One round trip for all six: each INCR goes to its own queue's master.
+    const values = await Promise.all(queues.map(([name, queue]) => queue.client.incr(queueWitnessKey(this.config.queue.prefix, name))));
+    for (const [index, [name]] of queues.entries()) {
+      const value = values[index] ?? 0;
       const history = this.seen.get(name) ?? [];
       const last = history[history.length - 1];
       if (last && value <= last.value) {

@@ -1,11 +1,11 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import type { RedisAddress } from '../queue.config';
+import { eventually, freePort } from './wait.helper';
 
 const run = promisify(execFile);
 
@@ -18,8 +18,10 @@ export interface ClusterNode extends RedisAddress {
 
 /** A real Redis Cluster on spare ports in a temp dir, for tests and drills; removed by stop(). */
 export interface ThrowawayCluster {
-  /** Every node, as seeds (`REDIS_NODES`). */
+  /** Every node, as seeds. */
   readonly nodes: readonly RedisAddress[];
+  /** The same as the `REDIS_NODES` value the apps take. */
+  readonly redisNodes: string;
   /** The cluster as the nodes see it now. */
   topology(): Promise<ClusterNode[]>;
   /** The master serving a slot now. */
@@ -29,24 +31,17 @@ export interface ThrowawayCluster {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function waitFor(check: () => Promise<boolean>, description: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** Resolves once `check` holds; a rejected check (a node still starting) counts as not yet. */
+const waitFor = (check: () => Promise<boolean>, description: string, timeoutMs: number): Promise<true> =>
+  eventually(
+    () =>
+      check().then(
+        (ok) => ok || undefined,
+        () => undefined,
+      ),
+    description,
+    timeoutMs,
+  );
 
 /** One command on one node over a short-lived connection. */
 async function ask(port: number, ...command: string[]): Promise<string> {
@@ -146,6 +141,7 @@ export async function startThrowawayCluster(options: { masters?: number; replica
   };
   return {
     nodes: ports.map((port) => ({ host: '127.0.0.1', port })),
+    redisNodes: ports.map((port) => `127.0.0.1:${port}`).join(','),
     topology,
     async masterOf(slot) {
       const master = (await topology()).find((node) => node.role === 'master' && node.slots.some(([from, to]) => slot >= from && slot <= to));
