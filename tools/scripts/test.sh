@@ -35,7 +35,11 @@ stage "format (Prettier)" npx prettier --check .
 stage "lint, type-check, OpenAPI document" nx run-many -t lint typecheck openapi-check --parallel=2
 stage "unit tests" nx run-many -t test --parallel=2
 stage "integration tests (real Redis and Postgres)" nx run-many -t int-test --parallel=2
-stage "system tests on a Redis Cluster (3 masters, 3 replicas; send, receipts, broadcast, notifications, dead letters)" nx run system-tests:int-test-cluster
+# Every suite whose code talks to Postgres, again through a PgBouncer of its own in transaction
+# mode (DATABASE_POOL_MODE=transaction), as a deployment behind a pooler runs.
+stage "integration tests through PgBouncer (transaction mode)" env TEST_POSTGRES_POOLER=pgbouncer npx nx run-many -t int-test -p db messaging worker --parallel=2 --output-style=stream
+# Send, receipts, broadcast, notifications and dead letters on a 3+3 Redis Cluster behind PgBouncer.
+stage "system tests scaled out (Redis Cluster, PgBouncer)" nx run system-tests:int-test-cluster
 stage "end-to-end tests (Chromium)" nx run-many -t e2e --parallel=1
 # Lost and duplicated messages are asserted; timings are reported, not asserted.
 stage "quick bench" nx run bench:bench-quick

@@ -35,7 +35,7 @@ function main(): void {
   }
   if (process.argv[2] === 'migrate') {
     // `node main.js migrate`: the production image's one-shot schema step (docker compose runs it before the api).
-    migrate(config.database.url).catch((error: unknown) => {
+    migrate(config.database.directUrl).catch((error: unknown) => {
       process.stderr.write(`api migrate: ${error instanceof Error ? error.message : String(error)}\n`);
       process.exit(1);
     });

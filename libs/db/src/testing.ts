@@ -2,13 +2,23 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createDataSourceOptions, quoteIdentifier, runMigrations, withDatabase } from './lib/data-source';
+import type { PoolMode } from './lib/database.config';
+import { ThrowawayPgBouncer, startThrowawayPgBouncer } from './lib/testing/throwaway-pgbouncer';
+
+export * from './lib/testing/throwaway-pgbouncer';
 
 /** Where test databases are created; override for a Postgres elsewhere. */
 export const DEFAULT_TEST_DATABASE_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface TestDatabase {
-  /** Connection URL of the new, migrated database. */
+  /** Connection URL of the new, migrated database: through the pooler when there is one. */
   url: string;
+  /** Straight to Postgres: for migrations, and what DATABASE_DIRECT_URL gets. */
+  directUrl: string;
+  /** How `url`'s connections are pooled: what DATABASE_POOL_MODE gets. */
+  poolMode: PoolMode;
+  /** The PgBouncer's process, when there is one (the bench counts its CPU with Postgres's). */
+  poolerPid?: number;
   name: string;
   /** Drops the database, ending any connection still open to it. */
   drop(): Promise<void>;
@@ -17,6 +27,8 @@ export interface TestDatabase {
 export interface CreateTestDatabaseOptions {
   /** Run the migrations into it (default true). */
   migrate?: boolean;
+  /** `pgbouncer`: reached through a PgBouncer of its own in transaction mode. Default TEST_POSTGRES_POOLER, else none. */
+  pooler?: 'pgbouncer' | 'none';
 }
 
 async function withAdminClient<T>(adminUrl: string, work: (client: Client) => Promise<T>): Promise<T> {
@@ -32,26 +44,40 @@ async function withAdminClient<T>(adminUrl: string, work: (client: Client) => Pr
 /**
  * A fresh, uniquely named database (`mq_test_<random>`) with the migrations applied, so
  * integration test files can run in parallel without sharing state. Call `drop()` in afterAll.
+ * With TEST_POSTGRES_POOLER=pgbouncer the database is reached through a PgBouncer of its own in
+ * transaction mode (`url`, poolMode `transaction`), as a deployment behind a pooler reaches it;
+ * migrations still go straight to Postgres (`directUrl`).
  */
 export async function createTestDatabase(options: CreateTestDatabaseOptions = {}): Promise<TestDatabase> {
   const adminUrl = process.env['TEST_DATABASE_ADMIN_URL'] || DEFAULT_TEST_DATABASE_ADMIN_URL;
+  const pooler = options.pooler ?? (process.env['TEST_POSTGRES_POOLER'] || 'none');
+  if (pooler !== 'none' && pooler !== 'pgbouncer') throw new Error(`TEST_POSTGRES_POOLER must be pgbouncer or none, got ${pooler}`);
   const name = `mq_test_${randomBytes(6).toString('hex')}`;
   await withAdminClient(adminUrl, (client) => client.query(`CREATE DATABASE ${quoteIdentifier(name)}`));
-  const url = withDatabase(adminUrl, name);
+  const directUrl = withDatabase(adminUrl, name);
+  let pgBouncer: ThrowawayPgBouncer | undefined;
   let dropped = false;
   const drop = async (): Promise<void> => {
     if (dropped) return;
     dropped = true;
+    await pgBouncer?.stop();
     // WITH (FORCE) terminates whatever a failed test left connected (Postgres 13+).
     await withAdminClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`));
   };
   try {
-    if (options.migrate ?? true) await runMigrations(url, 'mq-test-migrate');
+    if (options.migrate ?? true) await runMigrations(directUrl, 'mq-test-migrate');
+    if (pooler === 'pgbouncer') pgBouncer = await startThrowawayPgBouncer({ upstreamUrl: adminUrl, poolMode: 'transaction' });
   } catch (error) {
     await drop();
     throw error;
   }
-  return { url, name, drop };
+  if (!pgBouncer) return { url: directUrl, directUrl, poolMode: 'session', name, drop };
+  return { url: pgBouncer.urlFor(directUrl), directUrl, poolMode: 'transaction', poolerPid: pgBouncer.pid, name, drop };
+}
+
+/** The environment an app gets to use a test database: its URL, pool mode and direct URL. */
+export function testDatabaseEnv(database: TestDatabase): Record<'DATABASE_URL' | 'DATABASE_DIRECT_URL' | 'DATABASE_POOL_MODE', string> {
+  return { DATABASE_URL: database.url, DATABASE_DIRECT_URL: database.directUrl, DATABASE_POOL_MODE: database.poolMode };
 }
 
 /** A migrated database of its own and a DataSource on it, for a repository's integration test. */
@@ -63,7 +89,9 @@ export interface RepositoryTestDatabase {
 
 export async function openRepositoryTestDatabase(applicationName: string): Promise<RepositoryTestDatabase> {
   const database = await createTestDatabase();
-  const dataSource = await new DataSource(createDataSourceOptions({ url: database.url, poolSize: 3, applicationName, logging: false })).initialize();
+  const dataSource = await new DataSource(
+    createDataSourceOptions({ url: database.url, poolMode: database.poolMode, poolSize: 3, applicationName, logging: false }),
+  ).initialize();
   return {
     database,
     dataSource,

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createTestDatabase, type TestDatabase } from '@mq/db/testing';
+import { createTestDatabase, testDatabaseEnv, type TestDatabase } from '@mq/db/testing';
 import { deleteQueueKeys, eventually, testQueueConfig, uniqueQueuePrefix, type ThrowawayCluster } from '@mq/queue/testing';
 import { freePort } from '@mq/system-testing';
 import type { RedisTarget } from './bench.cli';
@@ -21,6 +21,8 @@ export interface StartOptions {
   cluster?: ThrowawayCluster;
   /** QUEUE_PREFIX; default one of the run's own. */
   queuePrefix?: string;
+  /** The database through a PgBouncer of its own in transaction mode. */
+  pgbouncer?: boolean;
 }
 
 /** One built app run as a child process; its output goes to a log file (kept on failure). */
@@ -140,7 +142,7 @@ export class BenchStack {
 
   static async start(options: StartOptions): Promise<BenchStack> {
     const workDir = mkdtempSync(path.join(tmpdir(), 'mq-bench-'));
-    const database = await createTestDatabase();
+    const database = await createTestDatabase(options.pgbouncer ? { pooler: 'pgbouncer' } : {});
     const queuePrefix = options.queuePrefix ?? uniqueQueuePrefix('bench');
     const jwtSecret = randomBytes(32).toString('hex');
     const admin = { email: 'bench-admin@bench.test', password: randomBytes(12).toString('hex') };
@@ -149,7 +151,7 @@ export class BenchStack {
       PATH: process.env['PATH'],
       HOME: process.env['HOME'],
       NODE_ENV: 'production',
-      DATABASE_URL: database.url,
+      ...testDatabaseEnv(database),
       REDIS_HOST: options.redis.host,
       REDIS_PORT: String(options.redis.port),
       REDIS_QUEUE_DB: String(options.redis.db),

@@ -51,6 +51,8 @@ export interface BenchOptions {
   profile: boolean;
   /** --start only: the direct runs again on a throwaway 3+3 Redis Cluster, reported next to the single server's. */
   cluster: boolean;
+  /** --start only: the apps reach their database through a PgBouncer in transaction mode. */
+  pgbouncer: boolean;
   logLevel: string;
   outDir: string;
 }
@@ -89,6 +91,8 @@ export const USAGE = `npm run bench -- [options]
   --profile              with --start: CPU-profile api and worker, summarise the hot functions
   --cluster              with --start: after the direct runs, the same runs with api and worker on a
                          throwaway Redis Cluster (3 masters, 3 replicas), and its key count per master
+  --pgbouncer            with --start: api and worker reach Postgres through a PgBouncer of the run's
+                         own in transaction mode (DATABASE_POOL_MODE=transaction); its CPU counts as Postgres's
   --log-level L          LOG_LEVEL of the started apps (default info, as in production)
   --out DIR              results directory (default tools/bench/results)
 `;
@@ -140,6 +144,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
       'batch-linger': { type: 'string' },
       profile: { type: 'boolean' },
       cluster: { type: 'boolean' },
+      pgbouncer: { type: 'boolean' },
       'log-level': { type: 'string' },
       out: { type: 'string' },
     },
@@ -161,6 +166,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   if (chunkSize > 5000) throw new Error('--chunk-size is at most 5000 (the api refuses more)');
   const start = values.start ?? false;
   if (values.profile && !start) throw new Error('--profile needs --start (the profiled processes must be ours)');
+  if (values.pgbouncer && !start) throw new Error('--pgbouncer needs --start (the bench starts the pooler and the apps behind it)');
   if (values.cluster && !start) throw new Error('--cluster needs --start (the bench starts the cluster and the apps on it)');
   const transport = values['send-over'] ?? 'socket';
   if (transport !== 'socket' && transport !== 'rest') throw new Error(`--send-over is socket or rest (got "${transport}")`);
@@ -194,6 +200,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     batchLingerMs: lingerOf(values['batch-linger'], start),
     profile: values.profile ?? false,
     cluster: values.cluster ?? false,
+    pgbouncer: values.pgbouncer ?? false,
     logLevel: values['log-level'] ?? 'info',
     outDir: values.out ?? defaultOutDir,
   };

@@ -35,15 +35,27 @@ export async function connectTarget(options: BenchOptions, progress: ProgressBar
   if (options.start) {
     if (options.build) build(progress);
     progress.log('bench: starting api + worker (NODE_ENV=production, fresh database and queue prefix)');
-    const stack = await BenchStack.start({ redis: options.redis, logLevel: options.logLevel, profile: options.profile, batchLingerMs: options.batchLingerMs });
+    const stack = await BenchStack.start({
+      redis: options.redis,
+      logLevel: options.logLevel,
+      profile: options.profile,
+      batchLingerMs: options.batchLingerMs,
+      pgbouncer: options.pgbouncer,
+    });
     const admin = new MessagingClient({ baseUrl: stack.api.url, timeoutMs: 60_000 });
     await admin.login(stack.admin);
     return {
       apiUrl: stack.api.url,
       admin,
-      users: new SqlUserSource(stack.database.url, stack.jwtSecret, stack.api.url),
+      users: new SqlUserSource(stack.database.directUrl, stack.jwtSecret, stack.api.url),
       stack,
-      cpuSubjects: { api: stack.api.pid, worker: stack.worker.pid, redis: redisPid, databaseUrl: stack.database.url },
+      cpuSubjects: {
+        api: stack.api.pid,
+        worker: stack.worker.pid,
+        redis: redisPid,
+        databaseUrl: stack.database.directUrl,
+        poolerPid: stack.database.poolerPid,
+      },
       // A full GC first (through the probe preload), so a reading is live memory rather than GC timing.
       readApiRss: async () => {
         await stack.api.probe('memory');

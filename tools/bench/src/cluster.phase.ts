@@ -72,15 +72,16 @@ export async function measureOnCluster(options: BenchOptions, cores: number, pro
       batchLingerMs: options.batchLingerMs,
       cluster,
       queuePrefix: 'mq',
+      pgbouncer: options.pgbouncer,
     });
     try {
       const [seed] = cluster.nodes;
       const direct = await measureDirectMessages(
-        new SqlUserSource(stack.database.url, stack.jwtSecret, stack.api.url),
+        new SqlUserSource(stack.database.directUrl, stack.jwtSecret, stack.api.url),
         directOptionsFrom(options, cores, {
-          cpuSubjects: { api: stack.api.pid, worker: stack.worker.pid, databaseUrl: stack.database.url },
+          cpuSubjects: { api: stack.api.pid, worker: stack.worker.pid, databaseUrl: stack.database.directUrl, poolerPid: stack.database.poolerPid },
           redis: { host: seed?.host ?? '127.0.0.1', port: seed?.port ?? 0, db: 0 },
-          databaseUrl: stack.database.url,
+          databaseUrl: stack.database.directUrl,
         }),
         progress,
       );

@@ -154,7 +154,7 @@ async function main(): Promise<number> {
           chunkSize: options.chunkSize,
           cores,
           cpuSubjects: target.cpuSubjects,
-          databaseUrl: target.stack?.database.url,
+          databaseUrl: target.stack?.database.directUrl,
         },
         progress,
       );

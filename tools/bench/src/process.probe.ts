@@ -108,8 +108,10 @@ export interface CpuSubjects {
   api?: number;
   worker?: number;
   redis?: number;
-  /** The run's own database: only its backends count (the server may be shared); otherwise every postgres process. */
+  /** The run's own database, straight to Postgres: only its backends count (the server may be shared); otherwise every postgres process. */
   databaseUrl?: string;
+  /** The PgBouncer in front of it (--pgbouncer): counted with Postgres, as the same tier. */
+  poolerPid?: number;
 }
 
 export interface CpuSample {
@@ -135,7 +137,7 @@ async function postgresPids(databaseUrl: string | undefined): Promise<number[]> 
 }
 
 export async function sampleCpu(subjects: CpuSubjects): Promise<CpuSample> {
-  const pids = await postgresPids(subjects.databaseUrl);
+  const pids = [...(await postgresPids(subjects.databaseUrl)), ...(subjects.poolerPid ? [subjects.poolerPid] : [])];
   const machine = machineCpu();
   const own = process.cpuUsage();
   const postgres = new Map<number, number>();

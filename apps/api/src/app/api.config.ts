@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { envFlag, nodeEnvSchema, parseEnv } from '@mq/config';
-import { databaseEnvSchemaFor } from '@mq/db';
+import { DatabaseConfig, databaseEnvSchemaFor, toDatabaseConfig } from '@mq/db';
 import { MasterKeyring, encryptionEnvSchemaFor, toMasterKeyring } from '@mq/messaging';
 import { LoggingConfig, logEnvSchema, metricsEnvSchema } from '@mq/observability';
 import { QueueConfig, queueEnvSchema, toQueueConfig } from '@mq/queue';
@@ -82,7 +82,7 @@ export interface ApiConfig {
   nodeEnv: 'development' | 'production' | 'test';
   port: number;
   shutdownTimeoutMs: number;
-  database: { url: string; poolSize: number };
+  database: DatabaseConfig;
   queue: QueueConfig;
   logging: LoggingConfig;
   keyring: MasterKeyring;
@@ -116,7 +116,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     nodeEnv: parsed.NODE_ENV,
     port: parsed.PORT,
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
-    database: { url: parsed.DATABASE_URL, poolSize: parsed.DB_POOL_SIZE },
+    database: toDatabaseConfig(parsed),
     queue: toQueueConfig(parsed),
     logging: { service: 'api', level: parsed.LOG_LEVEL, format: parsed.LOG_FORMAT },
     keyring: toMasterKeyring(parsed),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { nodeEnvSchema, parseEnv } from '@mq/config';
-import { databaseEnvSchemaFor } from '@mq/db';
+import { DatabaseConfig, databaseEnvSchemaFor, toDatabaseConfig } from '@mq/db';
 import { MasterKeyring, encryptionEnvSchemaFor, toMasterKeyring } from '@mq/messaging';
 import { NotificationsConfig, notificationsEnvSchema, toNotificationsConfig } from '@mq/notifications';
 import { LoggingConfig, logEnvSchema, metricsEnvSchema } from '@mq/observability';
@@ -81,7 +81,7 @@ export interface WorkerConfig {
   port: number;
   queues: QueueName[];
   shutdownTimeoutMs: number;
-  database: { url: string; poolSize: number };
+  database: DatabaseConfig;
   queue: QueueConfig;
   logging: LoggingConfig;
   /** When set, `/metrics` needs it as a bearer token. */
@@ -112,7 +112,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     port: parsed.WORKER_PORT,
     queues: parsed.WORKER_QUEUES,
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
-    database: { url: parsed.DATABASE_URL, poolSize: parsed.DB_POOL_SIZE },
+    database: toDatabaseConfig(parsed),
     queue: toQueueConfig(parsed),
     logging: { service: 'worker', level: parsed.LOG_LEVEL, format: parsed.LOG_FORMAT },
     metricsToken: parsed.METRICS_TOKEN,

@@ -1,7 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
-import { TestDatabase, createTestDatabase } from '@mq/db/testing';
+import { TestDatabase, createTestDatabase, testDatabaseEnv } from '@mq/db/testing';
 import { MessageQueueService, QueueRegistry } from '@mq/queue';
 import { ThrowawayRedis, deleteQueueKeys, eventually, startThrowawayRedis, testQueueConfig, waitForQueuesIdle } from '@mq/queue/testing';
 import { OutboxPublisher } from '@mq/messaging';
@@ -12,10 +12,10 @@ import { WorkerModule } from './worker.module';
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
-function workerConfig(databaseUrl: string, queue = testQueueConfig()): WorkerConfig {
+function workerConfig(db: TestDatabase, queue = testQueueConfig()): WorkerConfig {
   return loadWorkerConfig({
     NODE_ENV: 'test',
-    DATABASE_URL: databaseUrl,
+    ...testDatabaseEnv(db),
     REDIS_PORT: String(queue.redis.port),
     QUEUE_PREFIX: queue.prefix,
     WORKER_PORT: '0',
@@ -37,7 +37,7 @@ describe('worker app against real Postgres and Redis', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    config = workerConfig(db.url);
+    config = workerConfig(db);
     worker = await bootWorker(config);
     baseUrl = `http://127.0.0.1:${worker.get(WorkerHttpServer).address()}`;
   });
@@ -194,7 +194,7 @@ describe('worker /health when Redis is down', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     redis = await startThrowawayRedis();
-    worker = await bootWorker(workerConfig(db.url, testQueueConfig(undefined, { port: redis.port, db: 0 })));
+    worker = await bootWorker(workerConfig(db, testQueueConfig(undefined, { port: redis.port, db: 0 })));
   });
 
   afterAll(async () => {

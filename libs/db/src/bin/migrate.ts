@@ -1,10 +1,10 @@
 /*
- * `nx run db:migrate`: creates DATABASE_URL's database if missing, then runs pending
+ * `nx run db:migrate`: creates the database of DATABASE_DIRECT_URL (else DATABASE_URL) if missing, then runs pending
  * migrations (under an advisory lock, so it is safe beside a starting app). Exits non-zero
  * with a one-line reason when anything fails, Postgres being unreachable above all.
  */
 import { ensureDatabaseExists, redactDatabaseUrl, runMigrations } from '../lib/data-source';
-import { databaseEnvSchemaFor } from '../lib/database.config';
+import { databaseEnvSchemaFor, toDatabaseConfig } from '../lib/database.config';
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET']);
 
@@ -29,7 +29,8 @@ async function main(): Promise<number> {
     for (const issue of parsed.error.issues) console.error(`migrate: ${issue.message}`);
     return 2;
   }
-  const url = parsed.data.DATABASE_URL;
+  // DATABASE_DIRECT_URL when the apps go through a transaction pooler: the migration lock is a session lock.
+  const url = toDatabaseConfig(parsed.data).directUrl;
   const target = redactDatabaseUrl(url);
   try {
     if (await ensureDatabaseExists(url)) console.log(`migrate: created database ${target}`);

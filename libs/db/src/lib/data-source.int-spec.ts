@@ -24,7 +24,7 @@ describe('runMigrations', () => {
   });
 
   it('migrates once when two processes start at the same time', async () => {
-    const results = await Promise.all([runMigrations(database.url), runMigrations(database.url)]);
+    const results = await Promise.all([runMigrations(database.directUrl), runMigrations(database.directUrl)]);
     const expected = DB_MIGRATIONS.map((migration) => new migration().name);
     expect(results.map((names) => names.length).sort()).toEqual([0, expected.length]);
     expect(results.flat()).toEqual(expected);
@@ -33,7 +33,7 @@ describe('runMigrations', () => {
   });
 
   it('runs nothing when up to date', async () => {
-    expect(await runMigrations(database.url)).toEqual([]);
+    expect(await runMigrations(database.directUrl)).toEqual([]);
   });
 
   it('releases its advisory lock', async () => {

@@ -1,11 +1,14 @@
 import { Client } from 'pg';
 import { DataSource, DataSourceOptions, LoggerOptions } from 'typeorm';
+import type { PoolMode } from './database.config';
 import { DB_ENTITIES } from './db-entities';
 import { InitialSchema1795330000000 } from './migrations/1795330000000-initial-schema';
 import { JobEvents1795340000000 } from './migrations/1795340000000-job-events';
 import { HotUpdates1795350000000 } from './migrations/1795350000000-hot-updates';
 import { OutboxFinished1795360000000 } from './migrations/1795360000000-outbox-finished';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
+import { statementTimeoutSubscriberFor } from './statement-timeout.subscriber';
+import { UnnamedStatementClient } from './unnamed-statement.client';
 
 /** Every migration, in order, imported directly: the apps are bundled, so globs would find nothing. */
 export const DB_MIGRATIONS = Object.freeze([InitialSchema1795330000000, JobEvents1795340000000, HotUpdates1795350000000, OutboxFinished1795360000000]);
@@ -20,7 +23,11 @@ export interface DataSourceConfig {
   statementTimeoutMs?: number;
   /** How long to wait for a connection from the server. Default 5 s. */
   connectTimeoutMs?: number;
+  /** `transaction` behind a transaction pooler: no named statements, no session settings. Default session. */
+  poolMode?: PoolMode;
 }
+
+const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 
 export function createDataSourceOptions(config: DataSourceConfig): DataSourceOptions {
   return {
@@ -40,20 +47,40 @@ export function createDataSourceOptions(config: DataSourceConfig): DataSourceOpt
     uuidExtension: 'pgcrypto',
     installExtensions: false,
     logging: config.logging ?? ['error', 'warn', 'migration'],
-    extra: {
-      max: config.poolSize,
-      application_name: config.applicationName,
-      connectionTimeoutMillis: config.connectTimeoutMs ?? 5_000,
-      statement_timeout: config.statementTimeoutMs ?? 30_000,
-      // The hot statements are prepared and take arrays (a batch of ids): for those Postgres
-      // prices a plan for the actual arrays cheaper than the generic one, so under the default
-      // (auto) it plans them again on every run, a millisecond each (perf: planner frames were
-      // most of Postgres's time at 500 msgs/s). Generic plans are made once per connection and
-      // made again when ANALYZE changes a table's statistics. Unnamed (unprepared) queries are
-      // planned per run as ever.
-      options: '-c plan_cache_mode=force_generic_plan',
-    },
+    extra: config.poolMode === 'transaction' ? transactionPoolerExtra(config) : sessionExtra(config),
+    subscribers: config.poolMode === 'transaction' && statementTimeoutMs(config) > 0 ? [statementTimeoutSubscriberFor(statementTimeoutMs(config))] : [],
   };
+}
+
+const statementTimeoutMs = (config: DataSourceConfig): number => config.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+
+function commonExtra(config: DataSourceConfig): Record<string, unknown> {
+  return { max: config.poolSize, application_name: config.applicationName, connectionTimeoutMillis: config.connectTimeoutMs ?? 5_000 };
+}
+
+/** A connection is the app's for as long as it is open: settings travel as startup parameters. */
+function sessionExtra(config: DataSourceConfig): Record<string, unknown> {
+  return {
+    ...commonExtra(config),
+    statement_timeout: statementTimeoutMs(config),
+    // The hot statements are prepared and take arrays (a batch of ids): for those Postgres
+    // prices a plan for the actual arrays cheaper than the generic one, so under the default
+    // (auto) it plans them again on every run, a millisecond each (perf: planner frames were
+    // most of Postgres's time at 500 msgs/s). Generic plans are made once per connection and
+    // made again when ANALYZE changes a table's statistics. Unnamed (unprepared) queries are
+    // planned per run as ever.
+    options: '-c plan_cache_mode=force_generic_plan',
+  };
+}
+
+/**
+ * A server connection is the app's for one transaction: PgBouncer refuses startup parameters
+ * it does not track (statement_timeout, options), and a prepared name would outlive the
+ * transaction on a connection the next one may not get. The statement timeout is set per
+ * transaction instead; plan_cache_mode only matters for named statements, which are gone.
+ */
+function transactionPoolerExtra(config: DataSourceConfig): Record<string, unknown> {
+  return { ...commonExtra(config), Client: UnnamedStatementClient };
 }
 
 /** Arbitrary constant: every process migrating this database takes the same session lock. */

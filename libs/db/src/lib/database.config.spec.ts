@@ -1,4 +1,4 @@
-import { DEFAULT_DEV_DATABASE_URL, databaseEnvSchema, databaseEnvSchemaFor } from './database.config';
+import { DEFAULT_DEV_DATABASE_URL, databaseEnvSchema, databaseEnvSchemaFor, toDatabaseConfig } from './database.config';
 
 function messages(result: { success: boolean; error?: { issues: { message: string }[] } }): string[] {
   return result.error?.issues.map((issue) => issue.message) ?? [];
@@ -12,7 +12,7 @@ describe('databaseEnvSchemaFor', () => {
     'accepts %s',
     (url) => {
       const parsed = prod.parse({ DATABASE_URL: url, DB_POOL_SIZE: '25' });
-      expect(parsed).toEqual({ DATABASE_URL: url, DB_POOL_SIZE: 25 });
+      expect(parsed).toEqual({ DATABASE_URL: url, DB_POOL_SIZE: 25, DATABASE_POOL_MODE: 'session' });
     },
   );
 
@@ -35,7 +35,7 @@ describe('databaseEnvSchemaFor', () => {
   });
 
   it('defaults the URL and pool size outside production', () => {
-    expect(dev.parse({})).toEqual({ DATABASE_URL: DEFAULT_DEV_DATABASE_URL, DB_POOL_SIZE: 20 });
+    expect(dev.parse({})).toEqual({ DATABASE_URL: DEFAULT_DEV_DATABASE_URL, DB_POOL_SIZE: 20, DATABASE_POOL_MODE: 'session' });
     expect(databaseEnvSchemaFor(undefined).parse({ DATABASE_URL: '' }).DATABASE_URL).toBe(DEFAULT_DEV_DATABASE_URL);
   });
 
@@ -50,5 +50,32 @@ describe('databaseEnvSchemaFor', () => {
   it.each(['0', '201', '2.5', 'ten'])('rejects DB_POOL_SIZE=%s with a message naming it', (size) => {
     const result = dev.safeParse({ DB_POOL_SIZE: size });
     expect(messages(result)).toEqual(['DB_POOL_SIZE must be an integer from 1 to 200']);
+  });
+
+  it('takes a transaction pooler and a direct URL for migrations', () => {
+    const env = prod.parse({
+      DATABASE_URL: 'postgres://app@pgbouncer:6432/mq',
+      DATABASE_POOL_MODE: 'transaction',
+      DATABASE_DIRECT_URL: 'postgres://app@db:5432/mq',
+    });
+    expect(toDatabaseConfig(env)).toEqual({
+      url: 'postgres://app@pgbouncer:6432/mq',
+      directUrl: 'postgres://app@db:5432/mq',
+      poolSize: 20,
+      poolMode: 'transaction',
+    });
+  });
+
+  it('migrates through DATABASE_URL when no direct URL is given', () => {
+    expect(toDatabaseConfig(dev.parse({ DATABASE_DIRECT_URL: '' })).directUrl).toBe(DEFAULT_DEV_DATABASE_URL);
+  });
+
+  it('rejects an unknown pool mode and a malformed direct URL, naming each variable', () => {
+    const result = dev.safeParse({ DATABASE_POOL_MODE: 'statement', DATABASE_DIRECT_URL: 'mysql://root:hunter2@db/mq' });
+    expect(messages(result)).toEqual([
+      'DATABASE_POOL_MODE must be one of: session, transaction',
+      expect.stringMatching(/^DATABASE_DIRECT_URL must be a postgres:\/\/ URL.*protocol is mysql:/),
+    ]);
+    expect(messages(result).join(' ')).not.toContain('hunter2');
   });
 });

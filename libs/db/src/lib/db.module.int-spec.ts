@@ -29,7 +29,7 @@ describe('DbModule', () => {
 
   it('gives any module repositories and the DataSource, with the pool named after the app', async () => {
     moduleRef = await Test.createTestingModule({
-      imports: [DbModule.forRoot({ url: database.url, poolSize: 3, applicationName: 'db-module-spec' })],
+      imports: [DbModule.forRoot({ url: database.url, poolMode: database.poolMode, poolSize: 3, applicationName: 'db-module-spec' })],
       providers: [UsersProbe],
     }).compile();
     const probe = moduleRef.get(UsersProbe);

@@ -47,7 +47,7 @@ const REPOSITORIES = [
   UserRepository,
 ];
 
-export type DbModuleOptions = Pick<DataSourceConfig, 'url' | 'poolSize' | 'applicationName' | 'logging'>;
+export type DbModuleOptions = Pick<DataSourceConfig, 'url' | 'poolSize' | 'poolMode' | 'applicationName' | 'logging'>;
 
 /**
  * The app's one DataSource, global: any provider can inject `DataSource` or

@@ -32,7 +32,8 @@ async function connectionOf(db: DataSource | EntityManager): Promise<PgQueryable
  * Runs a hot-path statement as a named prepared statement: Postgres parses it once per
  * connection and soon reuses its plan. Planning was half of the database time of a message
  * (pg_stat_statements during `npm run bench`). Pass the transaction's manager inside one.
- * Errors are TypeORM's QueryFailedError, as from `manager.query`. Returns the rows.
+ * Errors are TypeORM's QueryFailedError, as from `manager.query`. Returns the rows. Behind a
+ * transaction pooler the pool's connections send it unnamed (unnamed-statement.client.ts).
  */
 export async function preparedQuery<T>(db: DataSource | EntityManager, text: string, values: readonly unknown[]): Promise<T[]> {
   const connection = await connectionOf(db);

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { TestDatabase, createTestDatabase } from '@mq/db/testing';
+import { TestDatabase, createTestDatabase, testDatabaseEnv } from '@mq/db/testing';
 import { MessagingClient } from '@mq/messaging-client';
 import { QueueConfig } from '@mq/queue';
 import {
@@ -138,7 +138,7 @@ export class TestStack {
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       NODE_ENV: 'test',
-      DATABASE_URL: database.url,
+      ...testDatabaseEnv(database),
       DB_POOL_SIZE: '8',
       REDIS_HOST: queue.redis.host,
       REDIS_PORT: String(queue.redis.port),

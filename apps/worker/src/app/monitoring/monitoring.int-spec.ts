@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
-import { TestDatabase, createTestDatabase } from '@mq/db/testing';
+import { TestDatabase, createTestDatabase, testDatabaseEnv } from '@mq/db/testing';
 import type { Alert } from '@mq/messaging-contracts';
 import { MessageQueueService, QueueConfig } from '@mq/queue';
 import { ThrowawayRedis, deleteQueueKeys, eventually, startThrowawayRedis, testQueueConfig } from '@mq/queue/testing';
@@ -12,10 +12,10 @@ import { LeaderLock } from './leader.lock';
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
-function workerConfig(databaseUrl: string, queue: QueueConfig, env: Record<string, string> = {}): WorkerConfig {
+function workerConfig(db: TestDatabase, queue: QueueConfig, env: Record<string, string> = {}): WorkerConfig {
   return loadWorkerConfig({
     NODE_ENV: 'test',
-    DATABASE_URL: databaseUrl,
+    ...testDatabaseEnv(db),
     REDIS_PORT: String(queue.redis.port),
     QUEUE_PREFIX: queue.prefix,
     WORKER_PORT: '0',
@@ -46,7 +46,7 @@ describe('queue monitoring with several workers', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    config = workerConfig(db.url, testQueueConfig());
+    config = workerConfig(db, testQueueConfig());
     workers.push(await bootWorker(config), await bootWorker(config));
   });
 
@@ -119,7 +119,7 @@ describe('the Redis-unreachable alert', () => {
   it('opens once while the worker cannot reach Redis, is posted to the webhook, and resolves when Redis is back', async () => {
     const address = webhook.address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    const config = workerConfig(db.url, testQueueConfig(undefined, { port: redis.port, db: 0 }), { ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/alerts` });
+    const config = workerConfig(db, testQueueConfig(undefined, { port: redis.port, db: 0 }), { ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/alerts` });
     worker = await bootWorker(config);
     const monitor = worker.get(LeaderLock);
     await eventually(() => (monitor.held ? true : undefined), 'the worker to be elected');

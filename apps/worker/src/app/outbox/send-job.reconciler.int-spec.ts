@@ -2,7 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { TestDatabase, createTestDatabase } from '@mq/db/testing';
+import { TestDatabase, createTestDatabase, testDatabaseEnv } from '@mq/db/testing';
 import { OutboxPublisher } from '@mq/messaging';
 import { BullConnectionFactory, QueueRegistry, queueWitnessKey } from '@mq/queue';
 import { deleteQueueKeys, eventually, testQueueConfig } from '@mq/queue/testing';
@@ -63,7 +63,7 @@ describe('send job reconciler', () => {
     const queue = testQueueConfig();
     config = loadWorkerConfig({
       NODE_ENV: 'test',
-      DATABASE_URL: db.url,
+      ...testDatabaseEnv(db),
       REDIS_PORT: String(queue.redis.port),
       QUEUE_PREFIX: queue.prefix,
       WORKER_PORT: '0',

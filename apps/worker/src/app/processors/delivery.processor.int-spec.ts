@@ -2,7 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { TestDatabase, createTestDatabase } from '@mq/db/testing';
+import { TestDatabase, createTestDatabase, testDatabaseEnv } from '@mq/db/testing';
 import { ConversationKeyService, MessageCrypto } from '@mq/messaging';
 import { MessageQueueService, QueueRegistry } from '@mq/queue';
 import { deleteQueueKeys, eventually, testQueueConfig, waitForQueuesIdle } from '@mq/queue/testing';
@@ -71,7 +71,7 @@ describe('delivery processor: batches', () => {
     const queue = testQueueConfig();
     config = loadWorkerConfig({
       NODE_ENV: 'test',
-      DATABASE_URL: db.url,
+      ...testDatabaseEnv(db),
       REDIS_PORT: String(queue.redis.port),
       QUEUE_PREFIX: queue.prefix,
       WORKER_PORT: '0',

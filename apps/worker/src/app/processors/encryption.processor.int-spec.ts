@@ -3,7 +3,7 @@ import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { EncryptionKeyRepository } from '@mq/db';
-import { TestDatabase, createTestDatabase } from '@mq/db/testing';
+import { TestDatabase, createTestDatabase, testDatabaseEnv } from '@mq/db/testing';
 import { ConversationKeyService, MessageCrypto } from '@mq/messaging';
 import { MessageQueueService, QueueRegistry } from '@mq/queue';
 import { deleteQueueKeys, eventually, testQueueConfig } from '@mq/queue/testing';
@@ -101,7 +101,7 @@ describe('encryption processor: key rotation', () => {
     const queue = testQueueConfig();
     config = loadWorkerConfig({
       NODE_ENV: 'test',
-      DATABASE_URL: db.url,
+      ...testDatabaseEnv(db),
       REDIS_PORT: String(queue.redis.port),
       QUEUE_PREFIX: queue.prefix,
       WORKER_PORT: '0',

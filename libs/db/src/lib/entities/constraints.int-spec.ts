@@ -55,7 +55,9 @@ describe('schema constraints', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = await new DataSource(createDataSourceOptions({ url: database.url, poolSize: 2, applicationName: 'db-int-spec', logging: false })).initialize();
+    dataSource = await new DataSource(
+      createDataSourceOptions({ url: database.url, poolMode: database.poolMode, poolSize: 2, applicationName: 'db-int-spec', logging: false }),
+    ).initialize();
     alice = await users().save(users().create({ email: 'Alice@Example.com', displayName: 'Alice', passwordHash: 'x' }));
     bob = await users().save(users().create({ email: 'bob@example.com', displayName: 'Bob', passwordHash: 'x' }));
     conversation = await dataSource.getRepository(ConversationEntity).save({

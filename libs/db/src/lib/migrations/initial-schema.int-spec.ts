@@ -27,8 +27,10 @@ const EXPECTED_TABLES = [
 /** Indexes TypeORM cannot declare (DESC), created only by the migration. */
 const MIGRATION_ONLY_INDEXES = ['idx_audit_log_at_desc', 'idx_dead_letters_failed_at_desc'];
 
-function connect(url: string): Promise<DataSource> {
-  return new DataSource(createDataSourceOptions({ url, poolSize: 2, applicationName: 'db-int-spec', logging: false })).initialize();
+function connect(database: TestDatabase): Promise<DataSource> {
+  return new DataSource(
+    createDataSourceOptions({ url: database.url, poolMode: database.poolMode, poolSize: 2, applicationName: 'db-int-spec', logging: false }),
+  ).initialize();
 }
 
 async function tables(dataSource: DataSource): Promise<string[]> {
@@ -70,7 +72,7 @@ describe('initial schema migration', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = await connect(database.url);
+    dataSource = await connect(database);
   });
 
   afterAll(async () => {
@@ -89,7 +91,7 @@ describe('initial schema migration', () => {
 
   it('creates the same catalog as synchronising the entities would', async () => {
     const synced = await createTestDatabase({ migrate: false });
-    const syncedSource = await connect(synced.url);
+    const syncedSource = await connect(synced);
     try {
       await syncedSource.synchronize();
       expect(await catalog(dataSource)).toEqual(await catalog(syncedSource));

@@ -31,7 +31,9 @@ describe('envelope encryption against real Postgres', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    dataSource = await new DataSource(createDataSourceOptions({ url: db.url, poolSize: 2, applicationName: 'crypto-test' })).initialize();
+    dataSource = await new DataSource(
+      createDataSourceOptions({ url: db.url, poolMode: db.poolMode, poolSize: 2, applicationName: 'crypto-test' }),
+    ).initialize();
     await dataSource.query(`INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, 'c@school.test', 'C', 'x')`, [userId]);
     crypto = new MessageCrypto(new ConversationKeyService(new EncryptionKeyRepository(dataSource), keyring));
   });
