@@ -4,6 +4,7 @@ export * from './lib/crypto/master-keyring';
 export * from './lib/crypto/message-crypto.service';
 export * from './lib/messaging.module';
 export * from './lib/outbox/outbox.publisher';
+export * from './lib/realtime/realtime.adapter';
 export * from './lib/realtime/realtime.emitter';
 export * from './lib/message.view';
 export * from './lib/search/blind-index';

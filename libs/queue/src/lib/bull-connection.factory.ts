@@ -51,12 +51,19 @@ export class BullConnectionFactory {
     return this.createClient('client');
   }
 
+  /** Whether the connections go to a Redis Cluster (sharded pub/sub then, see realtime.adapter.ts). */
+  get onCluster(): boolean {
+    return this.config.topology.kind === 'cluster';
+  }
+
   /**
    * A connection of its own on the same Redis (pub/sub for socket.io, say), closed with the
-   * others at shutdown. It waits out outages like Bull's subscriber does.
+   * others at shutdown. It waits out outages like Bull's subscriber does. On a cluster,
+   * `shardedSubscribers` gives it one subscriber per master, so SSUBSCRIBE reaches the master
+   * owning each channel's slot (and follows it through failovers and resharding).
    */
-  createDedicated(name: string): RedisConnection {
-    const connection = this.open({ ...redisOptionsFor('subscriber', this.config, this.outagePolicy), connectionName: `mq:${name}` });
+  createDedicated(name: string, { shardedSubscribers = false }: { shardedSubscribers?: boolean } = {}): RedisConnection {
+    const connection = this.open({ ...redisOptionsFor('subscriber', this.config, this.outagePolicy), connectionName: `mq:${name}` }, { shardedSubscribers });
     this.unshared.add(connection);
     return connection;
   }
@@ -96,7 +103,7 @@ export class BullConnectionFactory {
   }
 
   /** One server, a cluster from its seed nodes, or the primary a Sentinel names, with the same per-connection options. */
-  private open(options: RedisOptions): RedisConnection {
+  private open(options: RedisOptions, clusterOnly: Pick<ClusterOptions, 'shardedSubscribers'> = {}): RedisConnection {
     const { topology } = this.config;
     let connection: RedisConnection;
     if (topology.kind === 'cluster') {
@@ -109,6 +116,7 @@ export class BullConnectionFactory {
         clusterRetryStrategy: options.retryStrategy,
         // With TLS the nodes' certificates name hosts, not the IPs the cluster announces.
         dnsLookup: options.tls ? (address, callback) => callback(null, address) : undefined,
+        ...clusterOnly,
       };
       connection = new Cluster(topology.nodes, clusterOptions);
     } else if (topology.kind === 'sentinel') {

@@ -1,8 +1,8 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
-import { createAdapter } from '@socket.io/redis-adapter';
 import type { IncomingMessage } from 'node:http';
 import type { Server, ServerOptions } from 'socket.io';
+import { createRealtimeAdapter } from '@mq/messaging';
 import { BullConnectionFactory } from '@mq/queue';
 
 export interface RedisIoAdapterOptions {
@@ -14,7 +14,7 @@ export interface RedisIoAdapterOptions {
 
 /**
  * socket.io across api instances: the Redis adapter relays room broadcasts (and the worker's
- * emitter events) to every instance. Also enforces the Origin allow-list on the handshake.
+ * emitter events) to every instance, sharded on a cluster (createRealtimeAdapter). Also enforces the Origin allow-list on the handshake.
  */
 export class RedisIoAdapter extends IoAdapter {
   constructor(
@@ -37,11 +37,7 @@ export class RedisIoAdapter extends IoAdapter {
       pingInterval: 20_000,
       pingTimeout: 25_000,
     });
-    const factory = this.nestApp.get(BullConnectionFactory);
-    // Dedicated connections (a subscriber cannot issue normal commands), closed by the factory at shutdown.
-    const pub = factory.createDedicated('socket.io pub');
-    const sub = factory.createDedicated('socket.io sub');
-    server.adapter(createAdapter(pub, sub, { key: this.options.channelPrefix }));
+    server.adapter(createRealtimeAdapter(this.nestApp.get(BullConnectionFactory), { channelPrefix: this.options.channelPrefix }));
     return server;
   }
 }
