@@ -4,12 +4,15 @@ import type { Queue } from 'bull';
 import { QueueConfig } from './lib/queue.config';
 import { keyPatternsOf } from './lib/redis-keys';
 import type { ThrowawayCluster } from './lib/testing/throwaway-cluster';
+import type { ThrowawaySentinel } from './lib/testing/throwaway-sentinel';
 import { eventually, freePort, scanKeys } from './lib/testing/wait.helper';
 
-export { eventually, freePort, scanKeys } from './lib/testing/wait.helper';
+export { askNode, eventually, freePort, scanKeys } from './lib/testing/wait.helper';
 
 export { parseClusterNodes, startThrowawayCluster } from './lib/testing/throwaway-cluster';
 export type { ClusterNode, ThrowawayCluster } from './lib/testing/throwaway-cluster';
+export { startThrowawaySentinel } from './lib/testing/throwaway-sentinel';
+export type { ThrowawaySentinel } from './lib/testing/throwaway-sentinel';
 
 /** A queue prefix no other run shares, so tests never see each other's (or `npm start`'s) jobs. */
 export function uniqueQueuePrefix(label = 'test'): string {
@@ -37,6 +40,15 @@ export function clusterQueueConfig(cluster: ThrowawayCluster, prefix = uniqueQue
   return {
     redis: { host: seed?.host ?? '127.0.0.1', port: seed?.port ?? 0, db: 0, tls: false },
     topology: { kind: 'cluster', nodes: [...cluster.nodes] },
+    prefix,
+  };
+}
+
+/** Queue config for a throwaway Sentinel setup: the primary it names, found through the Sentinel. */
+export function sentinelQueueConfig(sentinel: ThrowawaySentinel, prefix = uniqueQueuePrefix()): QueueConfig {
+  return {
+    redis: { host: '127.0.0.1', port: 0, db: 0, tls: false },
+    topology: { kind: 'sentinel', sentinels: [...sentinel.sentinels], name: sentinel.name },
     prefix,
   };
 }

@@ -2,7 +2,19 @@ import { Injectable, Module } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import type { Job } from 'bull';
 import { JOB, JOB_NAMES, JobName, QUEUE, QUEUE_NAMES } from '@mq/queue-contracts';
-import { ThrowawayCluster, clusterQueueConfig, deleteQueueKeys, eventually, startThrowawayCluster, testQueueConfig, waitForQueuesIdle } from '../testing';
+import {
+  ThrowawayCluster,
+  ThrowawaySentinel,
+  askNode,
+  clusterQueueConfig,
+  deleteQueueKeys,
+  eventually,
+  sentinelQueueConfig,
+  startThrowawayCluster,
+  startThrowawaySentinel,
+  testQueueConfig,
+  waitForQueuesIdle,
+} from '../testing';
 import type { QueueConfig } from './queue.config';
 import { queueKeyPrefix } from './redis-keys';
 import { BullConnectionFactory } from './bull-connection.factory';
@@ -45,8 +57,15 @@ class RecordingProcessors {
   }
 }
 
-/** The Redis setups every behaviour below must hold on: a single server and a real 3+3 cluster. */
-const TOPOLOGIES: [string, () => Promise<{ config: QueueConfig; cluster?: ThrowawayCluster; close(): Promise<unknown> }>][] = [
+interface Topology {
+  config: QueueConfig;
+  cluster?: ThrowawayCluster;
+  sentinel?: ThrowawaySentinel;
+  close(): Promise<unknown>;
+}
+
+/** The Redis setups every behaviour below must hold on: a single server, a real 3+3 cluster, a Sentinel-watched primary. */
+const TOPOLOGIES: [string, () => Promise<Topology>][] = [
   [
     'a single Redis',
     async () => {
@@ -62,12 +81,21 @@ const TOPOLOGIES: [string, () => Promise<{ config: QueueConfig; cluster?: Throwa
       return { config: clusterQueueConfig(cluster, 'mq'), cluster, close: () => cluster.stop() };
     },
   ],
+  [
+    'a primary and a replica watched by Sentinel',
+    async () => {
+      const sentinel = await startThrowawaySentinel();
+      return { config: sentinelQueueConfig(sentinel), sentinel, close: () => sentinel.stop() };
+    },
+  ],
 ];
 
 describe.each(TOPOLOGIES)('QueueModule + QueueConsumerModule on %s', (label, open) => {
   const onCluster = label.includes('Cluster');
+  const onSentinel = label.includes('Sentinel');
   let config: QueueConfig;
   let cluster: ThrowawayCluster | undefined;
+  let sentinel: ThrowawaySentinel | undefined;
   let close: () => Promise<unknown>;
   let app: TestingModule;
   let producer: MessageQueueService;
@@ -75,7 +103,7 @@ describe.each(TOPOLOGIES)('QueueModule + QueueConsumerModule on %s', (label, ope
   let processors: RecordingProcessors;
 
   beforeAll(async () => {
-    ({ config, cluster, close } = await open());
+    ({ config, cluster, sentinel, close } = await open());
     app = await Test.createTestingModule({
       imports: [QueueModule.forRoot({ config, outagePolicy: 'wait' }), QueueConsumerModule.forRoot({ queues: QUEUE_NAMES, shutdownTimeoutMs: 5_000 })],
       providers: [RecordingProcessors],
@@ -212,6 +240,20 @@ describe.each(TOPOLOGIES)('QueueModule + QueueConsumerModule on %s', (label, ope
     const serving = (await cluster.topology()).filter((node) => node.role === 'master' && node.slots.length > 0);
     expect(serving).toHaveLength(3);
     expect(masters.size).toBe(serving.length);
+  });
+
+  (onSentinel ? it : it.skip)('follows a failover to the promoted replica: jobs before it kept, jobs after it run', async () => {
+    if (!sentinel) throw new Error('no sentinel');
+    const before = await producer.addMessageDeliveryJob({ messageIds: [id(2_001)] });
+    await waitForQueuesIdle(allQueues(), { includeDelayed: false });
+    const promoted = await sentinel.failover();
+    // The old primary answers READONLY, or Sentinel cuts its clients: either way the connections
+    // ask the Sentinel again and carry on with the promoted replica.
+    const after = await producer.addMessageDeliveryJob({ messageIds: [id(2_002)] });
+    await eventually(() => (processors.seen.some((seen) => seen.id === after) ? true : undefined), 'the job added after the failover to run', 30_000);
+    expect(await askNode(promoted, 'EXISTS', registry.get(QUEUE.DELIVERY).toKey(after))).toBe('1');
+    expect(await (await registry.findJob(before))?.job.getState()).toBe('completed');
+    expect(await sentinel.primaryPort()).toBe(promoted);
   });
 });
 

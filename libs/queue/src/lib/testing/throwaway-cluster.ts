@@ -3,9 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import Redis from 'ioredis';
 import type { RedisAddress } from '../queue.config';
-import { eventually, freePort } from './wait.helper';
+import { askNode, eventually, freePort } from './wait.helper';
 
 const run = promisify(execFile);
 
@@ -42,19 +41,6 @@ const waitFor = (check: () => Promise<boolean>, description: string, timeoutMs: 
     description,
     timeoutMs,
   );
-
-/** One command on one node over a short-lived connection. */
-async function ask(port: number, ...command: string[]): Promise<string> {
-  const redis = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  // A node that is down (killed by a drill) answers with a rejected connect, not an unheard error event.
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    return String(await redis.call(command[0] ?? 'PING', ...command.slice(1)));
-  } finally {
-    if (redis.status !== 'end') redis.disconnect();
-  }
-}
 
 /** `CLUSTER NODES` as typed rows (failed nodes left out). */
 export function parseClusterNodes(text: string): ClusterNode[] {
@@ -112,7 +98,7 @@ export async function startThrowawayCluster(options: { masters?: number; replica
       );
       processes.set(port, child);
     }
-    await Promise.all(ports.map((port) => waitFor(async () => (await ask(port, 'PING')) === 'PONG', `redis-server on ${port}`, 10_000)));
+    await Promise.all(ports.map((port) => waitFor(async () => (await askNode(port, 'PING')) === 'PONG', `redis-server on ${port}`, 10_000)));
     await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', String(replicas), '--cluster-yes']);
     // Every node must see the whole cluster (state ok, each master with its slots, each replica as one) before a client is let loose on it.
     const whole = (nodes: ClusterNode[]) =>
@@ -121,7 +107,8 @@ export async function startThrowawayCluster(options: { masters?: number; replica
     await Promise.all(
       ports.map((port) =>
         waitFor(
-          async () => (await ask(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok') && whole(parseClusterNodes(await ask(port, 'CLUSTER', 'NODES'))),
+          async () =>
+            (await askNode(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok') && whole(parseClusterNodes(await askNode(port, 'CLUSTER', 'NODES'))),
           `the whole cluster as seen from ${port}`,
           30_000,
         ),
@@ -134,7 +121,7 @@ export async function startThrowawayCluster(options: { masters?: number; replica
   const live = () => [...processes.entries()].filter(([, child]) => child.exitCode === null && child.signalCode === null).map(([port]) => port);
   const topology = async (): Promise<ClusterNode[]> => {
     for (const port of live()) {
-      const text = await ask(port, 'CLUSTER', 'NODES').catch(() => undefined);
+      const text = await askNode(port, 'CLUSTER', 'NODES').catch(() => undefined);
       if (text) return parseClusterNodes(text);
     }
     throw new Error('no cluster node answers');

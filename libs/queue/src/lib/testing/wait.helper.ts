@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
-import type Redis from 'ioredis';
+import Redis from 'ioredis';
 
-// Small waits and probes the queue library's test helpers share (testing.ts, throwaway-cluster.ts).
+// Small waits and probes the queue library's test helpers share (testing.ts, throwaway-cluster.ts, throwaway-sentinel.ts).
 
 /** Polls until `check` returns a value (not undefined), or fails with `description`. */
 export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, description: string, timeoutMs = 10_000): Promise<T> {
@@ -36,4 +36,17 @@ export async function scanKeys(redis: Redis, pattern: string): Promise<string[]>
     found.push(...keys);
   } while (cursor !== '0');
   return found;
+}
+
+/** One command to the loopback server on `port`, over a short-lived connection. */
+export async function askNode(port: number, ...command: string[]): Promise<string> {
+  const redis = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  // A node that is down (killed by a drill) answers with a rejected connect, not an unheard error event.
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    return String(await redis.call(command[0] ?? 'PING', ...command.slice(1)));
+  } finally {
+    if (redis.status !== 'end') redis.disconnect();
+  }
 }
