@@ -113,6 +113,10 @@ test('signing in, the dashboard with its live socket and /chat break nothing of 
   const violations = await recordViolations(page);
   const sockets: string[] = [];
   page.on('websocket', (socket) => sockets.push(socket.url()));
+  const polls: string[] = [];
+  page.on('request', (request) => {
+    if (request.url().includes('/socket.io/') && request.url().includes('transport=polling')) polls.push(request.url());
+  });
 
   await signInAsAdmin(page, stack);
   await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
@@ -121,6 +125,8 @@ test('signing in, the dashboard with its live socket and /chat break nothing of 
   // socket.io upgraded to a websocket on the console's own origin: connect-src 'self' covers ws:.
   const consoleHost = new URL(stack.consoleUrl).host;
   await expect.poll(() => sockets.some((url) => url.startsWith(`ws://${consoleHost}/socket.io/`))).toBe(true);
+  // WebSocket first, no long-poll before it: behind N api instances no request needs stickiness.
+  expect(polls).toEqual([]);
   await expect(page.getByRole('img', { name: /Completed and failed jobs/ })).toBeVisible();
 
   // A client-side navigation loads further chunks (allowed by 'strict-dynamic').
@@ -136,6 +142,9 @@ test('signing in, the dashboard with its live socket and /chat break nothing of 
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByTestId('my-user-id')).toHaveText(user.id);
   await expect(page.locator('[data-connection]')).toHaveText('Connected');
+  // The chat's socket too: a websocket on the console's origin, never a long-poll.
+  await expect.poll(() => sockets.filter((url) => url.startsWith(`ws://${consoleHost}/socket.io/`)).length).toBeGreaterThanOrEqual(2);
+  expect(polls).toEqual([]);
 
   expect(violations.events).toEqual([]);
   expect(violations.consoleErrors).toEqual([]);

@@ -43,8 +43,9 @@ export function AdminRealtimeProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     const client = new MessagingClient({ baseUrl: `${window.location.origin}/api`, credentials: 'same-origin' });
+    // WebSocket first (the client's default), so N api instances need no sticky sessions;
+    // long-polling only where a proxy in between refuses the upgrade.
     const connection = client.connectAdmin({
-      transports: ['polling', 'websocket'],
       reconnection: { delayMs: 1_000, maxDelayMs: 10_000 },
     });
     setState(connection.state);

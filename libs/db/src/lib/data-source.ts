@@ -83,6 +83,17 @@ function transactionPoolerExtra(config: DataSourceConfig): Record<string, unknow
   return { ...commonExtra(config), Client: UnnamedStatementClient };
 }
 
+/**
+ * PgBouncer's refusal of the session settings, told with what to do about it: the URL leads to
+ * a transaction pooler while DATABASE_POOL_MODE says session. Other errors pass unchanged.
+ */
+export function withPoolerHint(error: unknown): unknown {
+  if (error instanceof Error && /unsupported startup parameter/.test(error.message)) {
+    error.message += ': DATABASE_URL leads to a transaction pooler (PgBouncer); set DATABASE_POOL_MODE=transaction, and DATABASE_DIRECT_URL for migrations';
+  }
+  return error;
+}
+
 /** Arbitrary constant: every process migrating this database takes the same session lock. */
 export const MIGRATION_LOCK_KEY = 7_301_946_220_185_001n;
 

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DataSourceConfig, createDataSourceOptions } from './data-source';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { DataSourceConfig, createDataSourceOptions, withPoolerHint } from './data-source';
 import { DatabaseProbe } from './database.probe';
 import { DB_ENTITIES } from './db-entities';
 import { AlertRepository } from './repositories/alert.repository';
@@ -64,6 +65,13 @@ export class DbModule {
           // A few quick retries ride out a Postgres restart at boot; after that, fail loudly
           // rather than sit silent for half a minute.
           useFactory: () => ({ ...createDataSourceOptions(options), retryAttempts: 3, retryDelay: 1_000 }),
+          dataSourceFactory: async (dataSourceOptions) => {
+            try {
+              return await new DataSource(dataSourceOptions as DataSourceOptions).initialize();
+            } catch (error) {
+              throw withPoolerHint(error);
+            }
+          },
         }),
         TypeOrmModule.forFeature([...DB_ENTITIES]),
       ],

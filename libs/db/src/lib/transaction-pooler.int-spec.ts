@@ -1,7 +1,9 @@
+import { Test } from '@nestjs/testing';
 import { Client } from 'pg';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { createTestDatabase, TestDatabase, ThrowawayPgBouncer, startThrowawayPgBouncer } from '../testing';
 import { createDataSourceOptions } from './data-source';
+import { DbModule } from './db.module';
 import { preparedQuery } from './prepared-query';
 
 // Why DATABASE_POOL_MODE=transaction exists, and that it works: a PgBouncer in transaction mode
@@ -27,8 +29,10 @@ describe('behind PgBouncer in transaction mode', () => {
       createDataSourceOptions({ url: pooledUrl, poolMode, poolSize: 4, statementTimeoutMs, applicationName: 'pooler-spec', logging: false }),
     ).initialize();
 
-  it('refuses the session settings a direct connection sends at startup', async () => {
+  it('refuses the session settings a direct connection sends at startup, and the app says what to set', async () => {
     await expect(openDataSource('session')).rejects.toThrow(/unsupported startup parameter/);
+    const booting = Test.createTestingModule({ imports: [DbModule.forRoot({ url: pooledUrl, poolSize: 2, applicationName: 'pooler-spec' })] }).compile();
+    await expect(booting).rejects.toThrow(/unsupported startup parameter: .*set DATABASE_POOL_MODE=transaction/);
   });
 
   it('breaks named prepared statements once two clients share a server connection', async () => {

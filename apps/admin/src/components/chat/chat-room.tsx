@@ -48,7 +48,8 @@ export function ChatRoom({ session, onSignOut }: { session: ChatSession; onSignO
 
   // One socket for the session: `message:new` is acknowledged as delivered automatically.
   useEffect(() => {
-    const conn = client.connect({ autoAckDelivered: true, transports: ['polling', 'websocket'] });
+    // WebSocket first, long-polling only as the fallback (the client's default).
+    const conn = client.connect({ autoAckDelivered: true });
     setConnection(conn);
     setConnState(conn.state);
     const known = () => (queryClient.getQueryData<ConversationSummary[]>(['chat', user.id, 'conversations']) ?? []).map((c) => c.id);
