@@ -83,14 +83,15 @@ describe('AdminRealtimeProvider', () => {
     });
   });
 
-  it('opens /admin same-origin with the session cookie (no token), polling first, and closes it on unmount', () => {
+  it('opens /admin same-origin with the session cookie (no token), websocket first, and closes it on unmount', () => {
     const { unmount } = renderWithQuery(
       <AdminRealtimeProvider>
         <p>child</p>
       </AdminRealtimeProvider>,
     );
     expect(clientOptions).toEqual([{ baseUrl: `${window.location.origin}/api`, credentials: 'same-origin' }]);
-    expect(connectOptions[0]).toMatchObject({ transports: ['polling', 'websocket'] });
+    // No transports given: the client's default, websocket first with long-polling as the fallback.
+    expect(connectOptions[0]).not.toHaveProperty('transports');
     unmount();
     expect(connection.disconnected).toBe(true);
   });
