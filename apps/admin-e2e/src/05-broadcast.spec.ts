@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { expect, saveScreenshot, signInAsAdmin, sql, test } from './support/fixtures';
+import { copyForReadme, expect, saveScreenshot, signInAsAdmin, sql, test } from './support/fixtures';
 
-test('a broadcast to 500 users runs to 100% with its counts', async ({ page, stack, adminApi }, testInfo) => {
+test('a broadcast to 500 users runs to 100% with its counts, and the list of broadcasts follows it while it runs', async ({
+  page,
+  stack,
+  adminApi,
+}, testInfo) => {
   // Recipients inserted directly, as the system tests do (hashing 500 passwords is not the point).
   const ids = Array.from({ length: 500 }, () => randomUUID());
   await sql(
@@ -19,7 +23,8 @@ test('a broadcast to 500 users runs to 100% with its counts', async ({ page, sta
   await expect(page.getByText('500 valid')).toBeVisible();
   await page.getByText('Pacing').click();
   await page.getByLabel('Recipients per chunk').fill('100');
-  await page.getByLabel('Pause between chunks (ms)').fill('150');
+  // Five chunks two seconds apart: long enough for the list (re-read every 2 s) to see it running.
+  await page.getByLabel('Pause between chunks (ms)').fill('2000');
   await page.getByRole('button', { name: 'Send broadcast…' }).click();
 
   const dialog = page.getByRole('dialog', { name: 'Send to 500 users?' });
@@ -28,13 +33,22 @@ test('a broadcast to 500 users runs to 100% with its counts', async ({ page, sta
 
   await expect(page).toHaveURL(/\/broadcast\?batch=[0-9a-f-]{36}$/);
   const batchId = new URL(page.url()).searchParams.get('batch') as string;
-  const bar = page.locator('progress.progress-bar');
+  const bar = page.locator('.batch progress.progress-bar');
   await expect(bar).toBeVisible();
+
+  // The list shows it running, part way, with who started it.
+  const row = page.getByRole('region', { name: 'Broadcasts' }).locator(`tr[data-batch-id="${batchId}"]`);
+  await expect(row).toHaveAttribute('data-status', 'running');
+  await expect(row.getByTestId('list-progress')).toHaveText(/^([1-9]|[1-9][0-9])%$/);
+
   await expect(page.getByTestId('batch-progress')).toHaveText('100%', { timeout: 30_000 });
   await expect(bar).toHaveJSProperty('value', 100);
   await expect(page.getByTestId('batch-counts')).toHaveText('500 of 500 processed · 0 failed');
   await expect(page.locator('.batch [data-state]')).toHaveText('completed');
 
   expect(await adminApi.operator.getBatch(batchId)).toMatchObject({ total: 500, processed: 500, failed: 0, status: 'completed', progress: 100 });
-  await saveScreenshot(page, testInfo, 'broadcast');
+  await expect(row).toHaveAttribute('data-status', 'completed');
+  await expect(row.getByTestId('list-progress')).toHaveText('100%');
+  await expect(row).toContainText('500 · 0 · 500');
+  copyForReadme(await saveScreenshot(page, testInfo, 'broadcast'));
 });

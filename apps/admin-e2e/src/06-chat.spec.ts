@@ -1,15 +1,4 @@
-import type { Page } from '@playwright/test';
-import { createUsers, expect, signInAsAdmin, test, type TestUser } from './support/fixtures';
-
-async function signInToChat(page: Page, user: TestUser): Promise<void> {
-  await page.goto('/chat');
-  await expect(page.getByRole('heading', { level: 1, name: 'Chat sign-in' })).toBeVisible();
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByTestId('my-user-id')).toHaveText(user.id);
-  await expect(page.locator('[data-connection]')).toHaveText('Connected');
-}
+import { createUsers, expect, signInAsAdmin, signInToChat, test } from './support/fixtures';
 
 test('two people chat on /chat: messages arrive live, and the sender sees the read tick', async ({ browser, baseURL, stack, adminApi }) => {
   const [teacher, parent] = await createUsers(stack, adminApi, 2, 'chat');

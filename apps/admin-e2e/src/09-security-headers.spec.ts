@@ -1,5 +1,5 @@
 import type { Page, Response } from '@playwright/test';
-import { createUsers, expect, signInAsAdmin, test } from './support/fixtures';
+import { createUsers, expect, signInAsAdmin, signInToChat, test } from './support/fixtures';
 
 // The console's Content-Security-Policy (a fresh nonce per response, set by apps/admin/src/proxy.ts)
 // and its other security headers; and that the console, sockets included, works under them.
@@ -135,13 +135,7 @@ test('signing in, the dashboard with its live socket and /chat break nothing of 
 
   const [user] = await createUsers(stack, adminApi, 1, 'csp');
   if (!user) throw new Error('no user created');
-  await page.goto('/chat');
-  await expect(page.getByRole('heading', { level: 1, name: 'Chat sign-in' })).toBeVisible();
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByTestId('my-user-id')).toHaveText(user.id);
-  await expect(page.locator('[data-connection]')).toHaveText('Connected');
+  await signInToChat(page, user);
   // The chat's socket too: a websocket on the console's origin, never a long-poll.
   await expect.poll(() => sockets.filter((url) => url.startsWith(`ws://${consoleHost}/socket.io/`)).length).toBeGreaterThanOrEqual(2);
   expect(polls).toEqual([]);

@@ -129,6 +129,10 @@ const ROUTES: Record<string, (fx: Fixture) => Row> = {
   'GET /jobs/search': () => ({ query: { q: 'deliver' }, querySeeds: { q: ['\\', '%', '_', 'deliver:', '00000000-0000-0000-0000-000000000000'] } }),
   // Unknown recipients: the valid request is a 400 before anything is staged.
   'POST /messages/broadcast': (fx) => ({ body: { recipientIds: [fx.missing()], content: 'x', chunkSize: 10, chunkDelay: 0 } }),
+  'GET /messages/batches': (fx) => ({
+    query: { limit: '10', status: 'running', cursor: cursor('2030-01-01T00:00:00.000Z', fx.missing()) },
+    querySeeds: { cursor: cursorSeeds(fx) },
+  }),
   'GET /messages/batches/:id': (fx) => ({ params: { id: fx.missing() } }),
   'POST /messages/batches/:id/pause': (fx) => ({ params: { id: fx.missing() } }),
   'POST /messages/batches/:id/resume': (fx) => ({ params: { id: fx.missing() } }),
@@ -153,9 +157,15 @@ const ROUTES: Record<string, (fx: Fixture) => Row> = {
   // Even a retry that matches nothing is audited.
   'POST /deliveries/retry': (fx) => ({ body: { messageIds: [fx.missing()] }, writes: true }),
   'GET /audit': (fx) => ({
-    query: { limit: '10', cursor: cursor('2030-01-01T00:00:00.000Z', fx.missing()) },
-    querySeeds: { cursor: cursorSeeds(fx) },
+    query: { limit: '10', cursor: cursor('2030-01-01T00:00:00.000Z', fx.missing()), action: 'user.', from: '2020-01-01T00:00:00Z' },
+    querySeeds: { cursor: cursorSeeds(fx), from: DATE_SEEDS },
   }),
+  'GET /audit/export': (fx) => ({
+    query: { format: 'csv', actorId: fx.missing(), action: 'queue.', target: 'message-delivery', from: '2020-01-01T00:00:00Z', to: '2030-01-01T00:00:00Z' },
+    querySeeds: { from: DATE_SEEDS, to: DATE_SEEDS, action: ['\\', '%', '_', '.', 'queue..'] },
+  }),
+  'GET /workers': () => ({}),
+  'GET /redis': () => ({}),
   'POST /admin/encryption/rotate': () => ({ writes: true }),
   'GET /queue/metrics': () => ({}),
   'GET /messages/queue/metrics': () => ({}),
@@ -183,6 +193,11 @@ const ROUTES: Record<string, (fx: Fixture) => Row> = {
     body: { email: 'fuzz@system.test', password: 'a-long-password', displayName: 'Fuzz', role: 'user', phone: '+447700900123' },
     writes: true,
   }),
+  'GET /users': (fx) => ({
+    query: { limit: '10', search: 'fuzz', role: 'user', active: 'true', cursor: cursor('2030-01-01T00:00:00.000Z', fx.missing()) },
+    querySeeds: { cursor: cursorSeeds(fx), search: ['\\', '%', '_', '00000000-0000-0000-0000-000000000000'] },
+  }),
+  'POST /users/:id/password-reset': (fx) => ({ params: { id: fx.missing() } }),
   'PATCH /users/:id': (fx) => ({
     params: { id: fx.missing() },
     body: { displayName: 'Fuzz', role: 'user', phone: '+447700900123', email: 'fuzz@system.test', active: true },

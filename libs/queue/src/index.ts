@@ -9,3 +9,5 @@ export * from './lib/queue.config';
 export * from './lib/queue.module';
 export * from './lib/queue.registry';
 export * from './lib/redis-keys';
+export * from './lib/redis.reporter';
+export * from './lib/worker.registry';

@@ -10,7 +10,8 @@ const WORKSPACE = path.resolve(__dirname, '..', '..', '..', '..');
 /** Screenshots kept as artefacts of the run. */
 export const SCREENSHOT_DIR = path.join(WORKSPACE, 'dist', '.playwright', 'apps', 'admin-e2e', 'screenshots');
 /** The one the README shows. */
-export const README_SCREENSHOT = path.join(WORKSPACE, 'apps', 'admin-e2e', 'screenshots', 'dashboard.png');
+/** Where the README's screenshots live: one per page, named as saveScreenshot named it. */
+export const README_SCREENSHOT_DIR = path.join(WORKSPACE, 'apps', 'admin-e2e', 'screenshots');
 
 /**
  * The six queues, as the console shows them. Spelled out rather than imported from
@@ -73,6 +74,17 @@ export async function signInAsAdmin(page: Page, stack: StackInfo, next = '/'): P
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
 }
 
+/** Signs in on /chat (its own sign-in, apart from the console's session) and waits for the live socket. */
+export async function signInToChat(page: Page, user: Pick<TestUser, 'id' | 'email' | 'password'>): Promise<void> {
+  await page.goto('/chat');
+  await expect(page.getByRole('heading', { level: 1, name: 'Chat sign-in' })).toBeVisible();
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('my-user-id')).toHaveText(user.id);
+  await expect(page.locator('[data-connection]')).toHaveText('Connected');
+}
+
 /** Real users through the admin api, signed in as api clients. */
 export async function createUsers(stack: StackInfo, adminApi: MessagingClient, count: number, label: string): Promise<TestUser[]> {
   const users: TestUser[] = [];
@@ -95,8 +107,8 @@ export async function sql<T = Record<string, unknown>>(stack: StackInfo, text: s
   return (await response.json()) as T[];
 }
 
-/** Stops or starts the stack's worker (a real process) through the host's control endpoint. */
-export async function worker(stack: StackInfo, action: 'stop' | 'start'): Promise<void> {
+/** Stops (SIGTERM), kills (SIGKILL: no shutdown hooks, like a crash) or starts the stack's worker (a real process) through the host's control endpoint. */
+export async function worker(stack: StackInfo, action: 'stop' | 'start' | 'kill'): Promise<void> {
   const response = await fetch(`${stack.controlUrl}/worker/${action}`, { method: 'POST' });
   if (!response.ok) throw new Error(`worker ${action}: ${response.status} ${await response.text()}`);
 }
@@ -111,13 +123,13 @@ export async function saveScreenshot(page: Page, testInfo: TestInfo, name: strin
 }
 
 /**
- * Refreshes the README's screenshot when asked (`UPDATE_README_SCREENSHOT=1 npx nx e2e admin-e2e`),
+ * Refreshes a README screenshot when asked (`UPDATE_README_SCREENSHOT=1 npx nx e2e admin-e2e`),
  * so an ordinary run leaves the working tree as it found it.
  */
 export function copyForReadme(file: string): void {
   if (process.env['UPDATE_README_SCREENSHOT'] !== '1') return;
-  mkdirSync(path.dirname(README_SCREENSHOT), { recursive: true });
-  copyFileSync(file, README_SCREENSHOT);
+  mkdirSync(README_SCREENSHOT_DIR, { recursive: true });
+  copyFileSync(file, path.join(README_SCREENSHOT_DIR, path.basename(file)));
 }
 
 /** The numbers a queue card shows, as the api reports them. */

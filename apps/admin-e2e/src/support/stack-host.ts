@@ -85,6 +85,8 @@ async function main(): Promise<void> {
       SECURE_COOKIES: 'false',
       // Queue samples every second, so the dashboard's history has points within a test.
       METRICS_SAMPLE_INTERVAL_MS: '1000',
+      // A killed worker shows as lost within seconds (three missed beats).
+      WORKER_HEARTBEAT_MS: '1000',
       NOTIFY_UNREAD_AFTER_MS: '600000',
     },
   });
@@ -124,13 +126,15 @@ async function main(): Promise<void> {
     const work =
       route === 'POST /worker/stop'
         ? stack.worker?.kill('SIGTERM')
-        : route === 'POST /worker/start'
-          ? stack.worker?.running
-            ? Promise.resolve()
-            : stack.startWorker().then(() => undefined)
-          : route === 'GET /worker'
-            ? Promise.resolve()
-            : undefined;
+        : route === 'POST /worker/kill'
+          ? stack.worker?.kill('SIGKILL')
+          : route === 'POST /worker/start'
+            ? stack.worker?.running
+              ? Promise.resolve()
+              : stack.startWorker().then(() => undefined)
+            : route === 'GET /worker'
+              ? Promise.resolve()
+              : undefined;
     if (!work) return reply(404, { message: `no ${route}` });
     work.then(
       () => reply(200, { running: stack.worker?.running ?? false }),

@@ -9,6 +9,7 @@ import { api } from '../lib/api-client';
 import { PAGES } from '../lib/endpoints';
 import { formatNumber } from '../lib/format';
 import { parseRecipientIds } from '../lib/recipients';
+import { BroadcastList } from './broadcast-list';
 import { ConfirmDialog } from './confirm-dialog';
 import { describeError } from './queue-overview';
 import { StateBadge } from './status-badge';
@@ -22,6 +23,7 @@ export function BroadcastPage({ batchId }: { batchId?: string }) {
       <h1>Broadcast</h1>
       {batchId ? <BatchProgress batchId={batchId} /> : null}
       <BroadcastForm onStarted={(id) => router.replace(PAGES.broadcast(id))} />
+      <BroadcastList />
     </>
   );
 }

@@ -9,6 +9,7 @@ export const NAV_LINKS = [
   { href: '/failed-deliveries', label: 'Failed deliveries' },
   { href: '/dead-letters', label: 'Dead letters' },
   { href: '/broadcast', label: 'Broadcast' },
+  { href: '/users', label: 'Users' },
   { href: '/audit', label: 'Audit' },
 ] as const;
 
@@ -28,6 +29,13 @@ export function ConsoleNav() {
             </Link>
           </li>
         ))}
+        <li>
+          {/* The product as a staff member or a family sees it: its own sign-in, in its own tab. */}
+          <a href="/chat" target="_blank" rel="noopener noreferrer">
+            Chat<span className="visually-hidden"> (opens in a new tab)</span>
+            <span aria-hidden="true"> ↗</span>
+          </a>
+        </li>
         <li>
           {/* Served by the api (proxied); a full page load in its own tab, not a client route. */}
           <a href={BULL_BOARD_PATH} target="_blank" rel="noopener noreferrer">

@@ -10,6 +10,7 @@ import type { CallArgs } from '../lib/api-request.types';
 import { PAGES } from '../lib/endpoints';
 import { formatDateTime, formatNumber } from '../lib/format';
 import { MessageDeliveries } from './message-timeline';
+import { LoadMore } from './load-more';
 import { describeError } from './queue-overview';
 
 type FailedDeliveriesQuery = NonNullable<CallArgs<'/deliveries/failed', 'get'>['query']>;
@@ -214,11 +215,7 @@ export function FailedDeliveries() {
             </table>
           </div>
         )}
-        {list.hasNextPage ? (
-          <button type="button" className="button" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
-            {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
-          </button>
-        ) : null}
+        <LoadMore query={list} label="Load more" />
       </section>
 
       {retried.length > 0 ? (

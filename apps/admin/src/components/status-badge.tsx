@@ -29,6 +29,8 @@ const STATE_TONE: Record<string, string> = {
   cancelled: 'warn',
   warning: 'warn',
   critical: 'danger',
+  alive: 'ok',
+  lost: 'danger',
 };
 
 /** A job, delivery or batch state as a labelled pill. */

@@ -92,7 +92,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Newest first; the next page's cursor is in the `x-next-cursor` header, as on the audit list. */
+        get: operations["Users_list"];
         put?: never;
         post: operations["Users_create"];
         delete?: never;
@@ -115,6 +116,22 @@ export interface paths {
         options?: never;
         head?: never;
         patch: operations["Users_update"];
+        trace?: never;
+    };
+    "/users/{id}/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["Users_resetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/conversations": {
@@ -596,6 +613,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/messages/batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Newest first; the next page's cursor is in the `x-next-cursor` header. */
+        get: operations["Broadcast_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/messages/batches/{id}": {
         parameters: {
             query?: never;
@@ -688,8 +722,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Newest first; the next page's cursor is in the `x-next-cursor` header (the body is the contract's array). */
+        /** Newest first, filtered; the next page's cursor is in the `x-next-cursor` header (the body is the contract's array). */
         get: operations["Audit_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every entry the filters match, newest first, as CSV or a JSON array of AuditEntry: streamed as it is read. */
+        get: operations["Audit_export"];
         put?: never;
         post?: never;
         delete?: never;
@@ -802,6 +853,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["Fleet_listWorkers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/redis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["Fleet_redisReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -894,17 +977,6 @@ export interface components {
         RetryDeliveriesDto: {
             messageIds: string[];
         };
-        /** @description Every error answer: Nest's `{statusCode, message, error}`, never a stack trace, plus a stable machine-readable `code` and, for bad input, the `field` at fault (`body.content`, `query.limit`). */
-        ApiErrorBody: {
-            statusCode: number;
-            /** @description One sentence; several validation failures are joined with `; `. */
-            message: string;
-            /** @description The status's reason phrase (`Bad Request`, `Not Found`, ...). */
-            error: string;
-            /** @description `bad_request`, `validation_failed`, `not_found`, `too_many_requests`, `unavailable`, ... */
-            code: string;
-            field?: string;
-        };
         /** @description `GET /alerts?state=` -> 200 Alert[]; also the `/admin` `alert` event. */
         Alert: {
             id: string;
@@ -924,6 +996,17 @@ export interface components {
         AlertState: "open" | "resolved";
         /** @enum {string} */
         AlertSeverity: "warning" | "critical";
+        /** @description Every error answer: Nest's `{statusCode, message, error}`, never a stack trace, plus a stable machine-readable `code` and, for bad input, the `field` at fault (`body.content`, `query.limit`). */
+        ApiErrorBody: {
+            statusCode: number;
+            /** @description One sentence; several validation failures are joined with `; `. */
+            message: string;
+            /** @description The status's reason phrase (`Bad Request`, `Not Found`, ...). */
+            error: string;
+            /** @description `bad_request`, `validation_failed`, `not_found`, `too_many_requests`, `unavailable`, ... */
+            code: string;
+            field?: string;
+        };
         /** @description One `GET /me/notifications` item. Named so it does not clash with the DOM's `Notification`. */
         AppNotification: {
             id: string;
@@ -962,6 +1045,24 @@ export interface components {
         };
         /** @enum {string} */
         BatchStatus: "queued" | "running" | "paused" | "completed" | "cancelled" | "failed";
+        /** @description `GET /messages/batches` -> 200 BatchSummary[]: a broadcast in the list, newest first. */
+        BatchSummary: {
+            id: string;
+            total: number;
+            processed: number;
+            failed: number;
+            status: components["schemas"]["BatchStatus"];
+            /** @description 0..100. */
+            progress: number;
+            /** @enum {string} */
+            kind: "broadcast" | "group";
+            createdBy: string;
+            /** @description The display name of who started it; null if that user is gone. */
+            createdByName: string | null;
+            createdAt: string;
+            startedAt: string | null;
+            finishedAt: string | null;
+        };
         /** @description `POST /messages/broadcast` -> 202. */
         BroadcastResponse: {
             batchId: string;
@@ -1193,6 +1294,11 @@ export interface components {
             /** @description IANA zone, e.g. `Europe/London`; an unknown zone is a 400. */
             timeZone: string;
         };
+        /** @description `POST /users/:id/password-reset` (admin) -> 201: a new random password, shown this once and stored only as a hash; every session the user had is ended. */
+        PasswordResetResponse: {
+            userId: string;
+            password: string;
+        };
         /** @description `POST /queue/:name/promote` -> 202: delayed jobs run now. */
         PromoteJobsResponse: {
             promoted: number;
@@ -1236,6 +1342,35 @@ export interface components {
             queue: string;
             paused: boolean;
         };
+        /** @description `GET /redis` (admin) -> 200: the server, or each master of a cluster, and the jobs each queue holds. */
+        RedisReport: {
+            /** @enum {string} */
+            mode: "single" | "cluster" | "sentinel";
+            nodes: components["schemas"]["RedisNodeReport"][];
+            /** @description Jobs held per queue (every state), by queue name. */
+            jobsPerQueue: {
+                [key: string]: number;
+            };
+        };
+        /** @description One Redis server as `INFO` describes it. */
+        RedisNodeReport: {
+            address: string;
+            /** @enum {string} */
+            role: "master" | "replica";
+            version: string;
+            usedMemoryBytes: number;
+            peakMemoryBytes: number;
+            /** @description `mem_fragmentation_ratio`. */
+            fragmentationRatio: number;
+            connectedClients: number;
+            /** @description Replicas attached to this node (a master's `connected_slaves`). */
+            connectedReplicas: number;
+            opsPerSecond: number;
+            /** @description Null when the server refuses CONFIG (some managed services do). */
+            maxmemoryPolicy: string | null;
+            /** @description Why an operator should look: an eviction policy other than `noeviction` loses jobs. */
+            warnings: string[];
+        };
         /** @description `POST /deliveries/retry` -> 202 */
         RetryDeliveriesResponse: {
             retried: number;
@@ -1268,6 +1403,30 @@ export interface components {
             phone: string | null;
             active: boolean;
             createdAt: string;
+        };
+        /** @description A worker process as its last heartbeat described it. `GET /workers` (operator, admin) lists them. */
+        WorkerProcess: {
+            /** @description `<host>:<pid>:<start time>`: one per process run. */
+            id: string;
+            host: string;
+            pid: number;
+            /** @description APP_VERSION of the process (`dev` when unset). */
+            version: string;
+            queues: {
+                name: string;
+                concurrency: number;
+            }[];
+            startedAt: string;
+            lastHeartbeatAt: string;
+            /** @description How often it beats; it is `lost` after three missed beats. */
+            heartbeatIntervalMs: number;
+            /** @enum {string} */
+            status: "alive" | "lost";
+            /** @description Jobs it finished since it started, and per second over its last heartbeat interval. */
+            jobsCompleted: number;
+            jobsFailed: number;
+            jobsPerSecond: number;
+            rssBytes: number;
         };
     };
     responses: never;
@@ -1612,6 +1771,78 @@ export interface operations {
             };
         };
     };
+    Users_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Matches anywhere in the email or the display name, case-insensitively, or a user's id exactly */
+                search?: string;
+                role?: "user" | "admin" | "operator";
+                active?: "true" | "false";
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first, filtered; the x-next-cursor header holds the next page's cursor */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"][];
+                };
+            };
+            /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid session (routes that need one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
     Users_create: {
         parameters: {
             query?: never;
@@ -1703,6 +1934,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid session (routes that need one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    Users_resetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A new random password, shown this once; every session of the user ends */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordResetResponse"];
                 };
             };
             /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
@@ -3947,6 +4245,75 @@ export interface operations {
             };
         };
     };
+    Broadcast_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                status?: "queued" | "running" | "paused" | "completed" | "cancelled" | "failed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Broadcasts newest first, with progress and who started them; the x-next-cursor header holds the next page's cursor */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchSummary"][];
+                };
+            };
+            /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid session (routes that need one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
     Broadcast_get: {
         parameters: {
             query?: never;
@@ -4285,6 +4652,16 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
+                /** @description The user who acted. */
+                actorId?: string;
+                /** @description An action (`queue.pause`), or a family of them ending with a dot (`queue.`). */
+                action?: string;
+                /** @description What was acted on, exactly: a queue, a job id, a user id. */
+                target?: string;
+                /** @description Entries at or after this time. */
+                from?: string;
+                /** @description Entries before this time. */
+                to?: string;
             };
             header?: never;
             path?: never;
@@ -4298,6 +4675,84 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["AuditEntry"][];
+                };
+            };
+            /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid session (routes that need one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    Audit_export: {
+        parameters: {
+            query?: {
+                format?: "csv" | "json";
+                /** @description The user who acted. */
+                actorId?: string;
+                /** @description An action (`queue.pause`), or a family of them ending with a dot (`queue.`). */
+                action?: string;
+                /** @description What was acted on, exactly: a queue, a job id, a user id. */
+                target?: string;
+                /** @description Entries at or after this time. */
+                from?: string;
+                /** @description Entries before this time. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matching entries as an attachment, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                     "application/json": components["schemas"]["AuditEntry"][];
                 };
             };
@@ -4710,6 +5165,136 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Alert"][];
+                };
+            };
+            /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid session (routes that need one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    Fleet_listWorkers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alive workers first; a worker that missed three heartbeats is lost, and forgotten after an hour */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerProcess"][];
+                };
+            };
+            /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid session (routes that need one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    Fleet_redisReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedisReport"];
                 };
             };
             /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */

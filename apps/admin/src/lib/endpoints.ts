@@ -7,6 +7,8 @@ export const PAGES = {
   job: (jobId: string) => `/jobs/${seg(jobId)}`,
   message: (messageId: string) => `/messages/${seg(messageId)}`,
   search: (q: string) => `/search?${new URLSearchParams({ q }).toString()}`,
+  users: (search?: string) => (search ? `/users?${new URLSearchParams({ search }).toString()}` : '/users'),
+  audit: '/audit',
   broadcast: (batchId?: string) => (batchId ? `/broadcast?${new URLSearchParams({ batch: batchId }).toString()}` : '/broadcast'),
 } as const;
 

@@ -56,6 +56,19 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(hours / 24)} d`;
 }
 
+/** `512 B`, `1.5 MB`, `2.1 GB` (powers of 1024, one decimal past bytes). */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return '—';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
 /** The first block of a UUID, for dense tables (the full id is in the title and the link). */
 export function shortId(id: string): string {
   return id.length > 13 ? `${id.slice(0, 8)}…` : id;

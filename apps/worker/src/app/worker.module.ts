@@ -38,7 +38,7 @@ export class WorkerModule {
         MessagingModule.forRoot({ keyring: config.keyring, realtime: { channelPrefix: realtimeChannelPrefix(config.queue.prefix) } }),
         NotificationsModule.forRoot(config.notifications),
         QueueConsumerModule.forRoot({ queues: config.queues, shutdownTimeoutMs: config.shutdownTimeoutMs }),
-        MonitoringModule.forRoot({ ...config.monitoring, queuePrefix: config.queue.prefix }),
+        MonitoringModule.forRoot({ ...config.monitoring, queuePrefix: config.queue.prefix, queues: config.queues }),
       ],
       providers: [
         { provide: WORKER_CONFIG, useValue: config },

@@ -1,11 +1,12 @@
 import type { ApiErrorBody } from './api-error.contract';
-import type { LoginResponse, User } from './auth.contract';
+import type { LoginResponse, PasswordResetResponse, User } from './auth.contract';
 import type { Conversation, ConversationSummary } from './conversation.contract';
 import type { Delivery, Message, MessagesPage, SearchResults, SendMessageResponse } from './message.contract';
 import type {
   Alert,
   AuditEntry,
   Batch,
+  BatchSummary,
   BroadcastResponse,
   CleanQueueResponse,
   DeadLetter,
@@ -25,6 +26,7 @@ import type {
   RetryDeliveriesResponse,
   RetryFailedResponse,
 } from './operator.contract';
+import type { RedisReport, WorkerProcess } from './fleet.contract';
 import type { HealthResponse } from './health.contract';
 import type { AppNotification, NotificationPreferences } from './settings.contract';
 
@@ -34,11 +36,12 @@ import type { AppNotification, NotificationPreferences } from './settings.contra
  * `@ApiResult` takes these names, so a route cannot name a body that is not here.
  */
 export interface ApiResponseBodies {
-  ApiErrorBody: ApiErrorBody;
   Alert: Alert;
+  ApiErrorBody: ApiErrorBody;
   AppNotification: AppNotification;
   AuditEntry: AuditEntry;
   Batch: Batch;
+  BatchSummary: BatchSummary;
   BroadcastResponse: BroadcastResponse;
   CleanQueueResponse: CleanQueueResponse;
   Conversation: Conversation;
@@ -59,15 +62,18 @@ export interface ApiResponseBodies {
   MessageTimeline: MessageTimeline;
   MetricsHistory: MetricsHistory;
   NotificationPreferences: NotificationPreferences;
+  PasswordResetResponse: PasswordResetResponse;
   PromoteJobsResponse: PromoteJobsResponse;
   QueueHealthReport: QueueHealthReport;
   QueueMetrics: QueueMetrics;
   QueuePauseResponse: QueuePauseResponse;
+  RedisReport: RedisReport;
   RetryDeliveriesResponse: RetryDeliveriesResponse;
   RetryFailedResponse: RetryFailedResponse;
   SearchResults: SearchResults;
   SendMessageResponse: SendMessageResponse;
   User: User;
+  WorkerProcess: WorkerProcess;
 }
 
 export type ApiResponseBodyName = keyof ApiResponseBodies;

@@ -41,6 +41,15 @@ export interface CreateUserRequest {
   phone?: string;
 }
 
+/**
+ * `POST /users/:id/password-reset` (admin) -> 201: a new random password, shown this once and
+ * stored only as a hash; every session the user had is ended.
+ */
+export interface PasswordResetResponse {
+  userId: string;
+  password: string;
+}
+
 /** `PATCH /users/:id` (admin) -> 200 User. An inactive user cannot log in and is not sent to. */
 export interface UpdateUserRequest {
   displayName?: string;

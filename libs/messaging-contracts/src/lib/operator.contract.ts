@@ -195,6 +195,17 @@ export interface Batch {
   progress: number;
 }
 
+/** `GET /messages/batches` -> 200 BatchSummary[]: a broadcast in the list, newest first. */
+export interface BatchSummary extends Batch {
+  kind: 'broadcast' | 'group';
+  createdBy: string;
+  /** The display name of who started it; null if that user is gone. */
+  createdByName: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
 export const ALERT_STATES = Object.freeze(['open', 'resolved'] as const);
 export type AlertState = (typeof ALERT_STATES)[number];
 

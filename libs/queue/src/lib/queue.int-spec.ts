@@ -23,6 +23,7 @@ import { MessageQueueService } from './message-queue.service';
 import { QueueConsumerModule } from './queue-consumer.module';
 import { QueueModule } from './queue.module';
 import { QueueRegistry } from './queue.registry';
+import { RedisReporter } from './redis.reporter';
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
@@ -219,6 +220,17 @@ describe.each(TOPOLOGIES)('QueueModule + QueueConsumerModule on %s', (label, ope
     await waitForQueuesIdle(allQueues(), { includeDelayed: false });
     const ran = processors.seen.slice(before).map((s) => s.id);
     expect(ran.sort()).toEqual([...ids].sort());
+  });
+
+  it('reports every Redis node the queues use, and the jobs each queue holds', async () => {
+    const report = await app.get(RedisReporter).report();
+    expect(report.mode).toBe(onCluster ? 'cluster' : onSentinel ? 'sentinel' : 'single');
+    expect(report.nodes.map((node) => node.role)).toEqual(onCluster ? ['master', 'master', 'master'] : ['master']);
+    expect(report.nodes.map((node) => node.connectedReplicas)).toEqual(onCluster ? [1, 1, 1] : onSentinel ? [1] : [0]);
+    for (const node of report.nodes) expect(node).toMatchObject({ version: expect.stringMatching(/^\d+\.\d+/), usedMemoryBytes: expect.any(Number) });
+    expect(Object.keys(report.jobsPerQueue).sort()).toEqual([...QUEUE_NAMES].sort());
+    const delivery = await registry.get(QUEUE.DELIVERY).getJobCounts();
+    expect(report.jobsPerQueue[QUEUE.DELIVERY]).toBe(Object.values(delivery).reduce((sum, n) => sum + n, 0));
   });
 
   (onCluster ? it : it.skip)('keeps each queue on one slot of its own, and spreads the queues over every master', async () => {

@@ -7,6 +7,8 @@ import { MessageQueueService } from './message-queue.service';
 import { QueueConfig } from './queue.config';
 import { QueueRegistry } from './queue.registry';
 import { queueKeyPrefix } from './redis-keys';
+import { RedisReporter } from './redis.reporter';
+import { WorkerRegistry } from './worker.registry';
 
 export interface QueueModuleOptions {
   config: QueueConfig;
@@ -76,10 +78,15 @@ export class QueueModule {
           useFactory: (...queues: Queue[]) => new QueueRegistry(new Map(QUEUE_NAMES.map((name, i) => [name, queues[i]]))),
           inject: QUEUE_NAMES.map((name) => getQueueToken(name)),
         },
+        {
+          provide: WorkerRegistry,
+          useFactory: () => new WorkerRegistry(connections.commandConnection(), options.config.prefix),
+        },
         QueueConnectionsCloser,
         MessageQueueService,
+        RedisReporter,
       ],
-      exports: [bullQueues, BullConnectionFactory, QueueRegistry, MessageQueueService],
+      exports: [bullQueues, BullConnectionFactory, QueueRegistry, MessageQueueService, RedisReporter, WorkerRegistry],
     };
   }
 }

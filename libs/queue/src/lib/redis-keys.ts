@@ -33,3 +33,8 @@ export function userKey(prefix: string, userId: string, ...parts: readonly (stri
 export function keyPatternsOf(prefix: string): string[] {
   return [`{${prefix}:*`, `${prefix}:*`];
 }
+
+/** The hash of live worker processes, one field per process (its heartbeat, JSON). */
+export function workerRegistryKey(prefix: string): string {
+  return `${prefix}:workers`;
+}

@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import { AlertsPanel } from '../../components/alerts-panel';
+import { RedisPanel, WorkersPanel } from '../../components/fleet-panels';
 import { MetricsHistoryPanel } from '../../components/metrics-history-panel';
 import { QueueOverview } from '../../components/queue-overview';
 import { RecentFailures } from '../../components/recent-failures';
@@ -15,6 +16,8 @@ export default function DashboardPage() {
         <AlertsPanel />
         <RecentFailures />
       </div>
+      <WorkersPanel />
+      <RedisPanel />
       <MetricsHistoryPanel />
     </>
   );

@@ -1,10 +1,15 @@
 import { ApiResult } from '../openapi/api-result.decorator';
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import type { Batch, BroadcastResponse } from '@mq/messaging-contracts';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import type { Batch, BatchSummary, BroadcastResponse } from '@mq/messaging-contracts';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { AuthenticatedUser } from '../auth/auth.types';
-import { BroadcastDto } from './broadcast.dto';
+import { BatchListQueryDto, BroadcastDto } from './broadcast.dto';
 import { BroadcastService } from './broadcast.service';
+import { decodeCursor, encodeCursor } from './cursor.query';
+
+interface HeaderSettable {
+  setHeader(name: string, value: string): unknown;
+}
 
 @Controller('messages')
 @Roles('admin')
@@ -16,6 +21,19 @@ export class BroadcastController {
   @HttpCode(HttpStatus.ACCEPTED)
   start(@CurrentUser() user: AuthenticatedUser, @Body() body: BroadcastDto): Promise<BroadcastResponse> {
     return this.broadcasts.start(user, body);
+  }
+
+  /** Newest first; the next page's cursor is in the `x-next-cursor` header. */
+  @ApiResult(
+    HttpStatus.OK,
+    ['BatchSummary'],
+    "Broadcasts newest first, with progress and who started them; the x-next-cursor header holds the next page's cursor",
+  )
+  @Get('batches')
+  async list(@Query() query: BatchListQueryDto, @Res({ passthrough: true }) res: HeaderSettable): Promise<BatchSummary[]> {
+    const page = await this.broadcasts.list({ status: query.status, after: decodeCursor(query.cursor), limit: query.limit });
+    if (page.next) res.setHeader('x-next-cursor', encodeCursor(page.next));
+    return page.items;
   }
 
   @ApiResult(HttpStatus.OK, 'Batch')

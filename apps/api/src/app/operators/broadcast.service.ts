@@ -1,8 +1,19 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuditLogRepository, BatchRepository, BatchState, ConversationRepository, MessageRepository, UserRepository, uuidV7 } from '@mq/db';
-import type { Batch, BatchStatus } from '@mq/messaging-contracts';
+import {
+  AuditLogRepository,
+  BatchListQuery,
+  BatchListRow,
+  BatchRepository,
+  BatchState,
+  ConversationRepository,
+  KeysetPage,
+  MessageRepository,
+  UserRepository,
+  uuidV7,
+} from '@mq/db';
+import type { Batch, BatchStatus, BatchSummary } from '@mq/messaging-contracts';
 import { ConversationKeyService, MessageCrypto, OutboxPublisher, StagedJob } from '@mq/messaging';
 import { JOB } from '@mq/queue-contracts';
 import { AuthenticatedUser } from '../auth/auth.types';
@@ -18,6 +29,18 @@ export function toBatch(row: BatchState): Batch {
     failed: row.failed,
     status: row.status,
     progress: row.total === 0 ? 100 : Math.floor(((row.processed + row.failed) / row.total) * 100),
+  };
+}
+
+function toBatchSummary(row: BatchListRow): BatchSummary {
+  return {
+    ...toBatch({ ...row, chunkSize: 0, chunkDelayMs: 0 }),
+    kind: row.kind,
+    createdBy: row.createdBy,
+    createdByName: row.createdByName,
+    createdAt: row.createdAt.toISOString(),
+    startedAt: row.startedAt?.toISOString() ?? null,
+    finishedAt: row.finishedAt?.toISOString() ?? null,
   };
 }
 
@@ -86,6 +109,11 @@ export class BroadcastService {
     await this.outbox.publish([staged]);
     await this.audit.record({ actorId: admin.id, action: 'broadcast.start', target: batchId, count: total });
     return { batchId, jobId: staged.jobId };
+  }
+
+  async list(query: BatchListQuery): Promise<KeysetPage<BatchSummary>> {
+    const page = await this.batches.page(query);
+    return { items: page.items.map(toBatchSummary), next: page.next };
   }
 
   async get(batchId: string): Promise<Batch> {

@@ -3,6 +3,7 @@ import type { Job } from 'bull';
 import { QueueRegistry } from '@mq/queue';
 import { DeadLetterRecorder } from '../dead-letters/dead-letter.recorder';
 import { JobOutcomeMetrics } from '../monitoring/job-outcome.metrics';
+import { WorkerHeartbeat } from '../monitoring/worker.heartbeat';
 import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
 import { JobEventRecorder } from './job-event.recorder';
 import { JobOutcomeEvent, JobOutcomeHandler } from './job-outcome';
@@ -10,7 +11,8 @@ import { JobOutcomeEvent, JobOutcomeHandler } from './job-outcome';
 /**
  * The one listener to the outcomes of the jobs this worker runs (Bull's local `completed` and
  * `failed`). Each outcome goes, in this order, to job history (`job_events`, what timelines and
- * job search read), dead letters and failed deliveries, and metrics and the admins' alert.
+ * job search read), dead letters and failed deliveries, metrics and the admins' alert, and this
+ * worker's heartbeat counts.
  */
 @Injectable()
 export class JobOutcomeSubscriber implements OnApplicationBootstrap {
@@ -23,8 +25,9 @@ export class JobOutcomeSubscriber implements OnApplicationBootstrap {
     history: JobEventRecorder,
     deadLetters: DeadLetterRecorder,
     metrics: JobOutcomeMetrics,
+    heartbeat: WorkerHeartbeat,
   ) {
-    this.handlers = [history, deadLetters, metrics];
+    this.handlers = [history, deadLetters, metrics, heartbeat];
   }
 
   onApplicationBootstrap(): void {

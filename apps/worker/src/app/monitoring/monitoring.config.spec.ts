@@ -2,12 +2,15 @@ import { ConfigError } from '@mq/config';
 import { loadWorkerConfig } from '../worker.config';
 
 describe('monitoring configuration', () => {
-  it('samples every 10 s with the documented alert thresholds and no webhook by default', () => {
+  it('samples every 10 s with the documented alert thresholds, beats every 5 s, and has no webhook by default', () => {
     expect(loadWorkerConfig({}).monitoring).toEqual({
       sampleIntervalMs: 10_000,
       alerts: { failureRatePercent: 20, failureWindowMinutes: 5, failureMinJobs: 20, backlog: 10_000, oldestWaitingSeconds: 300 },
       webhookUrl: undefined,
+      heartbeatIntervalMs: 5_000,
+      appVersion: 'dev',
     });
+    expect(loadWorkerConfig({ ALERT_WEBHOOK_URL: '', APP_VERSION: '' }).monitoring.appVersion).toBe('dev');
     expect(loadWorkerConfig({ ALERT_WEBHOOK_URL: '' }).monitoring.webhookUrl).toBeUndefined();
     expect(loadWorkerConfig({ ALERT_WEBHOOK_URL: 'https://hooks.example.org/a?token=x', ALERT_BACKLOG: '5' }).monitoring).toMatchObject({
       webhookUrl: 'https://hooks.example.org/a?token=x',

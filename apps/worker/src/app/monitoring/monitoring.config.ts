@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { QueueName } from '@mq/queue-contracts';
 
 // An empty variable (`ALERT_WEBHOOK_URL=` in an env file) means "not set".
 const emptyAsUnset = (value: unknown): unknown => (typeof value === 'string' && value.trim() === '' ? undefined : value);
@@ -34,6 +35,10 @@ export const monitoringEnvSchema = z.object({
     .max(7 * 24 * 3600)
     .default(300),
   ALERT_WEBHOOK_URL: z.preprocess(emptyAsUnset, webhookUrl.optional()),
+  // Every worker's heartbeat into the worker registry; it shows as lost after three missed beats.
+  WORKER_HEARTBEAT_MS: z.coerce.number().int().min(200).max(60_000).default(5_000),
+  // Shown beside each worker in the console (e.g. the image tag or commit); `dev` when unset.
+  APP_VERSION: z.preprocess(emptyAsUnset, z.string().max(64).default('dev')),
 });
 
 export type MonitoringEnv = z.infer<typeof monitoringEnvSchema>;
@@ -56,6 +61,8 @@ export interface MonitoringConfig {
   alerts: AlertThresholds;
   /** Opened and resolved alerts are POSTed here as JSON, if set. */
   webhookUrl?: string;
+  heartbeatIntervalMs: number;
+  appVersion: string;
 }
 
 export function toMonitoringConfig(env: MonitoringEnv): MonitoringConfig {
@@ -69,6 +76,8 @@ export function toMonitoringConfig(env: MonitoringEnv): MonitoringConfig {
       oldestWaitingSeconds: env.ALERT_OLDEST_WAITING_SECONDS,
     },
     webhookUrl: env.ALERT_WEBHOOK_URL,
+    heartbeatIntervalMs: env.WORKER_HEARTBEAT_MS,
+    appVersion: env.APP_VERSION,
   };
 }
 
@@ -76,6 +85,8 @@ export function toMonitoringConfig(env: MonitoringEnv): MonitoringConfig {
 export interface MonitoringOptions extends MonitoringConfig {
   /** Bull's key prefix: the leader lock lives next to the queues. */
   queuePrefix: string;
+  /** The queues this worker consumes, for its heartbeat. */
+  queues: readonly QueueName[];
 }
 
 export const MONITORING_OPTIONS = Symbol('MONITORING_OPTIONS');

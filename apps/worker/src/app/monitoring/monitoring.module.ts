@@ -9,6 +9,7 @@ import { LeaderLock } from './leader.lock';
 import { MONITORING_OPTIONS, MonitoringOptions } from './monitoring.config';
 import { MonitoringScheduler } from './monitoring.scheduler';
 import { QueueSampler } from './queue.sampler';
+import { WorkerHeartbeat } from './worker.heartbeat';
 
 /** A leader that died is replaced after this many missed rounds. */
 const LOCK_TTL_ROUNDS = 3;
@@ -46,8 +47,9 @@ export class MonitoringModule {
         AlertNotifier,
         AlertEvaluator,
         MonitoringScheduler,
+        WorkerHeartbeat,
       ],
-      exports: [JobOutcomeMetrics],
+      exports: [JobOutcomeMetrics, WorkerHeartbeat],
     };
   }
 }

@@ -45,4 +45,25 @@ describe('AuditLogRepository', () => {
     } while (after);
     expect(seen).toEqual(all);
   });
+
+  it('filters by actor, exact action or a family of them, target and time', async () => {
+    const [ann, bob] = [await seedUser(db.dataSource, 'Ann'), await seedUser(db.dataSource, 'Bob')];
+    await audit.record({ actorId: ann, action: 'queue.pause', target: 'message-cleanup' });
+    await audit.record({ actorId: ann, action: 'queue.resume', target: 'message-cleanup' });
+    await audit.record({ actorId: bob, action: 'queue.pause', target: 'message-delivery' });
+    await audit.record({ actorId: bob, action: 'user_x.create', target: 'u-1' });
+    const actions = async (query: Parameters<AuditLogRepository['page']>[0]) => (await audit.page(query)).items.map((e) => `${e.action}@${e.target}`);
+
+    expect(await actions({ actorId: ann, limit: 10 })).toEqual(['queue.resume@message-cleanup', 'queue.pause@message-cleanup']);
+    expect(await actions({ action: 'queue.', actorId: bob, limit: 10 })).toEqual(['queue.pause@message-delivery']);
+    expect(await actions({ action: 'queue.pause', target: 'message-cleanup', limit: 10 })).toEqual(['queue.pause@message-cleanup']);
+    // _ is a character of the action, not a wildcard: user_x. matches user_x.create and nothing else.
+    expect(await actions({ action: 'user_x.', limit: 10 })).toEqual(['user_x.create@u-1']);
+    expect(await actions({ action: 'userXx.', limit: 10 })).toEqual([]);
+    // An hour apart, so the bounds are unambiguous whatever the clock's resolution.
+    await db.dataSource.query(`UPDATE audit_log SET at = now() + interval '1 hour' WHERE action = 'user_x.create'`);
+    const cut = new Date(Date.now() + 30 * 60_000);
+    expect(await actions({ actorId: bob, from: cut, limit: 10 })).toEqual(['user_x.create@u-1']);
+    expect(await actions({ actorId: bob, to: cut, limit: 10 })).toEqual(['queue.pause@message-delivery']);
+  });
 });

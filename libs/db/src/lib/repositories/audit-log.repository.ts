@@ -14,6 +14,18 @@ export interface AuditRecord {
   detail?: Record<string, unknown>;
 }
 
+/** The audit page's filters; every one optional, all of them together. */
+export interface AuditLogQuery extends KeysetPageQuery {
+  actorId?: string;
+  /** An action (`queue.pause`) or a family of them (`queue.` matches every queue action). */
+  action?: string;
+  target?: string;
+  /** Entries at or after it. */
+  from?: Date;
+  /** Entries before it. */
+  to?: Date;
+}
+
 export interface AuditLogRow {
   id: string;
   actorId: string | null;
@@ -44,15 +56,29 @@ export class AuditLogRepository {
     ]);
   }
 
-  /** Newest first. */
-  async page(query: KeysetPageQuery): Promise<KeysetPage<AuditLogRow>> {
+  /** Newest first, filtered. */
+  async page(query: AuditLogQuery): Promise<KeysetPage<AuditLogRow>> {
+    // LIKE with the action's own % and _ escaped: exact, or a family when it ends with a dot.
+    const escaped = query.action?.replace(/[\\%_]/g, (c) => `\\${c}`);
+    const action = escaped === undefined ? null : escaped.endsWith('.') ? `${escaped}%` : escaped;
     const rows: (AuditLogRow & { position: KeysetPosition })[] = await this.dataSource.query(
       `SELECT id, actor_id AS "actorId", action, target, count, detail, at,
               json_build_object('at', ${keysetTime('at')}, 'id', id) AS position
        FROM audit_log
        WHERE ($1::timestamptz IS NULL OR (at, id) < ($1::timestamptz, $2::uuid))
+         AND ($4::uuid IS NULL OR actor_id = $4) AND ($5::text IS NULL OR action LIKE $5) AND ($6::text IS NULL OR target = $6)
+         AND ($7::timestamptz IS NULL OR at >= $7) AND ($8::timestamptz IS NULL OR at < $8)
        ORDER BY at DESC, id DESC LIMIT $3`,
-      [query.after?.at ?? null, query.after?.id ?? null, query.limit],
+      [
+        query.after?.at ?? null,
+        query.after?.id ?? null,
+        query.limit,
+        query.actorId ?? null,
+        action,
+        query.target ?? null,
+        query.from ?? null,
+        query.to ?? null,
+      ],
     );
     return toKeysetPage(rows, query.limit, ({ position: _, ...row }) => row);
   }

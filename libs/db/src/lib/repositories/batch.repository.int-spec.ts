@@ -67,6 +67,17 @@ describe('BatchRepository', () => {
     expect(await batches.find(randomUUID())).toBeUndefined();
   });
 
+  it('lists broadcasts newest first with who started them, by status, page by page', async () => {
+    const [first] = (await batches.page({ limit: 10 })).items;
+    expect(first).toMatchObject({ id: batchId, kind: 'broadcast', status: 'queued', total: 1, createdBy: admin, createdByName: 'Admin', startedAt: null });
+    expect(first?.createdAt).toBeInstanceOf(Date);
+    expect((await batches.page({ status: 'queued', limit: 10 })).items.map((b) => b.id)).toEqual([batchId]);
+    expect((await batches.page({ status: 'running', limit: 10 })).items).toEqual([]);
+    const page = await batches.page({ limit: 1 });
+    expect(page.next).not.toBeNull();
+    expect((await batches.page({ limit: 1, after: page.next ?? undefined })).items).toEqual([]);
+  });
+
   it('moves between states only from the ones allowed', async () => {
     expect(await batches.transition(batchId, 'running', ['paused'])).toBe(false);
     expect(await batches.transition(batchId, 'paused', ['queued', 'running'])).toBe(true);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { BatchStatus } from '@mq/messaging-contracts';
+import { KeysetPage, KeysetPageQuery, KeysetPosition, keysetTime, toKeysetPage } from './keyset-page';
 
 export interface NewBroadcastBatch {
   id: string;
@@ -42,6 +43,20 @@ export interface SendingBatch {
   cursor: string | null;
 }
 
+/** A batch in the operators' list: its state, who started it and when. */
+export interface BatchListRow extends Omit<BatchState, 'chunkSize' | 'chunkDelayMs'> {
+  kind: 'broadcast' | 'group';
+  createdBy: string;
+  createdByName: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface BatchListQuery extends KeysetPageQuery {
+  status?: BatchStatus;
+}
+
 const STATE_COLUMNS = `id, total, processed, failed, status, chunk_size AS "chunkSize", chunk_delay_ms AS "chunkDelayMs"`;
 
 /** `batches`: broadcasts fanned out in chunks, with progress, pause, resume and cancel. */
@@ -68,6 +83,21 @@ export class BatchRepository {
        VALUES ($1, 'group', $2, $3, $4, $5, 'queued', $6, 0)`,
       [batch.id, batch.messageId, batch.conversationId, batch.createdBy, batch.total, batch.chunkSize],
     );
+  }
+
+  /** Broadcasts newest first, optionally of one status. */
+  async page(query: BatchListQuery): Promise<KeysetPage<BatchListRow>> {
+    const rows: (BatchListRow & { position: KeysetPosition })[] = await this.dataSource.query(
+      `SELECT b.id, b.kind, b.total, b.processed, b.failed, b.status, b.created_by AS "createdBy", u.display_name AS "createdByName",
+              b.created_at AS "createdAt", b.started_at AS "startedAt", b.finished_at AS "finishedAt",
+              json_build_object('at', ${keysetTime('b.created_at')}, 'id', b.id) AS position
+       FROM batches b LEFT JOIN users u ON u.id = b.created_by
+       WHERE b.kind = 'broadcast' AND ($1::text IS NULL OR b.status = $1)
+         AND ($2::timestamptz IS NULL OR (b.created_at, b.id) < ($2::timestamptz, $3::uuid))
+       ORDER BY b.created_at DESC, b.id DESC LIMIT $4`,
+      [query.status ?? null, query.after?.at ?? null, query.after?.id ?? null, query.limit],
+    );
+    return toKeysetPage(rows, query.limit, ({ position: _, ...row }) => row);
   }
 
   async find(id: string, manager: EntityManager = this.dataSource.manager): Promise<BatchState | undefined> {

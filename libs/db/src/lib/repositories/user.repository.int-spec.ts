@@ -80,4 +80,30 @@ describe('UserRepository', () => {
     await users.update(hal.id, { active: false });
     expect(await users.activeIds([gail.id, hal.id, randomUUID()])).toEqual([gail.id]);
   });
+
+  it('lists users newest first, filtered by a search over email and name, role and status, page by page', async () => {
+    const tag = randomUUID().slice(0, 8);
+    const made = [];
+    for (const [i, role] of (['user', 'operator', 'user', 'admin', 'user'] as const).entries()) {
+      made.push(await users.create(newUser(`list-${tag}-${i}@example.com`, { role, displayName: i === 2 ? `Nurse 100%_${tag}` : `Listed ${i}` })));
+    }
+    await users.update(made[4]?.id as string, { active: false });
+    const ids = (page: { items: { id: string }[] }) => page.items.map((u) => u.id);
+    const newestFirst = made.map((u) => u.id).reverse();
+
+    expect(ids(await users.page({ search: `list-${tag}`, limit: 10 }))).toEqual(newestFirst);
+    expect(ids(await users.page({ search: `LIST-${tag}-3`, limit: 10 }))).toEqual([made[3]?.id]);
+    expect(ids(await users.page({ search: (made[1]?.id as string).toUpperCase(), limit: 10 }))).toEqual([made[1]?.id]);
+    // % and _ are literal characters of the search, not wildcards.
+    expect(ids(await users.page({ search: `100%_${tag}`, limit: 10 }))).toEqual([made[2]?.id]);
+    expect(ids(await users.page({ search: `100%%${tag}`, limit: 10 }))).toEqual([]);
+    expect(ids(await users.page({ search: `list-${tag}`, role: 'user', active: true, limit: 10 }))).toEqual([made[2]?.id, made[0]?.id]);
+    expect(ids(await users.page({ search: `list-${tag}`, active: false, limit: 10 }))).toEqual([made[4]?.id]);
+
+    const first = await users.page({ search: `list-${tag}`, limit: 2 });
+    const second = await users.page({ search: `list-${tag}`, limit: 2, after: first.next ?? undefined });
+    const third = await users.page({ search: `list-${tag}`, limit: 2, after: second.next ?? undefined });
+    expect([...ids(first), ...ids(second), ...ids(third)]).toEqual(newestFirst);
+    expect(third.next).toBeNull();
+  });
 });

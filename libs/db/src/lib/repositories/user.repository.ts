@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { UserRole } from '@mq/messaging-contracts';
 import { preparedQuery } from '../prepared-query';
+import { KeysetPage, KeysetPageQuery, KeysetPosition, keysetTime, toKeysetPage } from './keyset-page';
 import { isUniqueViolation } from './unique-violation';
 
 /** A user as stored, password hash included: never hand it to a client as is. */
@@ -38,6 +39,13 @@ export interface UserChanges {
   active?: boolean;
 }
 
+/** The users page's filters: a search over email and name (or an id), a role, active or not. */
+export interface UserListQuery extends KeysetPageQuery {
+  search?: string;
+  role?: UserRole;
+  active?: boolean;
+}
+
 /** Another user has this email (emails are unique, compared lower-cased). */
 export class EmailTakenError extends Error {
   constructor(readonly email: string) {
@@ -58,6 +66,21 @@ export class UserRepository {
   async find(id: string): Promise<UserRow | undefined> {
     const [row]: UserRow[] = await this.dataSource.query(`SELECT ${userColumns('users')} FROM users WHERE id = $1`, [id]);
     return row;
+  }
+
+  /** Newest first, filtered; `search` matches anywhere in the email or the name, case-insensitively, or a user's id exactly. */
+  async page(query: UserListQuery): Promise<KeysetPage<UserRow>> {
+    const pattern = query.search ? `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+    const rows: (UserRow & { position: KeysetPosition })[] = await this.dataSource.query(
+      `SELECT ${userColumns('users')}, json_build_object('at', ${keysetTime('created_at')}, 'id', id) AS position
+       FROM users
+       WHERE ($1::text IS NULL OR email ILIKE $1 OR display_name ILIKE $1 OR id::text = lower($7))
+         AND ($2::text IS NULL OR role = $2) AND ($3::boolean IS NULL OR active = $3)
+         AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::uuid))
+       ORDER BY created_at DESC, id DESC LIMIT $6`,
+      [pattern, query.role ?? null, query.active ?? null, query.after?.at ?? null, query.after?.id ?? null, query.limit, query.search?.trim() ?? null],
+    );
+    return toKeysetPage(rows, query.limit, ({ position: _, ...row }) => row);
   }
 
   async findByEmail(email: string): Promise<UserRow | undefined> {

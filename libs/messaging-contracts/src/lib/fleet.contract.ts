@@ -1,0 +1,47 @@
+/** A worker process as its last heartbeat described it. `GET /workers` (operator, admin) lists them. */
+export interface WorkerProcess {
+  /** `<host>:<pid>:<start time>`: one per process run. */
+  id: string;
+  host: string;
+  pid: number;
+  /** APP_VERSION of the process (`dev` when unset). */
+  version: string;
+  queues: { name: string; concurrency: number }[];
+  startedAt: string;
+  lastHeartbeatAt: string;
+  /** How often it beats; it is `lost` after three missed beats. */
+  heartbeatIntervalMs: number;
+  status: 'alive' | 'lost';
+  /** Jobs it finished since it started, and per second over its last heartbeat interval. */
+  jobsCompleted: number;
+  jobsFailed: number;
+  jobsPerSecond: number;
+  rssBytes: number;
+}
+
+/** One Redis server as `INFO` describes it. */
+export interface RedisNodeReport {
+  address: string;
+  role: 'master' | 'replica';
+  version: string;
+  usedMemoryBytes: number;
+  peakMemoryBytes: number;
+  /** `mem_fragmentation_ratio`. */
+  fragmentationRatio: number;
+  connectedClients: number;
+  /** Replicas attached to this node (a master's `connected_slaves`). */
+  connectedReplicas: number;
+  opsPerSecond: number;
+  /** Null when the server refuses CONFIG (some managed services do). */
+  maxmemoryPolicy: string | null;
+  /** Why an operator should look: an eviction policy other than `noeviction` loses jobs. */
+  warnings: string[];
+}
+
+/** `GET /redis` (admin) -> 200: the server, or each master of a cluster, and the jobs each queue holds. */
+export interface RedisReport {
+  mode: 'single' | 'cluster' | 'sentinel';
+  nodes: RedisNodeReport[];
+  /** Jobs held per queue (every state), by queue name. */
+  jobsPerQueue: Record<string, number>;
+}
