@@ -165,6 +165,11 @@ const ROUTES: Record<string, (fx: Fixture) => Row> = {
     querySeeds: { from: DATE_SEEDS, to: DATE_SEEDS, action: ['\\', '%', '_', '.', 'queue..'] },
   }),
   'GET /workers': () => ({}),
+  'GET /schedules': () => ({}),
+  // Unknown schedules: the valid request is a 404.
+  'POST /schedules/pause': () => ({ body: { key: 'no-such-job::::0 2 * * *' } }),
+  'POST /schedules/resume': () => ({ body: { key: 'no-such-job::::0 2 * * *' } }),
+  'POST /schedules/run': () => ({ body: { key: 'no-such-job::::0 2 * * *' } }),
   'GET /redis': () => ({}),
   'POST /admin/encryption/rotate': () => ({ writes: true }),
   'GET /queue/metrics': () => ({}),

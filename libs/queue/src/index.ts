@@ -10,4 +10,5 @@ export * from './lib/queue.module';
 export * from './lib/queue.registry';
 export * from './lib/redis-keys';
 export * from './lib/redis.reporter';
+export * from './lib/schedule.service';
 export * from './lib/worker.registry';

@@ -120,7 +120,7 @@ function AuditFilterFields({ filters, onChange }: { filters: AuditFilters; onCha
         <input list="audit-actions" placeholder="queue. or user.update" maxLength={100} {...field('action')} />
       </label>
       <datalist id="audit-actions">
-        {['queue.', 'job.', 'dead-letter.', 'deliveries.', 'broadcast.', 'user.', 'encryption.', 'auth.', 'bull-board.'].map((family) => (
+        {['queue.', 'job.', 'dead-letter.', 'deliveries.', 'broadcast.', 'user.', 'schedule.', 'encryption.', 'auth.', 'bull-board.'].map((family) => (
           <option key={family} value={family} />
         ))}
       </datalist>

@@ -9,6 +9,7 @@ export const NAV_LINKS = [
   { href: '/failed-deliveries', label: 'Failed deliveries' },
   { href: '/dead-letters', label: 'Dead letters' },
   { href: '/broadcast', label: 'Broadcast' },
+  { href: '/schedules', label: 'Schedules' },
   { href: '/users', label: 'Users' },
   { href: '/audit', label: 'Audit' },
 ] as const;

@@ -18,6 +18,8 @@ export function auditTargetHref(action: string, target: string): string | undefi
       return PAGES.broadcast(target);
     case 'user':
       return PAGES.users(target);
+    case 'schedule':
+      return '/schedules';
     default:
       return undefined;
   }

@@ -26,7 +26,7 @@ import type {
   RetryDeliveriesResponse,
   RetryFailedResponse,
 } from './operator.contract';
-import type { RedisReport, WorkerProcess } from './fleet.contract';
+import type { RedisReport, ScheduledJob, WorkerProcess } from './fleet.contract';
 import type { HealthResponse } from './health.contract';
 import type { AppNotification, NotificationPreferences } from './settings.contract';
 
@@ -70,6 +70,7 @@ export interface ApiResponseBodies {
   RedisReport: RedisReport;
   RetryDeliveriesResponse: RetryDeliveriesResponse;
   RetryFailedResponse: RetryFailedResponse;
+  ScheduledJob: ScheduledJob;
   SearchResults: SearchResults;
   SendMessageResponse: SendMessageResponse;
   User: User;

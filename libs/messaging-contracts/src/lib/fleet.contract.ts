@@ -45,3 +45,22 @@ export interface RedisReport {
   /** Jobs held per queue (every state), by queue name. */
   jobsPerQueue: Record<string, number>;
 }
+
+/** A repeatable job: `GET /schedules` (admin) lists them, active and paused. */
+export interface ScheduledJob {
+  /** Bull's key of the schedule (name, id, time zone, pattern): what pause, resume and run take. */
+  key: string;
+  queue: string;
+  name: string;
+  cron: string | null;
+  timeZone: string | null;
+  status: 'active' | 'paused';
+  /** Null while paused. */
+  nextRunAt: string | null;
+  lastRun: { jobId: string; state: 'completed' | 'failed'; finishedAt: string; failedReason: string | null } | null;
+}
+
+/** `POST /schedules/{pause,resume,run}` (admin) body. */
+export interface ScheduleActionRequest {
+  key: string;
+}

@@ -24,6 +24,7 @@ import { QueueConsumerModule } from './queue-consumer.module';
 import { QueueModule } from './queue.module';
 import { QueueRegistry } from './queue.registry';
 import { RedisReporter } from './redis.reporter';
+import { ScheduleNotFoundError, ScheduleService } from './schedule.service';
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
@@ -220,6 +221,42 @@ describe.each(TOPOLOGIES)('QueueModule + QueueConsumerModule on %s', (label, ope
     await waitForQueuesIdle(allQueues(), { includeDelayed: false });
     const ran = processors.seen.slice(before).map((s) => s.id);
     expect(ran.sort()).toEqual([...ids].sort());
+  });
+
+  it('lists a schedule with its next run, pauses it (kept paused), resumes it, and runs it once now without moving the next run', async () => {
+    const schedules = app.get(ScheduleService);
+    const data = { runId: id(3_001), cleanupType: 'all' as const, retentionDays: 30, batchSize: 100, dryRun: true };
+    await producer.addCleanupJob(data, { repeat: { cron: '0 3 * * *', tz: 'Europe/London' }, jobId: 'spec-nightly' });
+    const [active] = (await schedules.list()).filter((schedule) => schedule.name === JOB.CLEANUP_MESSAGES);
+    expect(active).toMatchObject({ queue: QUEUE.CLEANUP, cron: '0 3 * * *', timeZone: 'Europe/London', status: 'active', lastRun: null });
+    expect(Date.parse(active?.nextRunAt ?? '')).toBeGreaterThan(Date.now());
+    const key = active?.key as string;
+
+    await schedules.pause(key);
+    expect((await schedules.list()).filter((s) => s.key === key)).toEqual([expect.objectContaining({ status: 'paused', nextRunAt: null })]);
+    expect(await registry.get(QUEUE.CLEANUP).getRepeatableJobs()).toEqual([]);
+    expect(await registry.get(QUEUE.CLEANUP).getDelayed()).toEqual([]);
+    expect(await schedules.isPaused(JOB.CLEANUP_MESSAGES)).toBe(true);
+    await expect(schedules.pause(key)).rejects.toThrow(ScheduleNotFoundError);
+
+    await schedules.resume(key);
+    expect(await schedules.isPaused(JOB.CLEANUP_MESSAGES)).toBe(false);
+    expect((await schedules.list()).filter((s) => s.key === key)).toEqual([expect.objectContaining({ status: 'active' })]);
+
+    const nextBefore = (await schedules.list()).find((s) => s.key === key)?.nextRunAt;
+    const ran = await schedules.runNow(key);
+    expect(ran).toMatch(/^manual-[0-9a-f]{16}-\d+$/);
+    await eventually(() => (processors.seen.some((seen) => seen.id === ran) ? true : undefined), 'the occurrence run now');
+    expect(processors.seen.find((seen) => seen.id === ran)?.data).toEqual(data);
+    // The run is the schedule's last, and the next scheduled run has not moved.
+    const after = await eventually(async () => {
+      const listed = (await schedules.list()).find((s) => s.key === key);
+      return listed?.lastRun?.jobId === ran ? listed : undefined;
+    }, 'the last run listed');
+    expect(after).toMatchObject({ status: 'active', lastRun: { state: 'completed' } });
+    expect(after.nextRunAt).toBe(nextBefore);
+    await registry.get(QUEUE.CLEANUP).removeRepeatableByKey(key);
+    for (const job of await registry.get(QUEUE.CLEANUP).getDelayed()) await job.remove();
   });
 
   it('reports every Redis node the queues use, and the jobs each queue holds', async () => {

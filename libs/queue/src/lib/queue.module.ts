@@ -8,6 +8,7 @@ import { QueueConfig } from './queue.config';
 import { QueueRegistry } from './queue.registry';
 import { queueKeyPrefix } from './redis-keys';
 import { RedisReporter } from './redis.reporter';
+import { ScheduleService } from './schedule.service';
 import { WorkerRegistry } from './worker.registry';
 
 export interface QueueModuleOptions {
@@ -82,11 +83,16 @@ export class QueueModule {
           provide: WorkerRegistry,
           useFactory: () => new WorkerRegistry(connections.commandConnection(), options.config.prefix),
         },
+        {
+          provide: ScheduleService,
+          useFactory: (queues: QueueRegistry, producer: MessageQueueService) => new ScheduleService(queues, producer, connections, options.config.prefix),
+          inject: [QueueRegistry, MessageQueueService],
+        },
         QueueConnectionsCloser,
         MessageQueueService,
         RedisReporter,
       ],
-      exports: [bullQueues, BullConnectionFactory, QueueRegistry, MessageQueueService, RedisReporter, WorkerRegistry],
+      exports: [bullQueues, BullConnectionFactory, QueueRegistry, MessageQueueService, RedisReporter, ScheduleService, WorkerRegistry],
     };
   }
 }

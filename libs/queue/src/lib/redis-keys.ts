@@ -38,3 +38,8 @@ export function keyPatternsOf(prefix: string): string[] {
 export function workerRegistryKey(prefix: string): string {
   return `${prefix}:workers`;
 }
+
+/** The hash of paused schedules (repeatable jobs taken off Bull), one field per schedule key. */
+export function pausedSchedulesKey(prefix: string): string {
+  return `${prefix}:paused-schedules`;
+}

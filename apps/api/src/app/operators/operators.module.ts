@@ -9,6 +9,7 @@ import { JobHistoryController } from './job-history.controller';
 import { JobHistoryWriter } from './job-history.writer';
 import { QueueBulkService } from './queue-bulk.service';
 import { QueueOperationsController } from './queue-operations.controller';
+import { SchedulesController } from './schedules.controller';
 
 @Module({
   controllers: [
@@ -19,6 +20,7 @@ import { QueueOperationsController } from './queue-operations.controller';
     AuditController,
     FailedDeliveriesController,
     JobHistoryController,
+    SchedulesController,
   ],
   providers: [BroadcastService, QueueBulkService, JobHistoryWriter],
 })

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { MessageQueueService, QueueRegistry } from '@mq/queue';
+import { MessageQueueService, QueueRegistry, ScheduleService } from '@mq/queue';
 import { JOB, QUEUE } from '@mq/queue-contracts';
 import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
 
@@ -13,7 +13,7 @@ function scheduleRunId(): string {
 /**
  * Registers the nightly `cleanup-messages` run. Bull keys a repeatable job by name, id and
  * schedule, so however many workers start there is one schedule; a schedule left behind by
- * a changed CLEANUP_CRON is removed.
+ * a changed CLEANUP_CRON is removed; one an operator paused stays paused.
  */
 @Injectable()
 export class CleanupScheduler implements OnApplicationBootstrap {
@@ -22,11 +22,17 @@ export class CleanupScheduler implements OnApplicationBootstrap {
   constructor(
     private readonly producer: MessageQueueService,
     private readonly queues: QueueRegistry,
+    private readonly schedules: ScheduleService,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.queues.includes(QUEUE.CLEANUP)) return;
+    // An operator paused it (console, Schedules): a restart must not bring it back.
+    if (await this.schedules.isPaused(JOB.CLEANUP_MESSAGES)) {
+      this.logger.log('nightly cleanup paused by an operator; not scheduled');
+      return;
+    }
     const { cron, timeZone, retentionDays, batchSize } = this.config.cleanup;
     const queue = this.queues.get(QUEUE.CLEANUP);
     for (const repeatable of await queue.getRepeatableJobs()) {
