@@ -227,7 +227,12 @@ export function FailedDeliveries() {
               <h3>
                 Message <Link href={PAGES.message(messageId)}>{messageId}</Link>
               </h3>
-              <MessageDeliveries messageId={messageId} caption={`Deliveries of message ${messageId}`} />
+              {/* A retried delivery that moves on leaves the failed list at once, not at its next 10 s refresh. */}
+              <MessageDeliveries
+                messageId={messageId}
+                caption={`Deliveries of message ${messageId}`}
+                onChange={() => void queryClient.invalidateQueries({ queryKey: ['deliveries', 'failed'] })}
+              />
             </div>
           ))}
         </section>

@@ -2,6 +2,7 @@
 
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
+import { useEffect, useRef } from 'react';
 import { api, isApiError } from '../lib/api-client';
 import { PAGES } from '../lib/endpoints';
 import { formatDateTime } from '../lib/format';
@@ -11,12 +12,19 @@ import { StateBadge } from './status-badge';
 /** Deliveries still moving are re-read often; settled ones rarely. */
 const REFRESH_MS = 3_000;
 
-export function MessageDeliveries({ messageId, caption = 'Deliveries' }: { messageId: string; caption?: string }) {
+/** `onChange`: called whenever the deliveries read differ from the last read (react-query keeps equal data the same object). */
+export function MessageDeliveries({ messageId, caption = 'Deliveries', onChange }: { messageId: string; caption?: string; onChange?: () => void }) {
   const deliveries = useQuery({
     queryKey: ['message', messageId, 'deliveries'],
     queryFn: ({ signal }) => api.get('/messages/{id}/deliveries', { path: { id: messageId }, signal }),
     refetchInterval: (query) => (query.state.data?.every((d) => d.status === 'read') ? false : REFRESH_MS),
   });
+  // Only a change of the data is news, not a new callback on each render of the parent.
+  const onChangeRef = useRef(onChange);
+  onChangeRef.current = onChange;
+  useEffect(() => {
+    if (deliveries.data) onChangeRef.current?.();
+  }, [deliveries.data]);
   if (deliveries.isError) {
     return (
       <p className="banner banner-error" role="alert">
