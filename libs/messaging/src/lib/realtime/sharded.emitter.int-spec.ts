@@ -94,10 +94,15 @@ describe('realtime on a Redis Cluster (sharded pub/sub)', () => {
     sockets.forEach((socket, i) => socket.on(SOCKET_EVENTS.MESSAGE_DELETED, (payload: unknown) => received[i]?.push(payload)));
     const payload = { id: 'm-1', conversationId: 'c-1' };
     emitter.toUsers(users, SOCKET_EVENTS.MESSAGE_DELETED, payload);
-    await eventually(() => (received.every((events) => events.length === 1) ? true : undefined), 'every user’s event');
-    // Nothing more arrives: a user's event travels only on that user's channel.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(received).toEqual(users.map(() => [payload]));
+    // A second event after it on each user's channel (one channel, one order): once every user has
+    // it, anything more of the first would have arrived before it.
+    const marker = { id: 'm-2', conversationId: 'c-1' };
+    emitter.toUsers(users, SOCKET_EVENTS.MESSAGE_DELETED, marker);
+    await eventually(
+      () => (received.every((events) => events.some((e) => JSON.stringify(e) === JSON.stringify(marker))) ? true : undefined),
+      'every user’s second event',
+    );
+    expect(received).toEqual(users.map(() => [payload, marker]));
   });
 
   it('relays an api instance’s own room broadcast to a socket on another instance', async () => {
