@@ -138,10 +138,15 @@ const ROUTES: Record<string, (fx: Fixture) => Row> = {
   'POST /messages/batches/:id/resume': (fx) => ({ params: { id: fx.missing() } }),
   'POST /messages/batches/:id/cancel': (fx) => ({ params: { id: fx.missing() } }),
   'GET /dead-letters': (fx) => ({
-    query: { limit: '10', cursor: cursor('2030-01-01T00:00:00.000Z', fx.missing()) },
+    query: { limit: '10', cursor: cursor('2030-01-01T00:00:00.000Z', fx.missing()), fingerprint: '0123456789abcdef' },
     querySeeds: { cursor: cursorSeeds(fx) },
   }),
+  'GET /dead-letters/groups': () => ({ query: { limit: '10' } }),
   'POST /dead-letters/:id/replay': (fx) => ({ params: { id: fx.missing() } }),
+  // A cause no letter has: the dry run counts 0 and nothing is written.
+  'POST /dead-letters/groups/:fingerprint/replay': () => ({ params: { fingerprint: '0123456789abcdef' }, body: { dryRun: true } }),
+  'POST /dead-letters/groups/:fingerprint/discard': () => ({ params: { fingerprint: '0123456789abcdef' }, body: { dryRun: true } }),
+  'POST /dead-letters/discards/:discardId/restore': (fx) => ({ params: { discardId: fx.missing() } }),
   'DELETE /dead-letters/:id': (fx) => ({ params: { id: fx.missing() } }),
   'GET /deliveries/failed': (fx) => ({
     query: {

@@ -45,3 +45,4 @@ export * from './lib/entities/queue-metric-sample.entity';
 export * from './lib/entities/search-term.entity';
 export * from './lib/entities/user.entity';
 export * from './lib/entities/job-event.entity';
+export * from './lib/failure-fingerprint';

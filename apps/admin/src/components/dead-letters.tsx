@@ -3,11 +3,12 @@
 import type { DeadLetter } from '@mq/messaging-contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api } from '../lib/api-client';
 import { PAGES } from '../lib/endpoints';
 import { errorFirstLine, formatDateTime } from '../lib/format';
 import { ConfirmDialog } from './confirm-dialog';
+import { DEAD_LETTERS_QUERY_KEY, DeadLetterGroups, type UndoableDiscard } from './dead-letter-groups';
 import { describeError } from './queue-overview';
 
 /** The api pages dead letters with a cursor it does not hand out: show more by asking for more. */
@@ -19,12 +20,34 @@ export function DeadLetters() {
   const [limit, setLimit] = useState(LIMIT_STEP);
   const [discarding, setDiscarding] = useState<DeadLetter | null>(null);
   const [notice, setNotice] = useState<{ text: string; error: boolean } | null>(null);
+  const [fingerprint, setFingerprint] = useState<string | null>(null);
+  const [undoable, setUndoable] = useState<UndoableDiscard | null>(null);
   const letters = useQuery({
-    queryKey: ['dead-letters', limit],
-    queryFn: ({ signal }) => api.get('/dead-letters', { query: { limit }, signal }),
+    queryKey: [...DEAD_LETTERS_QUERY_KEY, 'list', limit, fingerprint],
+    queryFn: ({ signal }) => api.get('/dead-letters', { query: { limit, ...(fingerprint ? { fingerprint } : {}) }, signal }),
     refetchInterval: 10_000,
   });
-  const refresh = () => void queryClient.invalidateQueries({ queryKey: ['dead-letters'] });
+  const refresh = () => void queryClient.invalidateQueries({ queryKey: DEAD_LETTERS_QUERY_KEY });
+  const report = (text: string, error = false) => setNotice({ text, error });
+
+  // The undo button goes when the api would no longer restore.
+  useEffect(() => {
+    if (!undoable) return;
+    const timer = setTimeout(() => setUndoable(null), Math.max(0, new Date(undoable.undoUntil).getTime() - Date.now()));
+    return () => clearTimeout(timer);
+  }, [undoable]);
+  const restore = useMutation({
+    mutationFn: (discard: UndoableDiscard) => api.post('/dead-letters/discards/{discardId}/restore', { path: { discardId: discard.discardId } }),
+    onSuccess: (answer) => {
+      setUndoable(null);
+      report(`Restored ${answer.restored} dead letter${answer.restored === 1 ? '' : 's'}.`);
+      refresh();
+    },
+    onError: (error) => {
+      setUndoable(null);
+      report(`Undo failed: ${describeError(error)}`, true);
+    },
+  });
 
   const replay = useMutation({
     mutationFn: (letter: DeadLetter) => api.post('/dead-letters/{id}/replay', { path: { id: letter.id } }),
@@ -54,11 +77,27 @@ export function DeadLetters() {
       <p className="muted">Jobs that used up their attempts. Replay runs one again (after fixing its cause); discard forgets it.</p>
       <p className={notice?.error ? 'notice notice-error' : 'notice'} role="status" aria-live="polite">
         {notice?.text ?? ''}
+        {undoable && !notice?.error ? (
+          <>
+            {' '}
+            <button type="button" className="button button-small" disabled={restore.isPending} onClick={() => restore.mutate(undoable)}>
+              Undo discard of {undoable.discarded}
+            </button>{' '}
+            <span className="muted">until {formatDateTime(undoable.undoUntil)}</span>
+          </>
+        ) : null}
       </p>
+      <DeadLetterGroups
+        selected={fingerprint}
+        onSelect={(selected) => {
+          setFingerprint(selected);
+          setLimit(LIMIT_STEP);
+        }}
+        report={report}
+        onDiscarded={setUndoable}
+      />
       <section className="panel" aria-labelledby="letters-title">
-        <h2 id="letters-title" className="visually-hidden">
-          Dead letters
-        </h2>
+        <h2 id="letters-title">{fingerprint ? 'Letters of the selected cause' : 'All letters'}</h2>
         {letters.isError ? (
           <p className="banner banner-error" role="alert">
             Dead letters unavailable: {describeError(letters.error)}
@@ -165,7 +204,8 @@ export function DeadLetters() {
         onCancel={() => setDiscarding(null)}
       >
         <p>
-          The record of <span className="mono">{discarding?.jobId}</span> is deleted and cannot be replayed afterwards. The job itself is not run.
+          The record of <span className="mono">{discarding?.jobId}</span> leaves this page and is purged after a few minutes; it cannot be replayed afterwards.
+          The job itself is not run.
         </p>
       </ConfirmDialog>
     </>

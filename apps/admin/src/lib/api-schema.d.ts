@@ -382,6 +382,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/dead-letters/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["DeadLetters_groups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/dead-letters/{id}/replay": {
         parameters: {
             query?: never;
@@ -391,13 +407,57 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Runs the job again. If Bull still holds the failed job it is retried in place (same id);
-         *     otherwise a new job with the same payload is staged in the outbox with the letter's replay
-         *     mark and the audit entry, in one transaction, and published after commit (or by the
-         *     relay). Processors are idempotent, so a replay never delivers a message twice.
-         */
         post: operations["DeadLetters_replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dead-letters/groups/{fingerprint}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 202 {replayed} — or 200 {dryRun, matched}: the group's letters not replayed yet, nothing changed. */
+        post: operations["DeadLetters_replayGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dead-letters/groups/{fingerprint}/discard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hides every live letter of the group; `POST /dead-letters/discards/:discardId/restore` undoes it for a few minutes. */
+        post: operations["DeadLetters_discardGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dead-letters/discards/{discardId}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["DeadLetters_restore"];
         delete?: never;
         options?: never;
         head?: never;
@@ -414,6 +474,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** Hidden at once, restorable like a group discard (its id is in the audit entry). */
         delete: operations["DeadLetters_discard"];
         options?: never;
         head?: never;
@@ -1193,10 +1254,43 @@ export interface components {
             failedAt: string;
             replayedAt: string | null;
             replayJobId: string | null;
+            /** @description Its cause: job name + error with ids, numbers and timestamps stripped + top stack frame, hashed. */
+            fingerprint: string;
+        };
+        /** @description `POST /dead-letters/groups/:fingerprint/discard` -> 200: hidden at once, restorable with `POST /dead-letters/discards/:discardId/restore` until `undoUntil`, purged afterwards. */
+        DeadLetterDiscardResponse: {
+            discarded: number;
+            discardId: string;
+            undoUntil: string;
+        };
+        /** @description `GET /dead-letters/groups` -> 200 DeadLetterGroup[]: live dead letters by cause, latest first. */
+        DeadLetterGroup: {
+            fingerprint: string;
+            queue: string;
+            jobName: string;
+            /** @description The error's first line, normalised: what every letter of the group has in common. */
+            error: string;
+            /** @description Where it was thrown (function and file), when a stack was kept. */
+            topFrame: string | null;
+            count: number;
+            /** @description Letters not replayed yet: what a group replay would run. */
+            pending: number;
+            firstSeen: string;
+            lastSeen: string;
+            /** @description The latest letter of the group. */
+            sample: components["schemas"]["DeadLetter"];
+        };
+        /** @description `POST /dead-letters/groups/:fingerprint/replay` -> 202: the group's pending letters, run again. */
+        DeadLetterGroupReplayResponse: {
+            replayed: number;
         };
         /** @description `POST /dead-letters/:id/replay` -> 202: the job it was put back as. */
         DeadLetterReplayResponse: {
             jobId: string;
+        };
+        /** @description `POST /dead-letters/discards/:discardId/restore` -> 200. */
+        DeadLetterRestoreResponse: {
+            restored: number;
         };
         /** @description `GET /messages/:id/deliveries` (sender or admin) -> 200 Delivery[]. */
         Delivery: {
@@ -3302,6 +3396,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                fingerprint?: string;
                 cursor?: string;
             };
             header?: never;
@@ -3317,6 +3412,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeadLetter"][];
+                };
+            };
+            /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid session (routes that need one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    DeadLetters_groups: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Live dead letters by cause, the most recently seen first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterGroup"][];
                 };
             };
             /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
@@ -3384,6 +3546,224 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeadLetterReplayResponse"];
+                };
+            };
+            /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid session (routes that need one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    DeadLetters_replayGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fingerprint: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DryRunDto"];
+            };
+        };
+        responses: {
+            /** @description dryRun: how many letters would be replayed; nothing changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DryRunResponse"];
+                };
+            };
+            /** @description ACCEPTED */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterGroupReplayResponse"];
+                };
+            };
+            /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid session (routes that need one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    DeadLetters_discardGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fingerprint: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DryRunDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterDiscardResponse"] | components["schemas"]["DryRunResponse"];
+                };
+            };
+            /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid session (routes that need one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    DeadLetters_restore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                discardId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterRestoreResponse"];
                 };
             };
             /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
@@ -4336,8 +4716,8 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                cursor?: string;
                 status?: "queued" | "running" | "paused" | "completed" | "cancelled" | "failed";
+                cursor?: string;
             };
             header?: never;
             path?: never;

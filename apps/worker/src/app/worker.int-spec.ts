@@ -173,7 +173,7 @@ describe('worker app against real Postgres and Redis', () => {
       expect(await job?.getState()).toBe('completed');
       return job?.returnvalue as { dryRun: boolean; counts: Record<string, number> };
     };
-    const expected = { deleted_conversations: 1, deleted_messages: 1, old_messages: 1, expired_attachments: 1 };
+    const expected = { deleted_conversations: 1, deleted_messages: 1, old_messages: 1, expired_attachments: 1, discarded_dead_letters: 0 };
 
     expect(await run(true, uuid(30))).toEqual({ dryRun: true, counts: expected });
     const [{ n: messagesBefore }] = await sql.query(`SELECT count(*)::int AS n FROM messages`);

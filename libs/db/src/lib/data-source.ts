@@ -6,12 +6,19 @@ import { InitialSchema1795330000000 } from './migrations/1795330000000-initial-s
 import { JobEvents1795340000000 } from './migrations/1795340000000-job-events';
 import { HotUpdates1795350000000 } from './migrations/1795350000000-hot-updates';
 import { OutboxFinished1795360000000 } from './migrations/1795360000000-outbox-finished';
+import { DeadLetterGroups1795370000000 } from './migrations/1795370000000-dead-letter-groups';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
 import { statementTimeoutSubscriberFor } from './statement-timeout.subscriber';
 import { UnnamedStatementClient } from './unnamed-statement.client';
 
 /** Every migration, in order, imported directly: the apps are bundled, so globs would find nothing. */
-export const DB_MIGRATIONS = Object.freeze([InitialSchema1795330000000, JobEvents1795340000000, HotUpdates1795350000000, OutboxFinished1795360000000]);
+export const DB_MIGRATIONS = Object.freeze([
+  InitialSchema1795330000000,
+  JobEvents1795340000000,
+  HotUpdates1795350000000,
+  OutboxFinished1795360000000,
+  DeadLetterGroups1795370000000,
+]);
 
 export interface DataSourceConfig {
   url: string;

@@ -290,6 +290,11 @@ describe('MessagingClient (REST)', () => {
       ['listDeadLetters', (c) => c.operator.listDeadLetters(), 'GET', '/dead-letters', ''],
       ['replayDeadLetter', (c) => c.operator.replayDeadLetter('d-1'), 'POST', '/dead-letters/d-1/replay', ''],
       ['discardDeadLetter', (c) => c.operator.discardDeadLetter('d-1'), 'DELETE', '/dead-letters/d-1', ''],
+      ['listDeadLetters by cause', (c) => c.operator.listDeadLetters({ fingerprint: 'f0' }), 'GET', '/dead-letters?fingerprint=f0', ''],
+      ['listDeadLetterGroups', (c) => c.operator.listDeadLetterGroups(), 'GET', '/dead-letters/groups', ''],
+      ['replayDeadLetterGroup', (c) => c.operator.replayDeadLetterGroup('f0', { dryRun: true }), 'POST', '/dead-letters/groups/f0/replay', { dryRun: true }],
+      ['discardDeadLetterGroup', (c) => c.operator.discardDeadLetterGroup('f0'), 'POST', '/dead-letters/groups/f0/discard', ''],
+      ['restoreDeadLetters', (c) => c.operator.restoreDeadLetters('x-1'), 'POST', '/dead-letters/discards/x-1/restore', ''],
       [
         'broadcast',
         (c) => c.operator.broadcast({ allUsers: true, content: 'school closed', chunkSize: 100, chunkDelay: 50 }),

@@ -9,6 +9,11 @@ import type {
   CreateUserRequest,
   CursorQuery,
   DeadLetter,
+  DeadLetterDiscardResponse,
+  DeadLetterGroup,
+  DeadLetterGroupReplayResponse,
+  DeadLetterListQuery,
+  DeadLetterRestoreResponse,
   DryRunResponse,
   EncryptionRotationResponse,
   FailedDeliveriesPage,
@@ -129,9 +134,33 @@ export class OperatorClient {
     return this.http.body({ method: 'GET', path: '/deliveries/failed', query: { limit: query.limit, cursor: query.cursor } });
   }
 
-  /** `GET /dead-letters` */
-  listDeadLetters(query: CursorQuery = {}): Promise<DeadLetter[]> {
-    return this.http.body({ method: 'GET', path: '/dead-letters', query: { limit: query.limit, cursor: query.cursor } });
+  /** `GET /dead-letters?limit=&cursor=&fingerprint=` */
+  listDeadLetters(query: DeadLetterListQuery = {}): Promise<DeadLetter[]> {
+    return this.http.body({ method: 'GET', path: '/dead-letters', query: { limit: query.limit, cursor: query.cursor, fingerprint: query.fingerprint } });
+  }
+
+  /** `GET /dead-letters/groups`: live dead letters by cause. */
+  listDeadLetterGroups(): Promise<DeadLetterGroup[]> {
+    return this.http.body({ method: 'GET', path: '/dead-letters/groups' });
+  }
+
+  /** `POST /dead-letters/groups/:fingerprint/replay` -> 202 `{replayed}`, or 200 `{dryRun, matched}`. */
+  replayDeadLetterGroup(fingerprint: string, options: { dryRun: true }): Promise<ApiResponse<DryRunResponse>>;
+  replayDeadLetterGroup(fingerprint: string, options?: { dryRun?: false }): Promise<ApiResponse<DeadLetterGroupReplayResponse>>;
+  replayDeadLetterGroup(fingerprint: string, options: DryRunOption = {}): Promise<ApiResponse<DeadLetterGroupReplayResponse | DryRunResponse>> {
+    return this.http.request({ method: 'POST', path: `/dead-letters/groups/${seg(fingerprint)}/replay`, body: dryRunBody(options) });
+  }
+
+  /** `POST /dead-letters/groups/:fingerprint/discard` -> 200 `{discarded, discardId, undoUntil}`, or `{dryRun, matched}`. */
+  discardDeadLetterGroup(fingerprint: string, options: { dryRun: true }): Promise<ApiResponse<DryRunResponse>>;
+  discardDeadLetterGroup(fingerprint: string, options?: { dryRun?: false }): Promise<ApiResponse<DeadLetterDiscardResponse>>;
+  discardDeadLetterGroup(fingerprint: string, options: DryRunOption = {}): Promise<ApiResponse<DeadLetterDiscardResponse | DryRunResponse>> {
+    return this.http.request({ method: 'POST', path: `/dead-letters/groups/${seg(fingerprint)}/discard`, body: dryRunBody(options) });
+  }
+
+  /** `POST /dead-letters/discards/:discardId/restore`: undo a discard within its window. */
+  restoreDeadLetters(discardId: string): Promise<DeadLetterRestoreResponse> {
+    return this.http.body({ method: 'POST', path: `/dead-letters/discards/${seg(discardId)}/restore` });
   }
 
   /** `POST /dead-letters/:id/replay` */

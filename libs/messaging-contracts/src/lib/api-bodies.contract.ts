@@ -9,8 +9,6 @@ import type {
   BatchSummary,
   BroadcastResponse,
   CleanQueueResponse,
-  DeadLetter,
-  DeadLetterReplayResponse,
   DryRunResponse,
   EncryptionRotationResponse,
   FailedDeliveriesPage,
@@ -26,6 +24,14 @@ import type {
   RetryDeliveriesResponse,
   RetryFailedResponse,
 } from './operator.contract';
+import type {
+  DeadLetter,
+  DeadLetterDiscardResponse,
+  DeadLetterGroup,
+  DeadLetterGroupReplayResponse,
+  DeadLetterReplayResponse,
+  DeadLetterRestoreResponse,
+} from './dead-letter.contract';
 import type { RedisReport, ScheduledJob, WorkerProcess } from './fleet.contract';
 import type { HealthResponse } from './health.contract';
 import type { AppNotification, NotificationPreferences } from './settings.contract';
@@ -47,7 +53,11 @@ export interface ApiResponseBodies {
   Conversation: Conversation;
   ConversationSummary: ConversationSummary;
   DeadLetter: DeadLetter;
+  DeadLetterDiscardResponse: DeadLetterDiscardResponse;
+  DeadLetterGroup: DeadLetterGroup;
+  DeadLetterGroupReplayResponse: DeadLetterGroupReplayResponse;
   DeadLetterReplayResponse: DeadLetterReplayResponse;
+  DeadLetterRestoreResponse: DeadLetterRestoreResponse;
   Delivery: Delivery;
   DryRunResponse: DryRunResponse;
   EncryptionRotationResponse: EncryptionRotationResponse;

@@ -150,21 +150,6 @@ export interface FailedDeliveriesPage {
   nextCursor: string | null;
 }
 
-/** A job that exhausted its attempts: `GET /dead-letters` -> 200 DeadLetter[]. */
-export interface DeadLetter {
-  id: string;
-  queue: string;
-  jobId: string;
-  jobName: string;
-  data: Record<string, unknown>;
-  failedReason: string;
-  stacktrace: string | null;
-  attemptsMade: number;
-  failedAt: string;
-  replayedAt: string | null;
-  replayJobId: string | null;
-}
-
 /** `POST /messages/broadcast`: either explicit recipients or every active user. */
 export interface BroadcastRequest {
   recipientIds?: string[];
@@ -278,11 +263,6 @@ export interface JobSearchResult {
 /** `GET /jobs/search?q=` -> 200. */
 export interface JobSearchResults {
   results: JobSearchResult[];
-}
-
-/** `POST /dead-letters/:id/replay` -> 202: the job it was put back as. */
-export interface DeadLetterReplayResponse {
-  jobId: string;
 }
 
 /** `POST /deliveries/retry` -> 202 */

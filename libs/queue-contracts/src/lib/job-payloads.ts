@@ -92,7 +92,14 @@ export class BatchMessageJob {
   @IsInt() @Min(0) @Max(60_000) chunkDelayMs!: number;
 }
 
-export const CLEANUP_TYPES = Object.freeze(['old_messages', 'deleted_messages', 'deleted_conversations', 'expired_attachments', 'all'] as const);
+export const CLEANUP_TYPES = Object.freeze([
+  'old_messages',
+  'deleted_messages',
+  'deleted_conversations',
+  'expired_attachments',
+  'discarded_dead_letters',
+  'all',
+] as const);
 export type CleanupType = (typeof CLEANUP_TYPES)[number];
 
 export class CleanupJob {

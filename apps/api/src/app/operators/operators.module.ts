@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditController } from './audit.controller';
 import { BroadcastController } from './broadcast.controller';
 import { BroadcastService } from './broadcast.service';
+import { DeadLetterReplayService } from './dead-letter-replay.service';
 import { DeadLettersController } from './dead-letters.controller';
 import { EncryptionController } from './encryption.controller';
 import { FailedDeliveriesController } from './failed-deliveries.controller';
@@ -22,6 +23,6 @@ import { SchedulesController } from './schedules.controller';
     JobHistoryController,
     SchedulesController,
   ],
-  providers: [BroadcastService, QueueBulkService, JobHistoryWriter],
+  providers: [BroadcastService, QueueBulkService, JobHistoryWriter, DeadLetterReplayService],
 })
 export class OperatorsModule {}

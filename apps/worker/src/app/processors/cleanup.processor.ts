@@ -9,7 +9,7 @@ export interface CleanupResult {
   counts: Partial<Record<RetentionTarget, number>>;
 }
 
-const ORDER: readonly RetentionTarget[] = ['deleted_conversations', 'deleted_messages', 'old_messages', 'expired_attachments'];
+const ORDER: readonly RetentionTarget[] = ['deleted_conversations', 'deleted_messages', 'old_messages', 'expired_attachments', 'discarded_dead_letters'];
 
 /** `cleanup-messages`: retention and purge of soft-deleted rows, in bounded batches, with a dry run. */
 @Injectable()

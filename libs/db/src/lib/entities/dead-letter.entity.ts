@@ -7,6 +7,10 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Unique
 // Newest first. TypeORM cannot declare a DESC index, so the migration creates it and the
 // schema builder is told to leave it alone.
 @Index('idx_dead_letters_failed_at_desc', { synchronize: false })
+// A group's live rows, newest first (failure-fingerprint.ts makes the key).
+@Index('idx_dead_letters_fingerprint_live', ['fingerprint', 'failedAt'], { where: '"discarded_at" IS NULL' })
+// Undo finds a discard's rows by its id.
+@Index('idx_dead_letters_discard_id', ['discardId'], { where: '"discard_id" IS NOT NULL' })
 export class DeadLetterEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -40,6 +44,18 @@ export class DeadLetterEntity {
 
   @Column({ type: 'text', nullable: true })
   replayJobId!: string | null;
+
+  /** The cause: job name + normalised error + top frame, hashed. */
+  @Column({ type: 'text' })
+  fingerprint!: string;
+
+  /** Hidden from lists at once; purged once the undo window has passed. */
+  @Column({ type: 'timestamptz', nullable: true })
+  discardedAt!: Date | null;
+
+  /** The discard (one or many rows) an undo restores. */
+  @Column({ type: 'uuid', nullable: true })
+  discardId!: string | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

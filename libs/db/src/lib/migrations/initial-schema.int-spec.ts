@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { createTestDatabase, TestDatabase } from '../../testing';
 import { createDataSourceOptions } from '../data-source';
+import { failureSignature } from '../failure-fingerprint';
 
 const EXPECTED_TABLES = [
   'alerts',
@@ -111,11 +112,27 @@ describe('initial schema migration', () => {
     ]);
   });
 
+  it('gives dead letters recorded before grouping existed their fingerprint', async () => {
+    await dataSource.undoLastMigration({ transaction: 'all' });
+    const reason = 'Recipient 7f1c2a9e-1b2c-4d5e-8f90-123456789abc is no longer a participant';
+    const stack = `Error: ${reason}\n    at DeliveryProcessor.deliver (/srv/dist/apps/worker/main.js:120:7)`;
+    await dataSource.query(
+      `INSERT INTO dead_letters (queue, job_id, job_name, data, failed_reason, stacktrace, attempts_made, failed_at) VALUES ('message-delivery', 'j-1', 'send-message', '{}', $1, $2, 5, now())`,
+      [reason, stack],
+    );
+    expect((await dataSource.runMigrations({ transaction: 'all' })).map((migration) => migration.name)).toEqual(['DeadLetterGroups1795370000000']);
+    const [row]: { fingerprint: string }[] = await dataSource.query(`SELECT fingerprint FROM dead_letters WHERE job_id = 'j-1'`);
+    expect(row?.fingerprint).toBe(failureSignature('send-message', reason, stack).fingerprint);
+    await dataSource.query(`DELETE FROM dead_letters`);
+  });
+
   it('reverts completely and applies again', async () => {
     const indexesOf = async (table: string) =>
       ((await dataSource.query(`SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY indexname`, [table])) as { indexname: string }[]).map(
         (r) => r.indexname,
       );
+    await dataSource.undoLastMigration({ transaction: 'all' });
+    expect(await indexesOf('dead_letters')).toEqual(['idx_dead_letters_failed_at_desc', 'pk_dead_letters', 'uq_dead_letters_job_id_failed_at']);
     await dataSource.undoLastMigration({ transaction: 'all' });
     expect(await indexesOf('outbox')).toEqual(['idx_outbox_unpublished', 'pk_outbox', 'uq_outbox_job_id']);
     await dataSource.undoLastMigration({ transaction: 'all' });
@@ -134,6 +151,7 @@ describe('initial schema migration', () => {
       'JobEvents1795340000000',
       'HotUpdates1795350000000',
       'OutboxFinished1795360000000',
+      'DeadLetterGroups1795370000000',
     ]);
     expect(await tables(dataSource)).toEqual(EXPECTED_TABLES);
     expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);

@@ -1,4 +1,6 @@
 import { openRepositoryTestDatabase, RepositoryTestDatabase, seedConversation, seedMessage, seedUser } from '../../testing';
+import { failureSignature } from '../failure-fingerprint';
+import { DEAD_LETTER_UNDO_MINUTES, DeadLetterRepository } from './dead-letter.repository';
 import { RetentionRepository } from './retention.repository';
 
 describe('RetentionRepository', () => {
@@ -41,5 +43,28 @@ describe('RetentionRepository', () => {
     expect(await retention.deleteDue('deleted_conversations', 30, 100)).toBe(1);
     expect(await remaining()).toBe(0);
     expect(await retention.countDue('expired_attachments', 30)).toBe(0);
+  });
+
+  it('purges discarded dead letters only once their undo window has passed', async () => {
+    const letters = new DeadLetterRepository(db.dataSource);
+    for (const jobId of ['old', 'recent']) {
+      await letters.record({
+        queue: 'message-delivery',
+        jobId,
+        jobName: 'send-message',
+        data: {},
+        failedReason: 'boom',
+        stacktrace: null,
+        attemptsMade: 5,
+        failedAt: new Date(),
+      });
+    }
+    const { discardId } = await letters.discardGroup(failureSignature('send-message', 'boom', null).fingerprint);
+    expect(await retention.countDue('discarded_dead_letters', 30)).toBe(0);
+    await db.dataSource.query(`UPDATE dead_letters SET discarded_at = now() - make_interval(mins => $1 + 1) WHERE job_id = 'old'`, [DEAD_LETTER_UNDO_MINUTES]);
+    expect(await retention.countDue('discarded_dead_letters', 30)).toBe(1);
+    expect(await retention.deleteDue('discarded_dead_letters', 30, 100)).toBe(1);
+    expect(await letters.restore(discardId)).toBe(1);
+    expect((await letters.page({ limit: 10 })).items.map((letter) => letter.jobId)).toEqual(['recent']);
   });
 });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CleanupType } from '@mq/queue-contracts';
+import { DEAD_LETTER_UNDO_MINUTES } from './dead-letter.repository';
 
 /** One kind of row the retention job removes. */
 export type RetentionTarget = Exclude<CleanupType, 'all'>;
@@ -11,6 +12,12 @@ const TARGETS: Readonly<Record<RetentionTarget, { table: string; where: string; 
   deleted_messages: { table: 'messages', where: 'deleted_at IS NOT NULL', usesRetention: false },
   deleted_conversations: { table: 'conversations', where: 'deleted_at IS NOT NULL', usesRetention: false },
   expired_attachments: { table: 'attachments', where: 'expires_at < now()', usesRetention: false },
+  // Kept hidden while their discard can still be undone.
+  discarded_dead_letters: {
+    table: 'dead_letters',
+    where: `discarded_at < now() - interval '${DEAD_LETTER_UNDO_MINUTES} minutes'`,
+    usesRetention: false,
+  },
 };
 
 /** Retention and the purge of soft-deleted rows: what is due, and removing it a batch at a time. */
