@@ -2,7 +2,7 @@ import { MessagingClient } from '@mq/messaging-client';
 import { expect, type Page, test as base, type TestInfo } from '@playwright/test';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { STACK_ENV, type StackInfo } from './stack-protocol';
+import { type FirstRunInfo, STACK_ENV, type StackInfo } from './stack-protocol';
 
 export { expect };
 
@@ -65,8 +65,8 @@ export const test = base.extend<Fixtures>({
   },
 });
 
-/** Signs in through the console's own form and waits for the page behind it. */
-export async function signInAsAdmin(page: Page, stack: StackInfo, next = '/'): Promise<void> {
+/** Signs in through the console's own form (as the stack's admin, or another console user) and waits for the page behind it. */
+export async function signInAsAdmin(page: Page, stack: Pick<StackInfo, 'admin'>, next = '/'): Promise<void> {
   await page.goto(`/login?next=${encodeURIComponent(next)}`);
   await page.getByLabel('Email').fill(stack.admin.email);
   await page.getByLabel('Password').fill(stack.admin.password);
@@ -111,6 +111,18 @@ export async function sql<T = Record<string, unknown>>(stack: StackInfo, text: s
 export async function worker(stack: StackInfo, action: 'stop' | 'start' | 'kill'): Promise<void> {
   const response = await fetch(`${stack.controlUrl}/worker/${action}`, { method: 'POST' });
   if (!response.ok) throw new Error(`worker ${action}: ${response.status} ${await response.text()}`);
+}
+
+/** A second system from an empty database with the demo school (DEMO_DATA), as `npm start` gives; started once per run. */
+export async function startFirstRun(stack: StackInfo): Promise<FirstRunInfo> {
+  const response = await fetch(`${stack.controlUrl}/first-run`, { method: 'POST' });
+  if (!response.ok) throw new Error(`first run: ${response.status} ${await response.text()}`);
+  return (await response.json()) as FirstRunInfo;
+}
+
+export async function stopFirstRun(stack: StackInfo): Promise<void> {
+  const response = await fetch(`${stack.controlUrl}/first-run`, { method: 'DELETE' });
+  if (!response.ok) throw new Error(`first run stop: ${response.status} ${await response.text()}`);
 }
 
 /** A full-page screenshot kept under dist/.playwright and attached to the report. */

@@ -5,17 +5,20 @@
  * API_URL. Started by global-setup.ts in its own Node process (with @swc-node/register: the
  * harness pulls in TypeORM entities, whose legacy decorators Playwright's transform does not
  * compile). It prints one READY line with the StackInfo, then serves a small control endpoint
- * (stop / start the worker) until its stdin closes or it gets SIGTERM/SIGINT, when it stops
- * everything it started.
+ * (stop / start the worker; a second, first-run system with the demo school) until its stdin
+ * closes or it gets SIGTERM/SIGINT, when it stops everything it started.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { ADMIN, TestStack, freePort, sql } from '@mq/system-testing';
-import { READY_PREFIX, type StackInfo } from './stack-protocol';
+import { type FirstRunInfo, READY_PREFIX, type StackInfo } from './stack-protocol';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const ADMIN_APP = path.join(ROOT, 'apps', 'admin');
+/** The demo school's people, as the api seeds them with DEMO_DATA (one file for the seeder, `npm start` and this). */
+const DEMO_ROSTER = path.join(ROOT, 'apps', 'api', 'src', 'app', 'demo', 'demo-school.roster.json');
 
 function log(message: string): void {
   process.stderr.write(`[e2e stack] ${message}\n`);
@@ -72,8 +75,14 @@ async function stopProcessGroup(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function main(): Promise<void> {
-  const consolePort = Number(process.env['E2E_ADMIN_PORT']) || (await freePort());
+/** A whole system: a TestStack (database, queue prefix, api, worker) and its console. */
+interface RunningSystem {
+  stack: TestStack;
+  consoleUrl: string;
+  stop(): Promise<void>;
+}
+
+async function startSystem(consolePort: number, env: Record<string, string>, label: string): Promise<RunningSystem> {
   const consoleOrigins = [`http://127.0.0.1:${consolePort}`, `http://localhost:${consolePort}`];
   const started = Date.now();
   const stack = await TestStack.start({
@@ -88,31 +97,84 @@ async function main(): Promise<void> {
       // A killed worker shows as lost within seconds (three missed beats).
       WORKER_HEARTBEAT_MS: '1000',
       NOTIFY_UNREAD_AFTER_MS: '600000',
+      // The tests make their own data: no demo school unless asked for (the first-run system).
+      DEMO_DATA: 'false',
+      ...env,
     },
   });
-  log(`api ${stack.api().url} and worker up in ${Date.now() - started} ms`);
+  log(`${label}: api ${stack.api().url} and worker up in ${Date.now() - started} ms`);
 
   const next = startConsole(consolePort, stack.api().url);
   let stopping: Promise<void> | undefined;
-  const stopAll = (): Promise<void> =>
+  const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await stopProcessGroup(next.child);
-      await stack.stop().catch((error: unknown) => log(`stack stop: ${String(error)}`));
+      await stack.stop().catch((error: unknown) => log(`${label} stack stop: ${String(error)}`));
     })());
-
   try {
     await waitFor(`${consoleOrigins[0]}/login`, 'next start', next.child, next.output);
   } catch (error) {
-    await stopAll();
+    await stop();
     throw error;
   }
-  log(`console ${consoleOrigins[0]} up in ${Date.now() - started} ms`);
+  log(`${label}: console ${consoleOrigins[0]} up in ${Date.now() - started} ms`);
+  return { stack, consoleUrl: consoleOrigins[0] as string, stop };
+}
+
+/** What a first run looks like: an empty database, DEMO_DATA on, the demo logins from the roster the api seeds from. */
+async function startFirstRun(): Promise<{ system: RunningSystem; info: FirstRunInfo }> {
+  const system = await startSystem(await freePort(), { DEMO_DATA: 'true' }, 'first run');
+  const roster = JSON.parse(readFileSync(DEMO_ROSTER, 'utf8')) as FirstRunInfo['demo'];
+  const info: FirstRunInfo = {
+    consoleUrl: system.consoleUrl,
+    apiUrl: system.stack.api().url,
+    databaseUrl: system.stack.database.url,
+    demo: { password: roster.password, users: roster.users },
+  };
+  return { system, info };
+}
+
+async function main(): Promise<void> {
+  const shared = await startSystem(Number(process.env['E2E_ADMIN_PORT']) || (await freePort()), {}, 'stack');
+  const stack = shared.stack;
+  let firstRun: Promise<{ system: RunningSystem; info: FirstRunInfo }> | undefined;
+  const stopFirstRun = async (): Promise<void> => {
+    const running = firstRun;
+    firstRun = undefined;
+    await running?.then(
+      ({ system }) => system.stop(),
+      () => undefined,
+    );
+  };
+  const stopAll = async (): Promise<void> => {
+    await stopFirstRun();
+    await shared.stop();
+  };
 
   const control = createServer((req: IncomingMessage, res: ServerResponse) => {
     const reply = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
     const route = `${req.method} ${req.url}`;
+    if (route === 'POST /first-run') {
+      // A second system, from an empty database with the demo school (started once; the same answer after).
+      firstRun ??= startFirstRun();
+      firstRun.then(
+        ({ info }) => reply(200, info),
+        (error: unknown) => {
+          firstRun = undefined;
+          reply(500, { message: String(error) });
+        },
+      );
+      return;
+    }
+    if (route === 'DELETE /first-run') {
+      stopFirstRun().then(
+        () => reply(200, { stopped: true }),
+        (error: unknown) => reply(500, { message: String(error) }),
+      );
+      return;
+    }
     if (route === 'POST /sql') {
       // A test's setup statement (Playwright's transform cannot load the data layer): run here, on the stack's database.
       readJson(req)
@@ -160,7 +222,7 @@ async function main(): Promise<void> {
   process.stdin.resume();
 
   const info: StackInfo = {
-    consoleUrl: consoleOrigins[0] as string,
+    consoleUrl: shared.consoleUrl,
     apiUrl: stack.api().url,
     databaseUrl: stack.database.url,
     controlUrl: `http://127.0.0.1:${controlPort}`,

@@ -12,6 +12,28 @@ export interface StackInfo {
   admin: { email: string; password: string };
 }
 
+/** A person of the demo school, as apps/api/src/app/demo/demo-school.roster.json lists them. */
+export interface DemoPerson {
+  key: string;
+  email: string;
+  displayName: string;
+  role: 'user' | 'admin' | 'operator';
+  /** `console`: signs in to the console; `staff` and `parent`: chat users; `leaver`: deactivated while seeding. */
+  kind: 'console' | 'staff' | 'parent' | 'leaver';
+}
+
+/**
+ * A second system the host starts on `POST /first-run` (and stops on `DELETE /first-run`): what
+ * `npm start` gives on an empty database, DEMO_DATA on, with its own console.
+ */
+export interface FirstRunInfo {
+  consoleUrl: string;
+  apiUrl: string;
+  databaseUrl: string;
+  /** The logins the api seeded, read from the same roster it seeds from. */
+  demo: { password: string; users: DemoPerson[] };
+}
+
 /** The host prints this, then the JSON, on one stdout line once everything answers. */
 export const READY_PREFIX = 'E2E_STACK_READY ';
 

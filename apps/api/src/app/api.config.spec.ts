@@ -37,4 +37,40 @@ describe('loadApiConfig', () => {
       expect(lines.map((line) => line.split(':')[0]).sort()).toEqual(['LOG_LEVEL', 'PORT', 'REDIS_PORT']);
     }
   });
+
+  describe('DEMO_DATA', () => {
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://db/mq',
+      JWT_SECRET: 'x'.repeat(32),
+      MESSAGE_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+    };
+
+    it('is on by default in development only', () => {
+      expect(loadApiConfig({}).demoData).toBe(true);
+      expect(loadApiConfig({ NODE_ENV: 'development' }).demoData).toBe(true);
+      expect(loadApiConfig({ NODE_ENV: 'test' }).demoData).toBe(false);
+      expect(loadApiConfig(production).demoData).toBe(false);
+    });
+
+    it('follows the flag outside production', () => {
+      expect(loadApiConfig({ NODE_ENV: 'development', DEMO_DATA: 'false' }).demoData).toBe(false);
+      expect(loadApiConfig({ NODE_ENV: 'test', DEMO_DATA: 'true' }).demoData).toBe(true);
+      expect(() => loadApiConfig({ DEMO_DATA: 'yes' })).toThrow(/DEMO_DATA: must be true or false/);
+    });
+
+    it('refuses DEMO_DATA=true in production, saying why', () => {
+      expect(loadApiConfig({ ...production, DEMO_DATA: 'false' }).demoData).toBe(false);
+      for (const on of ['true', '1']) {
+        expect(() => loadApiConfig({ ...production, DEMO_DATA: on })).toThrow(ConfigError);
+        expect(() => loadApiConfig({ ...production, DEMO_DATA: on })).toThrow(/DEMO_DATA=true is refused with NODE_ENV=production/);
+      }
+    });
+  });
+
+  it('logs in readable lines in development and in JSON elsewhere, unless LOG_FORMAT says', () => {
+    expect(loadApiConfig({}).logging.format).toBe('pretty');
+    expect(loadApiConfig({ NODE_ENV: 'test' }).logging.format).toBe('json');
+    expect(loadApiConfig({ LOG_FORMAT: 'json' }).logging.format).toBe('json');
+  });
 });

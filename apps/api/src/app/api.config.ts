@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { envFlag, nodeEnvSchema, parseEnv } from '@mq/config';
 import { DatabaseConfig, databaseEnvSchemaFor, toDatabaseConfig } from '@mq/db';
 import { MasterKeyring, encryptionEnvSchemaFor, toMasterKeyring } from '@mq/messaging';
-import { LoggingConfig, logEnvSchema, metricsEnvSchema } from '@mq/observability';
+import { LoggingConfig, logEnvSchemaFor, metricsEnvSchema } from '@mq/observability';
 import { QueueConfig, queueEnvSchema, toQueueConfig } from '@mq/queue';
 
 const portSchema = z.coerce.number().int().min(1).max(65535);
@@ -30,6 +30,19 @@ const originList = z
     return origins;
   });
 
+/**
+ * The demo school (apps/api/src/app/demo): on by default in development only. Its users'
+ * passwords are published in this repository, so production refuses it outright.
+ */
+function demoDataSchema(nodeEnv: string | undefined) {
+  if (nodeEnv === 'production') {
+    return envFlag
+      .default(false)
+      .refine((on) => !on, "DEMO_DATA=true is refused with NODE_ENV=production: the demo school's passwords are public. Unset DEMO_DATA or set it to false");
+  }
+  return envFlag.default(nodeEnv === undefined || nodeEnv === 'development');
+}
+
 function apiEnvSchema(nodeEnv: string | undefined) {
   const production = nodeEnv === 'production';
   const jwtSecret = z.string({ error: 'JWT_SECRET is required in production (32+ random characters)' }).min(32, 'must be at least 32 characters');
@@ -38,7 +51,7 @@ function apiEnvSchema(nodeEnv: string | undefined) {
       ...nodeEnvSchema.shape,
       ...databaseEnvSchemaFor(nodeEnv).shape,
       ...queueEnvSchema.shape,
-      ...logEnvSchema.shape,
+      ...logEnvSchemaFor(nodeEnv).shape,
       ...metricsEnvSchema.shape,
       ...encryptionEnvSchemaFor(nodeEnv).shape,
       PORT: portSchema.default(3333),
@@ -70,6 +83,7 @@ function apiEnvSchema(nodeEnv: string | undefined) {
         .min(1024)
         .max(10 * 1024 * 1024)
         .default(64 * 1024),
+      DEMO_DATA: demoDataSchema(nodeEnv),
     })
     .refine((env) => Boolean(env.ADMIN_EMAIL) === Boolean(env.ADMIN_PASSWORD), {
       message: 'ADMIN_EMAIL and ADMIN_PASSWORD must be set together (or neither)',
@@ -95,6 +109,8 @@ export interface ApiConfig {
   /** When set, `/metrics` needs it as a bearer token. */
   metricsToken?: string;
   adminBootstrap?: { email: string; password: string };
+  /** Load the demo school into an empty database and keep a trickle of its traffic going (never in production). */
+  demoData: boolean;
 }
 
 /**
@@ -137,5 +153,6 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
     metricsToken: parsed.METRICS_TOKEN,
     adminBootstrap: parsed.ADMIN_EMAIL && parsed.ADMIN_PASSWORD ? { email: parsed.ADMIN_EMAIL, password: parsed.ADMIN_PASSWORD } : undefined,
+    demoData: parsed.DEMO_DATA,
   };
 }

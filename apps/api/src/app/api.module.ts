@@ -6,6 +6,7 @@ import { QueueModule } from '@mq/queue';
 import { API_CONFIG, ApiConfig } from './api.config';
 import { AuthModule } from './auth/auth.module';
 import { ConversationsModule } from './conversations/conversations.module';
+import { DemoModule } from './demo/demo.module';
 import { MessagesModule } from './messages/messages.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { NotificationsModule } from './notifications/notifications.module';
@@ -38,6 +39,8 @@ export class ApiModule {
         NotificationsModule,
         OperatorsModule,
         MonitoringModule,
+        // The demo school and its trickle of traffic: only when DEMO_DATA is on (never in production).
+        ...(config.demoData ? [DemoModule] : []),
       ],
       controllers: [HealthController],
     };

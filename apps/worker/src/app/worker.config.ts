@@ -3,7 +3,7 @@ import { nodeEnvSchema, parseEnv } from '@mq/config';
 import { DatabaseConfig, databaseEnvSchemaFor, toDatabaseConfig } from '@mq/db';
 import { MasterKeyring, encryptionEnvSchemaFor, toMasterKeyring } from '@mq/messaging';
 import { NotificationsConfig, notificationsEnvSchema, toNotificationsConfig } from '@mq/notifications';
-import { LoggingConfig, logEnvSchema, metricsEnvSchema } from '@mq/observability';
+import { LoggingConfig, logEnvSchemaFor, metricsEnvSchema } from '@mq/observability';
 import { QueueConfig, queueEnvSchema, toQueueConfig } from '@mq/queue';
 import { QUEUE_NAMES, QueueName, isQueueName } from '@mq/queue-contracts';
 import { MonitoringConfig, monitoringEnvSchema, toMonitoringConfig } from './monitoring/monitoring.config';
@@ -34,7 +34,7 @@ function workerEnvSchema(nodeEnv: string | undefined) {
     ...nodeEnvSchema.shape,
     ...databaseEnvSchemaFor(nodeEnv).shape,
     ...queueEnvSchema.shape,
-    ...logEnvSchema.shape,
+    ...logEnvSchemaFor(nodeEnv).shape,
     ...metricsEnvSchema.shape,
     ...encryptionEnvSchemaFor(nodeEnv).shape,
     ...notificationsEnvSchema.shape,

@@ -2,12 +2,25 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { REDACTED_PATHS, requestIdFor } from './logging.config';
+import type { Options } from 'pino-http';
+import { REDACTED_PATHS, loggerParams, requestIdFor } from './logging.config';
 
 function exchange(headers: Record<string, string>) {
   const req = new IncomingMessage(new Socket());
   req.headers = headers;
   return { req, res: new ServerResponse(req) };
+}
+
+/** A stream that keeps what pino writes, line by line. */
+function capture(): { lines: string[]; sink: Writable } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { lines, sink };
 }
 
 describe('request ids', () => {
@@ -26,17 +39,42 @@ describe('request ids', () => {
 
 describe('redaction', () => {
   it('never writes credentials or message content', () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
+    const { lines, sink } = capture();
     const logger = pino({ redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' } }, sink);
     logger.info({ req: { headers: { authorization: 'Bearer abc', cookie: 'mq_session=abc' } }, body: { content: 'the secret message', password: 'pw' } });
     const line = lines.join('');
     expect(line).not.toMatch(/Bearer abc|mq_session=abc|the secret message|"pw"/);
     expect(line).toContain('[redacted]');
+  });
+});
+
+describe('a terminal (LOG_FORMAT=pretty)', () => {
+  const pretty = loggerParams({ service: 'api', level: 'info', format: 'pretty' }).pinoHttp as Options;
+
+  it('tells a request in one short line: method, path without its query, status, time', () => {
+    const { req, res } = exchange({});
+    req.method = 'GET';
+    req.url = '/messages/search?q=inhaler';
+    res.statusCode = 200;
+    expect(pretty.customSuccessMessage?.(req, res, 12.4)).toBe('GET /messages/search 200 12 ms');
+    res.statusCode = 500;
+    expect(pretty.customErrorMessage?.(req, res, new Error('boom'))).toBe('GET /messages/search 500: boom');
+  });
+
+  it("leaves out Nest's start-up chatter (a line per module and route), and only that", () => {
+    const { lines, sink } = capture();
+    const logger = pino({ hooks: pretty.hooks }, sink);
+    logger.info({ context: 'RouterExplorer' }, 'Mapped {/messages, POST} route');
+    logger.info({ context: 'InstanceLoader' }, 'DbModule dependencies initialized');
+    logger.info({ context: 'Bootstrap', port: 3333 }, 'api listening');
+    logger.warn('no context');
+    expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(['api listening', 'no context']);
+  });
+
+  it('keeps production JSON as it was: pino-http messages, every field', () => {
+    const json = loggerParams({ service: 'api', level: 'info', format: 'json' }).pinoHttp as Options;
+    expect(json.customSuccessMessage).toBeUndefined();
+    expect(json.hooks).toBeUndefined();
+    expect(json.transport).toBeUndefined();
   });
 });

@@ -1,14 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
+import type { Options } from 'pino-http';
 import { z } from 'zod';
 
-export const logEnvSchema = z.object({
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
-});
+/**
+ * LOG_FORMAT defaults to `pretty` in development (`npm start`'s terminal is read by a person)
+ * and to `json` otherwise (production and tests: read by machines).
+ */
+export function logEnvSchemaFor(nodeEnv: string | undefined) {
+  const development = nodeEnv === undefined || nodeEnv === 'development';
+  return z.object({
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_FORMAT: z.enum(['json', 'pretty']).default(development ? 'pretty' : 'json'),
+  });
+}
 
-export type LogEnv = z.infer<typeof logEnvSchema>;
+export type LogEnv = z.infer<ReturnType<typeof logEnvSchemaFor>>;
 
 export interface LoggingConfig {
   /** `api` or `worker`: every line says which process wrote it. */
@@ -47,7 +55,43 @@ export function requestIdFor(req: IncomingMessage, res: ServerResponse): string 
   return id;
 }
 
-/** nestjs-pino options: one JSON line per event, request ids, redaction, quiet probes. */
+/** Nest's start-up chatter, a line per module and per route: kept in JSON, left out of a terminal. */
+const STARTUP_CONTEXTS: ReadonlySet<unknown> = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'WebSocketsController']);
+
+/** `POST /auth/login 200 12 ms`: the path only (a query string can carry search words). */
+function requestLine(req: IncomingMessage, res: ServerResponse): string {
+  const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
+  return `${req.method} ${url.split('?')[0]} ${res.statusCode}`;
+}
+
+/**
+ * For a terminal: one short line per request (without this, pino-http's line carries every
+ * response header, ~900 characters), no start-up chatter, and only the fields a person reads.
+ */
+function prettyParams(): Options {
+  return {
+    customSuccessMessage: (req, res, responseTime) => `${requestLine(req, res)} ${Math.round(responseTime)} ms`,
+    customErrorMessage: (req, res, error) => `${requestLine(req, res)}: ${error.message}`,
+    hooks: {
+      logMethod(args, method) {
+        const [first] = args as unknown[];
+        if (typeof first === 'object' && first !== null && STARTUP_CONTEXTS.has((first as { context?: unknown }).context)) return;
+        method.apply(this, args);
+      },
+    },
+    transport: {
+      target: 'pino-pretty',
+      options: {
+        singleLine: true,
+        translateTime: 'SYS:HH:MM:ss',
+        ignore: 'pid,hostname,service,context,requestId,req,res,responseTime',
+        messageFormat: '{if context}{context}: {end}{msg}',
+      },
+    },
+  };
+}
+
+/** nestjs-pino options: one JSON line per event, request ids, redaction, quiet probes; or short lines for a terminal. */
 export function loggerParams(config: LoggingConfig): Params {
   return {
     pinoHttp: {
@@ -60,7 +104,7 @@ export function loggerParams(config: LoggingConfig): Params {
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
       },
-      transport: config.format === 'pretty' ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } : undefined,
+      ...(config.format === 'pretty' ? prettyParams() : {}),
     },
   };
 }

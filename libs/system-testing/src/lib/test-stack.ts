@@ -151,6 +151,8 @@ export class TestStack {
       SHUTDOWN_TIMEOUT_MS: '5000',
       OUTBOX_RELAY_INTERVAL_MS: '200',
       OUTBOX_GRACE_MS: '500',
+      // Tests make their own data; a stack with the demo school asks for it.
+      DEMO_DATA: 'false',
       ...options.env,
     };
     const stack = new TestStack(database, queue, env, cluster);

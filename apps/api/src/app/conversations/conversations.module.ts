@@ -6,6 +6,6 @@ import { MembershipService } from './membership.service';
 @Module({
   controllers: [ConversationsController],
   providers: [ConversationsService, MembershipService],
-  exports: [MembershipService],
+  exports: [MembershipService, ConversationsService],
 })
 export class ConversationsModule {}
