@@ -51,9 +51,14 @@ test('a delivery that failed for a real cause is found, retried from the console
   await row.getByRole('link', { name: sent.body.jobId }).click();
   await expect(page.getByRole('heading', { level: 1 })).toContainText(sent.body.jobId);
   await expect(page.getByTestId('job-attempts')).toHaveText('5 of 5');
-  await expect(page.locator('.attempts > li')).toHaveCount(5);
-  await page.locator('.attempts summary').first().click();
-  await expect(page.locator('.attempts pre').first()).toContainText('no longer a participant');
+  // From the job's history in Postgres: each attempt with its worker process, error and stack.
+  const attempts = page.getByTestId('job-history').locator('tbody tr');
+  await expect(attempts).toHaveCount(5);
+  await expect(attempts.and(page.locator('[data-kind="attempt-failed"]'))).toHaveCount(4);
+  await expect(attempts.last()).toHaveAttribute('data-kind', 'failed');
+  await expect(attempts.first().locator('td.mono')).toHaveText(/^[^:]+:\d+$/);
+  await attempts.first().locator('summary').click();
+  await expect(attempts.first().locator('pre.stack')).toContainText('no longer a participant');
   await expect(page.locator('pre.code-block').first()).not.toContainText('Coach leaves');
   await page.getByRole('link', { name: `Timeline of message ${messageId}` }).click();
   await expect(page.locator('.timeline [data-kind="failed"]').first()).toBeVisible();

@@ -59,9 +59,14 @@ test('a delivery that failed for good on content that cannot be decrypted is sho
   await expect(page.getByRole('heading', { level: 1 })).toContainText(jobId);
   await expect(page.locator('.page-heading [data-state]')).toHaveText('failed');
   await expect(page.getByTestId('job-attempts')).toHaveText('5 of 5');
-  await expect(page.locator('.attempts > li')).toHaveCount(5);
-  await page.locator('.attempts summary').last().click();
-  await expect(page.locator('.attempts pre').last()).toContainText(REASON);
+  // From the job's history in Postgres: each attempt with its worker process, error and stack.
+  const attempts = page.getByTestId('job-history').locator('tbody tr');
+  await expect(attempts).toHaveCount(5);
+  await expect(attempts.and(page.locator('[data-kind="attempt-failed"]'))).toHaveCount(4);
+  await expect(attempts.last()).toHaveAttribute('data-kind', 'failed');
+  await expect(attempts.last().locator('td.mono')).toHaveText(/^[^:]+:\d+$/);
+  await attempts.last().locator('summary').click();
+  await expect(attempts.last().locator('pre.stack')).toContainText(REASON);
   await expect(page.locator('pre.code-block').first()).toContainText(messageId);
   await expect(page.locator('body')).not.toContainText(CONTENT);
 

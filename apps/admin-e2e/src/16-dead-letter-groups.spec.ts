@@ -40,19 +40,24 @@ test('dead letters grouped by cause: replay a group after a dry-run count, disca
   const fingerprints = new Set(ours.map((letter) => letter.fingerprint));
   expect(fingerprints.size).toBe(1);
   const [fingerprint] = [...fingerprints];
+  // Other tests' failures of the same cause (a recipient who left) are in this group too: that is the point of grouping.
+  const cause = (await adminApi.operator.listDeadLetterGroups()).find((candidate) => candidate.fingerprint === fingerprint);
+  if (!cause) throw new Error(`no group ${fingerprint}`);
+  const { count, pending } = cause;
+  expect(pending).toBeGreaterThanOrEqual(3);
 
   await signInAsAdmin(page, stack, '/dead-letters');
   await expect(page.getByRole('heading', { level: 1, name: 'Dead letters' })).toBeVisible();
   const row = page.locator(`tr[data-fingerprint="${fingerprint}"]`);
-  await expect(row.getByTestId('group-count')).toHaveText('3');
-  await expect(row).toContainText('3 not replayed');
+  await expect(row.getByTestId('group-count')).toHaveText(String(count));
+  await expect(row).toContainText(`${pending} not replayed`);
   await expect(row.locator('td.reason')).toContainText('no longer a participant');
   await expect(row.locator('td.reason')).toContainText('<id>');
 
   // The group's own letters, and nothing of other causes.
   await row.getByRole('button', { name: 'Show letters' }).click();
   await expect(page.getByRole('heading', { level: 2, name: 'Letters of the selected cause' })).toBeVisible();
-  await expect(page.locator('tr[data-dead-letter-id]')).toHaveCount(3);
+  await expect(page.locator('tr[data-dead-letter-id]')).toHaveCount(count);
   for (const jobId of jobIds) await expect(page.locator('tr[data-dead-letter-id]', { hasText: jobId })).toHaveCount(1);
   await saveScreenshot(page, testInfo, 'dead-letters').then(copyForReadme);
 
@@ -60,12 +65,12 @@ test('dead letters grouped by cause: replay a group after a dry-run count, disca
   await nurse.client.addParticipant(group.id, { userId: leaves.id });
   await row.getByRole('button', { name: 'Replay the send-message cause' }).click();
   const dialog = page.getByRole('dialog');
-  await expect(dialog.getByTestId('dry-run-count')).toHaveText('3');
-  expect((await adminApi.operator.listDeadLetters({ fingerprint })).every((letter) => letter.replayedAt === null)).toBe(true);
-  await dialog.getByRole('button', { name: 'Replay 3' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Replayed 3 dead letters of send-message.' })).toBeVisible();
+  await expect(dialog.getByTestId('dry-run-count')).toHaveText(String(pending));
+  expect((await adminApi.operator.listDeadLetters({ fingerprint })).filter((letter) => letter.replayedAt === null)).toHaveLength(pending);
+  await dialog.getByRole('button', { name: `Replay ${pending}` }).click();
+  await expect(page.getByRole('status').filter({ hasText: `Replayed ${pending} dead letters of send-message.` })).toBeVisible();
   await expect(row).toContainText('0 not replayed');
-  await expect(page.locator('tr[data-dead-letter-id]', { hasText: 'as ' })).toHaveCount(3);
+  for (const jobId of jobIds) await expect(page.locator('tr[data-dead-letter-id]', { hasText: jobId })).toContainText(`as ${jobId}`);
   // The replays run now that the member is back: each delivery to them goes out.
   await expect
     .poll(
@@ -82,22 +87,22 @@ test('dead letters grouped by cause: replay a group after a dry-run count, disca
 
   // Discard the group (dry run first), then undo it from the notice.
   await row.getByRole('button', { name: 'Discard the send-message cause' }).click();
-  await expect(dialog.getByTestId('dry-run-count')).toHaveText('3');
-  await dialog.getByRole('button', { name: 'Discard 3' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Discarded 3 dead letters.' })).toBeVisible();
+  await expect(dialog.getByTestId('dry-run-count')).toHaveText(String(count));
+  await dialog.getByRole('button', { name: `Discard ${count}` }).click();
+  await expect(page.getByRole('status').filter({ hasText: `Discarded ${count} dead letters.` })).toBeVisible();
   await expect(row).toHaveCount(0);
   expect(await adminApi.operator.listDeadLetters({ fingerprint })).toEqual([]);
-  await page.getByRole('button', { name: 'Undo discard of 3' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Restored 3 dead letters.' })).toBeVisible();
-  await expect(row.getByTestId('group-count')).toHaveText('3');
-  expect(await adminApi.operator.listDeadLetters({ fingerprint })).toHaveLength(3);
+  await page.getByRole('button', { name: `Undo discard of ${count}` }).click();
+  await expect(page.getByRole('status').filter({ hasText: `Restored ${count} dead letters.` })).toBeVisible();
+  await expect(row.getByTestId('group-count')).toHaveText(String(count));
+  expect(await adminApi.operator.listDeadLetters({ fingerprint })).toHaveLength(count);
 
   // Each bulk action is audited with its count.
   const audit = (await adminApi.operator.listAuditEntries({ limit: 200 })).filter((entry) => entry.target === fingerprint);
   expect(audit.map((entry) => [entry.action, entry.count]).sort()).toEqual([
-    ['dead-letter.discard-group', 3],
-    ['dead-letter.replay-group', 3],
+    ['dead-letter.discard-group', count],
+    ['dead-letter.replay-group', pending],
   ]);
-  const discardIds = (await adminApi.operator.listAuditEntries({ limit: 200 })).filter((entry) => entry.action === 'dead-letter.restore' && entry.count === 3);
-  expect(discardIds).toHaveLength(1);
+  const restores = (await adminApi.operator.listAuditEntries({ limit: 200 })).filter((entry) => entry.action === 'dead-letter.restore');
+  expect(restores.map((entry) => entry.count)).toEqual([count]);
 });

@@ -78,6 +78,20 @@ describe('a delivery that cannot go out: retries, dead letter, replay after the 
     expect(((await filtered.json()) as { deliveries: unknown[] }).deliveries).toEqual([]);
     const job = await admin.operator.getJob(sent.body.jobId);
     expect(job).toMatchObject({ id: sent.body.jobId, queue: 'message-delivery', name: 'send-message', state: 'failed', attemptsMade: 5 });
+    // Its history from Postgres: every attempt, with the worker process that ran it and its stack.
+    const history = await admin.operator.getJobHistory(sent.body.jobId);
+    expect(history.attempts.map((attempt) => [attempt.kind, attempt.attempt])).toEqual([
+      ['attempt-failed', 1],
+      ['attempt-failed', 2],
+      ['attempt-failed', 3],
+      ['attempt-failed', 4],
+      ['failed', 5],
+    ]);
+    for (const attempt of history.attempts) {
+      expect(attempt.worker).toMatch(/^.+:\d+$/);
+      expect(attempt.stack).toMatch(/no longer a participant[\s\S]*\n\s+at /);
+      expect(Date.parse(attempt.at) - Date.parse(attempt.startedAt ?? '')).toBe(attempt.durationMs);
+    }
     expect(job.failedReason).toMatch(/no longer a participant/);
     expect(job.stacktrace).toHaveLength(5);
     expect(JSON.stringify(job.data)).not.toContain('Coach leaves');

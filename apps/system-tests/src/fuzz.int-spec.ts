@@ -196,6 +196,7 @@ const ROUTES: Record<string, (fx: Fixture) => Row> = {
   'POST /queue/:name/clean': () => ({ params: { name: 'no-such-queue' }, body: { state: 'failed', olderThanMs: 1000, dryRun: true } }),
   'POST /queue/:name/promote': () => ({ params: { name: 'no-such-queue' }, body: { dryRun: true } }),
   'GET /messages/jobs/:jobId': () => ({ params: { jobId: 'no-such-job' } }),
+  'GET /jobs/:jobId/history': () => ({ params: { jobId: 'no-such-job' } }),
   'POST /messages/jobs/:jobId/retry': () => ({ params: { jobId: 'no-such-job' } }),
   'GET /alerts': () => ({ query: { state: 'open' } }),
   'GET /queue/metrics/history': () => ({ query: { minutes: '60' } }),

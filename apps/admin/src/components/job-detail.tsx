@@ -7,7 +7,8 @@ import Link from 'next/link';
 import { useState } from 'react';
 import { api, isApiError } from '../lib/api-client';
 import { PAGES } from '../lib/endpoints';
-import { errorFirstLine, formatDateTime, formatDuration } from '../lib/format';
+import { formatDateTime, formatDuration } from '../lib/format';
+import { JobAttempts } from './job-attempts';
 import { describeError } from './queue-overview';
 import { StateBadge } from './status-badge';
 
@@ -60,6 +61,7 @@ export function JobDetail({ jobId }: { jobId: string }) {
             ? `No job ${jobId}: it finished long ago or never existed.`
             : `Job unavailable: ${describeError(job.error)}`}
         </p>
+        {isApiError(job.error) && job.error.status === 404 ? <JobAttempts jobId={jobId} live={false} /> : null}
       </>
     );
   }
@@ -167,30 +169,7 @@ export function JobDetail({ jobId }: { jobId: string }) {
         </p>
       </section>
 
-      <section className="panel" aria-labelledby="job-attempts-title">
-        <h2 id="job-attempts-title">Failed attempts</h2>
-        {data.failedReason ? (
-          <p>
-            Last error: <strong className="reason">{data.failedReason}</strong>
-          </p>
-        ) : null}
-        {data.stacktrace.length === 0 ? (
-          <p className="muted">No attempt has failed.</p>
-        ) : (
-          <ol className="attempts">
-            {data.stacktrace.map((trace, index) => (
-              <li key={index}>
-                <details>
-                  <summary>
-                    Attempt {index + 1}: {errorFirstLine(trace)}
-                  </summary>
-                  <pre className="stack">{trace}</pre>
-                </details>
-              </li>
-            ))}
-          </ol>
-        )}
-      </section>
+      <JobAttempts jobId={jobId} live={UNFINISHED.has(data.state)} />
 
       <section className="panel" aria-labelledby="job-data-title">
         <h2 id="job-data-title">Data</h2>

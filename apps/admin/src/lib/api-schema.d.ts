@@ -865,6 +865,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/jobs/{jobId}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every attempt of one job from Postgres: it outlives Bull's retention of the job itself. */
+        get: operations["JobHistory_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/jobs/search": {
         parameters: {
             query?: never;
@@ -1345,6 +1362,22 @@ export interface components {
             /** @description A short reason ('timeout', 'unreachable'); details go to the log, not to anonymous callers. */
             error?: string;
         };
+        /** @description One thing that happened to a job, from its history in Postgres (kept after Bull drops the job). */
+        JobAttempt: {
+            /** @enum {string} */
+            kind: "completed" | "attempt-failed" | "failed" | "retried";
+            /** @description 1-based; 0 for an operator's retry. */
+            attempt: number;
+            /** @description When the attempt started (its end less its duration); null when unknown. */
+            startedAt: string | null;
+            /** @description When it ended (or, for a retry, when the operator asked). */
+            at: string;
+            durationMs: number | null;
+            /** @description The worker process that ran it, `host:pid`; null for an operator's retry. */
+            worker: string | null;
+            error: string | null;
+            stack: string | null;
+        };
         /** @description `GET /messages/jobs/:jobId` -> 200; 404. Job data carries ids, never content. */
         JobDetail: {
             id: string;
@@ -1370,6 +1403,11 @@ export interface components {
         };
         /** @enum {string} */
         JobState: "waiting" | "active" | "completed" | "failed" | "delayed" | "paused" | "stuck";
+        /** @description `GET /jobs/:jobId/history` -> 200: every attempt, oldest first. */
+        JobHistory: {
+            jobId: string;
+            attempts: components["schemas"]["JobAttempt"][];
+        };
         /** @description `GET /jobs/search?q=` -> 200. */
         JobSearchResults: {
             results: components["schemas"]["JobSearchResult"][];
@@ -5431,6 +5469,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MessageTimeline"];
+                };
+            };
+            /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid session (routes that need one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    JobHistory_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobHistory"];
                 };
             };
             /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */

@@ -7,6 +7,7 @@ import { JobEvents1795340000000 } from './migrations/1795340000000-job-events';
 import { HotUpdates1795350000000 } from './migrations/1795350000000-hot-updates';
 import { OutboxFinished1795360000000 } from './migrations/1795360000000-outbox-finished';
 import { DeadLetterGroups1795370000000 } from './migrations/1795370000000-dead-letter-groups';
+import { JobEventAttempts1795380000000 } from './migrations/1795380000000-job-event-attempts';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
 import { statementTimeoutSubscriberFor } from './statement-timeout.subscriber';
 import { UnnamedStatementClient } from './unnamed-statement.client';
@@ -18,6 +19,7 @@ export const DB_MIGRATIONS = Object.freeze([
   HotUpdates1795350000000,
   OutboxFinished1795360000000,
   DeadLetterGroups1795370000000,
+  JobEventAttempts1795380000000,
 ]);
 
 export interface DataSourceConfig {

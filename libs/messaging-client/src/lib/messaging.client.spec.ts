@@ -263,6 +263,7 @@ describe('MessagingClient (REST)', () => {
         { endpoint: 'https://push.example/1', keys: { p256dh: 'k', auth: 'a' } },
       ],
       ['getJob', (c) => c.operator.getJob('deliver:m-1'), 'GET', '/messages/jobs/deliver%3Am-1', ''],
+      ['getJobHistory', (c) => c.operator.getJobHistory('deliver:m-1'), 'GET', '/jobs/deliver%3Am-1/history', ''],
       ['retryJob', (c) => c.operator.retryJob('deliver:m-1'), 'POST', '/messages/jobs/deliver%3Am-1/retry', ''],
       ['getMessagesQueueMetrics', (c) => c.operator.getMessagesQueueMetrics(), 'GET', '/messages/queue/metrics', ''],
       ['getQueueMetrics', (c) => c.operator.getQueueMetrics(), 'GET', '/queue/metrics', ''],

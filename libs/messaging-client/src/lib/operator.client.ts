@@ -18,6 +18,7 @@ import type {
   EncryptionRotationResponse,
   FailedDeliveriesPage,
   JobDetail,
+  JobHistory,
   JobSearchResults,
   JobsPage,
   ListAlertsQuery,
@@ -59,6 +60,11 @@ export class OperatorClient {
   /** `GET /messages/jobs/:jobId` (any queue; job ids are globally unique). */
   getJob(jobId: string): Promise<JobDetail> {
     return this.http.body({ method: 'GET', path: `/messages/jobs/${seg(jobId)}` });
+  }
+
+  /** `GET /jobs/:jobId/history`: every attempt (start, end, worker, error, stack), kept after Bull drops the job. */
+  getJobHistory(jobId: string): Promise<JobHistory> {
+    return this.http.body({ method: 'GET', path: `/jobs/${seg(jobId)}/history` });
   }
 
   /** `POST /messages/jobs/:jobId/retry` -> 202; 409 when the job is not failed. */

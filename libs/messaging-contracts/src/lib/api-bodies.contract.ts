@@ -12,7 +12,9 @@ import type {
   DryRunResponse,
   EncryptionRotationResponse,
   FailedDeliveriesPage,
+  JobAttempt,
   JobDetail,
+  JobHistory,
   JobSearchResults,
   JobsPage,
   MessageTimeline,
@@ -63,7 +65,9 @@ export interface ApiResponseBodies {
   EncryptionRotationResponse: EncryptionRotationResponse;
   FailedDeliveriesPage: FailedDeliveriesPage;
   HealthResponse: HealthResponse;
+  JobAttempt: JobAttempt;
   JobDetail: JobDetail;
+  JobHistory: JobHistory;
   JobSearchResults: JobSearchResults;
   JobsPage: JobsPage;
   LoginResponse: LoginResponse;

@@ -276,3 +276,25 @@ export interface QueuePauseResponse {
   queue: string;
   paused: boolean;
 }
+
+/** One thing that happened to a job, from its history in Postgres (kept after Bull drops the job). */
+export interface JobAttempt {
+  kind: 'completed' | 'attempt-failed' | 'failed' | 'retried';
+  /** 1-based; 0 for an operator's retry. */
+  attempt: number;
+  /** When the attempt started (its end less its duration); null when unknown. */
+  startedAt: string | null;
+  /** When it ended (or, for a retry, when the operator asked). */
+  at: string;
+  durationMs: number | null;
+  /** The worker process that ran it, `host:pid`; null for an operator's retry. */
+  worker: string | null;
+  error: string | null;
+  stack: string | null;
+}
+
+/** `GET /jobs/:jobId/history` -> 200: every attempt, oldest first. */
+export interface JobHistory {
+  jobId: string;
+  attempts: JobAttempt[];
+}

@@ -27,6 +27,8 @@ export class JobHistoryWriter {
         error: null,
         durationMs: null,
         at,
+        worker: null,
+        stack: null,
       })),
     );
   }

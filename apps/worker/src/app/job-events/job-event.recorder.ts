@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { type JobEventRecord, JobEventRepository } from '@mq/db';
 import { jobSubject } from '@mq/queue-contracts';
@@ -7,6 +8,8 @@ const FLUSH_EVERY_MS = 250;
 const FLUSH_AT = 500;
 /** Beyond this (Postgres away for long), the oldest history is dropped rather than memory grown. */
 const MAX_BUFFERED = 50_000;
+/** Enough for the frames that matter; a stack is kept for failed attempts only. */
+const MAX_STACK_CHARS = 4_000;
 
 /**
  * Records every job outcome (completed, an attempt failed, failed for good) in `job_events`,
@@ -19,6 +22,8 @@ export class JobEventRecorder implements JobOutcomeHandler, OnApplicationBootstr
   private buffer: JobEventRecord[] = [];
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
+  /** As the heartbeat shows a process: the attempt history names the one that ran it. */
+  private readonly worker = `${hostname()}:${process.pid}`;
 
   constructor(private readonly jobEvents: JobEventRepository) {}
 
@@ -48,6 +53,8 @@ export class JobEventRecorder implements JobOutcomeHandler, OnApplicationBootstr
       error: error ? error.message.slice(0, 2_000) : null,
       durationMs: job.processedOn ? Math.max(0, finished - job.processedOn) : null,
       at: new Date(finished),
+      worker: this.worker,
+      stack: error?.stack ? error.stack.slice(0, MAX_STACK_CHARS) : null,
     });
     if (this.buffer.length > MAX_BUFFERED) this.buffer.splice(0, this.buffer.length - MAX_BUFFERED);
     if (this.buffer.length >= FLUSH_AT) void this.flush();

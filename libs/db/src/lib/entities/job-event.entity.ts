@@ -48,6 +48,14 @@ export class JobEventEntity {
   @Column({ type: 'int', nullable: true })
   durationMs!: number | null;
 
+  /** The worker process that ran the attempt, `host:pid`; null for an operator's retry. */
+  @Column({ type: 'text', nullable: true })
+  worker!: string | null;
+
+  /** A failed attempt's stack trace (ids only in its messages, like `error`). */
+  @Column({ type: 'text', nullable: true })
+  stack!: string | null;
+
   @Column({ type: 'timestamptz', default: () => 'now()' })
   at!: Date;
 }

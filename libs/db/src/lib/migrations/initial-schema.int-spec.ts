@@ -114,13 +114,19 @@ describe('initial schema migration', () => {
 
   it('gives dead letters recorded before grouping existed their fingerprint', async () => {
     await dataSource.undoLastMigration({ transaction: 'all' });
+    const attemptColumns = `SELECT column_name FROM information_schema.columns WHERE table_name = 'job_events' AND column_name IN ('worker', 'stack')`;
+    expect(await dataSource.query(attemptColumns)).toEqual([]);
+    await dataSource.undoLastMigration({ transaction: 'all' });
     const reason = 'Recipient 7f1c2a9e-1b2c-4d5e-8f90-123456789abc is no longer a participant';
     const stack = `Error: ${reason}\n    at DeliveryProcessor.deliver (/srv/dist/apps/worker/main.js:120:7)`;
     await dataSource.query(
       `INSERT INTO dead_letters (queue, job_id, job_name, data, failed_reason, stacktrace, attempts_made, failed_at) VALUES ('message-delivery', 'j-1', 'send-message', '{}', $1, $2, 5, now())`,
       [reason, stack],
     );
-    expect((await dataSource.runMigrations({ transaction: 'all' })).map((migration) => migration.name)).toEqual(['DeadLetterGroups1795370000000']);
+    expect((await dataSource.runMigrations({ transaction: 'all' })).map((migration) => migration.name)).toEqual([
+      'DeadLetterGroups1795370000000',
+      'JobEventAttempts1795380000000',
+    ]);
     const [row]: { fingerprint: string }[] = await dataSource.query(`SELECT fingerprint FROM dead_letters WHERE job_id = 'j-1'`);
     expect(row?.fingerprint).toBe(failureSignature('send-message', reason, stack).fingerprint);
     await dataSource.query(`DELETE FROM dead_letters`);
@@ -131,6 +137,7 @@ describe('initial schema migration', () => {
       ((await dataSource.query(`SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY indexname`, [table])) as { indexname: string }[]).map(
         (r) => r.indexname,
       );
+    await dataSource.undoLastMigration({ transaction: 'all' });
     await dataSource.undoLastMigration({ transaction: 'all' });
     expect(await indexesOf('dead_letters')).toEqual(['idx_dead_letters_failed_at_desc', 'pk_dead_letters', 'uq_dead_letters_job_id_failed_at']);
     await dataSource.undoLastMigration({ transaction: 'all' });
@@ -152,6 +159,7 @@ describe('initial schema migration', () => {
       'HotUpdates1795350000000',
       'OutboxFinished1795360000000',
       'DeadLetterGroups1795370000000',
+      'JobEventAttempts1795380000000',
     ]);
     expect(await tables(dataSource)).toEqual(EXPECTED_TABLES);
     expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);

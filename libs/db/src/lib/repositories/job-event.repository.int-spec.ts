@@ -13,6 +13,8 @@ const event = (jobId: string, kind: JobEventRecord['kind'], at: string, override
   error: null,
   durationMs: 3,
   at: new Date(at),
+  worker: 'host-a:101',
+  stack: null,
   ...overrides,
 });
 
@@ -26,8 +28,8 @@ describe('JobEventRepository', () => {
     db = await openRepositoryTestDatabase('job-event-repository-spec');
     jobEvents = new JobEventRepository(db.dataSource);
     await jobEvents.record([
-      event('send:a', 'attempt-failed', '2026-12-01T10:00:00Z', { messageId, error: 'Redis connection lost' }),
-      event('send:a', 'completed', '2026-12-01T10:00:05Z', { messageId, attempt: 2 }),
+      event('send:a', 'attempt-failed', '2026-12-01T10:00:00Z', { messageId, error: 'Redis connection lost', stack: 'Error: Redis connection lost\n    at x' }),
+      event('send:a', 'completed', '2026-12-01T10:00:05Z', { messageId, attempt: 2, worker: 'host-b:202' }),
       event('send:a:retry-1', 'failed', '2026-12-01T10:01:00Z', { messageId, error: 'still lost' }),
       event('notify:b', 'completed', '2026-12-01T10:02:00Z', { queue: 'notifications', jobName: 'send-notification', userId }),
     ]);
@@ -51,6 +53,24 @@ describe('JobEventRepository', () => {
       error: null,
       at: new Date('2026-12-01T10:00:05Z'),
     });
+  });
+
+  it("gives a job's history oldest first: each attempt's worker, duration, error and stack", async () => {
+    expect(await jobEvents.history('send:a', 10)).toEqual([
+      {
+        jobId: 'send:a',
+        kind: 'attempt-failed',
+        attempt: 1,
+        error: 'Redis connection lost',
+        durationMs: 3,
+        at: new Date('2026-12-01T10:00:00Z'),
+        worker: 'host-a:101',
+        stack: 'Error: Redis connection lost\n    at x',
+      },
+      { jobId: 'send:a', kind: 'completed', attempt: 2, error: null, durationMs: 3, at: new Date('2026-12-01T10:00:05Z'), worker: 'host-b:202', stack: null },
+    ]);
+    expect(await jobEvents.history('send:a', 1)).toHaveLength(1);
+    expect(await jobEvents.history('send', 10)).toEqual([]);
   });
 
   it('finds jobs by message id, user id and error text', async () => {

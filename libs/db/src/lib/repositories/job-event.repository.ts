@@ -17,7 +17,14 @@ export interface JobEventRecord {
   error: string | null;
   durationMs: number | null;
   at: Date;
+  /** The worker process (`host:pid`) that ran the attempt; null for an operator's retry. */
+  worker: string | null;
+  /** A failed attempt's stack. */
+  stack: string | null;
 }
+
+/** One row of a job's history, as its page shows it. */
+export type JobAttemptRecord = Pick<JobEventRecord, 'jobId' | 'kind' | 'attempt' | 'error' | 'durationMs' | 'at' | 'worker' | 'stack'>;
 
 /** A job's latest event, as job search lists it. */
 export interface JobEventMatch {
@@ -46,8 +53,9 @@ export class JobEventRepository {
     if (events.length === 0) return;
     await preparedQuery(
       this.dataSource,
-      `INSERT INTO job_events (queue, job_id, job_name, kind, attempt, message_id, user_id, error, duration_ms, at)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::uuid[], $7::uuid[], $8::text[], $9::int[], $10::timestamptz[])`,
+      `INSERT INTO job_events (queue, job_id, job_name, kind, attempt, message_id, user_id, error, duration_ms, at, worker, stack)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::uuid[], $7::uuid[], $8::text[], $9::int[], $10::timestamptz[],
+                            $11::text[], $12::text[])`,
       [
         events.map((e) => e.queue),
         events.map((e) => e.jobId),
@@ -59,7 +67,18 @@ export class JobEventRepository {
         events.map((e) => e.error),
         events.map((e) => e.durationMs),
         events.map((e) => e.at),
+        events.map((e) => e.worker),
+        events.map((e) => e.stack),
       ],
+    );
+  }
+
+  /** Everything that happened to a job, oldest first; at most `limit` rows. (A replay is a job of its own, with its own history.) */
+  async history(jobId: string, limit: number): Promise<JobAttemptRecord[]> {
+    return this.dataSource.query(
+      `SELECT job_id AS "jobId", kind, attempt, error, duration_ms AS "durationMs", at, worker, stack FROM job_events
+       WHERE job_id = $1 ORDER BY at, id LIMIT $2`,
+      [jobId, limit],
     );
   }
 

@@ -42,6 +42,8 @@ describe('MessageTimelineRepository', () => {
         error: null,
         durationMs: 4,
         at,
+        worker: 'host:1',
+        stack: null,
       },
       {
         queue: 'message-delivery',
@@ -54,6 +56,8 @@ describe('MessageTimelineRepository', () => {
         error: null,
         durationMs: 1,
         at,
+        worker: 'host:1',
+        stack: null,
       },
       {
         queue: 'message-delivery',
@@ -66,6 +70,8 @@ describe('MessageTimelineRepository', () => {
         error: null,
         durationMs: 1,
         at,
+        worker: 'host:1',
+        stack: null,
       },
     ]);
     await db.dataSource.query(`UPDATE message_deliveries SET status = 'read', sent_at = $2, delivered_at = $2, read_at = $2 WHERE message_id = $1`, [
