@@ -3,7 +3,7 @@ import { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { Options } from 'pino-http';
-import { REDACTED_PATHS, loggerParams, requestIdFor } from './logging.config';
+import { REDACTED_PATHS, loggableUrl, loggerParams, requestIdFor } from './logging.config';
 
 function exchange(headers: Record<string, string>) {
   const req = new IncomingMessage(new Socket());
@@ -45,6 +45,16 @@ describe('redaction', () => {
     const line = lines.join('');
     expect(line).not.toMatch(/Bearer abc|mq_session=abc|the secret message|"pw"/);
     expect(line).toContain('[redacted]');
+  });
+
+  it('logs a request url without the words searched for', () => {
+    expect(loggableUrl('/messages/search?q=inhaler%20dose&limit=20')).toBe('/messages/search?q=%5Bredacted%5D&limit=20');
+    expect(loggableUrl('/users?search=ortiz&role=parent')).toBe('/users?search=%5Bredacted%5D&role=parent');
+    expect(loggableUrl('/queue/message-delivery/jobs?state=failed')).toBe('/queue/message-delivery/jobs?state=failed');
+    expect(loggableUrl('/health')).toBe('/health');
+    const json = loggerParams({ service: 'api', level: 'info', format: 'json' }).pinoHttp as Options;
+    const serializeReq = (json.serializers as { req: (req: { id: string; method: string; url: string }) => { url: string } }).req;
+    expect(serializeReq({ id: 'r-1', method: 'GET', url: '/messages/search?q=epipen' }).url).not.toContain('epipen');
   });
 });
 

@@ -44,6 +44,18 @@ export const REDACTED_PATHS = Object.freeze([
   '*.token',
 ]);
 
+/** Query parameters whose values are what people wrote or look for (message search words, names): never logged. */
+export const REDACTED_QUERY_PARAMS = Object.freeze(['q', 'search']);
+
+/** A request's url as logged: the path and query, with the values of REDACTED_QUERY_PARAMS censored. */
+export function loggableUrl(url: string): string {
+  const at = url.indexOf('?');
+  if (at < 0) return url;
+  const query = new URLSearchParams(url.slice(at + 1));
+  for (const name of REDACTED_QUERY_PARAMS) if (query.has(name)) query.set(name, '[redacted]');
+  return `${url.slice(0, at)}?${query.toString()}`;
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const QUIET_PATHS = new Set(['/health', '/metrics']);
 
@@ -102,7 +114,7 @@ export function loggerParams(config: LoggingConfig): Params {
       customAttributeKeys: { reqId: 'requestId' },
       autoLogging: { ignore: (req) => QUIET_PATHS.has((req.url ?? '').split('?')[0]) },
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: loggableUrl(req.url ?? '') }),
       },
       ...(config.format === 'pretty' ? prettyParams() : {}),
     },

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { ConversationsModule } from '../conversations/conversations.module';
 import { MessagesModule } from '../messages/messages.module';
-import { BroadcastService } from '../operators/broadcast.service';
+import { OperatorsModule } from '../operators/operators.module';
 import { UsersModule } from '../users/users.module';
 import { DemoSchoolSeeder } from './demo-school.seeder';
 import { DemoTrafficService } from './demo-traffic.service';
@@ -11,9 +11,8 @@ import { DemoTrafficService } from './demo-traffic.service';
  * Seeding is awaited before the api listens, so once /health answers the demo logins work.
  */
 @Module({
-  imports: [UsersModule, ConversationsModule, MessagesModule],
-  // BroadcastService is stateless and the operators' module keeps it to its controllers: this is a second instance of it.
-  providers: [DemoSchoolSeeder, DemoTrafficService, BroadcastService],
+  imports: [UsersModule, ConversationsModule, MessagesModule, OperatorsModule],
+  providers: [DemoSchoolSeeder, DemoTrafficService],
 })
 export class DemoModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(DemoModule.name);

@@ -24,5 +24,7 @@ import { SchedulesController } from './schedules.controller';
     SchedulesController,
   ],
   providers: [BroadcastService, QueueBulkService, JobHistoryWriter, DeadLetterReplayService],
+  // The demo school starts its broadcast the way an operator does.
+  exports: [BroadcastService],
 })
 export class OperatorsModule {}
