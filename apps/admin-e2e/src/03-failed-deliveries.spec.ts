@@ -1,5 +1,5 @@
 import type { RealtimeConnection } from '@mq/messaging-client';
-import { createUsers, expect, saveScreenshot, signInAsAdmin, test, worker } from './support/fixtures';
+import { copyForReadme, createUsers, expect, saveScreenshot, signInAsAdmin, test, worker } from './support/fixtures';
 
 const sockets: RealtimeConnection[] = [];
 test.afterAll(() => sockets.forEach((socket) => socket.disconnect()));
@@ -80,7 +80,7 @@ test('a delivery that failed for a real cause is found, retried from the console
   await page.getByRole('link', { name: 'Failed deliveries' }).click();
   await expect(row).toBeVisible();
   await row.getByRole('checkbox').check();
-  await saveScreenshot(page, testInfo, 'failed-deliveries');
+  copyForReadme(await saveScreenshot(page, testInfo, 'failed-deliveries'));
   await page.getByRole('button', { name: 'Retry selected (1)' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Retried 1 message' })).toBeVisible();
   const retried = page.locator(`[data-testid="retried-message"][data-message-id="${messageId}"]`);

@@ -1,4 +1,4 @@
-import { createUsers, expect, signInAsAdmin, test } from './support/fixtures';
+import { copyForReadme, createUsers, expect, saveScreenshot, signInAsAdmin, test } from './support/fixtures';
 
 test('pause and resume a queue from its page; the api confirms each state', async ({ page, stack, adminApi }) => {
   await signInAsAdmin(page, stack);
@@ -23,7 +23,7 @@ test('pause and resume a queue from its page; the api confirms each state', asyn
   await expect(page.getByRole('row', { name: /queue\.resume message-cleanup/ })).toBeVisible();
 });
 
-test('bulk actions show the dry-run count in a dialog first, and run only when confirmed', async ({ page, stack, adminApi }) => {
+test('bulk actions show the dry-run count in a dialog first, and run only when confirmed', async ({ page, stack, adminApi }, testInfo) => {
   // Completed jobs to clean (an edit re-indexes), and delayed ones to promote: real sends through the api.
   const [ann, ben] = await createUsers(stack, adminApi, 2, 'bulk');
   const { body: conversation } = await ann.client.createConversation({ type: 'direct', participantIds: [ben.id] });
@@ -52,6 +52,7 @@ test('bulk actions show the dry-run count in a dialog first, and run only when c
   await page.getByRole('button', { name: /^delayed/ }).click();
   await expect(page.locator('tbody tr').first()).toContainText('send-message');
   await expect(page.getByRole('navigation', { name: 'Job pages' })).toContainText(`${delayedBefore} delayed`);
+  copyForReadme(await saveScreenshot(page, testInfo, 'queue'));
 
   // Clean: the count the dialog shows is the api's dry run; confirming removes them.
   await page.goto('/queues/message-indexing');

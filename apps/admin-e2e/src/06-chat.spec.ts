@@ -1,6 +1,6 @@
-import { createUsers, expect, signInAsAdmin, signInToChat, test } from './support/fixtures';
+import { copyForReadme, createUsers, expect, saveScreenshot, signInAsAdmin, signInToChat, test } from './support/fixtures';
 
-test('two people chat on /chat: messages arrive live, and the sender sees the read tick', async ({ browser, baseURL, stack, adminApi }) => {
+test('two people chat on /chat: messages arrive live, and the sender sees the read tick', async ({ browser, baseURL, stack, adminApi }, testInfo) => {
   const [teacher, parent] = await createUsers(stack, adminApi, 2, 'chat');
   const teacherContext = await browser.newContext({ baseURL });
   const parentContext = await browser.newContext({ baseURL });
@@ -50,6 +50,7 @@ test('two people chat on /chat: messages arrive live, and the sender sees the re
     // The receipts are what the api recorded.
     const messageId = (await sent.getAttribute('data-message-id')) as string;
     expect((await teacher.client.listDeliveries(messageId)).map((d) => d.status)).toEqual(['read']);
+    copyForReadme(await saveScreenshot(parentPage, testInfo, 'chat'));
   } finally {
     await teacherContext.close();
     await parentContext.close();

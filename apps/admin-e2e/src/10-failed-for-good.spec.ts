@@ -1,4 +1,4 @@
-import { createUsers, expect, saveScreenshot, signInAsAdmin, sql, test, worker } from './support/fixtures';
+import { copyForReadme, createUsers, expect, saveScreenshot, signInAsAdmin, sql, test, worker } from './support/fixtures';
 
 const CONTENT = 'Inhaler is in the office';
 const REASON = 'Cannot decrypt message';
@@ -69,6 +69,7 @@ test('a delivery that failed for good on content that cannot be decrypted is sho
   await expect(attempts.last().locator('pre.stack')).toContainText(REASON);
   await expect(page.locator('pre.code-block').first()).toContainText(messageId);
   await expect(page.locator('body')).not.toContainText(CONTENT);
+  copyForReadme(await saveScreenshot(page, testInfo, 'job'));
 
   // The message's story: the delivery failed (written by the recorder), the job dead-lettered.
   await page.getByRole('link', { name: `Timeline of message ${messageId}` }).click();
@@ -80,6 +81,7 @@ test('a delivery that failed for good on content that cannot be decrypted is sho
   await expect(failedEvents.filter({ hasText: `delivery to ${parent.id} failed: ${REASON}` })).toHaveCount(1);
   await expect(failedEvents.filter({ hasText: `${jobId} dead-lettered: ${REASON}` })).toHaveCount(1);
   await expect(page.locator('body')).not.toContainText(CONTENT);
+  copyForReadme(await saveScreenshot(page, testInfo, 'timeline'));
 
   // The dead letter, with the same reason and a link back to the message.
   await page.getByRole('link', { name: 'Dead letters' }).click();

@@ -50,6 +50,11 @@ test('the demo admin signs in and the dashboard shows demo traffic within 30 s, 
     }).toPass({ timeout: 30_000 });
     await expect(page.getByRole('img', { name: /Completed and failed jobs, last hour/ })).toBeVisible();
 
+    // The headline, from what the workers measured: messages/s and the devices' send -> receive times.
+    await expect(page.getByTestId('traffic-rate')).not.toHaveText('0');
+    await expect(page.getByTestId('traffic-p50')).toHaveText(/^\d[\d.,]* m?s$/);
+    await expect(page.getByTestId('traffic-p99')).toHaveText(/^\d[\d.,]* m?s$/);
+
     // The office's broadcast, fanned out by the worker to every chat user.
     await page.goto('/broadcast');
     const broadcasts = page.getByRole('region', { name: 'Broadcasts' }).locator('tr[data-batch-id]');

@@ -7,7 +7,7 @@ describe('audit links', () => {
     expect(auditTargetHref('job.retry', 'deliver:1')).toBe('/jobs/deliver%3A1');
     expect(auditTargetHref('dead-letter.replay', 'notify:1')).toBe('/jobs/notify%3A1');
     expect(auditTargetHref('user.update', 'u-1')).toBe('/users?search=u-1');
-    expect(auditTargetHref('broadcast.start', 'b-1')).toBe('/broadcast?batch=b-1');
+    expect(auditTargetHref('broadcast.start', 'b-1')).toBe('/broadcast/b-1');
     expect(auditTargetHref('schedule.pause', 'cleanup-messages:nightly-cleanup::UTC:0 2 * * *')).toBe('/schedules');
     expect(auditTargetHref('queue.pause', 'not-a-queue')).toBeUndefined();
     expect(auditTargetHref('auth.lockout', 'ip:1.2.3.4')).toBeUndefined();

@@ -1,6 +1,6 @@
 import Queue from 'bull';
 import { createServer } from 'node:http';
-import type { Alert, JobFailedEvent, Message, QueueMetrics } from '@mq/messaging-contracts';
+import type { Alert, JobFailedEvent, Message, QueueMetrics, TrafficSummary } from '@mq/messaging-contracts';
 import { AdminRealtimeConnection, ApiError, MessagingClient, RealtimeConnectError, RealtimeConnection } from '@mq/messaging-client';
 import { eventually } from '@mq/queue/testing';
 import { QUEUE_NAMES } from '@mq/queue-contracts';
@@ -279,5 +279,34 @@ describe('monitoring: metrics history, alerts, the /admin namespace and Promethe
     const other = await (await fetch(`${stack.api(1).url}/metrics`)).text();
     expect(seriesValue(other, 'mq_socket_connections{namespace="/admin"}')).toBe(1);
     expect(seriesValue(other, 'mq_socket_connections{namespace="/"}')).toBe(0);
+  });
+
+  it("gives the dashboard's headline from real traffic: messages/s and send -> receive p50/p99, counted by the workers", async () => {
+    const traffic = async (): Promise<TrafficSummary> =>
+      (await (await fetch(`${stack.api(1).url}/traffic`, { headers: { authorization: `Bearer ${admin.token}` } })).json()) as TrafficSummary;
+    expect((await fetch(`${stack.api(0).url}/traffic`, { headers: { authorization: `Bearer ${bob.client.token}` } })).status).toBe(403);
+    const before = await traffic();
+    const bobSocket = bob.client.connect({ autoAckDelivered: true });
+    sockets.push(bobSocket);
+    await bobSocket.ready();
+    const { body: direct } = await alice.client.createConversation({ type: 'direct', participantIds: [bob.id] });
+    for (let i = 0; i < 5; i++) await alice.client.sendMessage({ conversationId: direct.id, content: `ping ${i}` });
+
+    // Each worker adds its counts to Redis every 5 s.
+    const after = await eventually(
+      async () => {
+        const now = await traffic();
+        return now.messages >= before.messages + 5 && now.deliveries >= before.deliveries + 5 ? now : undefined;
+      },
+      'the five messages and their device acknowledgements to be counted',
+      20_000,
+    );
+    expect(after.messagesPerSecond).toBeGreaterThan(0);
+    expect(after.p50Ms).toEqual(expect.any(Number));
+    expect(after.p50Ms).toBeLessThanOrEqual(after.p99Ms ?? -1);
+    // Acknowledged within this test's run: far below a minute, whatever the machine.
+    expect(after.p99Ms).toBeLessThan(30_000);
+    expect(after.minutes).toHaveLength(60);
+    expect(after.minutes.reduce((sum, minute) => sum + minute.messages, 0)).toBe(after.messages);
   });
 });

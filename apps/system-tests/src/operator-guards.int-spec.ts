@@ -28,6 +28,7 @@ const OPERATOR_CALLS: [string, string, unknown?][] = [
   ['DELETE', `/dead-letters/${UUID}`],
   ['POST', '/messages/broadcast', { allUsers: true, content: 'x' }],
   ['GET', `/messages/batches/${UUID}`],
+  ['GET', `/messages/batches/${UUID}/detail`],
   ['POST', `/messages/batches/${UUID}/pause`],
   ['POST', `/messages/batches/${UUID}/resume`],
   ['POST', `/messages/batches/${UUID}/cancel`],

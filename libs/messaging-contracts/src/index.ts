@@ -1,6 +1,7 @@
 export * from './lib/api-bodies.contract';
 export * from './lib/api-error.contract';
 export * from './lib/auth.contract';
+export * from './lib/broadcast.contract';
 export * from './lib/conversation.contract';
 export * from './lib/dead-letter.contract';
 export * from './lib/fleet.contract';

@@ -11,4 +11,5 @@ export * from './lib/queue.registry';
 export * from './lib/redis-keys';
 export * from './lib/redis.reporter';
 export * from './lib/schedule.service';
+export * from './lib/traffic.store';
 export * from './lib/worker.registry';

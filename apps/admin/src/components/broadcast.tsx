@@ -1,8 +1,8 @@
 'use client';
 
-import type { BatchStatus, BroadcastRequest } from '@mq/messaging-contracts';
+import type { BroadcastRequest } from '@mq/messaging-contracts';
 import { MESSAGE_CONTENT_MAX_LENGTH } from '@mq/messaging-contracts';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { type FormEvent, useId, useState } from 'react';
 import { api } from '../lib/api-client';
@@ -12,17 +12,14 @@ import { parseRecipientIds } from '../lib/recipients';
 import { BroadcastList } from './broadcast-list';
 import { ConfirmDialog } from './confirm-dialog';
 import { describeError } from './queue-overview';
-import { StateBadge } from './status-badge';
 
-const TERMINAL: ReadonlySet<BatchStatus> = new Set(['completed', 'cancelled', 'failed']);
-
-export function BroadcastPage({ batchId }: { batchId?: string }) {
+/** A new broadcast, and every broadcast so far; one just started opens on its own page to be followed. */
+export function BroadcastPage() {
   const router = useRouter();
   return (
     <>
       <h1>Broadcast</h1>
-      {batchId ? <BatchProgress batchId={batchId} /> : null}
-      <BroadcastForm onStarted={(id) => router.replace(PAGES.broadcast(id))} />
+      <BroadcastForm onStarted={(id) => router.push(PAGES.broadcast(id))} />
       <BroadcastList />
     </>
   );
@@ -157,103 +154,6 @@ export function BroadcastForm({ onStarted }: { onStarted: (batchId: string) => v
         onCancel={() => setConfirming(false)}
       >
         <p>The message goes out in chunks of {formatNumber(chunkSize)}. You can pause or cancel it while it runs; what is sent stays sent.</p>
-      </ConfirmDialog>
-    </section>
-  );
-}
-
-/** The batch, re-read every second while it runs: a progress bar with processed and failed counts. */
-export function BatchProgress({ batchId }: { batchId: string }) {
-  const queryClient = useQueryClient();
-  const [notice, setNotice] = useState('');
-  const [cancelling, setCancelling] = useState(false);
-  const batch = useQuery({
-    queryKey: ['batch', batchId],
-    queryFn: ({ signal }) => api.get('/messages/batches/{id}', { path: { id: batchId }, signal }),
-    refetchInterval: (query) => {
-      const status = query.state.data?.status;
-      if (status && TERMINAL.has(status)) return false;
-      return status === 'paused' ? 3_000 : 1_000;
-    },
-  });
-  const act = useMutation({
-    mutationFn: (action: 'pause' | 'resume' | 'cancel') => api.post(`/messages/batches/{id}/${action}` as const, { path: { id: batchId } }),
-    onSuccess: (updated, action) => {
-      if (updated) queryClient.setQueryData(['batch', batchId], updated);
-      setNotice(action === 'pause' ? 'Paused.' : action === 'resume' ? 'Resumed.' : 'Cancelled: nothing more is sent.');
-      setCancelling(false);
-    },
-    onError: (error) => {
-      setNotice(`Failed: ${describeError(error)}`);
-      setCancelling(false);
-    },
-  });
-
-  const data = batch.data;
-  const progress = data ? Math.max(0, Math.min(100, Math.round(data.progress))) : 0;
-  const running = data && !TERMINAL.has(data.status);
-
-  return (
-    <section className="panel batch" aria-labelledby="batch-title" data-batch-id={batchId}>
-      <div className="section-heading">
-        <h2 id="batch-title">
-          Broadcast <span className="mono">{batchId}</span>
-        </h2>
-        {data ? <StateBadge state={data.status} /> : null}
-      </div>
-      {batch.isError ? (
-        <p className="banner banner-error" role="alert">
-          Progress unavailable: {describeError(batch.error)}
-        </p>
-      ) : !data ? (
-        <p className="muted">Loading…</p>
-      ) : (
-        <>
-          <div className="progress-row">
-            <progress className="progress-bar" max={100} value={progress} aria-labelledby="batch-title" aria-valuetext={`${progress}%`} />
-            <span className="progress-percent" data-testid="batch-progress">
-              {progress}%
-            </span>
-          </div>
-          <p data-testid="batch-counts">
-            <strong>{formatNumber(data.processed)}</strong> of {formatNumber(data.total)} processed ·{' '}
-            <strong className={data.failed > 0 ? 'text-danger' : undefined}>{formatNumber(data.failed)}</strong> failed
-          </p>
-          {/* Status changes only, not every percent. */}
-          <p className="visually-hidden" role="status" aria-live="polite">
-            Broadcast {data.status}
-            {TERMINAL.has(data.status) ? `: ${formatNumber(data.processed)} processed, ${formatNumber(data.failed)} failed.` : '.'}
-          </p>
-          <div className="action-row">
-            {data.status === 'paused' ? (
-              <button type="button" className="button" disabled={act.isPending} onClick={() => act.mutate('resume')}>
-                Resume
-              </button>
-            ) : running ? (
-              <button type="button" className="button" disabled={act.isPending} onClick={() => act.mutate('pause')}>
-                Pause
-              </button>
-            ) : null}
-            {running ? (
-              <button type="button" className="button" disabled={act.isPending} onClick={() => setCancelling(true)}>
-                Cancel…
-              </button>
-            ) : null}
-          </div>
-          <p className="notice">{notice}</p>
-        </>
-      )}
-      <ConfirmDialog
-        open={cancelling}
-        title="Cancel this broadcast?"
-        confirmLabel="Cancel broadcast"
-        cancelLabel="Keep sending"
-        tone="danger"
-        busy={act.isPending}
-        onConfirm={() => act.mutate('cancel')}
-        onCancel={() => setCancelling(false)}
-      >
-        <p>Recipients not reached yet get nothing; those already sent to keep their message.</p>
       </ConfirmDialog>
     </section>
   );

@@ -707,6 +707,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/messages/batches/{id}/detail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The broadcast's page: who started it and when, its pace, and its deliveries by status. */
+        get: operations["Broadcast_detail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/messages/batches/{id}/pause": {
         parameters: {
             query?: never;
@@ -995,6 +1012,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/traffic": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["Fleet_trafficSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/workers": {
         parameters: {
             query?: never;
@@ -1190,6 +1223,37 @@ export interface components {
         };
         /** @enum {string} */
         BatchStatus: "queued" | "running" | "paused" | "completed" | "cancelled" | "failed";
+        /** @description `GET /messages/batches/:id/detail` -> 200: a broadcast's page, who started it, and where each of its deliveries stands. */
+        BatchDetail: {
+            id: string;
+            total: number;
+            processed: number;
+            failed: number;
+            status: components["schemas"]["BatchStatus"];
+            /** @description 0..100. */
+            progress: number;
+            /** @enum {string} */
+            kind: "broadcast" | "group";
+            createdBy: string;
+            /** @description The display name of who started it; null if that user is gone. */
+            createdByName: string | null;
+            createdAt: string;
+            startedAt: string | null;
+            finishedAt: string | null;
+            /** @description The message it fans out (its timeline); null once retention removed it. */
+            messageId: string | null;
+            chunkSize: number;
+            /** @description Milliseconds between chunks. */
+            chunkDelayMs: number;
+            /** @description Its delivery rows by status now: a retried failure moves on from `failed`, unlike the fan-out's own `failed` count. */
+            deliveries: {
+                queued: number;
+                sent: number;
+                delivered: number;
+                read: number;
+                failed: number;
+            };
+        };
         /** @description `GET /messages/batches` -> 200 BatchSummary[]: a broadcast in the list, newest first. */
         BatchSummary: {
             id: string;
@@ -1612,6 +1676,26 @@ export interface components {
         SendMessageResponse: {
             message: components["schemas"]["Message"];
             jobId: string;
+        };
+        /** @description `GET /traffic` (operator, admin) -> 200: the dashboard's headline over the last hour. Send -> receive is from a message's acceptance (or its scheduled time) to the recipient's device acknowledging it, as the workers measure it. */
+        TrafficSummary: {
+            windowSeconds: number;
+            messages: number;
+            /** @description Messages over the seconds of the window that had traffic (from its first minute with any, to now). */
+            messagesPerSecond: number;
+            /** @description Deliveries acknowledged by a device: the latency's sample size. */
+            deliveries: number;
+            p50Ms: number | null;
+            p99Ms: number | null;
+            minutes: components["schemas"]["TrafficMinute"][];
+        };
+        /** @description One minute of real traffic: messages sent and the send -> receive latency of the deliveries acknowledged in it. */
+        TrafficMinute: {
+            /** @description The minute's start. */
+            at: string;
+            messages: number;
+            p50Ms: number | null;
+            p99Ms: number | null;
         };
         /** @description The full user: `GET /me`, `POST /users`, `PATCH /users/:id`. Never a password hash. */
         User: {
@@ -4886,6 +4970,73 @@ export interface operations {
             };
         };
     };
+    Broadcast_detail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchDetail"];
+                };
+            };
+            /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid session (routes that need one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
     Broadcast_pause: {
         parameters: {
             query?: never;
@@ -5319,6 +5470,8 @@ export interface operations {
                 reason?: string;
                 from?: string;
                 to?: string;
+                /** @description Only this broadcast's (or large group fan-out's) deliveries. */
+                batchId?: string;
             };
             header?: never;
             path?: never;
@@ -6003,6 +6156,71 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Alert"][];
+                };
+            };
+            /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid session (routes that need one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    Fleet_trafficSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Messages/s and send -> receive p50/p99 over the last hour, with each minute */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrafficSummary"];
                 };
             };
             /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */

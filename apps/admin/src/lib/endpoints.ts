@@ -9,7 +9,8 @@ export const PAGES = {
   search: (q: string) => `/search?${new URLSearchParams({ q }).toString()}`,
   users: (search?: string) => (search ? `/users?${new URLSearchParams({ search }).toString()}` : '/users'),
   audit: '/audit',
-  broadcast: (batchId?: string) => (batchId ? `/broadcast?${new URLSearchParams({ batch: batchId }).toString()}` : '/broadcast'),
+  /** The broadcasts (and a new one), or one broadcast's own page. */
+  broadcast: (batchId?: string) => (batchId ? `/broadcast/${seg(batchId)}` : '/broadcast'),
 } as const;
 
 /** Bull Board, mounted by the api and forwarded through the console's origin. */

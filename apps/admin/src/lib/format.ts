@@ -57,6 +57,14 @@ export function formatDuration(ms: number): string {
 }
 
 /** `512 B`, `1.5 MB`, `2.1 GB` (powers of 1024, one decimal past bytes). */
+/** 4.2 ms, 63 ms, 2.5 s: the unit that keeps the number short. */
+export function formatLatency(value: number | null): string {
+  if (value === null) return '—';
+  if (value < 10) return `${value.toFixed(1)} ms`;
+  if (value < 1_000) return `${Math.round(value)} ms`;
+  return `${(value / 1_000).toFixed(1)} s`;
+}
+
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return '—';
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];

@@ -15,6 +15,7 @@ import { DeadLetterRecorder } from './dead-letters/dead-letter.recorder';
 import { JobEventRecorder } from './job-events/job-event.recorder';
 import { JobOutcomeSubscriber } from './job-events/job-outcome.subscriber';
 import { MonitoringModule } from './monitoring/monitoring.module';
+import { TrafficMeter } from './monitoring/traffic.meter';
 import { NotificationRouter } from './notifications/notification.router';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { ReplicationLossDetector } from './outbox/replication-loss.detector';
@@ -51,6 +52,7 @@ export class WorkerModule {
         CleanupScheduler,
         JobEventRecorder,
         JobOutcomeSubscriber,
+        TrafficMeter,
         ...PROCESSORS,
       ],
     };

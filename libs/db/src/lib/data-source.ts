@@ -8,6 +8,7 @@ import { HotUpdates1795350000000 } from './migrations/1795350000000-hot-updates'
 import { OutboxFinished1795360000000 } from './migrations/1795360000000-outbox-finished';
 import { DeadLetterGroups1795370000000 } from './migrations/1795370000000-dead-letter-groups';
 import { JobEventAttempts1795380000000 } from './migrations/1795380000000-job-event-attempts';
+import { FailedDeliveriesByMessage1795390000000 } from './migrations/1795390000000-failed-deliveries-by-message';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
 import { statementTimeoutSubscriberFor } from './statement-timeout.subscriber';
 import { UnnamedStatementClient } from './unnamed-statement.client';
@@ -20,6 +21,7 @@ export const DB_MIGRATIONS = Object.freeze([
   OutboxFinished1795360000000,
   DeadLetterGroups1795370000000,
   JobEventAttempts1795380000000,
+  FailedDeliveriesByMessage1795390000000,
 ]);
 
 export interface DataSourceConfig {

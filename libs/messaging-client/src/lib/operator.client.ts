@@ -2,6 +2,7 @@ import type {
   Alert,
   AuditEntry,
   Batch,
+  BatchDetail,
   BroadcastRequest,
   BroadcastResponse,
   CleanQueueRequest,
@@ -17,6 +18,7 @@ import type {
   DryRunResponse,
   EncryptionRotationResponse,
   FailedDeliveriesPage,
+  FailedDeliveriesQuery,
   JobDetail,
   JobHistory,
   JobSearchResults,
@@ -135,9 +137,10 @@ export class OperatorClient {
     return this.http.body({ method: 'GET', path: '/queue/metrics/history', query: { minutes: query.minutes } });
   }
 
-  /** `GET /deliveries/failed?limit=&cursor=` */
-  listFailedDeliveries(query: CursorQuery = {}): Promise<FailedDeliveriesPage> {
-    return this.http.body({ method: 'GET', path: '/deliveries/failed', query: { limit: query.limit, cursor: query.cursor } });
+  /** `GET /deliveries/failed?limit=&cursor=&batchId=&queue=&reason=&from=&to=` */
+  listFailedDeliveries(query: FailedDeliveriesQuery = {}): Promise<FailedDeliveriesPage> {
+    const { limit, cursor, batchId, queue, reason, from, to } = query;
+    return this.http.body({ method: 'GET', path: '/deliveries/failed', query: { limit, cursor, batchId, queue, reason, from, to } });
   }
 
   /** `GET /dead-letters?limit=&cursor=&fingerprint=` */
@@ -187,6 +190,11 @@ export class OperatorClient {
   /** `GET /messages/batches/:id` */
   getBatch(batchId: string): Promise<Batch> {
     return this.http.body({ method: 'GET', path: `/messages/batches/${seg(batchId)}` });
+  }
+
+  /** `GET /messages/batches/:id/detail`: who started it and when, and its deliveries by status. */
+  getBatchDetail(batchId: string): Promise<BatchDetail> {
+    return this.http.body({ method: 'GET', path: `/messages/batches/${seg(batchId)}/detail` });
   }
 
   /** `POST /messages/batches/:id/pause` */

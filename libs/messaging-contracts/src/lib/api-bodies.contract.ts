@@ -1,5 +1,6 @@
 import type { ApiErrorBody } from './api-error.contract';
 import type { LoginResponse, PasswordResetResponse, User } from './auth.contract';
+import type { BatchDetail } from './broadcast.contract';
 import type { Conversation, ConversationSummary } from './conversation.contract';
 import type { Delivery, Message, MessagesPage, SearchResults, SendMessageResponse } from './message.contract';
 import type {
@@ -34,7 +35,7 @@ import type {
   DeadLetterReplayResponse,
   DeadLetterRestoreResponse,
 } from './dead-letter.contract';
-import type { RedisReport, ScheduledJob, WorkerProcess } from './fleet.contract';
+import type { RedisReport, ScheduledJob, TrafficSummary, WorkerProcess } from './fleet.contract';
 import type { HealthResponse } from './health.contract';
 import type { AppNotification, NotificationPreferences } from './settings.contract';
 
@@ -49,6 +50,7 @@ export interface ApiResponseBodies {
   AppNotification: AppNotification;
   AuditEntry: AuditEntry;
   Batch: Batch;
+  BatchDetail: BatchDetail;
   BatchSummary: BatchSummary;
   BroadcastResponse: BroadcastResponse;
   CleanQueueResponse: CleanQueueResponse;
@@ -87,6 +89,7 @@ export interface ApiResponseBodies {
   ScheduledJob: ScheduledJob;
   SearchResults: SearchResults;
   SendMessageResponse: SendMessageResponse;
+  TrafficSummary: TrafficSummary;
   User: User;
   WorkerProcess: WorkerProcess;
 }

@@ -64,3 +64,29 @@ export interface ScheduledJob {
 export interface ScheduleActionRequest {
   key: string;
 }
+
+/** One minute of real traffic: messages sent and the send -> receive latency of the deliveries acknowledged in it. */
+export interface TrafficMinute {
+  /** The minute's start. */
+  at: string;
+  messages: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+}
+
+/**
+ * `GET /traffic` (operator, admin) -> 200: the dashboard's headline over the last hour. Send ->
+ * receive is from a message's acceptance (or its scheduled time) to the recipient's device
+ * acknowledging it, as the workers measure it.
+ */
+export interface TrafficSummary {
+  windowSeconds: number;
+  messages: number;
+  /** Messages over the seconds of the window that had traffic (from its first minute with any, to now). */
+  messagesPerSecond: number;
+  /** Deliveries acknowledged by a device: the latency's sample size. */
+  deliveries: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  minutes: TrafficMinute[];
+}

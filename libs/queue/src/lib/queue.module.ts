@@ -9,6 +9,7 @@ import { QueueRegistry } from './queue.registry';
 import { queueKeyPrefix } from './redis-keys';
 import { RedisReporter } from './redis.reporter';
 import { ScheduleService } from './schedule.service';
+import { TrafficStore } from './traffic.store';
 import { WorkerRegistry } from './worker.registry';
 
 export interface QueueModuleOptions {
@@ -84,6 +85,10 @@ export class QueueModule {
           useFactory: () => new WorkerRegistry(connections.commandConnection(), options.config.prefix),
         },
         {
+          provide: TrafficStore,
+          useFactory: () => new TrafficStore(connections.commandConnection(), options.config.prefix),
+        },
+        {
           provide: ScheduleService,
           useFactory: (queues: QueueRegistry, producer: MessageQueueService) => new ScheduleService(queues, producer, connections, options.config.prefix),
           inject: [QueueRegistry, MessageQueueService],
@@ -92,7 +97,7 @@ export class QueueModule {
         MessageQueueService,
         RedisReporter,
       ],
-      exports: [bullQueues, BullConnectionFactory, QueueRegistry, MessageQueueService, RedisReporter, ScheduleService, WorkerRegistry],
+      exports: [bullQueues, BullConnectionFactory, QueueRegistry, MessageQueueService, RedisReporter, ScheduleService, TrafficStore, WorkerRegistry],
     };
   }
 }

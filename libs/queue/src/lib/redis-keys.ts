@@ -43,3 +43,8 @@ export function workerRegistryKey(prefix: string): string {
 export function pausedSchedulesKey(prefix: string): string {
   return `${prefix}:paused-schedules`;
 }
+
+/** The hash of traffic counts: messages and latency buckets per minute (`<minute>:m`, `<minute>:<bucket>`), written by every worker. */
+export function trafficKey(prefix: string): string {
+  return `${prefix}:traffic`;
+}

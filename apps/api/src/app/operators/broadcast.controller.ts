@@ -1,6 +1,6 @@
 import { ApiResult } from '../openapi/api-result.decorator';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import type { Batch, BatchSummary, BroadcastResponse } from '@mq/messaging-contracts';
+import type { Batch, BatchDetail, BatchSummary, BroadcastResponse } from '@mq/messaging-contracts';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { AuthenticatedUser } from '../auth/auth.types';
 import { BatchListQueryDto, BroadcastDto } from './broadcast.dto';
@@ -40,6 +40,13 @@ export class BroadcastController {
   @Get('batches/:id')
   get(@Param('id', ParseUUIDPipe) id: string): Promise<Batch> {
     return this.broadcasts.get(id);
+  }
+
+  /** The broadcast's page: who started it and when, its pace, and its deliveries by status. */
+  @ApiResult(HttpStatus.OK, 'BatchDetail')
+  @Get('batches/:id/detail')
+  detail(@Param('id', ParseUUIDPipe) id: string): Promise<BatchDetail> {
+    return this.broadcasts.detail(id);
   }
 
   @ApiResult(HttpStatus.OK, 'Batch')

@@ -13,7 +13,7 @@ import {
   UserRepository,
   uuidV7,
 } from '@mq/db';
-import type { Batch, BatchStatus, BatchSummary } from '@mq/messaging-contracts';
+import type { Batch, BatchDetail, BatchStatus, BatchSummary } from '@mq/messaging-contracts';
 import { ConversationKeyService, MessageCrypto, OutboxPublisher, StagedJob } from '@mq/messaging';
 import { JOB } from '@mq/queue-contracts';
 import { AuthenticatedUser } from '../auth/auth.types';
@@ -118,6 +118,13 @@ export class BroadcastService {
 
   async get(batchId: string): Promise<Batch> {
     return toBatch(await this.row(batchId));
+  }
+
+  async detail(batchId: string): Promise<BatchDetail> {
+    const row = await this.batches.detail(batchId);
+    if (!row) throw new NotFoundException(`Batch ${batchId} not found`);
+    const { messageId, chunkSize, chunkDelayMs, deliveries } = row;
+    return { ...toBatchSummary(row), messageId, chunkSize, chunkDelayMs, deliveries };
   }
 
   async pause(admin: AuthenticatedUser, batchId: string): Promise<Batch> {

@@ -32,6 +32,7 @@ export class FailedDeliveriesController {
       reason: query.reason,
       from: query.from ? new Date(query.from) : undefined,
       to: query.to ? new Date(query.to) : undefined,
+      batchId: query.batchId,
       after: decodeCursor(query.cursor),
       limit: query.limit,
     });

@@ -13,6 +13,8 @@ export class FailedDeliveriesQueryDto {
   @IsOptional() @IsString() @MaxLength(200) reason?: string;
   @IsOptional() @IsTimestamp() from?: string;
   @IsOptional() @IsTimestamp() to?: string;
+  /** Only this broadcast's (or large group fan-out's) deliveries. */
+  @IsOptional() @IsUUID('all') batchId?: string;
 }
 
 export class RetryDeliveriesDto {

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { SOCKET_EVENTS } from '@mq/messaging-contracts';
 import { DataSource, EntityManager } from 'typeorm';
-import { BatchRepository, ConversationRepository, DeliverySendRepository, MessageRepository, SendingBatch } from '@mq/db';
+import { BatchRepository, ConversationRepository, DeliverySendRepository, FanOutChunk, MessageRepository, SendingBatch } from '@mq/db';
 import type { BatchStatus } from '@mq/messaging-contracts';
 import { MessageCrypto, OutboxPublisher, RealtimeEmitter, toMessageView } from '@mq/messaging';
 import { JOB } from '@mq/queue-contracts';
@@ -59,10 +59,10 @@ export class BatchProcessor {
           await this.messages.setStatus(manager, batch.messageId, 'sent');
           return { done: 'completed' };
         }
-        const fresh = await this.writeChunk(manager, batch, recipients, String(job.id));
+        const written = await this.writeChunk(manager, batch, recipients, String(job.id));
         // Emitted before commit: a crash re-emits this chunk (clients dedupe by id) rather than lose it.
-        this.realtime.toUsers(fresh, SOCKET_EVENTS.MESSAGE_NEW, payload);
-        await this.batches.advance(manager, batchId, recipients.length, cursor);
+        this.realtime.toUsers(written.sent, SOCKET_EVENTS.MESSAGE_NEW, payload);
+        await this.batches.advance(manager, batchId, recipients.length - written.failed, cursor, written.failed);
         return { sent: recipients.length, batch: { ...batch, processed: batch.processed + recipients.length } };
       });
       if ('done' in outcome) {
@@ -94,10 +94,14 @@ export class BatchProcessor {
     return { recipients, cursor: recipients[recipients.length - 1] ?? batch.cursor ?? '' };
   }
 
-  /** Participants and delivery rows for a chunk, each one multi-row insert; returns who is new (not yet sent to). */
-  private async writeChunk(manager: EntityManager, batch: SendingBatch, recipients: string[], jobId: string): Promise<string[]> {
+  /**
+   * Participants and delivery rows for a chunk, each one multi-row insert; returns who is new and
+   * sent to, and how many failed (deactivated since the broadcast started). Those are made
+   * participants too, so a retry once they are active again reaches them.
+   */
+  private async writeChunk(manager: EntityManager, batch: SendingBatch, recipients: string[], jobId: string): Promise<FanOutChunk> {
     if (batch.kind === 'broadcast') await this.conversations.addParticipants(manager, batch.conversationId, recipients);
-    return this.sends.insertSent(manager, batch.messageId, recipients, jobId);
+    return this.sends.insertChunk(manager, batch.messageId, recipients, jobId);
   }
 
   private async continueLater(job: HandledJob<'batch-send'>, sentNow: number): Promise<BatchResult> {

@@ -6,6 +6,7 @@ import type { NotificationPreferences } from '@mq/messaging-contracts';
 import { MessageCrypto, MessageSearchService, OutboxPublisher, RealtimeEmitter, StageEntry, StagedJob, toMessageView } from '@mq/messaging';
 import { ConfirmationStatus, JOB, QUEUE_POLICY, Receipt, jobIdFor, queueOfJob, toJobPriority } from '@mq/queue-contracts';
 import { HandledJob, JobHandler } from '@mq/queue';
+import { TrafficMeter } from '../monitoring/traffic.meter';
 import { NotificationRouter } from '../notifications/notification.router';
 
 export interface SendResult {
@@ -53,6 +54,7 @@ export class DeliveryProcessor {
     private readonly outbox: OutboxPublisher,
     private readonly router: NotificationRouter,
     private readonly search: MessageSearchService,
+    private readonly traffic: TrafficMeter,
   ) {}
 
   /**
@@ -132,6 +134,7 @@ export class DeliveryProcessor {
     await this.outbox.publish(chained);
     this.router.remember(chained);
     const { failed, ...summary } = result;
+    this.traffic.messagesSent(summary.sent);
     if (failed) {
       const [first] = failed.undeliverable as [Undeliverable];
       throw new Error(
@@ -174,9 +177,12 @@ export class DeliveryProcessor {
     const rows = await this.receipts.record(merged);
     const byKey = new Map(merged.map((m) => [`${m.messageId}:${m.recipientId}`, m]));
     for (const row of rows) {
-      for (const receipt of byKey.get(`${row.messageId}:${row.recipientId}`)?.receipts ?? []) {
-        this.realtime.toUsers([row.senderId], SOCKET_EVENTS.MESSAGE_STATUS, receipt);
+      const entry = byKey.get(`${row.messageId}:${row.recipientId}`);
+      // This receipt was the first to say the device had it: the delivery's send -> receive time.
+      if (entry?.deliveredAt && Date.parse(entry.deliveredAt) === row.deliveredAt.getTime()) {
+        this.traffic.delivered(row.deliveredAt.getTime() - row.dueAt.getTime(), row.deliveredAt.getTime());
       }
+      for (const receipt of entry?.receipts ?? []) this.realtime.toUsers([row.senderId], SOCKET_EVENTS.MESSAGE_STATUS, receipt);
     }
     return { recorded: rows.length, unchanged: merged.length - rows.length };
   }

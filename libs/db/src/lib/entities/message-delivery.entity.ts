@@ -14,6 +14,8 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 @Index(['recipientId', 'queuedAt'])
 // The failed-deliveries view and retries only ever look at rows that failed.
 @Index('idx_message_deliveries_failed_at', ['failedAt'], { where: `"failed_at" IS NOT NULL` })
+// One broadcast's failed deliveries, newest first (its message's only).
+@Index('idx_message_deliveries_message_id_failed_at', ['messageId', 'failedAt'], { where: `"failed_at" IS NOT NULL` })
 export class MessageDeliveryEntity {
   @PrimaryColumn({ type: 'uuid' })
   messageId!: string;

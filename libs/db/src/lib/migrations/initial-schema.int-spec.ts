@@ -112,7 +112,18 @@ describe('initial schema migration', () => {
     ]);
   });
 
+  it('indexes failed deliveries by message, and drops the index when reverted', async () => {
+    const index = `SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_message_deliveries_message_id_failed_at'`;
+    expect(await dataSource.query(index)).toEqual([
+      { indexdef: expect.stringMatching(/ON public\.message_deliveries USING btree \(message_id, failed_at\) WHERE \(failed_at IS NOT NULL\)$/) },
+    ]);
+    await dataSource.undoLastMigration({ transaction: 'all' });
+    expect(await dataSource.query(index)).toEqual([]);
+    expect((await dataSource.runMigrations({ transaction: 'all' })).map((migration) => migration.name)).toEqual(['FailedDeliveriesByMessage1795390000000']);
+  });
+
   it('gives dead letters recorded before grouping existed their fingerprint', async () => {
+    await dataSource.undoLastMigration({ transaction: 'all' });
     await dataSource.undoLastMigration({ transaction: 'all' });
     const attemptColumns = `SELECT column_name FROM information_schema.columns WHERE table_name = 'job_events' AND column_name IN ('worker', 'stack')`;
     expect(await dataSource.query(attemptColumns)).toEqual([]);
@@ -126,6 +137,7 @@ describe('initial schema migration', () => {
     expect((await dataSource.runMigrations({ transaction: 'all' })).map((migration) => migration.name)).toEqual([
       'DeadLetterGroups1795370000000',
       'JobEventAttempts1795380000000',
+      'FailedDeliveriesByMessage1795390000000',
     ]);
     const [row]: { fingerprint: string }[] = await dataSource.query(`SELECT fingerprint FROM dead_letters WHERE job_id = 'j-1'`);
     expect(row?.fingerprint).toBe(failureSignature('send-message', reason, stack).fingerprint);
@@ -137,6 +149,7 @@ describe('initial schema migration', () => {
       ((await dataSource.query(`SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY indexname`, [table])) as { indexname: string }[]).map(
         (r) => r.indexname,
       );
+    await dataSource.undoLastMigration({ transaction: 'all' });
     await dataSource.undoLastMigration({ transaction: 'all' });
     await dataSource.undoLastMigration({ transaction: 'all' });
     expect(await indexesOf('dead_letters')).toEqual(['idx_dead_letters_failed_at_desc', 'pk_dead_letters', 'uq_dead_letters_job_id_failed_at']);
@@ -160,6 +173,7 @@ describe('initial schema migration', () => {
       'OutboxFinished1795360000000',
       'DeadLetterGroups1795370000000',
       'JobEventAttempts1795380000000',
+      'FailedDeliveriesByMessage1795390000000',
     ]);
     expect(await tables(dataSource)).toEqual(EXPECTED_TABLES);
     expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);

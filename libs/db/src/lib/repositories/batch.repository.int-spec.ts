@@ -78,6 +78,27 @@ describe('BatchRepository', () => {
     expect((await batches.page({ limit: 1, after: page.next ?? undefined })).items).toEqual([]);
   });
 
+  it('details one broadcast: who started it, its pace, its deliveries counted by status', async () => {
+    expect(await batches.detail(batchId)).toMatchObject({
+      id: batchId,
+      createdByName: 'Admin',
+      chunkSize: 500,
+      chunkDelayMs: 0,
+      deliveries: { queued: 0, sent: 0, delivered: 0, read: 0, failed: 0 },
+    });
+    const [{ message_id: messageId }] = (await db.dataSource.query(`SELECT message_id FROM batches WHERE id = $1`, [batchId])) as [{ message_id: string }];
+    const [a, b, c] = [await seedUser(db.dataSource), await seedUser(db.dataSource), await seedUser(db.dataSource)];
+    await db.dataSource.query(
+      `INSERT INTO message_deliveries (message_id, recipient_id, status, failed_at) VALUES ($1, $2, 'sent', NULL), ($1, $3, 'read', NULL), ($1, $4, 'failed', now())`,
+      [messageId, a, b, c],
+    );
+    await db.dataSource.transaction((manager) => batches.advance(manager, batchId, 2, '3', 1));
+    const detail = await batches.detail(batchId);
+    expect(detail).toMatchObject({ messageId, processed: 2, failed: 1, deliveries: { queued: 0, sent: 1, delivered: 0, read: 1, failed: 1 } });
+    expect(detail?.createdAt).toBeInstanceOf(Date);
+    expect(await batches.detail(randomUUID())).toBeUndefined();
+  });
+
   it('moves between states only from the ones allowed', async () => {
     expect(await batches.transition(batchId, 'running', ['paused'])).toBe(false);
     expect(await batches.transition(batchId, 'paused', ['queued', 'running'])).toBe(true);

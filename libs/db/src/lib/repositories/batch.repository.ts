@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import type { BatchStatus } from '@mq/messaging-contracts';
+import type { BatchStatus, DeliveryStatus } from '@mq/messaging-contracts';
 import { KeysetPage, KeysetPageQuery, KeysetPosition, keysetTime, toKeysetPage } from './keyset-page';
 
 export interface NewBroadcastBatch {
@@ -53,6 +53,16 @@ export interface BatchListRow extends Omit<BatchState, 'chunkSize' | 'chunkDelay
   finishedAt: Date | null;
 }
 
+/** A batch on its own page: its list row, message, pace, and its deliveries by status. */
+export interface BatchDetailRow extends BatchListRow {
+  messageId: string | null;
+  chunkSize: number;
+  chunkDelayMs: number;
+  deliveries: Record<DeliveryStatus, number>;
+}
+
+const NO_DELIVERIES: Readonly<Record<DeliveryStatus, number>> = { queued: 0, sent: 0, delivered: 0, read: 0, failed: 0 };
+
 export interface BatchListQuery extends KeysetPageQuery {
   status?: BatchStatus;
 }
@@ -100,6 +110,23 @@ export class BatchRepository {
     return toKeysetPage(rows, query.limit, ({ position: _, ...row }) => row);
   }
 
+  /** One broadcast for its page: as in the list, with its message, pace, and its deliveries counted by status. */
+  async detail(id: string): Promise<BatchDetailRow | undefined> {
+    const [row]: BatchDetailRow[] = await this.dataSource.query(
+      `SELECT b.id, b.kind, b.total, b.processed, b.failed, b.status, b.created_by AS "createdBy", u.display_name AS "createdByName",
+              b.created_at AS "createdAt", b.started_at AS "startedAt", b.finished_at AS "finishedAt", b.message_id AS "messageId",
+              b.chunk_size AS "chunkSize", b.chunk_delay_ms AS "chunkDelayMs", COALESCE(c.counts, '{}') AS deliveries
+       FROM batches b LEFT JOIN users u ON u.id = b.created_by
+       LEFT JOIN LATERAL (
+         SELECT json_object_agg(s.status, s.n) AS counts
+         FROM (SELECT status, count(*)::int AS n FROM message_deliveries WHERE message_id = b.message_id GROUP BY status) s
+       ) c ON true
+       WHERE b.id = $1`,
+      [id],
+    );
+    return row && { ...row, deliveries: { ...NO_DELIVERIES, ...row.deliveries } };
+  }
+
   async find(id: string, manager: EntityManager = this.dataSource.manager): Promise<BatchState | undefined> {
     const [row]: BatchState[] = await manager.query(`SELECT ${STATE_COLUMNS} FROM batches WHERE id = $1`, [id]);
     return row;
@@ -131,9 +158,14 @@ export class BatchRepository {
     await manager.query(`UPDATE batches SET status = 'running', started_at = COALESCE(started_at, now()), job_id = $2 WHERE id = $1`, [id, jobId]);
   }
 
-  /** A chunk sent: `count` more processed, and the cursor after them. */
-  async advance(manager: EntityManager, id: string, count: number, cursor: string): Promise<void> {
-    await manager.query(`UPDATE batches SET processed = processed + $2, cursor = $3, updated_at = now() WHERE id = $1`, [id, count, cursor]);
+  /** A chunk done: `count` more processed, `failed` more that could not be sent, and the cursor after them. */
+  async advance(manager: EntityManager, id: string, count: number, cursor: string, failed = 0): Promise<void> {
+    await manager.query(`UPDATE batches SET processed = processed + $2, failed = failed + $4, cursor = $3, updated_at = now() WHERE id = $1`, [
+      id,
+      count,
+      cursor,
+      failed,
+    ]);
   }
 
   async complete(manager: EntityManager, id: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NotificationPreferences } from '@mq/messaging-contracts';
 import { openRepositoryTestDatabase, RepositoryTestDatabase, seedConversation, seedMessage, seedUser } from '../../testing';
-import { DeliverySendRepository } from './delivery-send.repository';
+import { DeliverySendRepository, RECIPIENT_INACTIVE } from './delivery-send.repository';
 import { OutboxRepository } from './outbox.repository';
 import { SqlStatement } from '../sql-statement';
 
@@ -249,15 +249,23 @@ describe('DeliverySendRepository', () => {
     expect((await messageRow(m2)).status).toBe('sent');
   });
 
-  it('inserts a fan-out chunk’s deliveries as sent, answering only the recipients that had no row', async () => {
+  it('inserts a fan-out chunk’s deliveries as sent, failed to an inactive account, answering only the recipients that had no row', async () => {
     const message = await seedMessage(db.dataSource, conversation, sender, [bob]);
     await setDelivery(message, bob, 'read');
-    const inserted = await db.dataSource.transaction((manager) => sends.insertSent(manager, message, [bob, carol, dave], 'batch:chunk-1'));
-    expect([...inserted].sort()).toEqual([carol, dave].sort());
+    const inactive = await seedUser(db.dataSource, 'Inactive');
+    await db.dataSource.query(`UPDATE users SET active = false WHERE id = $1`, [inactive]);
+    const inserted = await db.dataSource.transaction((manager) => sends.insertChunk(manager, message, [bob, carol, dave, inactive], 'batch:chunk-1'));
+    expect(inserted.failed).toBe(1);
+    expect([...inserted.sent].sort()).toEqual([carol, dave].sort());
     const rows = await deliveries(message);
     expect(rows.get(bob)).toMatchObject({ status: 'read', attempts: 0, job_id: null });
-    expect(rows.get(carol)).toMatchObject({ status: 'sent', attempts: 1, job_id: 'batch:chunk-1' });
+    expect(rows.get(carol)).toMatchObject({ status: 'sent', attempts: 1, job_id: 'batch:chunk-1', failure_reason: null, failed_at: null });
     expect(rows.get(carol)?.sent_at).toBeInstanceOf(Date);
-    expect(await db.dataSource.transaction((manager) => sends.insertSent(manager, message, [carol, dave], 'batch:chunk-1'))).toEqual([]);
+    expect(rows.get(inactive)).toMatchObject({ status: 'failed', attempts: 1, job_id: 'batch:chunk-1', failure_reason: RECIPIENT_INACTIVE, sent_at: null });
+    expect(rows.get(inactive)?.failed_at).toBeInstanceOf(Date);
+    expect(await db.dataSource.transaction((manager) => sends.insertChunk(manager, message, [carol, dave, inactive], 'batch:chunk-1'))).toEqual({
+      sent: [],
+      failed: 0,
+    });
   });
 });

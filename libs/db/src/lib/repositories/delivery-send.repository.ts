@@ -18,6 +18,15 @@ export interface PendingDelivery {
   preferences: NotificationPreferences | null;
 }
 
+/** Why a delivery to a deactivated account is not sent (as the send job says it). */
+export const RECIPIENT_INACTIVE = 'recipient account is inactive';
+
+/** What a fan-out chunk wrote: the recipients sent to now, and how many deliveries failed. */
+export interface FanOutChunk {
+  sent: string[];
+  failed: number;
+}
+
 /** A delivery that could not be sent on this attempt, and why. */
 export interface FailedAttempt {
   messageId: string;
@@ -124,16 +133,21 @@ export class DeliverySendRepository {
   }
 
   /**
-   * A fan-out chunk's deliveries, written as sent (the emit goes with the commit), inside the
-   * chunk's transaction; returns the recipients that had no row yet (the ones to emit to).
+   * A fan-out chunk's deliveries, inside the chunk's transaction: written as sent (the emit goes
+   * with the commit), but failed for a recipient whose account is inactive, with the reason a
+   * direct send gives, so it is listed and retried like any failed delivery. Answers who had no
+   * row yet and was sent to (the ones to emit to) and how many were written failed. An id with
+   * no user (deleted since) is skipped rather than failing every retry of the chunk.
    */
-  async insertSent(manager: EntityManager, messageId: string, recipientIds: readonly string[], jobId: string): Promise<string[]> {
-    const rows: { recipient_id: string }[] = await manager.query(
-      `INSERT INTO message_deliveries (message_id, recipient_id, status, sent_at, attempts, job_id)
-       SELECT $1, unnest($2::uuid[]), 'sent', now(), 1, $3
-       ON CONFLICT (message_id, recipient_id) DO NOTHING RETURNING recipient_id`,
-      [messageId, recipientIds, jobId],
+  async insertChunk(manager: EntityManager, messageId: string, recipientIds: readonly string[], jobId: string): Promise<FanOutChunk> {
+    const rows: { recipient_id: string; failed: boolean }[] = await manager.query(
+      `INSERT INTO message_deliveries (message_id, recipient_id, status, attempts, job_id, sent_at, failure_reason, failed_at)
+       SELECT $1, u.id, CASE WHEN u.active THEN 'sent' ELSE 'failed' END, 1, $3,
+              CASE WHEN u.active THEN now() END, CASE WHEN u.active THEN NULL ELSE $4::text END, CASE WHEN u.active THEN NULL ELSE now() END
+       FROM users u WHERE u.id = ANY($2::uuid[])
+       ON CONFLICT (message_id, recipient_id) DO NOTHING RETURNING recipient_id, status = 'failed' AS failed`,
+      [messageId, recipientIds, jobId, RECIPIENT_INACTIVE],
     );
-    return rows.map((row) => row.recipient_id);
+    return { sent: rows.filter((row) => !row.failed).map((row) => row.recipient_id), failed: rows.filter((row) => row.failed).length };
   }
 }

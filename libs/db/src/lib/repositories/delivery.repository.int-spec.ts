@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { openRepositoryTestDatabase, RepositoryTestDatabase, seedConversation, seedMessage, seedUser } from '../../testing';
+import { DeliverySendRepository, RECIPIENT_INACTIVE } from './delivery-send.repository';
 import { DeliveryRepository } from './delivery.repository';
 
 describe('DeliveryRepository', () => {
@@ -93,6 +95,41 @@ describe('DeliveryRepository', () => {
     const rest = await deliveries.failedPage({ limit: 2, after: first.next ?? undefined });
     expect(rest.next).toBeNull();
     expect([...first.items, ...rest.items]).toEqual(all);
+  });
+
+  it('lists one broadcast’s failed deliveries only, newest first, a page at a time', async () => {
+    const [dan, eve] = [await seedUser(db.dataSource, 'Dan'), await seedUser(db.dataSource, 'Eve')];
+    const broadcast = await seedMessage(db.dataSource, conversation, sender, []);
+    const batchId = randomUUID();
+    await db.dataSource.query(
+      `INSERT INTO batches (id, kind, message_id, conversation_id, created_by, total, status, chunk_size, chunk_delay_ms)
+       VALUES ($1, 'broadcast', $2, $3, $4, 4, 'running', 2, 0)`,
+      [batchId, broadcast, conversation, sender],
+    );
+    // Deactivated after the broadcast started: the fan-out writes their deliveries failed.
+    await db.dataSource.query(`UPDATE users SET active = false WHERE id = ANY($1)`, [[dan, eve]]);
+    const sends = new DeliverySendRepository();
+    const first = await db.dataSource.transaction((manager) => sends.insertChunk(manager, broadcast, [bob, dan], `batch:${batchId}`));
+    const second = await db.dataSource.transaction((manager) => sends.insertChunk(manager, broadcast, [carol, eve], `batch:${batchId}`));
+    expect([first, second]).toEqual([
+      { sent: [bob], failed: 1 },
+      { sent: [carol], failed: 1 },
+    ]);
+    // Another message's failure is not this broadcast's.
+    const other = await seedMessage(db.dataSource, conversation, sender, [bob]);
+    await deliveries.recordSendJobFailure({ messageIds: [other], attempts: 5, reason: 'gone', final: true });
+
+    const page = await deliveries.failedPage({ limit: 10, batchId });
+    expect(page.items.map((row) => row.recipientId)).toEqual([eve, dan]);
+    expect(page.items[0]).toMatchObject({ messageId: broadcast, failureReason: RECIPIENT_INACTIVE, attempts: 1, jobId: `batch:${batchId}` });
+    const one = await deliveries.failedPage({ limit: 1, batchId });
+    const next = await deliveries.failedPage({ limit: 1, batchId, after: one.next ?? undefined });
+    expect([...one.items, ...next.items]).toEqual(page.items);
+    expect((await deliveries.failedPage({ limit: 10, batchId, reason: 'participant' })).items).toEqual([]);
+    expect(await deliveries.failedPage({ limit: 10, batchId: randomUUID() })).toEqual({ items: [], next: null });
+    // A retried delivery that went out leaves the list (its failed_at stays).
+    await db.dataSource.query(`UPDATE message_deliveries SET status = 'sent' WHERE message_id = $1 AND recipient_id = $2`, [broadcast, eve]);
+    expect((await deliveries.failedPage({ limit: 10, batchId })).items.map((row) => row.recipientId)).toEqual([dan]);
   });
 
   it('finds which messages have a failed delivery to retry, leaving out deleted ones', async () => {

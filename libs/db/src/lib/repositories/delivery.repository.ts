@@ -13,6 +13,8 @@ export interface FailedDeliveriesFilter extends KeysetPageQuery {
   reason?: string;
   from?: Date;
   to?: Date;
+  /** Only the deliveries of this batch (a broadcast or a large group's fan-out: one message each). */
+  batchId?: string;
 }
 
 /** A send job's failed attempt, as Bull reports it. */
@@ -65,18 +67,37 @@ export class DeliveryRepository {
 
   /** Newest failure first; a position's id is `<message id>:<recipient id>`. */
   async failedPage(filter: FailedDeliveriesFilter): Promise<KeysetPage<FailedDelivery>> {
+    // The batch's message is looked up first: as a value (not a subquery) the planner sees it and
+    // reads only that message's failures (idx_message_deliveries_message_id_failed_at).
+    let messageId: string | null = null;
+    if (filter.batchId) {
+      const [batch]: { message_id: string | null }[] = await this.dataSource.query('SELECT message_id FROM batches WHERE id = $1', [filter.batchId]);
+      if (!batch?.message_id) return { items: [], next: null };
+      messageId = batch.message_id;
+    }
     const rows: (Omit<FailedDelivery, 'failedAt'> & { failedAt: Date; position: KeysetPosition })[] = await this.dataSource.query(
+      // A failed delivery always has its failed_at; saying so lets the partial indexes serve the list.
       `SELECT d.message_id AS "messageId", m.conversation_id AS "conversationId", d.recipient_id AS "recipientId",
               d.failure_reason AS "failureReason", d.attempts, d.job_id AS "jobId", d.failed_at AS "failedAt",
               json_build_object('at', ${keysetTime('d.failed_at')}, 'id', d.message_id || ':' || d.recipient_id) AS position
        FROM message_deliveries d JOIN messages m ON m.id = d.message_id
-       WHERE d.status = 'failed'
+       WHERE d.status = 'failed' AND d.failed_at IS NOT NULL
          AND ($1::text IS NULL OR ($1 = 'batch-message-sending') = COALESCE(d.job_id LIKE 'batch:%', false))
          AND ($2::text IS NULL OR d.failure_reason ILIKE '%' || $2 || '%')
          AND ($3::timestamptz IS NULL OR d.failed_at >= $3) AND ($4::timestamptz IS NULL OR d.failed_at < $4)
          AND ($5::timestamptz IS NULL OR (d.failed_at, d.message_id || ':' || d.recipient_id) < ($5::timestamptz, $6::text))
+         AND ($8::uuid IS NULL OR d.message_id = $8)
        ORDER BY d.failed_at DESC, d.message_id || ':' || d.recipient_id DESC LIMIT $7`,
-      [filter.queue ?? null, filter.reason ?? null, filter.from ?? null, filter.to ?? null, filter.after?.at ?? null, filter.after?.id ?? null, filter.limit],
+      [
+        filter.queue ?? null,
+        filter.reason ?? null,
+        filter.from ?? null,
+        filter.to ?? null,
+        filter.after?.at ?? null,
+        filter.after?.id ?? null,
+        filter.limit,
+        messageId,
+      ],
     );
     return toKeysetPage(rows, filter.limit, ({ position: _, ...row }) => ({ ...row, failedAt: row.failedAt.toISOString() }));
   }

@@ -139,6 +139,9 @@ describe('ReceiptRepository', () => {
   });
 
   describe('record', () => {
+    const createdAt = async (messageId: string): Promise<Date> =>
+      ((await db.dataSource.query(`SELECT created_at FROM messages WHERE id = $1`, [messageId])) as [{ created_at: Date }])[0].created_at;
+
     it('moves deliveries forward with their times, sets the reader’s read position and answers the ones moved', async () => {
       const message = await seedMessage(db.dataSource, conversation, sender, [bob, carol]);
       await db.dataSource.query(`UPDATE message_deliveries SET status = 'sent', sent_at = '2030-01-01T09:00:00Z' WHERE message_id = $1 AND recipient_id = $2`, [
@@ -151,8 +154,8 @@ describe('ReceiptRepository', () => {
       ]);
       expect(byRecipient(recorded)).toEqual(
         byRecipient([
-          { messageId: message, recipientId: bob, senderId: sender },
-          { messageId: message, recipientId: carol, senderId: sender },
+          { messageId: message, recipientId: bob, senderId: sender, deliveredAt: new Date('2030-01-01T10:00:00.000Z'), dueAt: await createdAt(message) },
+          { messageId: message, recipientId: carol, senderId: sender, deliveredAt: new Date('2030-01-01T10:00:01.000Z'), dueAt: await createdAt(message) },
         ]),
       );
 
@@ -176,7 +179,12 @@ describe('ReceiptRepository', () => {
     it('never moves a delivery back, and a second run answers nothing', async () => {
       const message = await seedMessage(db.dataSource, conversation, sender, [bob]);
       const read = [merged(message, bob, 'read', null, '2030-01-01T11:00:00.000Z')];
-      expect(await receipts.record(read)).toEqual([{ messageId: message, recipientId: bob, senderId: sender }]);
+      // Scheduled for later than it was written: it was due then.
+      await db.dataSource.query(`UPDATE messages SET send_at = created_at + interval '1 hour' WHERE id = $1`, [message]);
+      const [{ due }] = (await db.dataSource.query(`SELECT send_at AS due FROM messages WHERE id = $1`, [message])) as [{ due: Date }];
+      expect(await receipts.record(read)).toEqual([
+        { messageId: message, recipientId: bob, senderId: sender, deliveredAt: new Date('2030-01-01T11:00:00.000Z'), dueAt: due },
+      ]);
       expect(await receipts.record(read)).toEqual([]);
       expect(await receipts.record([merged(message, bob, 'delivered', '2030-01-01T12:00:00.000Z', null)])).toEqual([]);
       const row = await delivery(message, bob);
@@ -199,7 +207,7 @@ describe('ReceiptRepository', () => {
 
       // Dave has a delivery but no participant row: the delivery moves, no position is written.
       expect(await receipts.record([merged(older, dave, 'delivered', '2030-01-01T12:00:02.000Z', null)])).toEqual([
-        { messageId: older, recipientId: dave, senderId: sender },
+        { messageId: older, recipientId: dave, senderId: sender, deliveredAt: new Date('2030-01-01T12:00:02.000Z'), dueAt: await createdAt(older) },
       ]);
       expect(await receipts.record([merged(randomUUID(), dave, 'read', null, '2030-01-01T12:00:03.000Z')])).toEqual([]);
     });

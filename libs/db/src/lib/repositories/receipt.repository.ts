@@ -33,6 +33,10 @@ export interface RecordedReceipt {
   messageId: string;
   recipientId: string;
   senderId: string;
+  /** When the recipient's device had it (this receipt's time if it was the first to say so). */
+  deliveredAt: Date;
+  /** When the message was due to go out: accepted, or its scheduled time if later. */
+  dueAt: Date;
 }
 
 const RANK: Readonly<Record<ConfirmationStatus, number>> = { delivered: 2, read: 3 };
@@ -66,13 +70,13 @@ WITH input AS (
   FROM input r, messages m
   WHERE d.message_id = r.message_id AND d.recipient_id = r.recipient_id AND m.id = d.message_id
     AND (CASE d.status WHEN 'read' THEN 3 WHEN 'delivered' THEN 2 WHEN 'sent' THEN 1 ELSE 0 END) < r.rank
-  RETURNING d.message_id, d.recipient_id, d.status, m.sender_id, m.conversation_id, m.seq
+  RETURNING d.message_id, d.recipient_id, d.status, m.sender_id, m.conversation_id, m.seq, d.delivered_at, GREATEST(m.created_at, m.send_at) AS due_at
 ), read_position AS (
   UPDATE conversation_participants p SET last_read_seq = GREATEST(p.last_read_seq, u.seq)
   FROM (SELECT conversation_id, recipient_id, max(seq) AS seq FROM updated WHERE status = 'read' AND seq IS NOT NULL GROUP BY 1, 2) u
   WHERE p.conversation_id = u.conversation_id AND p.user_id = u.recipient_id
 )
-SELECT message_id AS "messageId", recipient_id AS "recipientId", sender_id AS "senderId" FROM updated`;
+SELECT message_id AS "messageId", recipient_id AS "recipientId", sender_id AS "senderId", delivered_at AS "deliveredAt", due_at AS "dueAt" FROM updated`;
 
 /** Recipients' delivery and read receipts: accepted into the outbox by the api, recorded by the worker. */
 @Injectable()
