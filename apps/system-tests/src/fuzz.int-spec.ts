@@ -162,6 +162,7 @@ const ROUTES: Record<string, (fx: Fixture) => Row> = {
     querySeeds: { cursor: cursorSeeds(fx), from: DATE_SEEDS, to: DATE_SEEDS },
   }),
   // Even a retry that matches nothing is audited.
+  'GET /deliveries/failed/groups': () => ({}),
   'POST /deliveries/retry': (fx) => ({ body: { messageIds: [fx.missing()] }, writes: true }),
   'GET /audit': (fx) => ({
     query: { limit: '10', cursor: cursor('2030-01-01T00:00:00.000Z', fx.missing()), action: 'user.', from: '2020-01-01T00:00:00Z' },

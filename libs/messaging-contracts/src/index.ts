@@ -4,6 +4,7 @@ export * from './lib/auth.contract';
 export * from './lib/broadcast.contract';
 export * from './lib/conversation.contract';
 export * from './lib/dead-letter.contract';
+export * from './lib/failed-delivery-group.contract';
 export * from './lib/fleet.contract';
 export * from './lib/health.contract';
 export * from './lib/limits.constants';

@@ -9,6 +9,7 @@ import { api } from '../lib/api-client';
 import type { CallArgs } from '../lib/api-request.types';
 import { PAGES } from '../lib/endpoints';
 import { formatDateTime, formatNumber } from '../lib/format';
+import { FailedDeliveryGroups } from './failed-delivery-groups';
 import { MessageDeliveries } from './message-timeline';
 import { LoadMore } from './load-more';
 import { describeError } from './queue-overview';
@@ -101,6 +102,12 @@ export function FailedDeliveries() {
   return (
     <>
       <h1>Failed deliveries</h1>
+      <FailedDeliveryGroups
+        onShow={(reason) => {
+          setFilters({ ...NO_FILTERS, reason });
+          setSelected(new Set());
+        }}
+      />
       <section className="panel" aria-labelledby="filters-title">
         <h2 id="filters-title">Filters</h2>
         <form className="filters" onSubmit={applyFilters} key={JSON.stringify(filters)}>

@@ -843,6 +843,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/deliveries/failed/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Failed deliveries by cause, the most recently seen first (at most 100 causes). */
+        get: operations["FailedDeliveries_groups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/deliveries/retry": {
         parameters: {
             query?: never;
@@ -1408,6 +1425,22 @@ export interface components {
             attempts: number;
             jobId: string | null;
             failedAt: string | null;
+        };
+        /** @description `GET /deliveries/failed/groups` -> 200 FailedDeliveryGroup[]: failed deliveries by cause (their reason with ids, hashes, timestamps and numbers stripped), the most recently seen first. */
+        FailedDeliveryGroup: {
+            /** @description The normalised reason every delivery of the group shares. */
+            reason: string;
+            /** @description Text every reason of the group contains: `GET /deliveries/failed?reason=` with it lists them. */
+            filter: string;
+            count: number;
+            firstSeen: string;
+            lastSeen: string;
+            /** @description The latest failed delivery of the group. */
+            sample: {
+                messageId: string;
+                recipientId: string;
+                failureReason: string;
+            };
         };
         /** @description `GET /health` -> 200, or 503 with the failing check. No auth. */
         HealthResponse: {
@@ -5486,6 +5519,71 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FailedDeliveriesPage"];
+                };
+            };
+            /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid session (routes that need one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    FailedDeliveries_groups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Each cause with its count, first and last seen, a sample, and the reason filter that lists it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FailedDeliveryGroup"][];
                 };
             };
             /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */

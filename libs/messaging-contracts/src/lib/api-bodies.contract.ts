@@ -35,6 +35,7 @@ import type {
   DeadLetterReplayResponse,
   DeadLetterRestoreResponse,
 } from './dead-letter.contract';
+import type { FailedDeliveryGroup } from './failed-delivery-group.contract';
 import type { RedisReport, ScheduledJob, TrafficSummary, WorkerProcess } from './fleet.contract';
 import type { HealthResponse } from './health.contract';
 import type { AppNotification, NotificationPreferences } from './settings.contract';
@@ -66,6 +67,7 @@ export interface ApiResponseBodies {
   DryRunResponse: DryRunResponse;
   EncryptionRotationResponse: EncryptionRotationResponse;
   FailedDeliveriesPage: FailedDeliveriesPage;
+  FailedDeliveryGroup: FailedDeliveryGroup;
   HealthResponse: HealthResponse;
   JobAttempt: JobAttempt;
   JobDetail: JobDetail;

@@ -1,6 +1,6 @@
 import { ApiResult } from '../openapi/api-result.decorator';
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
-import type { FailedDeliveriesPage, RetryDeliveriesResponse } from '@mq/messaging-contracts';
+import type { FailedDeliveriesPage, FailedDeliveryGroup, RetryDeliveriesResponse } from '@mq/messaging-contracts';
 import { DataSource } from 'typeorm';
 import { QueueRegistry } from '@mq/queue';
 import { JOB, QUEUE, jobIdFor } from '@mq/queue-contracts';
@@ -37,6 +37,13 @@ export class FailedDeliveriesController {
       limit: query.limit,
     });
     return { deliveries: page.items, nextCursor: page.next && encodeCursor(page.next) };
+  }
+
+  /** Failed deliveries by cause, the most recently seen first (at most 100 causes). */
+  @ApiResult(HttpStatus.OK, ['FailedDeliveryGroup'], 'Each cause with its count, first and last seen, a sample, and the reason filter that lists it')
+  @Get('failed/groups')
+  groups(): Promise<FailedDeliveryGroup[]> {
+    return this.deliveries.failedGroups(100);
   }
 
   /**

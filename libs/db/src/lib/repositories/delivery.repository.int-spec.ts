@@ -97,6 +97,31 @@ describe('DeliveryRepository', () => {
     expect([...first.items, ...rest.items]).toEqual(all);
   });
 
+  it('groups failed deliveries by cause: reasons differing only in ids or numbers are one group, with the text that lists them', async () => {
+    await db.dataSource.query(`DELETE FROM messages`);
+    const one = await seedMessage(db.dataSource, conversation, sender, [bob]);
+    const two = await seedMessage(db.dataSource, conversation, sender, [carol]);
+    const three = await seedMessage(db.dataSource, conversation, sender, [bob, carol]);
+    await deliveries.recordSendJobFailure({ messageIds: [one], attempts: 5, reason: `Cannot decrypt message ${one}: authentication failed`, final: true });
+    await deliveries.recordSendJobFailure({ messageIds: [two], attempts: 5, reason: `Cannot decrypt message ${two}: authentication failed`, final: true });
+    await db.dataSource.query(`UPDATE message_deliveries SET failed_at = failed_at - interval '1 hour' WHERE message_id = $1`, [one]);
+    await deliveries.recordSendJobFailure({ messageIds: [three], attempts: 5, reason: 'recipient account is inactive', final: true });
+
+    const groups = await deliveries.failedGroups(10);
+    expect(groups.map((g) => [g.reason, g.count])).toEqual([
+      ['recipient account is inactive', 2],
+      ['Cannot decrypt message <id>: authentication failed', 2],
+    ]);
+    const [inactive, decrypt] = groups;
+    expect(inactive?.sample).toMatchObject({ messageId: three, failureReason: 'recipient account is inactive' });
+    expect(decrypt?.sample).toEqual({ messageId: two, recipientId: carol, failureReason: `Cannot decrypt message ${two}: authentication failed` });
+    expect(Date.parse(decrypt?.lastSeen ?? '') - Date.parse(decrypt?.firstSeen ?? '')).toBeGreaterThan(3_500_000);
+    // The group's filter lists exactly its deliveries.
+    expect(decrypt?.filter).toBe(': authentication failed');
+    expect((await deliveries.failedPage({ limit: 10, reason: decrypt?.filter })).items.map((r) => r.messageId).sort()).toEqual([one, two].sort());
+    expect(await deliveries.failedGroups(1)).toHaveLength(1);
+  });
+
   it('lists one broadcast’s failed deliveries only, newest first, a page at a time', async () => {
     const [dan, eve] = [await seedUser(db.dataSource, 'Dan'), await seedUser(db.dataSource, 'Eve')];
     const broadcast = await seedMessage(db.dataSource, conversation, sender, []);

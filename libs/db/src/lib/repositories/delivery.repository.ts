@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Delivery, FailedDelivery } from '@mq/messaging-contracts';
+import type { Delivery, FailedDelivery, FailedDeliveryGroup } from '@mq/messaging-contracts';
+import { normaliseError } from '../failure-fingerprint';
 import { type KeysetPage, type KeysetPageQuery, type KeysetPosition, keysetTime, toKeysetPage } from './keyset-page';
 
 /** Failure reasons are kept whole enough to read, not as unbounded traces. */
@@ -29,6 +30,17 @@ export interface SendJobFailure {
 }
 
 /** `message_deliveries`: one row per message and recipient, and where its delivery stands. */
+/** Exact reasons read to make the groups: more distinct reasons than this is itself the finding. */
+const MAX_FAILURE_REASONS = 1_000;
+
+/** The longest stretch of a normalised reason without a placeholder: every reason of its group contains it. */
+function longestLiteral(reason: string): string {
+  return reason
+    .split(/<(?:id|time|hex|n)>/)
+    .map((part) => part.trim())
+    .reduce((longest, part) => (part.length > longest.length ? part : longest), '');
+}
+
 @Injectable()
 export class DeliveryRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -100,6 +112,43 @@ export class DeliveryRepository {
       ],
     );
     return toKeysetPage(rows, filter.limit, ({ position: _, ...row }) => ({ ...row, failedAt: row.failedAt.toISOString() }));
+  }
+
+  /**
+   * Failed deliveries by cause, the most recently seen first: Postgres groups them by exact
+   * reason (a few hundred at most), then reasons that differ only in ids or numbers are merged
+   * by the same normalisation as dead letters' fingerprints.
+   */
+  async failedGroups(limit: number): Promise<FailedDeliveryGroup[]> {
+    const rows: { reason: string; count: number; firstSeen: Date; lastSeen: Date; messageId: string; recipientId: string }[] = await this.dataSource.query(
+      `SELECT * FROM (
+         SELECT DISTINCT ON (failure_reason) failure_reason AS reason, message_id AS "messageId", recipient_id AS "recipientId",
+                (count(*) OVER w)::int AS count, min(failed_at) OVER w AS "firstSeen", max(failed_at) OVER w AS "lastSeen"
+         FROM message_deliveries WHERE status = 'failed' AND failed_at IS NOT NULL AND failure_reason IS NOT NULL
+         WINDOW w AS (PARTITION BY failure_reason) ORDER BY failure_reason, failed_at DESC
+       ) latest ORDER BY "lastSeen" DESC LIMIT $1`,
+      [MAX_FAILURE_REASONS],
+    );
+    const groups = new Map<string, FailedDeliveryGroup>();
+    for (const row of rows) {
+      const reason = normaliseError(row.reason);
+      const group = groups.get(reason);
+      if (!group) {
+        groups.set(reason, {
+          reason,
+          filter: longestLiteral(reason),
+          count: row.count,
+          firstSeen: row.firstSeen.toISOString(),
+          lastSeen: row.lastSeen.toISOString(),
+          sample: { messageId: row.messageId, recipientId: row.recipientId, failureReason: row.reason },
+        });
+        continue;
+      }
+      // Rows come latest first: the group's sample and last seen are already the latest.
+      group.count += row.count;
+      if (row.firstSeen.toISOString() < group.firstSeen) group.firstSeen = row.firstSeen.toISOString();
+    }
+    return [...groups.values()].slice(0, limit);
   }
 
   /** Of these messages, those not deleted that have a failed delivery. */
