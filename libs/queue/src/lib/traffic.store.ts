@@ -53,6 +53,8 @@ export function quantile(latency: readonly number[], q: number): number | null {
  */
 export class TrafficStore {
   private readonly key: string;
+  /** The minute of the last prune: minutes age out one a minute, so reading the fields more often finds nothing to drop. */
+  private prunedMinute = -1;
 
   constructor(
     private readonly redis: RedisConnection,
@@ -70,7 +72,11 @@ export class TrafficStore {
       latency.forEach((n, bucket) => n > 0 && pipeline.hincrby(this.key, `${id}:${bucket}`, n));
     }
     if (pipeline.length > 0) await pipeline.exec();
-    await this.prune(nowMs);
+    const minute = Math.floor(nowMs / MINUTE_MS);
+    if (minute !== this.prunedMinute) {
+      this.prunedMinute = minute;
+      await this.prune(nowMs);
+    }
   }
 
   /** The last `windowMinutes` minutes up to `nowMs`. */
