@@ -56,6 +56,11 @@ export interface SendMessageRequest {
   priority?: MessagePriority;
   /** ISO-8601; in the future makes a scheduled message. */
   sendAt?: string;
+  /**
+   * Goes through every recipient's quiet hours at once, on every channel. Only senders whose
+   * role is in the api's CRITICAL_SENDER_ROLES may set it (else 403); each one is audited.
+   */
+  critical?: boolean;
 }
 
 export interface SendMessageResponse {

@@ -12,7 +12,11 @@ export interface NotificationChannelPreferences {
   sms: boolean;
 }
 
-/** Local wall-clock window (may wrap midnight) in which only in-app notifications go out. */
+/**
+ * Local wall-clock window (may wrap midnight) in which notifications on the held channels wait;
+ * by default only in-app notifications go out. What was held goes out at the window's end as one
+ * digest per channel. A critical message is never held.
+ */
 export interface QuietHours {
   /** `HH:mm`, e.g. `22:00`. */
   start: string;
@@ -20,6 +24,11 @@ export interface QuietHours {
   end: string;
   /** IANA zone, e.g. `Europe/London`; an unknown zone is a 400. */
   timeZone: string;
+  /**
+   * The channels held in the window; absent: `email`, `push` and `sms` (DEFAULT_QUIET_CHANNELS).
+   * An unknown channel is a 400.
+   */
+  channels?: NotificationChannel[];
 }
 
 /** `GET` / `PUT /me/notification-preferences`: the same shape both ways. */

@@ -1,4 +1,4 @@
-import type { NotificationPreferences } from './settings.contract';
+import type { NotificationChannel, NotificationPreferences, QuietHours } from './settings.contract';
 
 // The rules of the settings contract's fields, shared by the api's validation, the worker and clients.
 /** `HH:mm`, 00:00 to 23:59; the groups are the hour and the minute. */
@@ -9,6 +9,14 @@ export const DEFAULT_PREFERENCES: Readonly<NotificationPreferences> = Object.fre
   channels: Object.freeze({ inApp: true, email: true, push: true, sms: false }),
   quietHours: null,
 });
+
+/** The channels quiet hours hold when the user did not choose: everything but in-app. */
+export const DEFAULT_QUIET_CHANNELS: readonly NotificationChannel[] = Object.freeze(['email', 'push', 'sms'] as const);
+
+/** Whether quiet hours hold this channel (no quiet hours hold nothing). */
+export function quietHoldsChannel(quietHours: QuietHours | null, channel: NotificationChannel): boolean {
+  return quietHours !== null && (quietHours.channels ?? DEFAULT_QUIET_CHANNELS).includes(channel);
+}
 
 export function isTimeOfDay(value: string): boolean {
   return TIME_OF_DAY.test(value);
