@@ -6,6 +6,7 @@ import { ConversationParticipantEntity } from './entities/conversation-participa
 import { ConversationEntity } from './entities/conversation.entity';
 import { DeadLetterEntity } from './entities/dead-letter.entity';
 import { EncryptionKeyEntity } from './entities/encryption-key.entity';
+import { HeldNotificationEntity } from './entities/held-notification.entity';
 import { JobEventEntity } from './entities/job-event.entity';
 import { MessageDeliveryEntity } from './entities/message-delivery.entity';
 import { MessageEntity } from './entities/message.entity';
@@ -37,4 +38,5 @@ export const DB_ENTITIES = Object.freeze([
   AlertEntity,
   AuditLogEntity,
   JobEventEntity,
+  HeldNotificationEntity,
 ] as const);

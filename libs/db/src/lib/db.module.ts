@@ -14,6 +14,7 @@ import { JobEventRepository } from './repositories/job-event.repository';
 import { MessageRepository } from './repositories/message.repository';
 import { MessageTimelineRepository } from './repositories/message-timeline.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
+import { HeldNotificationRepository } from './repositories/held-notification.repository';
 import { NotificationSettingsRepository } from './repositories/notification-settings.repository';
 import { NotificationRepository } from './repositories/notification.repository';
 import { QueueMetricRepository } from './repositories/queue-metric.repository';
@@ -36,6 +37,7 @@ const REPOSITORIES = [
   JobEventRepository,
   MessageRepository,
   MessageTimelineRepository,
+  HeldNotificationRepository,
   NotificationRepository,
   NotificationSettingsRepository,
   OutboxRepository,

@@ -14,6 +14,7 @@ export interface MessageRow {
   auth_tag: Buffer;
   key_version: number;
   priority: MessageEntity['priority'];
+  critical: boolean;
   status: MessageEntity['status'];
   send_at: Date | null;
   batch_id: string | null;
@@ -24,7 +25,7 @@ export interface MessageRow {
 
 /** Every column of messages, in MessageRow's order. */
 export const MESSAGE_COLUMNS =
-  'id, conversation_id, seq, sender_id, client_message_id, ciphertext, iv, auth_tag, key_version, priority, status, send_at, batch_id, created_at, edited_at, deleted_at';
+  'id, conversation_id, seq, sender_id, client_message_id, ciphertext, iv, auth_tag, key_version, priority, critical, status, send_at, batch_id, created_at, edited_at, deleted_at';
 const LOAD_MANY = `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ANY($1::uuid[])`;
 
 /**
@@ -49,6 +50,7 @@ export function messageFromRow(row: MessageRow): MessageEntity {
     authTag: row.auth_tag,
     keyVersion: row.key_version,
     priority: row.priority,
+    critical: row.critical,
     status: row.status,
     sendAt: row.send_at,
     batchId: row.batch_id,

@@ -18,6 +18,7 @@ const BUILD_JOB_ID: { readonly [N in JobName]: (payload: JobPayload<N>) => strin
 });
 
 function notificationSubject(p: JobPayload<'send-notification'>): string {
+  if (p.reason === 'quiet-hours') return `quiet-${p.window ?? 0}`;
   if (p.conversationId) return `unread-${p.conversationId}-${p.window ?? 0}`;
   if (p.messageId) return p.messageId;
   return p.window !== undefined ? `digest-${p.window}` : p.reason;

@@ -52,7 +52,8 @@ export class DeliveryConfirmationJob {
 export const NOTIFICATION_CHANNELS = Object.freeze(['in_app', 'email', 'push', 'sms'] as const);
 export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
 
-export const NOTIFICATION_REASONS = Object.freeze(['offline', 'unread', 'broadcast'] as const);
+/** `quiet-hours`: the one digest per channel of what a recipient's quiet hours held, at their end (`window`: the end, in seconds). */
+export const NOTIFICATION_REASONS = Object.freeze(['offline', 'unread', 'broadcast', 'quiet-hours'] as const);
 export type NotificationReason = (typeof NOTIFICATION_REASONS)[number];
 
 export class NotificationJob {

@@ -68,6 +68,10 @@ export class MessageEntity {
   @Column({ type: 'text', default: 'normal' })
   priority!: MessagePriority;
 
+  /** Goes through the recipients' quiet hours (POST /messages `critical`, allowed roles only). */
+  @Column({ type: 'boolean', default: false })
+  critical!: boolean;
+
   @Column({ type: 'text' })
   status!: MessageStatus;
 

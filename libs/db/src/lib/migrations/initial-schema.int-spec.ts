@@ -12,6 +12,7 @@ const EXPECTED_TABLES = [
   'conversations',
   'dead_letters',
   'encryption_keys',
+  'held_notifications',
   'job_events', // added by the second migration
   'message_deliveries',
   'messages',
@@ -112,17 +113,31 @@ describe('initial schema migration', () => {
     ]);
   });
 
+  it('adds messages.critical and held_notifications, and drops both when reverted', async () => {
+    const critical = `SELECT column_name FROM information_schema.columns WHERE table_name = 'messages' AND column_name = 'critical'`;
+    expect(await dataSource.query(critical)).toHaveLength(1);
+    await dataSource.undoLastMigration({ transaction: 'all' });
+    expect(await dataSource.query(critical)).toEqual([]);
+    expect(await tables(dataSource)).not.toContain('held_notifications');
+    expect((await dataSource.runMigrations({ transaction: 'all' })).map((migration) => migration.name)).toEqual(['QuietHoursHeld1795420000000']);
+  });
+
   it('indexes failed deliveries by message, and drops the index when reverted', async () => {
     const index = `SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_message_deliveries_message_id_failed_at'`;
     expect(await dataSource.query(index)).toEqual([
       { indexdef: expect.stringMatching(/ON public\.message_deliveries USING btree \(message_id, failed_at\) WHERE \(failed_at IS NOT NULL\)$/) },
     ]);
     await dataSource.undoLastMigration({ transaction: 'all' });
+    await dataSource.undoLastMigration({ transaction: 'all' });
     expect(await dataSource.query(index)).toEqual([]);
-    expect((await dataSource.runMigrations({ transaction: 'all' })).map((migration) => migration.name)).toEqual(['FailedDeliveriesByMessage1795390000000']);
+    expect((await dataSource.runMigrations({ transaction: 'all' })).map((migration) => migration.name)).toEqual([
+      'FailedDeliveriesByMessage1795390000000',
+      'QuietHoursHeld1795420000000',
+    ]);
   });
 
   it('gives dead letters recorded before grouping existed their fingerprint', async () => {
+    await dataSource.undoLastMigration({ transaction: 'all' });
     await dataSource.undoLastMigration({ transaction: 'all' });
     await dataSource.undoLastMigration({ transaction: 'all' });
     const attemptColumns = `SELECT column_name FROM information_schema.columns WHERE table_name = 'job_events' AND column_name IN ('worker', 'stack')`;
@@ -138,6 +153,7 @@ describe('initial schema migration', () => {
       'DeadLetterGroups1795370000000',
       'JobEventAttempts1795380000000',
       'FailedDeliveriesByMessage1795390000000',
+      'QuietHoursHeld1795420000000',
     ]);
     const [row]: { fingerprint: string }[] = await dataSource.query(`SELECT fingerprint FROM dead_letters WHERE job_id = 'j-1'`);
     expect(row?.fingerprint).toBe(failureSignature('send-message', reason, stack).fingerprint);
@@ -149,6 +165,7 @@ describe('initial schema migration', () => {
       ((await dataSource.query(`SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY indexname`, [table])) as { indexname: string }[]).map(
         (r) => r.indexname,
       );
+    await dataSource.undoLastMigration({ transaction: 'all' });
     await dataSource.undoLastMigration({ transaction: 'all' });
     await dataSource.undoLastMigration({ transaction: 'all' });
     await dataSource.undoLastMigration({ transaction: 'all' });
@@ -174,6 +191,7 @@ describe('initial schema migration', () => {
       'DeadLetterGroups1795370000000',
       'JobEventAttempts1795380000000',
       'FailedDeliveriesByMessage1795390000000',
+      'QuietHoursHeld1795420000000',
     ]);
     expect(await tables(dataSource)).toEqual(EXPECTED_TABLES);
     expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);

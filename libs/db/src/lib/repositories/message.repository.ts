@@ -12,7 +12,7 @@ export type NewMessage = Pick<
   MessageEntity,
   'id' | 'conversationId' | 'seq' | 'senderId' | 'ciphertext' | 'iv' | 'authTag' | 'keyVersion' | 'priority' | 'status' | 'batchId'
 > &
-  Partial<Pick<MessageEntity, 'clientMessageId' | 'sendAt'>>;
+  Partial<Pick<MessageEntity, 'clientMessageId' | 'sendAt' | 'critical'>>;
 
 /** Content encrypted anew (an edit). */
 export type EncryptedContent = Pick<MessageEntity, 'ciphertext' | 'iv' | 'authTag' | 'keyVersion'>;
@@ -22,7 +22,8 @@ export interface MessageToStore {
   message: Pick<
     MessageEntity,
     'id' | 'conversationId' | 'senderId' | 'clientMessageId' | 'ciphertext' | 'iv' | 'authTag' | 'keyVersion' | 'priority' | 'sendAt'
-  >;
+  > &
+    Partial<Pick<MessageEntity, 'critical'>>;
   /** Left unstored (answered `fan-out`) when its conversation has more than `fanOutAbove` recipients. */
   mayFanOut: boolean;
   jobId: string;
@@ -69,7 +70,8 @@ export class MessageRepository {
    * conversation's next seqs, inserts the messages, their recipients' delivery rows and the
    * outbox rows of their send jobs, each job listing the messages of it that were stored. A
    * clientMessageId the sender already used is answered `duplicate`, a large group `fan-out`
-   * (nothing written), a conversation deleted meanwhile by no row at all.
+   * (nothing written), a conversation deleted meanwhile by no row at all. A critical message's
+   * `message.critical` audit entry (ids only) is written by the same statement.
    */
   async storeBatch(items: readonly MessageToStore[], jobs: readonly SendJobToStage[], fanOutAbove: number): Promise<StoreBatchRow[]> {
     if (items.length === 0) return [];
@@ -93,6 +95,7 @@ export class MessageRepository {
       jobs.map((j) => j.jobId),
       jobs.map((j) => j.priority),
       jobs.map((j) => j.availableAt),
+      m.map((x) => x.critical ?? false),
     ]);
     return rows.map((row): StoreBatchRow => {
       switch (row.kind) {
@@ -204,8 +207,9 @@ export function isRetryableStoreConflict(error: unknown): boolean {
 const STORE_MESSAGES = `
 WITH input AS (
   SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::bytea[], $6::bytea[], $7::bytea[], $8::int[], $9::text[],
-                       $10::timestamptz[], $11::boolean[], $12::text[])
-    WITH ORDINALITY AS i(id, conversation_id, sender_id, client_message_id, ciphertext, iv, auth_tag, key_version, priority, send_at, may_fan_out, job_id, ord)
+                       $10::timestamptz[], $11::boolean[], $12::text[], $19::boolean[])
+    WITH ORDINALITY AS i(id, conversation_id, sender_id, client_message_id, ciphertext, iv, auth_tag, key_version, priority, send_at, may_fan_out, job_id,
+                         critical, ord)
 ), duplicate AS (
   SELECT i.ord FROM input i JOIN messages m ON m.sender_id = i.sender_id AND m.client_message_id = i.client_message_id
 ), sized AS (
@@ -230,11 +234,14 @@ WITH input AS (
   FROM fresh f LEFT JOIN seqs s ON s.id = f.conversation_id
   WHERE f.conversation_id IN (SELECT id FROM locked) AND (f.send_at IS NOT NULL OR s.id IS NOT NULL)
 ), stored AS (
-  INSERT INTO messages (id, conversation_id, seq, sender_id, client_message_id, ciphertext, iv, auth_tag, key_version, priority, status, send_at)
-  SELECT id, conversation_id, seq, sender_id, client_message_id, ciphertext, iv, auth_tag, key_version, priority,
+  INSERT INTO messages (id, conversation_id, seq, sender_id, client_message_id, ciphertext, iv, auth_tag, key_version, priority, critical, status, send_at)
+  SELECT id, conversation_id, seq, sender_id, client_message_id, ciphertext, iv, auth_tag, key_version, priority, critical,
          CASE WHEN send_at IS NULL THEN 'queued' ELSE 'scheduled' END, send_at
   FROM numbered
   RETURNING id, seq, created_at
+), audited AS (
+  INSERT INTO audit_log (actor_id, action, target, detail)
+  SELECT sender_id, 'message.critical', id::text, jsonb_build_object('conversationId', conversation_id) FROM numbered WHERE critical
 ), deliveries AS (
   INSERT INTO message_deliveries (message_id, recipient_id, job_id)
   SELECT n.id, p.user_id, n.job_id FROM numbered n
