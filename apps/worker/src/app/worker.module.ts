@@ -17,6 +17,7 @@ import { JobOutcomeSubscriber } from './job-events/job-outcome.subscriber';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { TrafficMeter } from './monitoring/traffic.meter';
 import { NotificationRouter } from './notifications/notification.router';
+import { QuietDigestService } from './notifications/quiet-digest.service';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { ReplicationLossDetector } from './outbox/replication-loss.detector';
 import { SendJobReconciler } from './outbox/send-job.reconciler';
@@ -49,6 +50,7 @@ export class WorkerModule {
         ReplicationLossDetector,
         DeadLetterRecorder,
         NotificationRouter,
+        QuietDigestService,
         CleanupScheduler,
         JobEventRecorder,
         JobOutcomeSubscriber,

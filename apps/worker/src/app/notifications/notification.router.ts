@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { MessageEntity } from '@mq/db';
+import { HeldItem, MessageEntity } from '@mq/db';
 import type { NotificationPreferences } from '@mq/messaging-contracts';
 import { PresenceService, StageEntry, StagedJob } from '@mq/messaging';
-import { DEFAULT_PREFERENCES } from '@mq/messaging-contracts';
+import { DEFAULT_PREFERENCES, quietHoldsChannel } from '@mq/messaging-contracts';
 import { quietHoursEnd } from './quiet-hours.helper';
 import { JOB, JOB_PRIORITY, JobPriority, NotificationChannel, NotificationJob, jobIdFor } from '@mq/queue-contracts';
 import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
@@ -19,6 +19,12 @@ export interface SentMessage {
   recipientIds: readonly string[];
 }
 
+/** What sent messages call for: jobs to stage, and what quiet hours hold for their wake digests. */
+export interface NotificationPlan {
+  jobs: StageEntry<'send-notification'>[];
+  held: HeldItem[];
+}
+
 /** Staged reminders and digests remembered at most this many (they only save repeat work). */
 const REMEMBERED_MAX = 100_000;
 
@@ -27,8 +33,11 @@ const REMEMBERED_MAX = 100_000;
  * notified now, per message (in-app and push; SMS too for a high-priority message). An online
  * recipient gets one reminder per conversation per NOTIFY_UNREAD_AFTER_MS window, sent only if
  * what arrived in that window is still unread by then: a busy conversation is one reminder,
- * not one per message. Email is a digest per user per window. Quiet hours delay everything but
- * high priority. Preferences switch channels off.
+ * not one per message. Email is a digest per user per window. Preferences switch channels off.
+ *
+ * Quiet hours hold their channels (by default all but in-app): instead of a job, a held item,
+ * and one wake job per recipient, channel and quiet period (its id names the period's end), which
+ * sends one digest of what was held. A critical message is never held; high priority is.
  */
 @Injectable()
 export class NotificationRouter {
@@ -45,19 +54,24 @@ export class NotificationRouter {
    * `preferences` holds the recipients' saved preferences (loaded with the recipients); the
    * defaults apply to the others. One presence lookup for the whole batch.
    */
-  async plan(
-    sent: readonly SentMessage[],
-    preferences: ReadonlyMap<string, NotificationPreferences>,
-    now = Date.now(),
-  ): Promise<StageEntry<'send-notification'>[]> {
+  async plan(sent: readonly SentMessage[], preferences: ReadonlyMap<string, NotificationPreferences>, now = Date.now()): Promise<NotificationPlan> {
     const everyone = [...new Set(sent.flatMap((s) => s.recipientIds))];
-    if (everyone.length === 0) return [];
+    if (everyone.length === 0) return { jobs: [], held: [] };
     const online = await this.presence.onlineUsers(everyone);
     const { unreadAfterMs, digestWindowMs } = this.config.notifications;
     const reminderWindow = windowAt(now, reminderWindowMs(this.config)).seconds;
     const planned = new Map<string, Planned>();
+    const held: HeldItem[] = [];
+    // Each recipient's quiet period at this moment, worked out once per plan (0: not in one).
+    const wakes = new Map<string, number>();
+    const wakeOf = (recipientId: string, quietHours: NotificationPreferences['quietHours']) => {
+      let wake = wakes.get(recipientId);
+      if (wake === undefined) wakes.set(recipientId, (wake = quietHoursEnd(new Date(now), quietHours)?.getTime() ?? 0));
+      return wake;
+    };
     for (const { message, recipientIds } of sent) {
-      const high = message.priority === 'high';
+      // A critical message is as urgent as a high-priority one (SMS too), and no quiet hours hold it.
+      const high = message.priority === 'high' || message.critical;
       const priority: JobPriority = high ? JOB_PRIORITY.HIGH : JOB_PRIORITY.NORMAL;
       // The digest counts deliveries by when they were queued (the message's own timestamp), so
       // its window is the message's, not the moment this plan runs: a message sent just before a
@@ -65,10 +79,15 @@ export class NotificationRouter {
       const digest = windowAt(message.createdAt.getTime(), digestWindowMs);
       for (const recipientId of recipientIds) {
         const { channels, quietHours } = preferences.get(recipientId) ?? DEFAULT_PREFERENCES;
-        const quietEnd = high ? 0 : (quietHoursEnd(new Date(now), quietHours)?.getTime() ?? 0);
-        const plan = (job: NotificationJob, at: number) => {
+        const wake = quietHours === null || message.critical ? 0 : wakeOf(recipientId, quietHours);
+        const stage = (job: NotificationJob, at: number, jobPriority: JobPriority) => {
           const key = jobIdFor(JOB.SEND_NOTIFICATION, job);
-          if (!planned.has(key) && !this.isStaged(key, now)) planned.set(key, { job, at: Math.max(at, quietEnd), priority });
+          if (!planned.has(key) && !this.isStaged(key, now)) planned.set(key, { job, at, priority: jobPriority });
+        };
+        const plan = (job: NotificationJob, at: number) => {
+          if (wake === 0 || !quietHoldsChannel(quietHours, job.channel)) return stage(job, at, priority);
+          held.push({ userId: recipientId, channel: job.channel, messageId: message.id, wakeAt: new Date(wake) });
+          stage({ recipientId, channel: job.channel, reason: 'quiet-hours', window: Math.floor(wake / 1000) }, wake, JOB_PRIORITY.NORMAL);
         };
         if (!online.has(recipientId)) {
           const about = (channel: NotificationChannel): NotificationJob => ({ recipientId, channel, reason: 'offline', messageId: message.id });
@@ -92,11 +111,12 @@ export class NotificationRouter {
         }
       }
     }
-    return [...planned.values()].map(({ job, at, priority }) => ({
+    const jobs = [...planned.values()].map(({ job, at, priority }) => ({
       name: JOB.SEND_NOTIFICATION,
       payload: job,
       options: { priority, availableAt: new Date(at) },
     }));
+    return { jobs, held };
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SOCKET_EVENTS } from '@mq/messaging-contracts';
 import { DataSource, EntityManager } from 'typeorm';
-import { DeliverySendRepository, MergedReceipt, MessageEntity, MessageRepository, ReceiptRepository, SqlStatement } from '@mq/db';
+import { DeliverySendRepository, HeldNotificationRepository, MergedReceipt, MessageEntity, MessageRepository, ReceiptRepository, SqlStatement } from '@mq/db';
 import type { NotificationPreferences } from '@mq/messaging-contracts';
 import { MessageCrypto, MessageSearchService, OutboxPublisher, RealtimeEmitter, StageEntry, StagedJob, toMessageView } from '@mq/messaging';
 import { ConfirmationStatus, JOB, QUEUE_POLICY, Receipt, jobIdFor, queueOfJob, toJobPriority } from '@mq/queue-contracts';
@@ -55,6 +55,7 @@ export class DeliveryProcessor {
     private readonly router: NotificationRouter,
     private readonly search: MessageSearchService,
     private readonly traffic: TrafficMeter,
+    private readonly held: HeldNotificationRepository,
   ) {}
 
   /**
@@ -104,11 +105,12 @@ export class DeliveryProcessor {
         sent.push({ message, deliverable, undeliverable: alone ? undeliverable : [] });
       }
       // Follow-up work rides in this transaction's outbox: it exists exactly when the sends did.
+      const notifying = await this.router.plan(
+        sent.map((s) => ({ message: s.message, recipientIds: s.deliverable })),
+        preferences,
+      );
       const followUps: StageEntry[] = [
-        ...(await this.router.plan(
-          sent.map((s) => ({ message: s.message, recipientIds: s.deliverable })),
-          preferences,
-        )),
+        ...notifying.jobs,
         ...splitOut.map(({ message }) => ({
           name: JOB.SEND_MESSAGE,
           payload: { messageIds: [message.id] },
@@ -121,6 +123,9 @@ export class DeliveryProcessor {
       const statements = this.recordAttempt(sent, split, finalAttempt);
       const index = await this.search.indexNew(readable);
       if (index) statements.push(index);
+      // What quiet hours hold is recorded with the sends, for its wake digest.
+      const hold = this.held.holdStatement(notifying.held);
+      if (hold) statements.push(hold);
       if (splitOut.length > 0) statements.push(this.sends.reassignStatement(splitOutRows(splitOut)));
       chained.push(...(await this.outbox.stageAll(manager, followUps, statements)));
       return {

@@ -8,6 +8,7 @@ import { JOB, NotificationChannel, jobIdFor } from '@mq/queue-contracts';
 import { HandledJob, JobHandler, MessageQueueService } from '@mq/queue';
 import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
 import { reminderWindowMs, windowBounds } from '../notifications/notification-window';
+import { QuietDigestService } from '../notifications/quiet-digest.service';
 
 export interface NotificationResult {
   outcome: 'sent' | 'skipped' | 'deferred' | 'already-sent';
@@ -43,6 +44,7 @@ export class NotificationProcessor {
     private readonly realtime: RealtimeEmitter,
     private readonly producer: MessageQueueService,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    private readonly quietDigest: QuietDigestService,
   ) {}
 
   @JobHandler(JOB.SEND_NOTIFICATION)
@@ -53,12 +55,19 @@ export class NotificationProcessor {
     const recipient = await this.settings.recipient(recipientId);
     if (!recipient || !recipient.active) return { outcome: 'skipped', reason: 'recipient missing or inactive' };
 
-    const content = conversationId
-      ? await this.unreadIn(conversationId, recipientId, messageId, window ?? 0)
-      : messageId
-        ? await this.aboutMessage(messageId, recipientId)
-        : await this.digest(recipientId, window ?? 0);
-    if ('skip' in content) return { outcome: 'skipped', reason: content.skip };
+    // The end of a quiet period: one digest of what it held, released once sent (or found sent).
+    const quiet = job.data.reason === 'quiet-hours' ? await this.quietDigest.content(recipientId, channel, window ?? 0) : undefined;
+    const content =
+      quiet ??
+      (conversationId
+        ? await this.unreadIn(conversationId, recipientId, messageId, window ?? 0)
+        : messageId
+          ? await this.aboutMessage(messageId, recipientId)
+          : await this.digest(recipientId, window ?? 0));
+    if ('skip' in content) {
+      await quiet?.release();
+      return { outcome: 'skipped', reason: content.skip };
+    }
 
     const row = await this.notifications.open({
       userId: recipientId,
@@ -68,7 +77,10 @@ export class NotificationProcessor {
       body: content.body,
       dedupeKey,
     });
-    if (row.status === 'sent') return { outcome: 'already-sent', notificationId: row.id };
+    if (row.status === 'sent') {
+      await quiet?.release();
+      return { outcome: 'already-sent', notificationId: row.id };
+    }
     const channels = recipient.channels ?? DEFAULT_PREFERENCES.channels;
     if (!channels[CHANNEL_PREFERENCE[channel]]) return this.skip(row.id, `${channel} is switched off in the user's preferences`);
 
@@ -81,6 +93,7 @@ export class NotificationProcessor {
       throw error;
     }
     await this.notifications.markSent(row.id);
+    await quiet?.release();
     return { outcome: 'sent', notificationId: row.id };
   }
 
