@@ -20,6 +20,14 @@ describe('loadApiConfig', () => {
     }
   });
 
+  it('lets admins send critical messages by default, and refuses an unknown role in CRITICAL_SENDER_ROLES', () => {
+    expect(loadApiConfig({}).criticalSenderRoles).toEqual(['admin']);
+    expect(loadApiConfig({ CRITICAL_SENDER_ROLES: 'admin, operator,admin' }).criticalSenderRoles).toEqual(['admin', 'operator']);
+    expect(() => loadApiConfig({ CRITICAL_SENDER_ROLES: 'admin,nurse' })).toThrow(
+      /CRITICAL_SENDER_ROLES.*unknown role "nurse": roles are user, admin, operator/,
+    );
+  });
+
   it('wants ADMIN_EMAIL and ADMIN_PASSWORD together', () => {
     expect(() => loadApiConfig({ ADMIN_EMAIL: 'admin@school.test' })).toThrow(/ADMIN_EMAIL and ADMIN_PASSWORD must be set together/);
     expect(loadApiConfig({ ADMIN_EMAIL: 'admin@school.test', ADMIN_PASSWORD: 'a-long-enough-password' }).adminBootstrap).toEqual({

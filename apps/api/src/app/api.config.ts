@@ -4,6 +4,7 @@ import { DatabaseConfig, databaseEnvSchemaFor, toDatabaseConfig } from '@mq/db';
 import { MasterKeyring, encryptionEnvSchemaFor, toMasterKeyring } from '@mq/messaging';
 import { LoggingConfig, logEnvSchemaFor, metricsEnvSchema } from '@mq/observability';
 import { QueueConfig, queueEnvSchema, toQueueConfig } from '@mq/queue';
+import { USER_ROLES, type UserRole } from '@mq/messaging-contracts';
 
 const portSchema = z.coerce.number().int().min(1).max(65535);
 
@@ -28,6 +29,27 @@ const originList = z
       }
     }
     return origins;
+  });
+
+/** Roles allowed to mark a message critical (through everyone's quiet hours): a comma list of user roles. */
+const criticalSenderRoles = z
+  .string()
+  .default('admin')
+  .transform((value, ctx) => {
+    const roles = [
+      ...new Set(
+        value
+          .split(',')
+          .map((r) => r.trim())
+          .filter(Boolean),
+      ),
+    ];
+    const unknown = roles.filter((role) => !(USER_ROLES as readonly string[]).includes(role));
+    if (unknown.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `unknown role ${unknown.map((r) => `"${r}"`).join(', ')}: roles are ${USER_ROLES.join(', ')}` });
+      return z.NEVER;
+    }
+    return roles as UserRole[];
   });
 
 /**
@@ -84,6 +106,7 @@ function apiEnvSchema(nodeEnv: string | undefined) {
         .max(10 * 1024 * 1024)
         .default(64 * 1024),
       DEMO_DATA: demoDataSchema(nodeEnv),
+      CRITICAL_SENDER_ROLES: criticalSenderRoles,
     })
     .refine((env) => Boolean(env.ADMIN_EMAIL) === Boolean(env.ADMIN_PASSWORD), {
       message: 'ADMIN_EMAIL and ADMIN_PASSWORD must be set together (or neither)',
@@ -111,6 +134,8 @@ export interface ApiConfig {
   adminBootstrap?: { email: string; password: string };
   /** Load the demo school into an empty database and keep a trickle of its traffic going (never in production). */
   demoData: boolean;
+  /** Who may send a critical message (CRITICAL_SENDER_ROLES; empty: nobody). */
+  criticalSenderRoles: readonly UserRole[];
 }
 
 /**
@@ -154,5 +179,6 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     metricsToken: parsed.METRICS_TOKEN,
     adminBootstrap: parsed.ADMIN_EMAIL && parsed.ADMIN_PASSWORD ? { email: parsed.ADMIN_EMAIL, password: parsed.ADMIN_PASSWORD } : undefined,
     demoData: parsed.DEMO_DATA,
+    criticalSenderRoles: parsed.CRITICAL_SENDER_ROLES,
   };
 }

@@ -1,10 +1,11 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { BatchRepository, DeliveryRepository, MessageEntity, MessageRepository, uuidV7 } from '@mq/db';
-import type { Message } from '@mq/messaging-contracts';
+import { AuditLogRepository, BatchRepository, DeliveryRepository, MessageEntity, MessageRepository, uuidV7 } from '@mq/db';
+import type { Message, UserRole } from '@mq/messaging-contracts';
 import { MessageCrypto, OutboxPublisher, StagedJob, toMessageView } from '@mq/messaging';
 import { JOB, jobIdFor, toJobPriority } from '@mq/queue-contracts';
+import { API_CONFIG, ApiConfig } from '../api.config';
 import { MembershipService } from '../conversations/membership.service';
 import { MessageStoreWriter } from './message-store.writer';
 import { SendMessageDto } from './messages.dto';
@@ -41,9 +42,17 @@ export class MessageSendService {
     private readonly outbox: OutboxPublisher,
     private readonly rateLimiter: SendRateLimiter,
     private readonly store: MessageStoreWriter,
+    private readonly audit: AuditLogRepository,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
-  async send(senderId: string, input: SendMessageDto): Promise<SendOutcome> {
+  /** `senderRole` is needed only to mark a message critical (CRITICAL_SENDER_ROLES); the group commit audits each critical one. */
+  async send(senderId: string, input: SendMessageDto, senderRole?: UserRole): Promise<SendOutcome> {
+    const critical = input.critical === true;
+    if (critical && (senderRole === undefined || !this.config.criticalSenderRoles.includes(senderRole))) {
+      const allowed = this.config.criticalSenderRoles.join(', ') || 'no role';
+      throw new ForbiddenException(`Only ${allowed} may mark a message critical; send it without "critical" instead`);
+    }
     const sendAt = this.scheduleTime(input.sendAt);
     const membership = await this.membership.require(senderId, input.conversationId);
     try {
@@ -65,6 +74,7 @@ export class MessageSendService {
       clientMessageId: input.clientMessageId ?? null,
       ...encrypted,
       priority: input.priority ?? 'normal',
+      critical,
       status: sendAt ? 'scheduled' : 'queued',
       sendAt,
       batchId: null,
@@ -100,6 +110,12 @@ export class MessageSendService {
     return this.dataSource.transaction(async (manager) => {
       message.seq = await this.messages.nextSeq(manager, message.conversationId);
       message.createdAt = await this.messages.insert(manager, message);
+      if (message.critical) {
+        await this.audit.record(
+          { actorId: message.senderId, action: 'message.critical', target: message.id, detail: { conversationId: message.conversationId } },
+          manager,
+        );
+      }
       return this.stageFanOut(manager, message, recipients);
     });
   }

@@ -31,7 +31,7 @@ export class MessagesController {
     @Body() body: SendMessageDto,
     @Res({ passthrough: true }) res: StatusSettable,
   ): Promise<SendMessageResponse> {
-    const outcome = await this.sender.send(user.id, body);
+    const outcome = await this.sender.send(user.id, body, user.role);
     res.status(outcome.created ? HttpStatus.ACCEPTED : HttpStatus.OK);
     return { message: outcome.message, jobId: outcome.jobId };
   }

@@ -1,4 +1,4 @@
-import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { IsBoolean, IsIn, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import type { EditMessageRequest, MessagePriority, SearchMessagesQuery, SendMessageRequest } from '@mq/messaging-contracts';
 import { MESSAGE_CONTENT_MAX_LENGTH, MESSAGE_PRIORITIES } from '@mq/messaging-contracts';
 
@@ -11,6 +11,7 @@ export class SendMessageDto implements SendMessageRequest {
   clientMessageId?: string;
   @IsOptional() @IsIn(MESSAGE_PRIORITIES) priority?: MessagePriority;
   @IsOptional() @IsISO8601({ strict: true }) sendAt?: string;
+  @IsOptional() @IsBoolean() critical?: boolean;
 }
 
 export class EditMessageDto implements EditMessageRequest {

@@ -1,7 +1,7 @@
 import { ApiResult } from '../openapi/api-result.decorator';
 import { Body, ConflictException, Controller, Get, HttpCode, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
 import { NotificationRepository, NotificationSettingsRepository } from '@mq/db';
-import type { AppNotification, NotificationPreferences } from '@mq/messaging-contracts';
+import type { AppNotification, NotificationPreferences, QuietHours } from '@mq/messaging-contracts';
 import { DEFAULT_PREFERENCES } from '@mq/messaging-contracts';
 import { CurrentUser } from '../auth/auth.decorators';
 import { AuthenticatedUser } from '../auth/auth.types';
@@ -26,7 +26,7 @@ export class NotificationSettingsController {
   async putPreferences(@CurrentUser() user: AuthenticatedUser, @Body() body: NotificationPreferencesDto): Promise<NotificationPreferences> {
     const value: NotificationPreferences = {
       channels: { inApp: body.channels.inApp, email: body.channels.email, push: body.channels.push, sms: body.channels.sms },
-      quietHours: body.quietHours ? { start: body.quietHours.start, end: body.quietHours.end, timeZone: body.quietHours.timeZone } : null,
+      quietHours: body.quietHours ? quietHoursOf(body.quietHours) : null,
     };
     await this.settings.savePreferences(user.id, value);
     return value;
@@ -57,4 +57,10 @@ export class NotificationSettingsController {
     const stored = await this.settings.addPushSubscription(user.id, { endpoint: body.endpoint, keys: { p256dh: body.keys.p256dh, auth: body.keys.auth } });
     if (!stored) throw new ConflictException('This push subscription is already registered');
   }
+}
+
+/** Only the fields of the contract; `channels` only when chosen (absent: the default channels). */
+function quietHoursOf(body: QuietHours): QuietHours {
+  const { start, end, timeZone, channels } = body;
+  return channels === undefined || channels === null ? { start, end, timeZone } : { start, end, timeZone, channels: [...channels] };
 }

@@ -1,7 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type, plainToInstance } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
   IsBoolean,
+  IsIn,
   IsDefined,
   IsInt,
   IsObject,
@@ -22,9 +26,10 @@ import type {
   NotificationChannelPreferences,
   NotificationPreferences,
   PushSubscriptionRequest,
+  NotificationChannel,
   QuietHours,
 } from '@mq/messaging-contracts';
-import { TIME_OF_DAY, isTimeZone } from '@mq/messaging-contracts';
+import { NOTIFICATION_CHANNELS, TIME_OF_DAY, isTimeZone } from '@mq/messaging-contracts';
 
 @ValidatorConstraint({ name: 'timeZone' })
 class TimeZoneConstraint implements ValidatorConstraintInterface {
@@ -56,6 +61,12 @@ class QuietHoursDto implements QuietHours {
   @Matches(TIME_OF_DAY, { message: 'start must be a time of day like 22:00' }) start!: string;
   @Matches(TIME_OF_DAY, { message: 'end must be a time of day like 07:00' }) end!: string;
   @IsString() @Validate(TimeZoneConstraint) timeZone!: string;
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(NOTIFICATION_CHANNELS.length)
+  @ArrayUnique()
+  @IsIn(NOTIFICATION_CHANNELS, { each: true, message: `channels must hold only ${NOTIFICATION_CHANNELS.join(', ')}` })
+  channels?: NotificationChannel[];
 }
 
 export class NotificationPreferencesDto implements NotificationPreferences {

@@ -91,7 +91,7 @@ export class MessagingGateway implements OnGatewayInit, OnGatewayConnection<Auth
   private async send(socket: AuthedSocket, body: unknown): Promise<MessageSendAck> {
     try {
       const input = parseSocketInput(SendMessageDto, body);
-      const outcome = await this.sender.send(socket.data.user.id, input);
+      const outcome = await this.sender.send(socket.data.user.id, input, socket.data.user.role);
       return { ok: true, message: outcome.message };
     } catch (error) {
       return socketFailure(error);
