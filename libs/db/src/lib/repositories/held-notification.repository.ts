@@ -17,7 +17,7 @@ export interface HeldDigest {
   count: number;
   /** Everything due to be released by this digest, the read and deleted ones too. */
   held: number;
-  /** The first few senders' names, in the order their messages were held. */
+  /** The first few senders' names, in the order of their first message. */
   senders: string[];
   senderCount: number;
   /** Rows held up to this time are the digest's; release only those. */
@@ -48,13 +48,13 @@ export class HeldNotificationRepository {
   async digest(userId: string, channel: NotificationChannel, wakeAt: Date, maxSenders: number): Promise<HeldDigest> {
     const [row]: HeldDigest[] = await this.dataSource.query(
       `WITH held AS (
-         SELECT h.held_at, m.sender_id, u.display_name AS sender, (m.deleted_at IS NULL AND d.status IS DISTINCT FROM 'read') AS listed
+         SELECT m.created_at, m.sender_id, u.display_name AS sender, (m.deleted_at IS NULL AND d.status IS DISTINCT FROM 'read') AS listed
          FROM held_notifications h
          JOIN messages m ON m.id = h.message_id JOIN users u ON u.id = m.sender_id
          LEFT JOIN message_deliveries d ON d.message_id = h.message_id AND d.recipient_id = h.user_id
          WHERE h.user_id = $1 AND h.channel = $2 AND h.released_at IS NULL AND h.wake_at <= $3
        ), senders AS (
-         SELECT sender_id, min(sender) AS sender, min(held_at) AS first FROM held WHERE listed GROUP BY sender_id
+         SELECT sender_id, min(sender) AS sender, min(created_at) AS first FROM held WHERE listed GROUP BY sender_id
        )
        SELECT (SELECT count(*) FROM held WHERE listed)::int AS count, (SELECT count(*) FROM held)::int AS held,
               ARRAY(SELECT sender FROM senders ORDER BY first, sender_id LIMIT $4) AS senders,

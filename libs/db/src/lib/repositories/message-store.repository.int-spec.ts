@@ -234,6 +234,23 @@ describe('MessageRepository: storing messages', () => {
       expect((await messages.findByIds([s1.message.id]))[0]).toMatchObject({ seq: before + 3, status: 'queued' });
     });
 
+    it('stores a critical message as critical with its message.critical audit entry (ids only), and a duplicate writes no entry', async () => {
+      const job = `send-${randomUUID()}`;
+      const [critical, normal] = [item(pair, ann, job, { critical: true, clientMessageId: `c-${randomUUID()}` }), item(pair, ann, job)];
+      await messages.storeBatch([critical, normal], [sendJob(job)], 100);
+      const stored = await messages.loadMany([critical.message.id, normal.message.id]);
+      expect(stored.get(critical.message.id)?.critical).toBe(true);
+      expect(stored.get(normal.message.id)?.critical).toBe(false);
+      const audited = async () =>
+        db.dataSource.query(`SELECT actor_id, target, detail FROM audit_log WHERE action = 'message.critical' AND target = ANY($1)`, [
+          [critical.message.id, normal.message.id],
+        ]);
+      expect(await audited()).toEqual([{ actor_id: ann, target: critical.message.id, detail: { conversationId: pair } }]);
+      const again = item(pair, ann, `send-${randomUUID()}`, { critical: true, clientMessageId: critical.message.clientMessageId });
+      expect(kinds(await messages.storeBatch([again], [sendJob(again.jobId)], 100)).get(again.message.id)).toMatchObject({ kind: 'duplicate' });
+      expect(await audited()).toHaveLength(1);
+    });
+
     it('fails as a whole, retryably, when a batch uses one clientMessageId twice', async () => {
       const [a, b] = [item(pair, ann, 'job-twice', { clientMessageId: 'twice' }), item(pair, ann, 'job-twice', { clientMessageId: 'twice' })];
       const before = await lastSeq(pair);
