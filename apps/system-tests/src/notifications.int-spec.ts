@@ -138,20 +138,51 @@ describe('notifications: routed, on real transports', () => {
     expect(await notificationsAbout(carol, toCarol.id)).toEqual([]);
   });
 
-  it('holds a normal notification until quiet hours end, and lets a high-priority one through', async () => {
+  it('holds pushes in quiet hours, high priority too (only critical goes through), while in-app goes now', async () => {
     const erin = users[3] as Member;
     const now = new Date();
+    await erin.client.addPushSubscription(browserSubscription(push.origin, 'erin'));
     await erin.client.updateNotificationPreferences({
       channels: { inApp: true, email: false, push: true, sms: false },
       quietHours: { start: hhmm(new Date(now.getTime() - 3600_000)), end: hhmm(new Date(now.getTime() + 3600_000)), timeZone: 'UTC' },
     });
     const normal = await messageTo(erin);
-    const admin = await stack.admin();
-    const held = await eventually(() => admin.operator.getJob(`notify:${normal.id}:${erin.id}:in_app`).catch(() => undefined), 'the held notification job');
-    expect(held.state).toBe('delayed');
     const high = await messageTo(erin, 'high');
-    await eventually(async () => ((await notificationsAbout(erin, high.id)).some((n) => n.status === 'sent') ? true : undefined), 'the high one');
-    expect(await notificationsAbout(erin, normal.id)).toEqual([]);
+    const held = await eventually(async () => {
+      const rows = await sql<{ message_id: string; channel: string }>(
+        stack.database.url,
+        `SELECT message_id, channel FROM held_notifications WHERE user_id = $1`,
+        [erin.id],
+      );
+      return rows.length === 2 ? rows : undefined;
+    }, 'the held pushes');
+    expect(held.map((r) => [r.message_id, r.channel]).sort()).toEqual(
+      [
+        [normal.id, 'push'],
+        [high.id, 'push'],
+      ].sort(),
+    );
+    await eventually(async () => ((await notificationsAbout(erin, high.id)).some((n) => n.status === 'sent') ? true : undefined), 'the in-app one');
+    expect((await notificationsAbout(erin, normal.id)).map((n) => n.channel)).toEqual(['in_app']);
+    expect((await notificationsAbout(erin, high.id)).map((n) => n.channel)).toEqual(['in_app']);
+    expect(push.requests.filter((r) => r.path === '/push/erin')).toEqual([]);
+  });
+
+  it('rejects quiet hours holding an unknown channel with a 400', async () => {
+    const frank = users[4] as Member;
+    const before = await frank.client.getNotificationPreferences();
+    for (const channels of [['push', 'pager'], 'push', [1], ['push', 'push']]) {
+      const quietHours = { start: '22:00', end: '07:00', timeZone: 'Europe/London', channels } as never;
+      const error = await frank.client.updateNotificationPreferences({ channels: before.channels, quietHours }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((error as ApiError).status).toBe(400);
+    }
+    expect(await frank.client.getNotificationPreferences()).toEqual(before);
+    const saved = { start: '22:00', end: '07:00', timeZone: 'Europe/London', channels: ['push' as const, 'in_app' as const] };
+    expect((await frank.client.updateNotificationPreferences({ channels: before.channels, quietHours: saved })).quietHours).toEqual(saved);
+    await frank.client.updateNotificationPreferences(before);
   });
 
   it('texts an offline recipient who opted into SMS, for a high-priority message only', async () => {

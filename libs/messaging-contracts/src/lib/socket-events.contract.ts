@@ -46,6 +46,8 @@ export interface MessageSendPayload {
   conversationId: string;
   content: string;
   clientMessageId: string;
+  /** As `POST /messages`: allowed roles only (else a 403 ack). */
+  critical?: boolean;
 }
 
 export type MessageSendAck = { ok: true; message: Message } | SocketAckFailure;
