@@ -1122,6 +1122,7 @@ export interface components {
             /** @enum {string} */
             priority?: "high" | "normal" | "low";
             sendAt?: string;
+            critical?: boolean;
         };
         EditMessageDto: {
             content: string;
@@ -1136,6 +1137,7 @@ export interface components {
             start: string;
             end: string;
             timeZone: string;
+            channels?: ("in_app" | "email" | "push" | "sms")[];
         };
         NotificationPreferencesDto: {
             channels: components["schemas"]["ChannelsDto"];
@@ -1581,7 +1583,7 @@ export interface components {
             push: boolean;
             sms: boolean;
         };
-        /** @description Local wall-clock window (may wrap midnight) in which only in-app notifications go out. */
+        /** @description Local wall-clock window (may wrap midnight) in which notifications on the held channels wait; by default only in-app notifications go out. What was held goes out at the window's end as one digest per channel. A critical message is never held. */
         QuietHours: {
             /** @description `HH:mm`, e.g. `22:00`. */
             start: string;
@@ -1589,6 +1591,8 @@ export interface components {
             end: string;
             /** @description IANA zone, e.g. `Europe/London`; an unknown zone is a 400. */
             timeZone: string;
+            /** @description The channels held in the window; absent: `email`, `push` and `sms` (DEFAULT_QUIET_CHANNELS). An unknown channel is a 400. */
+            channels?: components["schemas"]["NotificationChannel"][];
         };
         /** @description `POST /users/:id/password-reset` (admin) -> 201: a new random password, shown this once and stored only as a hash; every session the user had is ended. */
         PasswordResetResponse: {
@@ -2713,14 +2717,12 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description `critical: true` from a sender whose role is not in CRITICAL_SENDER_ROLES; nothing is written */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorBody"];
-                };
+                content?: never;
             };
             /** @description Not found, or not visible to the caller */
             404: {

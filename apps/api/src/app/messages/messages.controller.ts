@@ -24,6 +24,7 @@ export class MessagesController {
   /** 202: accepted for delivery; 200 when the clientMessageId repeats an earlier send. */
   @ApiResult(HttpStatus.ACCEPTED, 'SendMessageResponse', 'Accepted for delivery')
   @ApiResult(HttpStatus.OK, 'SendMessageResponse', 'The clientMessageId repeats an earlier send: that message')
+  @ApiResult(HttpStatus.FORBIDDEN, undefined, '`critical: true` from a sender whose role is not in CRITICAL_SENDER_ROLES; nothing is written')
   @HttpCode(HttpStatus.ACCEPTED)
   @Post()
   async send(
