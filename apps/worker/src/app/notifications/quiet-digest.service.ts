@@ -19,10 +19,12 @@ export type QuietDigest = (OutgoingNotification & { messageId?: string; release:
 export class QuietDigestService {
   constructor(private readonly held: HeldNotificationRepository) {}
 
-  async content(recipientId: string, channel: NotificationChannel, wakeSeconds: number): Promise<QuietDigest> {
+  /** `channelOn`: the user's preference now; switched off since, the items are released unsent. */
+  async content(recipientId: string, channel: NotificationChannel, wakeSeconds: number, channelOn: boolean): Promise<QuietDigest> {
     const wakeAt = new Date(wakeSeconds * 1000);
     const digest = await this.held.digest(recipientId, channel, wakeAt, NAMED_SENDERS);
     const release = () => this.held.release(recipientId, channel, wakeAt, digest.asOf);
+    if (!channelOn) return { skip: `${channel} is switched off in the user's preferences`, release };
     if (digest.held === 0) return { skip: 'nothing held by quiet hours', release };
     if (digest.count === 0) return { skip: 'everything held was read before quiet hours ended', release };
     const others = digest.senderCount - digest.senders.length;

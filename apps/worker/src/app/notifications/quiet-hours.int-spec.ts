@@ -145,5 +145,22 @@ describe('quiet hours: held items and the wake digest', () => {
     expect(await run()).toMatchObject({ outcome: 'already-sent' });
     expect(await sql.query(`SELECT 1 FROM held_notifications WHERE user_id = $1 AND released_at IS NULL`, [sleeper])).toEqual([]);
     expect(await sql.query(`SELECT 1 FROM notifications WHERE dedupe_key = $1`, [wakeJobId])).toHaveLength(1);
+    // The channel switched off before the next wake: its items are released, nothing is sent.
+    const later = await message(room, nurse, sleeper, 6);
+    const nextWake = wake.plus({ days: 1 });
+    await sql.query(`INSERT INTO held_notifications (user_id, channel, message_id, wake_at) VALUES ($1, 'in_app', $2, $3)`, [
+      sleeper,
+      later,
+      nextWake.toJSDate(),
+    ]);
+    await sql.query(`UPDATE notification_preferences SET channels = $2 WHERE user_id = $1`, [
+      sleeper,
+      JSON.stringify({ inApp: false, email: false, push: false, sms: false }),
+    ]);
+    const next: NotificationJob = { ...wakeJob, window: nextWake.toSeconds() };
+    const skipped = await processor.sendNotification({ id: jobIdFor(JOB.SEND_NOTIFICATION, next), data: next } as unknown as HandledJob<'send-notification'>);
+    expect(skipped).toMatchObject({ outcome: 'skipped', reason: "in_app is switched off in the user's preferences" });
+    expect(await sql.query(`SELECT 1 FROM held_notifications WHERE user_id = $1 AND released_at IS NULL`, [sleeper])).toEqual([]);
+    expect(await sql.query(`SELECT 1 FROM notifications WHERE user_id = $1 AND dedupe_key = $2`, [sleeper, jobIdFor(JOB.SEND_NOTIFICATION, next)])).toEqual([]);
   });
 });

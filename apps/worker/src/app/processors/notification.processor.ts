@@ -56,7 +56,10 @@ export class NotificationProcessor {
     if (!recipient || !recipient.active) return { outcome: 'skipped', reason: 'recipient missing or inactive' };
 
     // The end of a quiet period: one digest of what it held, released once sent (or found sent).
-    const quiet = job.data.reason === 'quiet-hours' ? await this.quietDigest.content(recipientId, channel, window ?? 0) : undefined;
+    const quiet =
+      job.data.reason === 'quiet-hours'
+        ? await this.quietDigest.content(recipientId, channel, window ?? 0, (recipient.channels ?? DEFAULT_PREFERENCES.channels)[CHANNEL_PREFERENCE[channel]])
+        : undefined;
     const content =
       quiet ??
       (conversationId
