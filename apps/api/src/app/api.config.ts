@@ -4,6 +4,7 @@ import { DatabaseConfig, databaseEnvSchemaFor, toDatabaseConfig } from '@mq/db';
 import { MasterKeyring, encryptionEnvSchemaFor, toMasterKeyring } from '@mq/messaging';
 import { LoggingConfig, logEnvSchemaFor, metricsEnvSchema } from '@mq/observability';
 import { QueueConfig, queueEnvSchema, toQueueConfig } from '@mq/queue';
+import { ProviderFeedbackConfig, providerFeedbackEnvSchema, toProviderFeedbackConfig } from '@mq/notifications';
 
 const portSchema = z.coerce.number().int().min(1).max(65535);
 
@@ -54,6 +55,7 @@ function apiEnvSchema(nodeEnv: string | undefined) {
       ...logEnvSchemaFor(nodeEnv).shape,
       ...metricsEnvSchema.shape,
       ...encryptionEnvSchemaFor(nodeEnv).shape,
+      ...providerFeedbackEnvSchema.shape,
       PORT: portSchema.default(3333),
       ADMIN_EMAIL: z.email({ message: 'must be an email address' }).optional(),
       ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
@@ -111,6 +113,8 @@ export interface ApiConfig {
   adminBootstrap?: { email: string; password: string };
   /** Load the demo school into an empty database and keep a trickle of its traffic going (never in production). */
   demoData: boolean;
+  /** Webhook secrets of the providers that report on notifications (routes under /providers). */
+  providerFeedback: ProviderFeedbackConfig;
 }
 
 /**
@@ -154,5 +158,6 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     metricsToken: parsed.METRICS_TOKEN,
     adminBootstrap: parsed.ADMIN_EMAIL && parsed.ADMIN_PASSWORD ? { email: parsed.ADMIN_EMAIL, password: parsed.ADMIN_PASSWORD } : undefined,
     demoData: parsed.DEMO_DATA,
+    providerFeedback: toProviderFeedbackConfig(parsed),
   };
 }

@@ -16,6 +16,7 @@ import { JobEventRecorder } from './job-events/job-event.recorder';
 import { JobOutcomeSubscriber } from './job-events/job-outcome.subscriber';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { TrafficMeter } from './monitoring/traffic.meter';
+import { BounceReceiver } from './notifications/bounce.receiver';
 import { NotificationRouter } from './notifications/notification.router';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { ReplicationLossDetector } from './outbox/replication-loss.detector';
@@ -49,6 +50,7 @@ export class WorkerModule {
         ReplicationLossDetector,
         DeadLetterRecorder,
         NotificationRouter,
+        BounceReceiver,
         CleanupScheduler,
         JobEventRecorder,
         JobOutcomeSubscriber,

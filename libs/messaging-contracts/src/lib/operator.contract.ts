@@ -234,7 +234,8 @@ export interface AuditEntry {
 }
 
 /** The known timeline kinds; the server may add more. */
-export type TimelineEventKind = 'accepted' | 'published' | 'attempt' | 'emitted' | 'delivered' | 'read' | 'notification' | 'failed' | 'retried' | (string & {});
+export type TimelineEventKind =
+  'accepted' | 'published' | 'attempt' | 'emitted' | 'delivered' | 'read' | 'notification' | 'notification-feedback' | 'failed' | 'retried' | (string & {});
 
 export interface TimelineEvent {
   at: string;

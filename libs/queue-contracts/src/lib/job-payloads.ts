@@ -52,7 +52,7 @@ export class DeliveryConfirmationJob {
 export const NOTIFICATION_CHANNELS = Object.freeze(['in_app', 'email', 'push', 'sms'] as const);
 export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
 
-export const NOTIFICATION_REASONS = Object.freeze(['offline', 'unread', 'broadcast'] as const);
+export const NOTIFICATION_REASONS = Object.freeze(['offline', 'unread', 'broadcast', 'fallback'] as const);
 export type NotificationReason = (typeof NOTIFICATION_REASONS)[number];
 
 export class NotificationJob {
@@ -65,6 +65,8 @@ export class NotificationJob {
   @IsOptional() @IsUUID() conversationId?: string;
   /** The window (its start, in seconds since the epoch) a digest or a reminder covers. */
   @IsOptional() @IsInt() @Min(0) window?: number;
+  /** A fallback: the notification (its id) that bounced or failed for good on the user's preferred channel; this job repeats it on `channel`. */
+  @IsOptional() @IsUUID() fallbackOf?: string;
 }
 
 export const INDEXING_OPERATIONS = Object.freeze(['index', 'update', 'delete'] as const);

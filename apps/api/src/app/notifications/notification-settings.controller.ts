@@ -27,9 +27,9 @@ export class NotificationSettingsController {
     const value: NotificationPreferences = {
       channels: { inApp: body.channels.inApp, email: body.channels.email, push: body.channels.push, sms: body.channels.sms },
       quietHours: body.quietHours ? { start: body.quietHours.start, end: body.quietHours.end, timeZone: body.quietHours.timeZone } : null,
+      channelOrder: body.channelOrder ? [...body.channelOrder] : undefined,
     };
-    await this.settings.savePreferences(user.id, value);
-    return value;
+    return this.settings.savePreferences(user.id, value);
   }
 
   @ApiResult(HttpStatus.OK, ['AppNotification'])

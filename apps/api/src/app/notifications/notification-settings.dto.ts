@@ -1,7 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type, plainToInstance } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
   IsBoolean,
+  IsIn,
   IsDefined,
   IsInt,
   IsObject,
@@ -18,13 +22,14 @@ import {
   ValidatorConstraintInterface,
 } from 'class-validator';
 import type {
+  FallbackChannel,
   ListNotificationsQuery,
   NotificationChannelPreferences,
   NotificationPreferences,
   PushSubscriptionRequest,
   QuietHours,
 } from '@mq/messaging-contracts';
-import { TIME_OF_DAY, isTimeZone } from '@mq/messaging-contracts';
+import { FALLBACK_CHANNELS, TIME_OF_DAY, isTimeZone } from '@mq/messaging-contracts';
 
 @ValidatorConstraint({ name: 'timeZone' })
 class TimeZoneConstraint implements ValidatorConstraintInterface {
@@ -61,6 +66,13 @@ class QuietHoursDto implements QuietHours {
 export class NotificationPreferencesDto implements NotificationPreferences {
   @IsDefined() @IsObject() @ValidateNested() @NestedFromObject(ChannelsDto) channels!: ChannelsDto;
   @IsOptional() @IsObject() @ValidateNested() @NestedFromObject(QuietHoursDto) quietHours!: QuietHoursDto | null;
+  /** Left out: the saved order stays. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(FALLBACK_CHANNELS.length)
+  @ArrayUnique({ message: 'channelOrder must name each channel at most once' })
+  @IsIn(FALLBACK_CHANNELS, { each: true, message: `channelOrder may hold only ${FALLBACK_CHANNELS.join(', ')}` })
+  channelOrder?: FallbackChannel[];
 }
 
 export class ListNotificationsQueryDto implements ListNotificationsQuery {

@@ -112,17 +112,39 @@ describe('initial schema migration', () => {
     ]);
   });
 
+  it('adds the provider feedback columns and the channel order, and drops them when reverted', async () => {
+    const columns = `SELECT table_name || '.' || column_name AS name FROM information_schema.columns
+      WHERE column_name IN ('provider_id', 'provider_status', 'provider_detail', 'provider_status_at', 'fallback_of', 'channel_order') ORDER BY 1`;
+    const names = async () => ((await dataSource.query(columns)) as { name: string }[]).map((row) => row.name);
+    expect(await names()).toEqual([
+      'notification_preferences.channel_order',
+      'notifications.fallback_of',
+      'notifications.provider_detail',
+      'notifications.provider_id',
+      'notifications.provider_status',
+      'notifications.provider_status_at',
+    ]);
+    await dataSource.undoLastMigration({ transaction: 'all' });
+    expect(await names()).toEqual([]);
+    expect((await dataSource.runMigrations({ transaction: 'all' })).map((migration) => migration.name)).toEqual(['ProviderFeedback1795410000000']);
+  });
+
   it('indexes failed deliveries by message, and drops the index when reverted', async () => {
     const index = `SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_message_deliveries_message_id_failed_at'`;
     expect(await dataSource.query(index)).toEqual([
       { indexdef: expect.stringMatching(/ON public\.message_deliveries USING btree \(message_id, failed_at\) WHERE \(failed_at IS NOT NULL\)$/) },
     ]);
     await dataSource.undoLastMigration({ transaction: 'all' });
+    await dataSource.undoLastMigration({ transaction: 'all' });
     expect(await dataSource.query(index)).toEqual([]);
-    expect((await dataSource.runMigrations({ transaction: 'all' })).map((migration) => migration.name)).toEqual(['FailedDeliveriesByMessage1795390000000']);
+    expect((await dataSource.runMigrations({ transaction: 'all' })).map((migration) => migration.name)).toEqual([
+      'FailedDeliveriesByMessage1795390000000',
+      'ProviderFeedback1795410000000',
+    ]);
   });
 
   it('gives dead letters recorded before grouping existed their fingerprint', async () => {
+    await dataSource.undoLastMigration({ transaction: 'all' });
     await dataSource.undoLastMigration({ transaction: 'all' });
     await dataSource.undoLastMigration({ transaction: 'all' });
     const attemptColumns = `SELECT column_name FROM information_schema.columns WHERE table_name = 'job_events' AND column_name IN ('worker', 'stack')`;
@@ -138,6 +160,7 @@ describe('initial schema migration', () => {
       'DeadLetterGroups1795370000000',
       'JobEventAttempts1795380000000',
       'FailedDeliveriesByMessage1795390000000',
+      'ProviderFeedback1795410000000',
     ]);
     const [row]: { fingerprint: string }[] = await dataSource.query(`SELECT fingerprint FROM dead_letters WHERE job_id = 'j-1'`);
     expect(row?.fingerprint).toBe(failureSignature('send-message', reason, stack).fingerprint);
@@ -149,6 +172,7 @@ describe('initial schema migration', () => {
       ((await dataSource.query(`SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY indexname`, [table])) as { indexname: string }[]).map(
         (r) => r.indexname,
       );
+    await dataSource.undoLastMigration({ transaction: 'all' });
     await dataSource.undoLastMigration({ transaction: 'all' });
     await dataSource.undoLastMigration({ transaction: 'all' });
     await dataSource.undoLastMigration({ transaction: 'all' });
@@ -174,6 +198,7 @@ describe('initial schema migration', () => {
       'DeadLetterGroups1795370000000',
       'JobEventAttempts1795380000000',
       'FailedDeliveriesByMessage1795390000000',
+      'ProviderFeedback1795410000000',
     ]);
     expect(await tables(dataSource)).toEqual(EXPECTED_TABLES);
     expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
