@@ -95,7 +95,7 @@ describe('provider feedback and fallback between channels', () => {
         BOUNCE_SMTP_HOST: '127.0.0.1',
       },
     });
-    const all = await stack.users(7);
+    const all = await stack.users(8);
     alice = all[0] as Member;
     users = all.slice(1);
     admin = await stack.admin();
@@ -143,6 +143,23 @@ describe('provider feedback and fallback between channels', () => {
         [notificationId],
       )
     )[0];
+
+  it('validates channelOrder: known channels, each once; a bad one is a 400 and changes nothing', async () => {
+    const hal = users[6] as Member;
+    const channels = { inApp: true, email: true, push: true, sms: false };
+    await hal.client.updateNotificationPreferences({ channels, quietHours: null, channelOrder: ['email', 'push'] });
+    for (const channelOrder of [['email', 'email'], ['in_app'], ['fax'], 'email', [1], ['push', 'email', 'sms', 'push']]) {
+      const status = await hal.client.updateNotificationPreferences({ channels, quietHours: null, channelOrder } as never).then(
+        () => 200,
+        (error: { status?: number }) => error.status,
+      );
+      expect([JSON.stringify(channelOrder), status]).toEqual([JSON.stringify(channelOrder), 400]);
+    }
+    expect((await hal.client.getNotificationPreferences()).channelOrder).toEqual(['email', 'push']);
+    // Left out, the saved order stays; fresh users have none.
+    expect((await hal.client.updateNotificationPreferences({ channels, quietHours: null })).channelOrder).toEqual(['email', 'push']);
+    expect((await alice.client.getNotificationPreferences()).channelOrder).toEqual([]);
+  });
 
   it('push gone -> email with a VERP Return-Path -> Mailgun bounce -> one SMS; all of it in the timeline', async () => {
     const bob = users[0] as Member;

@@ -365,6 +365,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/providers/mailgun/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["ProviderFeedback_mailgun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/providers/twilio/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["ProviderFeedback_twilio"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/dead-letters": {
         parameters: {
             query?: never;
@@ -1140,6 +1172,8 @@ export interface components {
         NotificationPreferencesDto: {
             channels: components["schemas"]["ChannelsDto"];
             quietHours: components["schemas"]["QuietHoursDto"] | null;
+            /** @description Left out: the saved order stays. */
+            channelOrder?: ("push" | "email" | "sms")[];
         };
         PushKeysDto: {
             p256dh: string;
@@ -1149,6 +1183,17 @@ export interface components {
             /** Format: uri */
             endpoint: string;
             keys: components["schemas"]["PushKeysDto"];
+        };
+        MailgunSignatureDto: {
+            timestamp: string;
+            token: string;
+            signature: string;
+        };
+        MailgunEventDto: {
+            signature: components["schemas"]["MailgunSignatureDto"];
+            "event-data": {
+                [key: string]: unknown;
+            };
         };
         DryRunDto: {
             dryRun?: boolean;
@@ -1574,6 +1619,8 @@ export interface components {
         NotificationPreferences: {
             channels: components["schemas"]["NotificationChannelPreferences"];
             quietHours: components["schemas"]["QuietHours"] | null;
+            /** @description Where a notification goes next when its channel bounces or fails for good, e.g. `['push', 'email', 'sms']`: the channel after the failed one is tried once. Empty: no fallback (the default). A PUT without it keeps the saved order. */
+            channelOrder?: components["schemas"]["FallbackChannel"][];
         };
         NotificationChannelPreferences: {
             inApp: boolean;
@@ -1590,6 +1637,8 @@ export interface components {
             /** @description IANA zone, e.g. `Europe/London`; an unknown zone is a 400. */
             timeZone: string;
         };
+        /** @enum {string} */
+        FallbackChannel: "push" | "email" | "sms";
         /** @description `POST /users/:id/password-reset` (admin) -> 201: a new random password, shown this once and stored only as a hash; every session the user had is ended. */
         PasswordResetResponse: {
             userId: string;
@@ -3495,6 +3544,143 @@ export interface operations {
         responses: {
             /** @description CREATED */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid session (routes that need one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    ProviderFeedback_mailgun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MailgunEventDto"];
+            };
+        };
+        responses: {
+            /** @description NO_CONTENT */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid session (routes that need one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    ProviderFeedback_twilio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Twilio's status callback: MessageSid, MessageStatus (queued, sent, delivered, undelivered, failed), ErrorCode and Twilio's other fields */
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    [key: string]: string;
+                };
+            };
+        };
+        responses: {
+            /** @description NO_CONTENT */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };

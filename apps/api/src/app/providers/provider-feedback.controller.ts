@@ -1,4 +1,5 @@
 import { BadRequestException, Body, Controller, ForbiddenException, Headers, HttpCode, HttpStatus, Inject, NotFoundException, Post, Req } from '@nestjs/common';
+import { ApiBody, ApiConsumes } from '@nestjs/swagger';
 import type { Readable } from 'node:stream';
 import { NotificationFallback } from '@mq/messaging';
 import { mailgunReport, twilioReport, verifyMailgunSignature, verifyTwilioSignature } from '@mq/notifications';
@@ -46,6 +47,11 @@ export class ProviderFeedbackController {
   }
 
   @ApiResult(HttpStatus.NO_CONTENT)
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiBody({
+    description: "Twilio's status callback: MessageSid, MessageStatus (queued, sent, delivered, undelivered, failed), ErrorCode and Twilio's other fields",
+    schema: { type: 'object', required: ['MessageSid', 'MessageStatus'], additionalProperties: { type: 'string' } },
+  })
   @Post('twilio/status')
   @HttpCode(HttpStatus.NO_CONTENT)
   async twilio(@Req() req: FormRequest, @Headers('x-twilio-signature') signature: string | undefined): Promise<void> {
