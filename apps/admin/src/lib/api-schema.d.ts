@@ -1598,7 +1598,7 @@ export interface components {
             /** @description Human-readable, never message content. */
             detail: string;
         };
-        /** @description The known timeline kinds; the server may add more. */
+        /** @description The known timeline kinds; the server may add more (e.g. 'notification-feedback', a provider's report). */
         TimelineEventKind: string;
         /** @description `GET /queue/metrics/history?minutes=` -> 200: per-queue per-minute samples, oldest first. */
         MetricsHistory: {

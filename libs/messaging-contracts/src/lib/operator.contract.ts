@@ -233,9 +233,8 @@ export interface AuditEntry {
   at: string;
 }
 
-/** The known timeline kinds; the server may add more. */
-export type TimelineEventKind =
-  'accepted' | 'published' | 'attempt' | 'emitted' | 'delivered' | 'read' | 'notification' | 'notification-feedback' | 'failed' | 'retried' | (string & {});
+/** The known timeline kinds; the server may add more (e.g. 'notification-feedback', a provider's report). */
+export type TimelineEventKind = 'accepted' | 'published' | 'attempt' | 'emitted' | 'delivered' | 'read' | 'notification' | 'failed' | 'retried' | (string & {});
 
 export interface TimelineEvent {
   at: string;
