@@ -97,6 +97,14 @@ const ROUTES: Record<string, (fx: Fixture) => Row> = {
   'GET /metrics': () => ({}),
   'POST /auth/login': () => ({ body: { email: 'nobody@system.test', password: 'a-wrong-password' }, writes: true }),
   'POST /auth/logout': () => ({ writes: true }),
+  // Unconfigured in this stack (no signing key or token): a valid request is a 404 and writes nothing.
+  'POST /providers/mailgun/events': () => ({
+    body: {
+      signature: { timestamp: '1700000000', token: 'fuzz-token', signature: 'a'.repeat(64) },
+      'event-data': { event: 'delivered', message: { headers: { 'message-id': 'fuzz@bounces.system.test' } } },
+    },
+  }),
+  'POST /providers/twilio/status': () => ({}),
   'GET /me': () => ({}),
   'GET /me/notification-preferences': () => ({}),
   'PUT /me/notification-preferences': () => ({

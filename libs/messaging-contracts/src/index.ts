@@ -13,3 +13,4 @@ export * from './lib/operator.contract';
 export * from './lib/settings.contract';
 export * from './lib/settings.rules';
 export * from './lib/socket-events.contract';
+export * from './lib/provider-feedback.contract';

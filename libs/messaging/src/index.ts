@@ -10,3 +10,4 @@ export * from './lib/message.view';
 export * from './lib/search/blind-index';
 export * from './lib/search/message-search.service';
 export * from './lib/realtime/presence.service';
+export * from './lib/notifications/notification-fallback.service';

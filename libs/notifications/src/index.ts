@@ -7,3 +7,6 @@ export * from './lib/notifications.config';
 export * from './lib/notifications.module';
 export * from './lib/push.transport';
 export * from './lib/sms.transport';
+export * from './lib/provider-feedback.config';
+export * from './lib/provider-events';
+export * from './lib/provider-signatures';

@@ -365,6 +365,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/providers/mailgun/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["ProviderFeedback_mailgun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/providers/twilio/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["ProviderFeedback_twilio"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/dead-letters": {
         parameters: {
             query?: never;
@@ -1142,6 +1174,8 @@ export interface components {
         NotificationPreferencesDto: {
             channels: components["schemas"]["ChannelsDto"];
             quietHours: components["schemas"]["QuietHoursDto"] | null;
+            /** @description Left out: the saved order stays. */
+            channelOrder?: ("push" | "email" | "sms")[];
         };
         PushKeysDto: {
             p256dh: string;
@@ -1151,6 +1185,17 @@ export interface components {
             /** Format: uri */
             endpoint: string;
             keys: components["schemas"]["PushKeysDto"];
+        };
+        MailgunSignatureDto: {
+            timestamp: string;
+            token: string;
+            signature: string;
+        };
+        MailgunEventDto: {
+            signature: components["schemas"]["MailgunSignatureDto"];
+            "event-data": {
+                [key: string]: unknown;
+            };
         };
         DryRunDto: {
             dryRun?: boolean;
@@ -1555,7 +1600,7 @@ export interface components {
             /** @description Human-readable, never message content. */
             detail: string;
         };
-        /** @description The known timeline kinds; the server may add more. */
+        /** @description The known timeline kinds; the server may add more (e.g. 'notification-feedback', a provider's report). */
         TimelineEventKind: string;
         /** @description `GET /queue/metrics/history?minutes=` -> 200: per-queue per-minute samples, oldest first. */
         MetricsHistory: {
@@ -1576,6 +1621,8 @@ export interface components {
         NotificationPreferences: {
             channels: components["schemas"]["NotificationChannelPreferences"];
             quietHours: components["schemas"]["QuietHours"] | null;
+            /** @description Where a notification goes next when its channel bounces or fails for good, e.g. `['push', 'email', 'sms']`: the channel after the failed one is tried once. Empty: no fallback (the default). A PUT without it keeps the saved order. */
+            channelOrder?: components["schemas"]["FallbackChannel"][];
         };
         NotificationChannelPreferences: {
             inApp: boolean;
@@ -1594,6 +1641,8 @@ export interface components {
             /** @description The channels held in the window; absent: `email`, `push` and `sms` (DEFAULT_QUIET_CHANNELS). An unknown channel is a 400. */
             channels?: components["schemas"]["NotificationChannel"][];
         };
+        /** @enum {string} */
+        FallbackChannel: "push" | "email" | "sms";
         /** @description `POST /users/:id/password-reset` (admin) -> 201: a new random password, shown this once and stored only as a hash; every session the user had is ended. */
         PasswordResetResponse: {
             userId: string;
@@ -3497,6 +3546,143 @@ export interface operations {
         responses: {
             /** @description CREATED */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid session (routes that need one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    ProviderFeedback_mailgun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MailgunEventDto"];
+            };
+        };
+        responses: {
+            /** @description NO_CONTENT */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid session (routes that need one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    ProviderFeedback_twilio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Twilio's status callback: MessageSid, MessageStatus (queued, sent, delivered, undelivered, failed), ErrorCode and Twilio's other fields */
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    [key: string]: string;
+                };
+            };
+        };
+        responses: {
+            /** @description NO_CONTENT */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };

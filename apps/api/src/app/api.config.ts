@@ -5,6 +5,7 @@ import { MasterKeyring, encryptionEnvSchemaFor, toMasterKeyring } from '@mq/mess
 import { LoggingConfig, logEnvSchemaFor, metricsEnvSchema } from '@mq/observability';
 import { QueueConfig, queueEnvSchema, toQueueConfig } from '@mq/queue';
 import { USER_ROLES, type UserRole } from '@mq/messaging-contracts';
+import { ProviderFeedbackConfig, providerFeedbackEnvSchema, toProviderFeedbackConfig } from '@mq/notifications';
 
 const portSchema = z.coerce.number().int().min(1).max(65535);
 
@@ -76,6 +77,7 @@ function apiEnvSchema(nodeEnv: string | undefined) {
       ...logEnvSchemaFor(nodeEnv).shape,
       ...metricsEnvSchema.shape,
       ...encryptionEnvSchemaFor(nodeEnv).shape,
+      ...providerFeedbackEnvSchema.shape,
       PORT: portSchema.default(3333),
       ADMIN_EMAIL: z.email({ message: 'must be an email address' }).optional(),
       ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
@@ -136,6 +138,8 @@ export interface ApiConfig {
   demoData: boolean;
   /** Who may send a critical message (CRITICAL_SENDER_ROLES; empty: nobody). */
   criticalSenderRoles: readonly UserRole[];
+  /** Webhook secrets of the providers that report on notifications (routes under /providers). */
+  providerFeedback: ProviderFeedbackConfig;
 }
 
 /**
@@ -180,5 +184,6 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     adminBootstrap: parsed.ADMIN_EMAIL && parsed.ADMIN_PASSWORD ? { email: parsed.ADMIN_EMAIL, password: parsed.ADMIN_PASSWORD } : undefined,
     demoData: parsed.DEMO_DATA,
     criticalSenderRoles: parsed.CRITICAL_SENDER_ROLES,
+    providerFeedback: toProviderFeedbackConfig(parsed),
   };
 }

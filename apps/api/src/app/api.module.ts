@@ -11,6 +11,7 @@ import { MessagesModule } from './messages/messages.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { OperatorsModule } from './operators/operators.module';
+import { ProvidersModule } from './providers/providers.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { HealthController } from './health.controller';
 import { UsersModule } from './users/users.module';
@@ -37,6 +38,7 @@ export class ApiModule {
         MessagesModule,
         RealtimeModule,
         NotificationsModule,
+        ProvidersModule,
         OperatorsModule,
         MonitoringModule,
         // The demo school and its trickle of traffic: only when DEMO_DATA is on (never in production).

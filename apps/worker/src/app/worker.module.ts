@@ -16,6 +16,7 @@ import { JobEventRecorder } from './job-events/job-event.recorder';
 import { JobOutcomeSubscriber } from './job-events/job-outcome.subscriber';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { TrafficMeter } from './monitoring/traffic.meter';
+import { BounceReceiver } from './notifications/bounce.receiver';
 import { NotificationRouter } from './notifications/notification.router';
 import { QuietDigestService } from './notifications/quiet-digest.service';
 import { OutboxRelay } from './outbox/outbox.relay';
@@ -51,6 +52,7 @@ export class WorkerModule {
         DeadLetterRecorder,
         NotificationRouter,
         QuietDigestService,
+        BounceReceiver,
         CleanupScheduler,
         JobEventRecorder,
         JobOutcomeSubscriber,

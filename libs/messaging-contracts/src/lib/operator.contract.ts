@@ -233,7 +233,7 @@ export interface AuditEntry {
   at: string;
 }
 
-/** The known timeline kinds; the server may add more. */
+/** The known timeline kinds; the server may add more (e.g. 'notification-feedback', a provider's report). */
 export type TimelineEventKind = 'accepted' | 'published' | 'attempt' | 'emitted' | 'delivered' | 'read' | 'notification' | 'failed' | 'retried' | (string & {});
 
 export interface TimelineEvent {

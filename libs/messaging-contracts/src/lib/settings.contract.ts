@@ -1,3 +1,5 @@
+import type { FallbackChannel } from './provider-feedback.contract';
+
 /** Channels on the wire and in notification rows (`in_app`, as the queue payloads spell it). */
 export const NOTIFICATION_CHANNELS = Object.freeze(['in_app', 'email', 'push', 'sms'] as const);
 export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
@@ -35,6 +37,12 @@ export interface QuietHours {
 export interface NotificationPreferences {
   channels: NotificationChannelPreferences;
   quietHours: QuietHours | null;
+  /**
+   * Where a notification goes next when its channel bounces or fails for good, e.g.
+   * `['push', 'email', 'sms']`: the channel after the failed one is tried once. Empty: no
+   * fallback (the default). A PUT without it keeps the saved order.
+   */
+  channelOrder?: FallbackChannel[];
 }
 
 /** `GET /me/notifications` query. */

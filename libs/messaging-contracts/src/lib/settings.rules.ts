@@ -8,6 +8,7 @@ export const TIME_OF_DAY = /^([01]\d|2[0-3]):([0-5]\d)$/;
 export const DEFAULT_PREFERENCES: Readonly<NotificationPreferences> = Object.freeze({
   channels: Object.freeze({ inApp: true, email: true, push: true, sms: false }),
   quietHours: null,
+  channelOrder: [],
 });
 
 /** The channels quiet hours hold when the user did not choose: everything but in-app. */

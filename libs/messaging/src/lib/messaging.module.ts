@@ -6,6 +6,7 @@ import { MessageCrypto } from './crypto/message-crypto.service';
 import { OutboxPublisher } from './outbox/outbox.publisher';
 import { REALTIME_OPTIONS, RealtimeEmitter, RealtimeOptions } from './realtime/realtime.emitter';
 import { PresenceService } from './realtime/presence.service';
+import { NotificationFallback } from './notifications/notification-fallback.service';
 import { MessageSearchService } from './search/message-search.service';
 
 export interface MessagingModuleOptions {
@@ -34,8 +35,19 @@ export class MessagingModule {
         RealtimeEmitter,
         MessageSearchService,
         PresenceService,
+        NotificationFallback,
       ],
-      exports: [MasterKeyring, ConversationKeyService, MessageCrypto, OutboxPublisher, LOST_JOB_SOURCE, RealtimeEmitter, MessageSearchService, PresenceService],
+      exports: [
+        MasterKeyring,
+        ConversationKeyService,
+        MessageCrypto,
+        OutboxPublisher,
+        LOST_JOB_SOURCE,
+        RealtimeEmitter,
+        MessageSearchService,
+        PresenceService,
+        NotificationFallback,
+      ],
     };
   }
 }

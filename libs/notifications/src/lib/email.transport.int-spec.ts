@@ -69,6 +69,28 @@ describe('EmailTransport against a real SMTP server', () => {
     await Promise.all(servers.map(closeSmtp));
   });
 
+  it('with BOUNCE_DOMAIN and a reference: the Message-ID names the notification and the envelope sender is its VERP address', async () => {
+    const smtp = await startSmtp({ authOptional: true });
+    servers.push(smtp.server);
+    const transport = new EmailTransport({
+      timeoutMs: 5_000,
+      email: { smtpUrl: `smtp://127.0.0.1:${smtp.port}`, from: 'School messages <no-reply@school.test>', bounceDomain: 'bounces.school.test' },
+    });
+    transports.push(transport);
+    const reference = '0192f0c4-1111-7222-8333-944455556666';
+    const result = await transport.send({ to: 'bob@school.test' }, { ...notification, reference });
+    expect(result).toEqual({ providerMessageId: `${reference}@bounces.school.test` });
+    const [mail] = smtp.received;
+    expect(mail?.mailFrom).toBe(`bounces+${reference}@bounces.school.test`);
+    expect(mail?.rcptTo).toEqual(['bob@school.test']);
+    expect(mail?.raw).toMatch(new RegExp(`^Message-ID: <${reference}@bounces\\.school\\.test>\r$`, 'm'));
+    // Without a bounce domain nothing changes: nodemailer's own Message-ID, SMTP_FROM as the envelope sender.
+    const plain = transportFor(`smtp://127.0.0.1:${smtp.port}`);
+    await plain.send({ to: 'bob@school.test' }, { ...notification, reference });
+    expect(smtp.received[1]?.mailFrom).toBe('no-reply@school.test');
+    expect(smtp.received[1]?.raw).not.toContain(reference);
+  });
+
   it('delivers: envelope, From/To/Subject, text and escaped HTML, with the credentials from SMTP_URL', async () => {
     const logins: string[] = [];
     const smtp = await startSmtp({
@@ -99,8 +121,9 @@ describe('EmailTransport against a real SMTP server', () => {
     expect(raw).toContain('https://school.example/conversations/42?x=1&y=2');
     expect(raw).toContain('Alice sent you a message in &lt;Year 5 trip&gt;.<br>Open the app to read it.');
     expect(raw).toContain('conversations/42?x=3D1&amp;y=3D2'); // escaped in the href (and QP-encoded)
-    expect(result.providerMessageId).toMatch(/^<.+@.+>$/);
-    expect(raw).toContain(`Message-ID: ${result.providerMessageId}`);
+    // Bare, as providers' webhooks quote it (Mailgun's message-id).
+    expect(result.providerMessageId).toMatch(/^[^<>\s]+@[^<>\s]+$/);
+    expect(raw).toContain(`Message-ID: <${result.providerMessageId}>`);
   });
 
   it('a 550 for the recipient is permanent and keeps the SMTP reply, without the address', async () => {

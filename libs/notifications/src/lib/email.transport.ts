@@ -14,10 +14,12 @@ export class EmailTransport implements NotificationTransport<EmailTarget> {
   readonly channel = 'email' as const;
   private readonly mailer?: Transporter<SMTPPoolSentMessageInfo, SMTPPoolOptions>;
   private readonly timeoutMs: number;
+  private readonly bounceDomain?: string;
 
   constructor(config: Pick<NotificationsConfig, 'email' | 'timeoutMs'>) {
     this.timeoutMs = config.timeoutMs;
     if (!config.email) return;
+    this.bounceDomain = config.email.bounceDomain;
     this.mailer = createTransport(
       {
         pool: true,
@@ -57,13 +59,25 @@ export class EmailTransport implements NotificationTransport<EmailTarget> {
         html: renderHtml(notification, link),
         // RFC 3834: tells auto-responders (out-of-office) not to answer a robot.
         headers: { 'Auto-Submitted': 'auto-generated' },
+        ...this.feedbackAddressing(notification.reference, to),
         // Bounds the whole send, including waiting for a free pooled connection.
         signal: AbortSignal.timeout(this.timeoutMs),
       });
-      return { providerMessageId: info.messageId };
+      // Stored without the brackets: webhooks quote it bare.
+      return { providerMessageId: info.messageId?.replace(/^<|>$/g, '') };
     } catch (error) {
       throw this.toDeliveryError(error);
     }
+  }
+
+  /**
+   * With a reference and BOUNCE_DOMAIN: a Message-ID naming the notification (webhooks such as
+   * Mailgun's quote it) and the envelope sender bounces+<id>@BOUNCE_DOMAIN (VERP), so a DSN
+   * reaches the bounce receiver already saying which notification bounced.
+   */
+  private feedbackAddressing(reference: string | undefined, to: string): { messageId?: string; envelope?: { from: string; to: string } } {
+    if (!reference || !this.bounceDomain || !/^[0-9a-f-]{36}$/i.test(reference)) return {};
+    return { messageId: `<${reference}@${this.bounceDomain}>`, envelope: { from: `bounces+${reference}@${this.bounceDomain}`, to } };
   }
 
   /** Closes the pooled connections; a delivery in progress finishes first. */

@@ -14,6 +14,11 @@ export interface OutgoingNotification {
   url?: string;
   /** Lets a device replace an older notification about the same thing (push). */
   tag?: string;
+  /**
+   * Our id of the notification (a UUID), for providers' later reports: email puts it in the
+   * Message-ID and the VERP Return-Path when BOUNCE_DOMAIN is set.
+   */
+  reference?: string;
 }
 
 export interface EmailTarget {

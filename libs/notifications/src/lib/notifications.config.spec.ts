@@ -2,6 +2,7 @@ import { generateVAPIDKeys } from 'web-push';
 import { z } from 'zod';
 import { ConfigError, parseEnv } from '@mq/config';
 import { notificationsEnvSchema, toNotificationsConfig } from './notifications.config';
+import { providerFeedbackEnvSchema, toProviderFeedbackConfig } from './provider-feedback.config';
 
 const vapid = generateVAPIDKeys();
 const SID = `AC${'0123456789abcdef'.repeat(2)}`;
@@ -111,5 +112,38 @@ describe('notifications config', () => {
     const env = parseEnv(appSchema, { TWILIO_ACCOUNT_SID: SID });
     expect(() => toNotificationsConfig(env)).toThrow(ConfigError);
     expect(() => toNotificationsConfig(env)).toThrow(/TWILIO_AUTH_TOKEN is required/);
+  });
+
+  it('provider feedback: the VERP domain, the Twilio status callback and the bounce receiver', () => {
+    const env = {
+      SMTP_URL: 'smtp://127.0.0.1:1025',
+      TWILIO_ACCOUNT_SID: SID,
+      TWILIO_AUTH_TOKEN: TOKEN,
+      TWILIO_FROM: '+15005550006',
+      PUBLIC_BASE_URL: 'https://school.example.org/api/',
+      BOUNCE_DOMAIN: 'bounces.school.example.org',
+      BOUNCE_SMTP_PORT: '2525',
+    };
+    const config = toNotificationsConfig(parseEnv(notificationsEnvSchema, env));
+    expect(config.email?.bounceDomain).toBe('bounces.school.example.org');
+    expect(config.sms?.statusCallbackUrl).toBe('https://school.example.org/api/providers/twilio/status');
+    expect(config.bounceReceiver).toEqual({ port: 2525, host: '0.0.0.0', domain: 'bounces.school.example.org' });
+    expect(() => toNotificationsConfig(parseEnv(notificationsEnvSchema, { BOUNCE_SMTP_PORT: '2525' }))).toThrow(/BOUNCE_DOMAIN is required/);
+    const problems = problemsOf({ BOUNCE_DOMAIN: 'not a domain', PUBLIC_BASE_URL: 'ftp://x' });
+    expect(problems).toContainEqual(expect.stringMatching(/BOUNCE_DOMAIN must be a domain/));
+    expect(problems).toContainEqual(expect.stringMatching(/PUBLIC_BASE_URL must use https or http/));
+
+    const api = toProviderFeedbackConfig(
+      parseEnv(providerFeedbackEnvSchema, {
+        MAILGUN_WEBHOOK_SIGNING_KEY: 'key-0123456789abcdef',
+        TWILIO_AUTH_TOKEN: TOKEN,
+        PUBLIC_BASE_URL: 'https://school.example.org/api/',
+      }),
+    );
+    expect(api).toEqual({
+      mailgun: { signingKey: 'key-0123456789abcdef', maxAgeSeconds: 300 },
+      twilio: { authToken: TOKEN, publicBaseUrl: 'https://school.example.org/api' },
+    });
+    expect(toProviderFeedbackConfig(parseEnv(providerFeedbackEnvSchema, { TWILIO_AUTH_TOKEN: TOKEN }))).toEqual({});
   });
 });

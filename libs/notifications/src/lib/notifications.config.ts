@@ -9,6 +9,8 @@ import { ConfigError } from '@mq/config';
 export const DEFAULT_SMTP_FROM = 'School messages <no-reply@school.test>';
 export const DEFAULT_TWILIO_BASE_URL = 'https://api.twilio.com';
 export const DEFAULT_NOTIFY_TIMEOUT_MS = 10_000;
+/** The api's route for Twilio's status callbacks, below PUBLIC_BASE_URL. */
+export const TWILIO_STATUS_PATH = '/providers/twilio/status';
 
 // An empty variable (`SMTP_URL=` in an env file) means "not set", not "set to nothing".
 const emptyAsUnset = (value: unknown): unknown => (typeof value === 'string' && value.trim() === '' ? undefined : value);
@@ -110,6 +112,24 @@ const notificationsEnvShape = z.object({
       .transform((value) => value.replace(/\/+$/, ''))
       .default(DEFAULT_TWILIO_BASE_URL),
   ),
+  PUBLIC_BASE_URL: optionalVar(urlVar('PUBLIC_BASE_URL', ['https', 'http'], 'https://school.example.org/api').transform((value) => value.replace(/\/+$/, ''))),
+  BOUNCE_DOMAIN: optionalVar(
+    z
+      .string()
+      .trim()
+      .regex(
+        /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i,
+        'BOUNCE_DOMAIN must be a domain name, e.g. bounces.school.example',
+      ),
+  ),
+  BOUNCE_SMTP_PORT: optionalVar(
+    z.coerce
+      .number({ error: 'BOUNCE_SMTP_PORT must be a port number' })
+      .int({ error: 'BOUNCE_SMTP_PORT must be a port number' })
+      .min(0, { error: 'BOUNCE_SMTP_PORT must be 0 to 65535' })
+      .max(65535, { error: 'BOUNCE_SMTP_PORT must be 0 to 65535' }),
+  ),
+  BOUNCE_SMTP_HOST: z.preprocess(emptyAsUnset, z.string().trim().min(1).default('0.0.0.0')),
   NOTIFY_TIMEOUT_MS: z.preprocess(
     emptyAsUnset,
     z.coerce
@@ -143,6 +163,15 @@ export interface EmailConfig {
   /** smtp:// (STARTTLS when offered) or smtps:// (TLS from the start), credentials in the URL. */
   smtpUrl: string;
   from: string;
+  /** Return-Path bounces+<notification id>@ this domain (VERP), and the Message-ID's domain. */
+  bounceDomain?: string;
+}
+
+/** The inbound SMTP server that reads delivery status notifications (RFC 3464) sent to the VERP addresses. */
+export interface BounceReceiverConfig {
+  port: number;
+  host: string;
+  domain: string;
 }
 
 export interface PushConfig {
@@ -157,6 +186,8 @@ export interface SmsConfig {
   from: string;
   /** Without a trailing slash. */
   baseUrl: string;
+  /** Where Twilio posts the message's status (PUBLIC_BASE_URL/providers/twilio/status). */
+  statusCallbackUrl?: string;
 }
 
 /** A channel that is absent is not configured: its transport reports why and sends nothing. */
@@ -166,18 +197,25 @@ export interface NotificationsConfig {
   email?: EmailConfig;
   push?: PushConfig;
   sms?: SmsConfig;
+  bounceReceiver?: BounceReceiverConfig;
 }
 
 export function toNotificationsConfig(env: NotificationsEnv): NotificationsConfig {
   const groupProblems = notificationsEnvGroupProblems(env);
   if (groupProblems.length > 0) throw new ConfigError(groupProblems.map((p) => p.message));
   const config: NotificationsConfig = { timeoutMs: env.NOTIFY_TIMEOUT_MS };
-  if (env.SMTP_URL) config.email = { smtpUrl: env.SMTP_URL, from: env.SMTP_FROM };
+  if (env.SMTP_URL) config.email = { smtpUrl: env.SMTP_URL, from: env.SMTP_FROM, ...(env.BOUNCE_DOMAIN ? { bounceDomain: env.BOUNCE_DOMAIN } : {}) };
   if (env.VAPID_PUBLIC_KEY && env.VAPID_PRIVATE_KEY && env.VAPID_SUBJECT) {
     config.push = { vapidPublicKey: env.VAPID_PUBLIC_KEY, vapidPrivateKey: env.VAPID_PRIVATE_KEY, vapidSubject: env.VAPID_SUBJECT };
   }
   if (env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM) {
     config.sms = { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, from: env.TWILIO_FROM, baseUrl: env.TWILIO_BASE_URL };
+    if (env.PUBLIC_BASE_URL) config.sms.statusCallbackUrl = `${env.PUBLIC_BASE_URL}${TWILIO_STATUS_PATH}`;
+  }
+  if (env.BOUNCE_SMTP_PORT !== undefined) {
+    if (!env.BOUNCE_DOMAIN)
+      throw new ConfigError(['BOUNCE_DOMAIN is required because BOUNCE_SMTP_PORT is set: the receiver accepts only bounces+<id>@BOUNCE_DOMAIN']);
+    config.bounceReceiver = { port: env.BOUNCE_SMTP_PORT, host: env.BOUNCE_SMTP_HOST, domain: env.BOUNCE_DOMAIN };
   }
   return config;
 }

@@ -87,6 +87,13 @@ describe('SmsTransport against a local Twilio', () => {
     });
   });
 
+  it('with a status callback URL: asks Twilio to post the message status there', async () => {
+    answer = () => ({ status: 201, body: { sid: 'SM0123456789abcdef0123456789abcdef', status: 'queued' } });
+    const withCallback = new SmsTransport({ timeoutMs: 5_000, sms: { ...sms, statusCallbackUrl: 'https://school.example/api/providers/twilio/status' } });
+    await withCallback.send({ to: '+447700900123' }, notification);
+    expect(requests[0]?.form.get('StatusCallback')).toBe('https://school.example/api/providers/twilio/status');
+  });
+
   it('400 with code 21211: permanent, with Twilio’s code and words but not the number', async () => {
     answer = () => ({
       status: 400,

@@ -20,6 +20,7 @@ export class SmsTransport implements NotificationTransport<SmsTarget> {
   private readonly endpoint?: string;
   private readonly authorization?: string;
   private readonly from?: string;
+  private readonly statusCallback?: string;
   private readonly timeoutMs: number;
 
   constructor(config: Pick<NotificationsConfig, 'sms' | 'timeoutMs'>) {
@@ -29,6 +30,7 @@ export class SmsTransport implements NotificationTransport<SmsTarget> {
     this.endpoint = `${sms.baseUrl}/2010-04-01/Accounts/${encodeURIComponent(sms.accountSid)}/Messages.json`;
     this.authorization = `Basic ${Buffer.from(`${sms.accountSid}:${sms.authToken}`).toString('base64')}`;
     this.from = sms.from;
+    this.statusCallback = sms.statusCallbackUrl;
   }
 
   unavailableReason(): string | undefined {
@@ -40,6 +42,8 @@ export class SmsTransport implements NotificationTransport<SmsTarget> {
     const to = target.to.trim();
     if (!E164.test(to)) throw new PermanentDeliveryError(this.channel, 'the recipient phone number is not in E.164 form');
     const form = new URLSearchParams({ To: to, From: this.from, Body: smsText(notification) });
+    // Twilio then posts queued/sent/delivered/undelivered/failed to the api (TWILIO_STATUS_PATH).
+    if (this.statusCallback) form.set('StatusCallback', this.statusCallback);
     let response: Response;
     let text: string;
     const signal = AbortSignal.timeout(this.timeoutMs);

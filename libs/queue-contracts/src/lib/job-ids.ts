@@ -18,6 +18,8 @@ const BUILD_JOB_ID: { readonly [N in JobName]: (payload: JobPayload<N>) => strin
 });
 
 function notificationSubject(p: JobPayload<'send-notification'>): string {
+  // One fallback per notification and channel, however often its bounce is reported.
+  if (p.fallbackOf) return `fallback-${p.fallbackOf}`;
   if (p.reason === 'quiet-hours') return `quiet-${p.window ?? 0}`;
   if (p.conversationId) return `unread-${p.conversationId}-${p.window ?? 0}`;
   if (p.messageId) return p.messageId;

@@ -53,7 +53,7 @@ export const NOTIFICATION_CHANNELS = Object.freeze(['in_app', 'email', 'push', '
 export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
 
 /** `quiet-hours`: the one digest per channel of what a recipient's quiet hours held, at their end (`window`: the end, in seconds). */
-export const NOTIFICATION_REASONS = Object.freeze(['offline', 'unread', 'broadcast', 'quiet-hours'] as const);
+export const NOTIFICATION_REASONS = Object.freeze(['offline', 'unread', 'broadcast', 'quiet-hours', 'fallback'] as const);
 export type NotificationReason = (typeof NOTIFICATION_REASONS)[number];
 
 export class NotificationJob {
@@ -66,6 +66,8 @@ export class NotificationJob {
   @IsOptional() @IsUUID() conversationId?: string;
   /** The window (its start, in seconds since the epoch) a digest or a reminder covers. */
   @IsOptional() @IsInt() @Min(0) window?: number;
+  /** A fallback: the notification (its id) that bounced or failed for good on the user's preferred channel; this job repeats it on `channel`. */
+  @IsOptional() @IsUUID() fallbackOf?: string;
 }
 
 export const INDEXING_OPERATIONS = Object.freeze(['index', 'update', 'delete'] as const);

@@ -116,12 +116,25 @@ export async function startPushPeer(): Promise<PushPeer> {
 /** A local HTTP server speaking Twilio's Messages API (POST …/Accounts/{sid}/Messages.json, form body, basic auth). */
 export interface TwilioPeer {
   baseUrl: string;
-  sent: { account: string; authorization: string | undefined; to: string; from: string; body: string }[];
+  sent: { account: string; authorization: string | undefined; to: string; from: string; body: string; sid: string; statusCallback?: string }[];
+  /** Set to answer every send with this HTTP status (e.g. 503: an outage); the attempt is not recorded. */
+  failWith?: number;
+  /**
+   * Reports a message's status as Twilio does: a form POST to the StatusCallback it was sent
+   * with, signed with the auth token (X-Twilio-Signature). `deliverTo` replaces the callback's
+   * origin and base path (a proxy in front of the api); the signature stays over the callback URL.
+   */
+  report(
+    sid: string,
+    status: string,
+    options: { authToken: string; deliverTo: (callback: string) => string; errorCode?: string; signature?: string },
+  ): Promise<number>;
   close(): Promise<void>;
 }
 
 export async function startTwilioPeer(): Promise<TwilioPeer> {
   const { createServer } = await import('node:http');
+  const { createHmac } = await import('node:crypto');
   const peer: Partial<TwilioPeer> & { sent: TwilioPeer['sent'] } = { sent: [] };
   const server = createServer((req, res) => {
     const match = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\.json$/.exec(req.url ?? '');
@@ -132,20 +145,54 @@ export async function startTwilioPeer(): Promise<TwilioPeer> {
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 20404, message: 'Not found', status: 404 }));
         return;
       }
+      if (peer.failWith) {
+        res
+          .writeHead(peer.failWith, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ code: 20500, message: 'Service unavailable', status: peer.failWith }));
+        return;
+      }
       const form = new URLSearchParams(raw);
+      const sid = `SM${(peer.sent.length + 1).toString(16).padStart(32, '0')}`;
       peer.sent.push({
         account: match[1] ?? '',
         authorization: req.headers.authorization,
         to: form.get('To') ?? '',
         from: form.get('From') ?? '',
         body: form.get('Body') ?? '',
+        sid,
+        statusCallback: form.get('StatusCallback') ?? undefined,
       });
-      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ sid: `SM${'0'.repeat(32)}`, status: 'queued' }));
+      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ sid, status: 'queued' }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const address = server.address();
   peer.baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  peer.report = async (sid, status, options) => {
+    const message = peer.sent.find((m) => m.sid === sid);
+    if (!message?.statusCallback) throw new Error(`message ${sid} was sent without a StatusCallback`);
+    const params: Record<string, string> = {
+      AccountSid: message.account,
+      ApiVersion: '2010-04-01',
+      From: message.from,
+      To: message.to,
+      MessageSid: sid,
+      SmsSid: sid,
+      MessageStatus: status,
+      SmsStatus: status,
+      ...(options.errorCode ? { ErrorCode: options.errorCode } : {}),
+    };
+    const signed = Object.keys(params)
+      .sort()
+      .reduce((text, key) => text + key + params[key], message.statusCallback);
+    const signature = options.signature ?? createHmac('sha1', options.authToken).update(signed).digest('base64');
+    const response = await fetch(options.deliverTo(message.statusCallback), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature, 'user-agent': 'TwilioProxy/1.1' },
+      body: new URLSearchParams(params).toString(),
+    });
+    return response.status;
+  };
   peer.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
   return peer as TwilioPeer;
 }

@@ -27,9 +27,9 @@ export class NotificationSettingsController {
     const value: NotificationPreferences = {
       channels: { inApp: body.channels.inApp, email: body.channels.email, push: body.channels.push, sms: body.channels.sms },
       quietHours: body.quietHours ? quietHoursOf(body.quietHours) : null,
+      channelOrder: body.channelOrder ? [...body.channelOrder] : undefined,
     };
-    await this.settings.savePreferences(user.id, value);
-    return value;
+    return this.settings.savePreferences(user.id, value);
   }
 
   @ApiResult(HttpStatus.OK, ['AppNotification'])

@@ -22,6 +22,7 @@ import {
   ValidatorConstraintInterface,
 } from 'class-validator';
 import type {
+  FallbackChannel,
   ListNotificationsQuery,
   NotificationChannelPreferences,
   NotificationPreferences,
@@ -29,7 +30,7 @@ import type {
   NotificationChannel,
   QuietHours,
 } from '@mq/messaging-contracts';
-import { NOTIFICATION_CHANNELS, TIME_OF_DAY, isTimeZone } from '@mq/messaging-contracts';
+import { FALLBACK_CHANNELS, NOTIFICATION_CHANNELS, TIME_OF_DAY, isTimeZone } from '@mq/messaging-contracts';
 
 @ValidatorConstraint({ name: 'timeZone' })
 class TimeZoneConstraint implements ValidatorConstraintInterface {
@@ -72,6 +73,13 @@ class QuietHoursDto implements QuietHours {
 export class NotificationPreferencesDto implements NotificationPreferences {
   @IsDefined() @IsObject() @ValidateNested() @NestedFromObject(ChannelsDto) channels!: ChannelsDto;
   @IsOptional() @IsObject() @ValidateNested() @NestedFromObject(QuietHoursDto) quietHours!: QuietHoursDto | null;
+  /** Left out: the saved order stays. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(FALLBACK_CHANNELS.length)
+  @ArrayUnique({ message: 'channelOrder must name each channel at most once' })
+  @IsIn(FALLBACK_CHANNELS, { each: true, message: `channelOrder may hold only ${FALLBACK_CHANNELS.join(', ')}` })
+  channelOrder?: FallbackChannel[];
 }
 
 export class ListNotificationsQueryDto implements ListNotificationsQuery {

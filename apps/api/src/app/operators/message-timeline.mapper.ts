@@ -34,11 +34,19 @@ export function toMessageTimeline(messageId: string, history: MessageHistory): M
     if (d.failedAt) events.push({ at: d.failedAt, kind: 'failed', detail: `delivery to ${d.recipientId} failed: ${d.failureReason ?? 'unknown'}` });
   }
   for (const n of history.notifications) {
+    const fallback = n.fallbackOf ? `, fallback for notification ${n.fallbackOf}` : '';
     events.push({
       at: n.sentAt ?? n.createdAt,
       kind: 'notification',
-      detail: `${n.channel} notification to ${n.userId}: ${n.status}${n.error ? ` (${n.error})` : ''}`,
+      detail: `${n.channel} notification ${n.id} to ${n.userId}: ${n.status}${n.error ? ` (${n.error})` : ''}${fallback}`,
     });
+    if (n.providerStatus && n.providerStatusAt) {
+      events.push({
+        at: n.providerStatusAt,
+        kind: 'notification-feedback',
+        detail: `${n.channel} notification ${n.id} to ${n.userId}: ${n.providerStatus} (provider)${n.providerDetail ? `: ${n.providerDetail}` : ''}`,
+      });
+    }
   }
   for (const l of history.deadLetters) {
     events.push({ at: l.failedAt, kind: 'failed', detail: `${l.jobId} dead-lettered: ${l.failedReason}` });

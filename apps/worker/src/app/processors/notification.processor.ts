@@ -1,9 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { NotificationRecipient, NotificationRepository, NotificationSettingsRepository } from '@mq/db';
 import type { NotificationPreferences } from '@mq/messaging-contracts';
-import { RealtimeEmitter } from '@mq/messaging';
+import { NotificationFallback, RealtimeEmitter, nextChannel } from '@mq/messaging';
 import { DEFAULT_PREFERENCES, SOCKET_EVENTS } from '@mq/messaging-contracts';
-import { ChannelUnavailableError, CircuitOpenError, NotificationTransports, OutgoingNotification, SubscriptionGoneError } from '@mq/notifications';
+import {
+  ChannelUnavailableError,
+  CircuitOpenError,
+  DeliveryError,
+  NotificationTransports,
+  OutgoingNotification,
+  SubscriptionGoneError,
+} from '@mq/notifications';
 import { JOB, NotificationChannel, jobIdFor } from '@mq/queue-contracts';
 import { HandledJob, JobHandler, MessageQueueService } from '@mq/queue';
 import { WORKER_CONFIG, WorkerConfig } from '../worker.config';
@@ -11,7 +18,7 @@ import { reminderWindowMs, windowBounds } from '../notifications/notification-wi
 import { QuietDigestService } from '../notifications/quiet-digest.service';
 
 export interface NotificationResult {
-  outcome: 'sent' | 'skipped' | 'deferred' | 'already-sent';
+  outcome: 'sent' | 'skipped' | 'deferred' | 'already-sent' | 'fell-back';
   reason?: string;
   notificationId?: string;
 }
@@ -43,6 +50,7 @@ export class NotificationProcessor {
     private readonly transports: NotificationTransports,
     private readonly realtime: RealtimeEmitter,
     private readonly producer: MessageQueueService,
+    private readonly fallback: NotificationFallback,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     private readonly quietDigest: QuietDigestService,
   ) {}
@@ -62,11 +70,13 @@ export class NotificationProcessor {
         : undefined;
     const content =
       quiet ??
-      (conversationId
-        ? await this.unreadIn(conversationId, recipientId, messageId, window ?? 0)
-        : messageId
-          ? await this.aboutMessage(messageId, recipientId)
-          : await this.digest(recipientId, window ?? 0));
+      (job.data.fallbackOf
+        ? await this.repeated(job.data.fallbackOf, recipientId)
+        : conversationId
+          ? await this.unreadIn(conversationId, recipientId, messageId, window ?? 0)
+          : messageId
+            ? await this.aboutMessage(messageId, recipientId)
+            : await this.digest(recipientId, window ?? 0));
     if ('skip' in content) {
       await quiet?.release();
       return { outcome: 'skipped', reason: content.skip };
@@ -79,6 +89,7 @@ export class NotificationProcessor {
       title: content.title,
       body: content.body,
       dedupeKey,
+      fallbackOf: job.data.fallbackOf ?? null,
     });
     if (row.status === 'sent') {
       await quiet?.release();
@@ -87,17 +98,49 @@ export class NotificationProcessor {
     const channels = recipient.channels ?? DEFAULT_PREFERENCES.channels;
     if (!channels[CHANNEL_PREFERENCE[channel]]) return this.skip(row.id, `${channel} is switched off in the user's preferences`);
 
+    let providerId: string | undefined;
     try {
-      await this.deliver(channel, recipientId, recipient, content, row.id);
+      providerId = await this.deliver(channel, recipientId, recipient, { ...content, reference: row.id }, row.id);
     } catch (error) {
       if (error instanceof ChannelUnavailableError) return this.skip(row.id, error.message);
-      if (error instanceof CircuitOpenError) return this.defer(job, row.id, error);
+      const failed = { id: row.id, userId: recipientId, channel };
+      if (error instanceof CircuitOpenError) {
+        // Another channel beats waiting out the provider's outage; without one, wait.
+        if (!nextChannel(channel, recipient)) return this.defer(job, row.id, error);
+        await this.notifications.markUnsent(row.id, 'skipped', error.message);
+        await this.fallback.fallBack(failed, recipient);
+        return { outcome: 'fell-back', reason: error.message, notificationId: row.id };
+      }
       await this.notifications.markUnsent(row.id, 'failed', errorMessage(error));
+      if (error instanceof SubscriptionGoneError) {
+        // Every device is gone (and removed): retrying cannot help; the next channel can.
+        await this.fallback.report({ id: row.id }, { status: 'undelivered', detail: error.message });
+        return { outcome: 'skipped', reason: error.message, notificationId: row.id };
+      }
+      if (failsForGood(job, error)) await this.fallback.fallBack(failed, recipient);
       throw error;
     }
-    await this.notifications.markSent(row.id);
+    await this.notifications.markSent(row.id, providerId);
     await quiet?.release();
     return { outcome: 'sent', notificationId: row.id };
+  }
+
+  /**
+   * A fallback repeats the failed notification's title and body on this channel, unless the
+   * message was read or some channel delivered it meanwhile.
+   */
+  private async repeated(failedId: string, recipientId: string): Promise<(OutgoingNotification & { messageId?: string }) | { skip: string }> {
+    const source = await this.notifications.fallbackSource(failedId);
+    if (!source || source.userId !== recipientId) return { skip: 'the notification it replaces is gone' };
+    if (source.read) return { skip: 'read before the fallback went out' };
+    if (source.deliveredElsewhere) return { skip: 'another channel delivered it' };
+    return {
+      title: source.title,
+      body: source.body,
+      url: source.conversationId ? `/conversations/${source.conversationId}` : '/',
+      tag: source.messageId ?? failedId,
+      messageId: source.messageId ?? undefined,
+    };
   }
 
   private async deliver(
@@ -106,7 +149,7 @@ export class NotificationProcessor {
     recipient: NotificationRecipient,
     content: OutgoingNotification,
     notificationId: string,
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     switch (channel) {
       case 'in_app':
         this.realtime.toUsers([userId], SOCKET_EVENTS.NOTIFICATION_NEW, {
@@ -118,15 +161,13 @@ export class NotificationProcessor {
         });
         return;
       case 'email':
-        await this.transports.email.send({ to: recipient.email, displayName: recipient.displayName }, content);
-        return;
+        return (await this.transports.email.send({ to: recipient.email, displayName: recipient.displayName }, content)).providerMessageId;
       case 'sms':
         if (!recipient.phone) throw new ChannelUnavailableError('sms', 'the recipient has no phone number');
-        await this.transports.sms.send({ to: recipient.phone }, content);
-        return;
+        return (await this.transports.sms.send({ to: recipient.phone }, content)).providerMessageId;
       case 'push':
         await this.pushToEverySubscription(userId, content);
-        return;
+        return undefined;
     }
   }
 
@@ -136,6 +177,7 @@ export class NotificationProcessor {
     if (subscriptions.length === 0) throw new ChannelUnavailableError('push', 'the recipient has no push subscription');
     let delivered = 0;
     let lastError: unknown;
+    let gone: SubscriptionGoneError | undefined;
     for (const subscription of subscriptions) {
       try {
         await this.transports.push.send({ endpoint: subscription.endpoint, keys: subscription.keys }, content);
@@ -144,13 +186,14 @@ export class NotificationProcessor {
       } catch (error) {
         if (error instanceof SubscriptionGoneError) {
           await this.settings.removePushSubscription(subscription.id);
+          gone = error;
           continue;
         }
         lastError = error;
       }
     }
     if (delivered === 0 && lastError) throw lastError;
-    if (delivered === 0) throw new ChannelUnavailableError('push', 'every push subscription of the recipient is gone');
+    if (delivered === 0 && gone) throw gone;
   }
 
   /** Title and body about one message: who wrote, never what. Skips if it was read or deleted. */
@@ -218,6 +261,12 @@ export class NotificationProcessor {
     this.logger.warn({ jobId: job.id, channel: job.data.channel, delayMs }, 'provider circuit open: notification deferred');
     return { outcome: 'deferred', reason: error.message, notificationId };
   }
+}
+
+/** A permanent rejection, or a retryable failure on the job's last attempt. */
+function failsForGood(job: HandledJob<'send-notification'>, error: unknown): boolean {
+  if (!(error instanceof DeliveryError)) return false;
+  return !error.retryable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
 function errorMessage(error: unknown): string {

@@ -1,5 +1,5 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn, Relation, UpdateDateColumn } from 'typeorm';
-import type { NotificationChannelPreferences, QuietHours } from '@mq/messaging-contracts';
+import type { FallbackChannel, NotificationChannelPreferences, QuietHours } from '@mq/messaging-contracts';
 import { UserEntity } from './user.entity';
 
 @Entity({ name: 'notification_preferences' })
@@ -18,6 +18,10 @@ export class NotificationPreferenceEntity {
 
   @Column({ type: 'jsonb', nullable: true })
   quietHours!: QuietHours | null;
+
+  /** Null: no fallback (the user never chose an order). */
+  @Column({ type: 'jsonb', nullable: true })
+  channelOrder!: FallbackChannel[] | null;
 
   @UpdateDateColumn({ type: 'timestamptz' })
   updatedAt!: Date;

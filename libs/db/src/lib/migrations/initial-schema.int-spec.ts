@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { createTestDatabase, TestDatabase } from '../../testing';
-import { createDataSourceOptions } from '../data-source';
+import { DB_MIGRATIONS, createDataSourceOptions } from '../data-source';
 import { failureSignature } from '../failure-fingerprint';
 
 const EXPECTED_TABLES = [
@@ -28,6 +28,25 @@ const EXPECTED_TABLES = [
 
 /** Indexes TypeORM cannot declare (DESC), created only by the migration. */
 const MIGRATION_ONLY_INDEXES = ['idx_audit_log_at_desc', 'idx_dead_letters_failed_at_desc'];
+
+/** Every migration's name, in the order they apply. */
+const MIGRATION_NAMES = DB_MIGRATIONS.map((migration) => migration.name);
+
+/**
+ * Undoes migrations, newest first, until `name` is undone too; answers the names undone,
+ * oldest first (what applying again must run). By name, so a new migration changes no test.
+ */
+async function revertThrough(dataSource: DataSource, name: string): Promise<string[]> {
+  const from = MIGRATION_NAMES.indexOf(name);
+  if (from < 0) throw new Error(`no migration named ${name}`);
+  const applied = async () => ((await dataSource.query(`SELECT name FROM migrations`)) as { name: string }[]).map((row) => row.name);
+  while ((await applied()).includes(name)) await dataSource.undoLastMigration({ transaction: 'all' });
+  return MIGRATION_NAMES.slice(from);
+}
+
+async function reapply(dataSource: DataSource): Promise<string[]> {
+  return (await dataSource.runMigrations({ transaction: 'all' })).map((migration) => migration.name);
+}
 
 function connect(database: TestDatabase): Promise<DataSource> {
   return new DataSource(
@@ -116,10 +135,27 @@ describe('initial schema migration', () => {
   it('adds messages.critical and held_notifications, and drops both when reverted', async () => {
     const critical = `SELECT column_name FROM information_schema.columns WHERE table_name = 'messages' AND column_name = 'critical'`;
     expect(await dataSource.query(critical)).toHaveLength(1);
-    await dataSource.undoLastMigration({ transaction: 'all' });
+    const undone = await revertThrough(dataSource, 'QuietHoursHeld1795420000000');
     expect(await dataSource.query(critical)).toEqual([]);
     expect(await tables(dataSource)).not.toContain('held_notifications');
-    expect((await dataSource.runMigrations({ transaction: 'all' })).map((migration) => migration.name)).toEqual(['QuietHoursHeld1795420000000']);
+    expect(await reapply(dataSource)).toEqual(undone);
+  });
+
+  it('adds the provider feedback columns and the channel order, and drops them when reverted', async () => {
+    const columns = `SELECT table_name || '.' || column_name AS name FROM information_schema.columns
+      WHERE column_name IN ('provider_id', 'provider_status', 'provider_detail', 'provider_status_at', 'fallback_of', 'channel_order') ORDER BY 1`;
+    const names = async () => ((await dataSource.query(columns)) as { name: string }[]).map((row) => row.name);
+    expect(await names()).toEqual([
+      'notification_preferences.channel_order',
+      'notifications.fallback_of',
+      'notifications.provider_detail',
+      'notifications.provider_id',
+      'notifications.provider_status',
+      'notifications.provider_status_at',
+    ]);
+    const undone = await revertThrough(dataSource, 'ProviderFeedback1795410000000');
+    expect(await names()).toEqual([]);
+    expect(await reapply(dataSource)).toEqual(undone);
   });
 
   it('indexes failed deliveries by message, and drops the index when reverted', async () => {
@@ -127,34 +163,23 @@ describe('initial schema migration', () => {
     expect(await dataSource.query(index)).toEqual([
       { indexdef: expect.stringMatching(/ON public\.message_deliveries USING btree \(message_id, failed_at\) WHERE \(failed_at IS NOT NULL\)$/) },
     ]);
-    await dataSource.undoLastMigration({ transaction: 'all' });
-    await dataSource.undoLastMigration({ transaction: 'all' });
+    const undone = await revertThrough(dataSource, 'FailedDeliveriesByMessage1795390000000');
     expect(await dataSource.query(index)).toEqual([]);
-    expect((await dataSource.runMigrations({ transaction: 'all' })).map((migration) => migration.name)).toEqual([
-      'FailedDeliveriesByMessage1795390000000',
-      'QuietHoursHeld1795420000000',
-    ]);
+    expect(await reapply(dataSource)).toEqual(undone);
   });
 
   it('gives dead letters recorded before grouping existed their fingerprint', async () => {
-    await dataSource.undoLastMigration({ transaction: 'all' });
-    await dataSource.undoLastMigration({ transaction: 'all' });
-    await dataSource.undoLastMigration({ transaction: 'all' });
+    await revertThrough(dataSource, 'JobEventAttempts1795380000000');
     const attemptColumns = `SELECT column_name FROM information_schema.columns WHERE table_name = 'job_events' AND column_name IN ('worker', 'stack')`;
     expect(await dataSource.query(attemptColumns)).toEqual([]);
-    await dataSource.undoLastMigration({ transaction: 'all' });
+    const undone = await revertThrough(dataSource, 'DeadLetterGroups1795370000000');
     const reason = 'Recipient 7f1c2a9e-1b2c-4d5e-8f90-123456789abc is no longer a participant';
     const stack = `Error: ${reason}\n    at DeliveryProcessor.deliver (/srv/dist/apps/worker/main.js:120:7)`;
     await dataSource.query(
       `INSERT INTO dead_letters (queue, job_id, job_name, data, failed_reason, stacktrace, attempts_made, failed_at) VALUES ('message-delivery', 'j-1', 'send-message', '{}', $1, $2, 5, now())`,
       [reason, stack],
     );
-    expect((await dataSource.runMigrations({ transaction: 'all' })).map((migration) => migration.name)).toEqual([
-      'DeadLetterGroups1795370000000',
-      'JobEventAttempts1795380000000',
-      'FailedDeliveriesByMessage1795390000000',
-      'QuietHoursHeld1795420000000',
-    ]);
+    expect(await reapply(dataSource)).toEqual(undone);
     const [row]: { fingerprint: string }[] = await dataSource.query(`SELECT fingerprint FROM dead_letters WHERE job_id = 'j-1'`);
     expect(row?.fingerprint).toBe(failureSignature('send-message', reason, stack).fingerprint);
     await dataSource.query(`DELETE FROM dead_letters`);
@@ -165,34 +190,21 @@ describe('initial schema migration', () => {
       ((await dataSource.query(`SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY indexname`, [table])) as { indexname: string }[]).map(
         (r) => r.indexname,
       );
-    await dataSource.undoLastMigration({ transaction: 'all' });
-    await dataSource.undoLastMigration({ transaction: 'all' });
-    await dataSource.undoLastMigration({ transaction: 'all' });
-    await dataSource.undoLastMigration({ transaction: 'all' });
+    await revertThrough(dataSource, 'DeadLetterGroups1795370000000');
     expect(await indexesOf('dead_letters')).toEqual(['idx_dead_letters_failed_at_desc', 'pk_dead_letters', 'uq_dead_letters_job_id_failed_at']);
-    await dataSource.undoLastMigration({ transaction: 'all' });
+    await revertThrough(dataSource, 'OutboxFinished1795360000000');
     expect(await indexesOf('outbox')).toEqual(['idx_outbox_unpublished', 'pk_outbox', 'uq_outbox_job_id']);
-    await dataSource.undoLastMigration({ transaction: 'all' });
+    await revertThrough(dataSource, 'HotUpdates1795350000000');
     expect(await indexesOf('message_deliveries')).toEqual([
       'idx_message_deliveries_failed_at_failed',
       'idx_message_deliveries_recipient_id_status',
       'pk_message_deliveries',
     ]);
-    await dataSource.undoLastMigration({ transaction: 'all' });
+    await revertThrough(dataSource, 'JobEvents1795340000000');
     expect(await tables(dataSource)).not.toContain('job_events');
-    await dataSource.undoLastMigration({ transaction: 'all' });
+    await revertThrough(dataSource, 'InitialSchema1795330000000');
     expect(await tables(dataSource)).toEqual(['migrations']);
-    const ran = await dataSource.runMigrations({ transaction: 'all' });
-    expect(ran.map((migration) => migration.name)).toEqual([
-      'InitialSchema1795330000000',
-      'JobEvents1795340000000',
-      'HotUpdates1795350000000',
-      'OutboxFinished1795360000000',
-      'DeadLetterGroups1795370000000',
-      'JobEventAttempts1795380000000',
-      'FailedDeliveriesByMessage1795390000000',
-      'QuietHoursHeld1795420000000',
-    ]);
+    expect(await reapply(dataSource)).toEqual(MIGRATION_NAMES);
     expect(await tables(dataSource)).toEqual(EXPECTED_TABLES);
     expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
   });

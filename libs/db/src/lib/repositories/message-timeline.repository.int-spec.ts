@@ -107,7 +107,21 @@ describe('MessageTimelineRepository', () => {
       at,
     });
     expect(history?.deliveries).toEqual([{ recipientId: bob, sentAt: at, deliveredAt: at, readAt: at, failedAt: null, failureReason: null }]);
-    expect(history?.notifications).toEqual([{ userId: bob, channel: 'email', status: 'skipped', error: null, createdAt: expect.any(Date), sentAt: null }]);
+    expect(history?.notifications).toEqual([
+      {
+        id: expect.any(String),
+        userId: bob,
+        channel: 'email',
+        status: 'skipped',
+        error: null,
+        createdAt: expect.any(Date),
+        sentAt: null,
+        providerStatus: null,
+        providerDetail: null,
+        providerStatusAt: null,
+        fallbackOf: null,
+      },
+    ]);
     expect(history?.deadLetters).toEqual([{ jobId: 'confirm:z', failedReason: 'boom', failedAt: at, replayedAt: null }]);
 
     const otherHistory = await timelines.history(other);

@@ -16,7 +16,20 @@ export interface MessageHistory {
     failedAt: Date | null;
     failureReason: string | null;
   }[];
-  notifications: { userId: string; channel: string; status: string; error: string | null; createdAt: Date; sentAt: Date | null }[];
+  notifications: {
+    id: string;
+    userId: string;
+    channel: string;
+    status: string;
+    error: string | null;
+    createdAt: Date;
+    sentAt: Date | null;
+    /** What the provider reported after sending (bounced, delivered...), and when. */
+    providerStatus: string | null;
+    providerDetail: string | null;
+    providerStatusAt: Date | null;
+    fallbackOf: string | null;
+  }[];
   deadLetters: { jobId: string; failedReason: string; failedAt: Date; replayedAt: Date | null }[];
 }
 
@@ -56,7 +69,9 @@ export class MessageTimelineRepository {
       [messageId],
     );
     const notifications: MessageHistory['notifications'] = await this.dataSource.query(
-      `SELECT user_id AS "userId", channel, status, error, created_at AS "createdAt", sent_at AS "sentAt" FROM notifications WHERE message_id = $1`,
+      `SELECT id, user_id AS "userId", channel, status, error, created_at AS "createdAt", sent_at AS "sentAt", provider_status AS "providerStatus",
+              provider_detail AS "providerDetail", provider_status_at AS "providerStatusAt", fallback_of AS "fallbackOf"
+       FROM notifications WHERE message_id = $1`,
       [messageId],
     );
     const deadLetters: MessageHistory['deadLetters'] = await this.dataSource.query(

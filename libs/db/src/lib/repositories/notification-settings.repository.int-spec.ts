@@ -17,7 +17,14 @@ describe('NotificationSettingsRepository', () => {
   afterAll(() => db?.close());
 
   it('finds a recipient’s addresses, and their channels once saved', async () => {
-    expect(await settings.recipient(bob)).toEqual({ email: 'bob@example.com', displayName: 'Bob', phone: null, active: true, channels: null });
+    expect(await settings.recipient(bob)).toEqual({
+      email: 'bob@example.com',
+      displayName: 'Bob',
+      phone: null,
+      active: true,
+      channels: null,
+      channelOrder: null,
+    });
     await settings.savePreferences(carol, { channels: { inApp: true, email: false, push: false, sms: true }, quietHours: null });
     expect((await settings.recipient(carol))?.channels).toEqual({ inApp: true, email: false, push: false, sms: true });
     expect(await settings.recipient('0b8f0c3e-1e7a-4c55-9a51-2f6b4d9f8a10')).toBeUndefined();
@@ -27,10 +34,21 @@ describe('NotificationSettingsRepository', () => {
     expect(await settings.preferences(bob)).toBeUndefined();
     const quiet = { channels: { inApp: true, email: false, push: true, sms: false }, quietHours: { start: '22:00', end: '07:00', timeZone: 'Europe/London' } };
     await settings.savePreferences(bob, quiet);
-    expect(await settings.preferences(bob)).toEqual(quiet);
+    expect(await settings.preferences(bob)).toEqual({ ...quiet, channelOrder: [] });
     const loud = { channels: { inApp: true, email: true, push: true, sms: true }, quietHours: null };
     await settings.savePreferences(bob, loud);
-    expect(await settings.preferences(bob)).toEqual(loud);
+    expect(await settings.preferences(bob)).toEqual({ ...loud, channelOrder: [] });
+  });
+
+  it('saves a channel order, keeps it when a save leaves it out, and gives it to the worker', async () => {
+    const channels = { inApp: true, email: true, push: true, sms: true };
+    expect(await settings.savePreferences(carol, { channels, quietHours: null, channelOrder: ['push', 'sms', 'email'] })).toMatchObject({
+      channelOrder: ['push', 'sms', 'email'],
+    });
+    expect(await settings.savePreferences(carol, { channels, quietHours: null })).toMatchObject({ channelOrder: ['push', 'sms', 'email'] });
+    expect((await settings.recipient(carol))?.channelOrder).toEqual(['push', 'sms', 'email']);
+    await settings.savePreferences(carol, { channels, quietHours: null, channelOrder: [] });
+    expect((await settings.preferences(carol))?.channelOrder).toEqual([]);
   });
 
   it('keeps one subscription per endpoint: the same again is refused, new keys or a new owner replace it', async () => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { NotificationPreferences, PushSubscriptionRequest } from '@mq/messaging-contracts';
+import type { FallbackChannel, NotificationPreferences, PushSubscriptionRequest } from '@mq/messaging-contracts';
 
 /** A browser's push subscription as stored. */
 export interface StoredPushSubscription extends PushSubscriptionRequest {
@@ -15,6 +15,8 @@ export interface NotificationRecipient {
   active: boolean;
   /** Null for a user who never saved preferences (the defaults apply). */
   channels: NotificationPreferences['channels'] | null;
+  /** Null: no fallback between channels. */
+  channelOrder: FallbackChannel[] | null;
 }
 
 /** A user's notification preferences, addresses and the browsers they receive push notifications on. */
@@ -25,7 +27,7 @@ export class NotificationSettingsRepository {
   /** Undefined when there is no such user. */
   async recipient(userId: string): Promise<NotificationRecipient | undefined> {
     const [row]: NotificationRecipient[] = await this.dataSource.query(
-      `SELECT u.email, u.display_name AS "displayName", u.phone, u.active, p.channels
+      `SELECT u.email, u.display_name AS "displayName", u.phone, u.active, p.channels, p.channel_order AS "channelOrder"
        FROM users u LEFT JOIN notification_preferences p ON p.user_id = u.id WHERE u.id = $1`,
       [userId],
     );
@@ -34,19 +36,24 @@ export class NotificationSettingsRepository {
 
   /** Undefined for a user who never saved any (the defaults apply). */
   async preferences(userId: string): Promise<NotificationPreferences | undefined> {
-    const [row]: NotificationPreferences[] = await this.dataSource.query(
-      `SELECT channels, quiet_hours AS "quietHours" FROM notification_preferences WHERE user_id = $1`,
+    const [row]: (NotificationPreferences & { channelOrder: FallbackChannel[] | null })[] = await this.dataSource.query(
+      `SELECT channels, quiet_hours AS "quietHours", channel_order AS "channelOrder" FROM notification_preferences WHERE user_id = $1`,
       [userId],
     );
-    return row;
+    return row && { ...row, channelOrder: row.channelOrder ?? [] };
   }
 
-  async savePreferences(userId: string, preferences: NotificationPreferences): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO notification_preferences (user_id, channels, quiet_hours) VALUES ($1, $2, $3)
-       ON CONFLICT (user_id) DO UPDATE SET channels = EXCLUDED.channels, quiet_hours = EXCLUDED.quiet_hours, updated_at = now()`,
-      [userId, JSON.stringify(preferences.channels), preferences.quietHours ? JSON.stringify(preferences.quietHours) : null],
+  /** A channelOrder left out keeps the saved one. Returns what is saved. */
+  async savePreferences(userId: string, preferences: NotificationPreferences): Promise<NotificationPreferences> {
+    const order = preferences.channelOrder ? JSON.stringify(preferences.channelOrder) : null;
+    const [row]: { channelOrder: FallbackChannel[] | null }[] = await this.dataSource.query(
+      `INSERT INTO notification_preferences (user_id, channels, quiet_hours, channel_order) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (user_id) DO UPDATE SET channels = EXCLUDED.channels, quiet_hours = EXCLUDED.quiet_hours,
+         channel_order = COALESCE(EXCLUDED.channel_order, notification_preferences.channel_order), updated_at = now()
+       RETURNING channel_order AS "channelOrder"`,
+      [userId, JSON.stringify(preferences.channels), preferences.quietHours ? JSON.stringify(preferences.quietHours) : null, order],
     );
+    return { ...preferences, channelOrder: row?.channelOrder ?? [] };
   }
 
   /**

@@ -122,4 +122,41 @@ describe('NotificationRepository', () => {
     await seedMessage(db.dataSource, conversation, bob, [carol]);
     expect(await notifications.unreadCountBetween(carol, hourAgo, soon, 1)).toBe(1);
   });
+
+  it('records what a provider reported: the first failure wins, a late delivery hides nothing, a repeat says so', async () => {
+    const conversation = await seedConversation(db.dataSource, [bob, carol]);
+    const message = await seedMessage(db.dataSource, conversation, bob, [carol]);
+    const open = (channel: 'sms' | 'email', key: string, fallbackOf: string | null = null) =>
+      notifications.open({ userId: carol, messageId: message, channel, title: 'New message from Bob', body: 'Open the app', dedupeKey: key, fallbackOf });
+    const sms = await open('sms', `feedback-sms-${message}`);
+    await notifications.markSent(sms.id, 'SM0123');
+    expect(await notifications.recordProviderStatus({ channel: 'sms', providerId: 'SM9999' }, 'delivered', null)).toBeUndefined();
+    expect(await notifications.recordProviderStatus({ channel: 'email', providerId: 'SM0123' }, 'delivered', null)).toBeUndefined();
+    expect(await notifications.recordProviderStatus({ channel: 'sms', providerId: 'SM0123' }, 'undelivered', 'Twilio undelivered (error 30003)')).toEqual({
+      id: sms.id,
+      userId: carol,
+      messageId: message,
+      channel: 'sms',
+      providerStatus: 'undelivered',
+      repeated: false,
+    });
+    expect(await notifications.recordProviderStatus({ channel: 'sms', providerId: 'SM0123' }, 'undelivered', null)).toMatchObject({ repeated: true });
+    expect(await notifications.recordProviderStatus({ channel: 'sms', providerId: 'SM0123' }, 'delivered', null)).toBeUndefined();
+
+    // An email the receiving server accepted can still bounce; a delivered SMS cannot turn undelivered.
+    const email = await open('email', `feedback-email-${message}`, sms.id);
+    expect(await notifications.recordProviderStatus({ id: email.id }, 'delivered', null)).toMatchObject({ providerStatus: 'delivered' });
+    expect(await notifications.fallbackSource(sms.id)).toMatchObject({
+      providerStatus: 'undelivered',
+      deliveredElsewhere: true,
+      read: false,
+      conversationId: conversation,
+    });
+    expect(await notifications.recordProviderStatus({ id: email.id }, 'bounced', 'DSN 5.1.1')).toMatchObject({ providerStatus: 'bounced' });
+    expect(await notifications.fallbackSource(sms.id)).toMatchObject({ deliveredElsewhere: false, title: 'New message from Bob', userId: carol });
+
+    await db.dataSource.query(`UPDATE message_deliveries SET status = 'read' WHERE message_id = $1`, [message]);
+    expect(await notifications.fallbackSource(sms.id)).toMatchObject({ read: true });
+    expect(await notifications.fallbackSource(randomUUID())).toBeUndefined();
+  });
 });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { AppNotification, NotificationChannel, NotificationStatus } from '@mq/messaging-contracts';
+import type { AppNotification, NotificationChannel, NotificationStatus, ProviderStatus } from '@mq/messaging-contracts';
 
 /** A notification about to go out; the dedupe key (its job's id) makes a rerun find the same row. */
 export interface NewNotification {
@@ -10,6 +10,37 @@ export interface NewNotification {
   title: string;
   body: string;
   dedupeKey: string;
+  /** The notification this one replaces on the next channel. */
+  fallbackOf?: string | null;
+}
+
+/** How a provider's report names the notification: our id (VERP, push) or the provider's (Twilio MessageSid, Message-ID). */
+export type FeedbackTarget = { id: string } | { channel: NotificationChannel; providerId: string };
+
+/** A notification whose provider status just changed. */
+export interface FedBackNotification {
+  id: string;
+  userId: string;
+  messageId: string | null;
+  channel: NotificationChannel;
+  providerStatus: ProviderStatus;
+  /** True when the row already had this status: nothing changed. */
+  repeated?: boolean;
+}
+
+/** What a fallback notification repeats of the one it replaces, and whether it is still wanted. */
+export interface FallbackSource {
+  userId: string;
+  messageId: string | null;
+  channel: NotificationChannel;
+  title: string;
+  body: string;
+  providerStatus: ProviderStatus | null;
+  /** The notification, or the message it is about, was read. */
+  read: boolean;
+  /** Another notification of the same user about the same message (or this one) was delivered. */
+  deliveredElsewhere: boolean;
+  conversationId: string | null;
 }
 
 /** What a notification about one message may say: who wrote and where, never what. */
@@ -61,18 +92,75 @@ export class NotificationRepository {
    */
   async open(notification: NewNotification): Promise<{ id: string; status: NotificationStatus }> {
     const [row]: { id: string; status: NotificationStatus }[] = await this.dataSource.query(
-      `INSERT INTO notifications (user_id, message_id, channel, status, title, body, dedupe_key, attempts)
-       VALUES ($1, $2, $3, 'pending', $4, $5, $6, 1)
+      `INSERT INTO notifications (user_id, message_id, channel, status, title, body, dedupe_key, attempts, fallback_of)
+       VALUES ($1, $2, $3, 'pending', $4, $5, $6, 1, $7)
        ON CONFLICT (dedupe_key) DO UPDATE SET attempts = notifications.attempts + 1
        RETURNING id, status`,
-      [notification.userId, notification.messageId, notification.channel, notification.title, notification.body, notification.dedupeKey],
+      [
+        notification.userId,
+        notification.messageId,
+        notification.channel,
+        notification.title,
+        notification.body,
+        notification.dedupeKey,
+        notification.fallbackOf ?? null,
+      ],
     );
     if (!row) throw new Error('notification row was not written');
     return row;
   }
 
-  async markSent(id: string): Promise<void> {
-    await this.dataSource.query(`UPDATE notifications SET status = 'sent', sent_at = now(), error = NULL WHERE id = $1`, [id]);
+  /** With the provider's id of what went out (Twilio MessageSid, Message-ID), so its later reports find the row. */
+  async markSent(id: string, providerId?: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE notifications SET status = 'sent', sent_at = now(), error = NULL, provider_id = COALESCE($2, provider_id) WHERE id = $1`,
+      [id, providerId ?? null],
+    );
+  }
+
+  /**
+   * Records a provider's report. The first failure (bounced, complained, undelivered) wins; a
+   * late `delivered` never hides one, and only an email's delivery (the receiving server took
+   * it) can still turn into a bounce. Undefined when no row matches or a different report is
+   * already recorded; `repeated` when this very status was.
+   */
+  async recordProviderStatus(target: FeedbackTarget, status: ProviderStatus, detail: string | null): Promise<FedBackNotification | undefined> {
+    const byId = 'id' in target;
+    const match = byId ? 'id = $1::uuid' : 'channel = $1 AND provider_id = $4';
+    const params = byId ? [target.id, status, detail] : [target.channel, status, detail, target.providerId];
+    const returning = `RETURNING id, user_id AS "userId", message_id AS "messageId", channel, provider_status AS "providerStatus"`;
+    // An UPDATE answers [rows, count].
+    const [updated]: [FedBackNotification[], number] = await this.dataSource.query(
+      `UPDATE notifications SET provider_status = $2, provider_detail = $3, provider_status_at = now()
+       WHERE ${match} AND (provider_status IS NULL OR (provider_status = 'delivered' AND $2 <> 'delivered' AND channel = 'email'))
+       ${returning}`,
+      params,
+    );
+    const changed = updated[0];
+    if (changed) return { ...changed, repeated: false };
+    // The same report again (a provider retrying its webhook): the caller may finish what the first one started.
+    const [same]: FedBackNotification[] = await this.dataSource.query(
+      `SELECT id, user_id AS "userId", message_id AS "messageId", channel, provider_status AS "providerStatus"
+       FROM notifications WHERE ${byId ? 'id = $1::uuid' : 'channel = $1 AND provider_id = $3'} AND provider_status = $2`,
+      byId ? [target.id, status] : [target.channel, status, target.providerId],
+    );
+    return same && { ...same, repeated: true };
+  }
+
+  /** Undefined when there is no such notification. */
+  async fallbackSource(id: string): Promise<FallbackSource | undefined> {
+    const [row]: FallbackSource[] = await this.dataSource.query(
+      `SELECT n.user_id AS "userId", n.message_id AS "messageId", n.channel, n.title, n.body, n.provider_status AS "providerStatus",
+              (n.read_at IS NOT NULL OR d.status = 'read') AS read, m.conversation_id AS "conversationId",
+              EXISTS (SELECT 1 FROM notifications o WHERE o.user_id = n.user_id AND o.provider_status = 'delivered'
+                        AND (o.id = n.id OR (n.message_id IS NOT NULL AND o.message_id = n.message_id))) AS "deliveredElsewhere"
+       FROM notifications n
+       LEFT JOIN messages m ON m.id = n.message_id
+       LEFT JOIN message_deliveries d ON d.message_id = n.message_id AND d.recipient_id = n.user_id
+       WHERE n.id = $1`,
+      [id],
+    );
+    return row;
   }
 
   /** `failed` or `skipped`, with why. */
