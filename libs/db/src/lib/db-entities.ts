@@ -1,3 +1,4 @@
+import { AccessLedgerEntity, AccessLedgerHeadEntity } from './entities/access-ledger.entity';
 import { AlertEntity } from './entities/alert.entity';
 import { AttachmentEntity } from './entities/attachment.entity';
 import { AuditLogEntity } from './entities/audit-log.entity';
@@ -37,4 +38,6 @@ export const DB_ENTITIES = Object.freeze([
   AlertEntity,
   AuditLogEntity,
   JobEventEntity,
+  AccessLedgerEntity,
+  AccessLedgerHeadEntity,
 ] as const);
