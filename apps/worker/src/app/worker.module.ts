@@ -17,6 +17,7 @@ import { JobOutcomeSubscriber } from './job-events/job-outcome.subscriber';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { TrafficMeter } from './monitoring/traffic.meter';
 import { NotificationRouter } from './notifications/notification.router';
+import { LedgerAnchorScheduler } from './ledger/ledger-anchor.scheduler';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { ReplicationLossDetector } from './outbox/replication-loss.detector';
 import { SendJobReconciler } from './outbox/send-job.reconciler';
@@ -50,6 +51,7 @@ export class WorkerModule {
         DeadLetterRecorder,
         NotificationRouter,
         CleanupScheduler,
+        LedgerAnchorScheduler,
         JobEventRecorder,
         JobOutcomeSubscriber,
         TrafficMeter,

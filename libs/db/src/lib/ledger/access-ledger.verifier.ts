@@ -27,7 +27,7 @@ export async function verifyAccessLedger(
   const anchor = await ledger.latestAnchor();
   const end = BigInt(head.seq);
   let seq = 0n;
-  let hash = LEDGER_GENESIS_HASH;
+  let hash: Buffer = LEDGER_GENESIS_HASH;
   let rowsChecked = 0;
   const broken = (at: bigint | string, reason: string): LedgerVerification => ({ ok: false, rowsChecked, firstBrokenSeq: String(at), reason });
   while (seq < end) {

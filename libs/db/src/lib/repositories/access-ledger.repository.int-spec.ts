@@ -64,6 +64,20 @@ describe('AccessLedgerRepository', () => {
     }
   });
 
+  it('appends a batch in order under one lock, chained like single appends', async () => {
+    const head = await ledger.head();
+    const batch = await ledger.appendMany([access({ via: 'conversation-list' }), access({ via: 'socket-sync', subjectIds: [] })]);
+    expect(batch.map((b) => b.seq)).toEqual([String(BigInt(head.seq) + 1n), String(BigInt(head.seq) + 2n)]);
+    const rows = await ledger.walk(head.seq, 10);
+    expect(rows.map((r) => [r.via, r.subjectIds])).toEqual([
+      ['conversation-list', [sender]],
+      ['socket-sync', []],
+    ]);
+    expect(rows[0]?.prevHash.equals(head.hash)).toBe(true);
+    expect(await ledger.appendMany([])).toEqual([]);
+    expect(await verifyAccessLedger(ledger)).toMatchObject({ ok: true });
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE', async () => {
     await expect(db.dataSource.query(`UPDATE access_ledger SET ip = '1.2.3.4' WHERE seq = 1`)).rejects.toThrow(/append-only: UPDATE refused/);
     await expect(db.dataSource.query(`DELETE FROM access_ledger WHERE seq = 1`)).rejects.toThrow(/append-only: DELETE refused/);

@@ -15,6 +15,9 @@ export interface AccessRecord {
 }
 
 export interface AccessLedgerRow extends LedgerHashedFields {
+  subjectIds: string[];
+  conversationIds: string[];
+  messageIds: string[];
   prevHash: Buffer;
   hash: Buffer;
 }
@@ -56,30 +59,54 @@ export class AccessLedgerRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async append(record: AccessRecord): Promise<LedgerHead> {
+    const [appended] = await this.appendMany([record]);
+    return appended as LedgerHead;
+  }
+
+  /**
+   * Several accesses in one transaction under one lock of the head (the api's group commit):
+   * chained in the order given. Returns each one's seq and hash.
+   */
+  async appendMany(records: readonly AccessRecord[]): Promise<LedgerHead[]> {
+    if (records.length === 0) return [];
     return this.dataSource.transaction(async (manager) => {
       const [head]: { seq: string; hash: Buffer }[] = await manager.query(`SELECT seq::text AS seq, hash FROM access_ledger_head WHERE id = 1 FOR UPDATE`);
       if (!head) throw new Error('access_ledger_head has no row: the AccessLedger migration did not run');
-      const row: LedgerHashedFields = {
-        seq: (BigInt(head.seq) + 1n).toString(),
-        actorId: record.actorId.toLowerCase(),
-        subjectIds: lower(record.subjectIds),
-        conversationIds: lower(record.conversationIds),
-        messageIds: lower(record.messageIds),
-        via: record.via,
-        ip: record.ip,
-        userAgent: record.userAgent === null ? null : record.userAgent.slice(0, USER_AGENT_MAX),
-        at: new Date(),
-      };
-      const hash = ledgerRowHash(row, head.hash);
-      // One statement writes the row and moves the head.
+      let seq = BigInt(head.seq);
+      let prevHash = head.hash;
+      const at = new Date();
+      const rows = records.map((record) => {
+        seq += 1n;
+        const row: LedgerHashedFields = {
+          seq: seq.toString(),
+          actorId: record.actorId.toLowerCase(),
+          subjectIds: lower(record.subjectIds),
+          conversationIds: lower(record.conversationIds),
+          messageIds: lower(record.messageIds),
+          via: record.via,
+          ip: record.ip,
+          userAgent: record.userAgent === null ? null : record.userAgent.slice(0, USER_AGENT_MAX),
+          at,
+        };
+        const hash = ledgerRowHash(row, prevHash);
+        const written = { ...row, at: at.toISOString(), prevHash: prevHash.toString('hex'), hash: hash.toString('hex') };
+        prevHash = hash;
+        return written;
+      });
+      const last = rows[rows.length - 1] as (typeof rows)[number];
+      // One statement writes the rows and moves the head.
       await manager.query(
-        `WITH appended AS (
+        `WITH given AS (
+           SELECT * FROM json_to_recordset($1::json) AS r(seq bigint, "actorId" uuid, "subjectIds" uuid[], "conversationIds" uuid[], "messageIds" uuid[],
+                                                          via text, ip text, "userAgent" text, at timestamptz, "prevHash" text, hash text)),
+         appended AS (
            INSERT INTO access_ledger (seq, actor_id, subject_ids, conversation_ids, message_ids, via, ip, user_agent, at, prev_hash, hash)
-           VALUES ($1, $2, $3::uuid[], $4::uuid[], $5::uuid[], $6, $7, $8, $9, $10, $11) RETURNING seq, hash)
-         UPDATE access_ledger_head h SET seq = a.seq, hash = a.hash FROM appended a WHERE h.id = 1`,
-        [row.seq, row.actorId, row.subjectIds, row.conversationIds, row.messageIds, row.via, row.ip, row.userAgent, row.at, head.hash, hash],
+           SELECT seq, "actorId", "subjectIds", "conversationIds", "messageIds", via, ip, "userAgent", at, decode("prevHash", 'hex'), decode(hash, 'hex') FROM given
+           RETURNING 1)
+         UPDATE access_ledger_head SET seq = $2::bigint, hash = decode($3, 'hex') WHERE id = 1`,
+        [JSON.stringify(rows), last.seq, last.hash],
       );
-      return { seq: row.seq, hash };
+      return rows.map((row) => ({ seq: row.seq, hash: Buffer.from(row.hash, 'hex') }));
     });
   }
 
