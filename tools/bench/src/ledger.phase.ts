@@ -151,7 +151,7 @@ export function ledgerSection(l: LedgerResult): string[] {
           `The append alone (AccessLedgerRepository, a ${l.pageSize}-id row): one at a time p50 ${l.append.oneAtATimeMs.p50} ms, mean ${l.append.oneAtATimeMs.mean} ms, p99 ${l.append.oneAtATimeMs.p99} ms ` +
             `(a plain one-row insert and commit: p50 ${l.append.plainInsertMs.p50} ms, mean ${l.append.plainInsertMs.mean} ms); ` +
             `${l.append.inFlight} in flight ${l.append.concurrentPerSecond} appends/s (mean ${l.append.concurrentMeanMs} ms, serialised on the chain head's lock). ` +
-            `The api groups appends arriving together into one transaction (BATCH_LINGER_MS), so under load a page pays less than that.`,
+            `The api groups appends arriving together into one statement (BATCH_LINGER_MS), so under load a page pays less than that.`,
           '',
         ]
       : []),

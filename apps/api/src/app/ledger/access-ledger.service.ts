@@ -19,7 +19,7 @@ export interface RevealedMessage {
 
 /**
  * Records every access to message content in the access ledger before the content goes out:
- * a read whose row cannot be written fails. Accesses arriving together share one transaction
+ * a read whose row cannot be written fails. Accesses arriving together share one statement
  * and one lock of the chain's head (group commit, as MembershipService does for its checks).
  */
 @Injectable()

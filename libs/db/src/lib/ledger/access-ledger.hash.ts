@@ -18,15 +18,14 @@ export interface LedgerHashedFields {
 }
 
 /**
- * The canonical encoding: a JSON array in a fixed order, with a version tag first, uuids in
- * lower case, the time as ISO 8601 with milliseconds (what a Date holds, and what Postgres
- * returns for a time written from one) and the previous hash in hex. JSON.stringify of
- * strings, nulls and arrays of strings is deterministic, so the writer and the verifier agree.
+ * The canonical encoding of a row's own fields: a JSON array in a fixed order, with a version
+ * tag first, uuids in lower case, the time as ISO 8601 with milliseconds (what a Date holds, and
+ * what Postgres returns for a time written from one). JSON.stringify of strings, nulls and
+ * arrays of strings is deterministic, so the writer and the verifier agree.
  */
-export function canonicalLedgerRow(row: LedgerHashedFields, prevHash: Buffer): string {
+export function canonicalLedgerFields(row: Omit<LedgerHashedFields, 'seq'>): string {
   return JSON.stringify([
     'mq-access-ledger/1',
-    row.seq,
     row.actorId,
     row.subjectIds,
     row.conversationIds,
@@ -35,11 +34,27 @@ export function canonicalLedgerRow(row: LedgerHashedFields, prevHash: Buffer): s
     row.ip,
     row.userAgent,
     row.at.toISOString(),
-    prevHash.toString('hex'),
   ]);
 }
 
-/** sha256(canonical encoding of the row and the previous row's hash). */
+/** sha256 of the canonical encoding: computed by the writer, so Postgres only chains it. */
+export function ledgerFieldsDigest(row: Omit<LedgerHashedFields, 'seq'>): Buffer {
+  return createHash('sha256').update(canonicalLedgerFields(row)).digest();
+}
+
+/**
+ * A row's hash: sha256(previous hash || seq as 8 bytes big-endian || fields digest). Postgres
+ * computes the same from bytes alone (`sha256(prev || int8send(seq) || digest)`) while the
+ * append holds the head's lock, so an append is one statement.
+ */
+export function chainLedgerHash(prevHash: Buffer, seq: string, fieldsDigest: Buffer): Buffer {
+  const seqBytes = Buffer.alloc(8);
+  seqBytes.writeBigInt64BE(BigInt(seq));
+  return createHash('sha256')
+    .update(Buffer.concat([prevHash, seqBytes, fieldsDigest]))
+    .digest();
+}
+
 export function ledgerRowHash(row: LedgerHashedFields, prevHash: Buffer): Buffer {
-  return createHash('sha256').update(canonicalLedgerRow(row, prevHash)).digest();
+  return chainLedgerHash(prevHash, row.seq, ledgerFieldsDigest(row));
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AccessVia } from '../entities/access-ledger.entity';
-import { LedgerHashedFields, ledgerRowHash } from '../ledger/access-ledger.hash';
+import { LedgerHashedFields, ledgerFieldsDigest } from '../ledger/access-ledger.hash';
 
 /** One access to message content, as the api records it. */
 export interface AccessRecord {
@@ -50,9 +50,9 @@ const ROW_COLUMNS = `seq::text AS seq, actor_id AS "actorId", subject_ids::text[
   message_ids::text[] AS "messageIds", via, ip, user_agent AS "userAgent", at, prev_hash AS "prevHash", hash`;
 
 /**
- * The access ledger's one reader and writer. An append locks the single head row FOR UPDATE in
- * its own transaction: every api process appends to one gapless chain, and no session state
- * is involved, so it works through PgBouncer in transaction mode too.
+ * The access ledger's one reader and writer. An append locks the single head row FOR UPDATE for
+ * its statement: every api process appends to one gapless chain, and no session state is
+ * involved, so it works through PgBouncer in transaction mode too.
  */
 @Injectable()
 export class AccessLedgerRepository {
@@ -64,50 +64,50 @@ export class AccessLedgerRepository {
   }
 
   /**
-   * Several accesses in one transaction under one lock of the head (the api's group commit):
-   * chained in the order given. Returns each one's seq and hash.
+   * Several accesses in one statement under one lock of the head (the api's group commit),
+   * chained in the order given: the writer hashes each row's fields, and Postgres chains the
+   * digests from the head it has locked (a recursive CTE), writes the rows and moves the head.
+   * One round trip, no explicit transaction: the lock is held for the statement alone.
    */
   async appendMany(records: readonly AccessRecord[]): Promise<LedgerHead[]> {
     if (records.length === 0) return [];
-    return this.dataSource.transaction(async (manager) => {
-      const [head]: { seq: string; hash: Buffer }[] = await manager.query(`SELECT seq::text AS seq, hash FROM access_ledger_head WHERE id = 1 FOR UPDATE`);
-      if (!head) throw new Error('access_ledger_head has no row: the AccessLedger migration did not run');
-      let seq = BigInt(head.seq);
-      let prevHash = head.hash;
-      const at = new Date();
-      const rows = records.map((record) => {
-        seq += 1n;
-        const row: LedgerHashedFields = {
-          seq: seq.toString(),
-          actorId: record.actorId.toLowerCase(),
-          subjectIds: lower(record.subjectIds),
-          conversationIds: lower(record.conversationIds),
-          messageIds: lower(record.messageIds),
-          via: record.via,
-          ip: record.ip,
-          userAgent: record.userAgent === null ? null : record.userAgent.slice(0, USER_AGENT_MAX),
-          at,
-        };
-        const hash = ledgerRowHash(row, prevHash);
-        const written = { ...row, at: at.toISOString(), prevHash: prevHash.toString('hex'), hash: hash.toString('hex') };
-        prevHash = hash;
-        return written;
-      });
-      const last = rows[rows.length - 1] as (typeof rows)[number];
-      // One statement writes the rows and moves the head.
-      await manager.query(
-        `WITH given AS (
-           SELECT * FROM json_to_recordset($1::json) AS r(seq bigint, "actorId" uuid, "subjectIds" uuid[], "conversationIds" uuid[], "messageIds" uuid[],
-                                                          via text, ip text, "userAgent" text, at timestamptz, "prevHash" text, hash text)),
+    const at = new Date();
+    const given = records.map((record, i) => {
+      const fields = {
+        actorId: record.actorId.toLowerCase(),
+        subjectIds: lower(record.subjectIds),
+        conversationIds: lower(record.conversationIds),
+        messageIds: lower(record.messageIds),
+        via: record.via,
+        ip: record.ip,
+        userAgent: record.userAgent === null ? null : record.userAgent.slice(0, USER_AGENT_MAX),
+        at,
+      };
+      return { n: i + 1, ...fields, at: at.toISOString(), digest: ledgerFieldsDigest(fields).toString('hex') };
+    });
+    const rows: LedgerHead[] = await this.dataSource.query(
+      `WITH RECURSIVE
+         head AS (SELECT seq, hash FROM access_ledger_head WHERE id = 1 FOR UPDATE),
+         given AS (
+           SELECT * FROM json_to_recordset($1::json) AS r(n int, "actorId" uuid, "subjectIds" uuid[], "conversationIds" uuid[], "messageIds" uuid[],
+                                                          via text, ip text, "userAgent" text, at timestamptz, digest text)),
+         chain (n, seq, hash, prev) AS (
+           SELECT 0, seq, hash, NULL::bytea FROM head
+           UNION ALL
+           SELECT g.n, c.seq + 1, sha256(c.hash || int8send(c.seq + 1) || decode(g.digest, 'hex')), c.hash FROM chain c JOIN given g ON g.n = c.n + 1),
          appended AS (
            INSERT INTO access_ledger (seq, actor_id, subject_ids, conversation_ids, message_ids, via, ip, user_agent, at, prev_hash, hash)
-           SELECT seq, "actorId", "subjectIds", "conversationIds", "messageIds", via, ip, "userAgent", at, decode("prevHash", 'hex'), decode(hash, 'hex') FROM given
-           RETURNING 1)
-         UPDATE access_ledger_head SET seq = $2::bigint, hash = decode($3, 'hex') WHERE id = 1`,
-        [JSON.stringify(rows), last.seq, last.hash],
-      );
-      return rows.map((row) => ({ seq: row.seq, hash: Buffer.from(row.hash, 'hex') }));
-    });
+           SELECT c.seq, g."actorId", g."subjectIds", g."conversationIds", g."messageIds", g.via, g.ip, g."userAgent", g.at, c.prev, c.hash
+           FROM given g JOIN chain c ON c.n = g.n
+           RETURNING seq, hash),
+         moved AS (
+           UPDATE access_ledger_head h SET seq = last.seq, hash = last.hash
+           FROM (SELECT seq, hash FROM chain ORDER BY n DESC LIMIT 1) last WHERE h.id = 1 RETURNING 1)
+       SELECT seq::text AS seq, hash FROM appended ORDER BY appended.seq`,
+      [JSON.stringify(given)],
+    );
+    if (rows.length !== records.length) throw new Error('access_ledger_head has no row: the AccessLedger migration did not run');
+    return rows;
   }
 
   async head(): Promise<LedgerHead & { anchoredSeq: string }> {
