@@ -123,6 +123,13 @@ describe('access ledger: every read of message content is a row of a verifiable 
     expect(await admin.operator.verifyLedger()).toEqual({ ok: true, rowsChecked: Number(head?.seq) });
   });
 
+  it('does not count a deleted message as read: its tombstone reveals nothing', async () => {
+    await alice.client.deleteMessage(sentIds[0] as string);
+    await bob.client.listMessages(conversationId);
+    const [latest] = await accessesTo(alice.id);
+    expect(latest).toMatchObject({ actorId: bob.id, via: 'history', messageIds: [sentIds[1]], messageCount: 1 });
+  });
+
   it('names the first altered row once a superuser has bypassed the append-only trigger', async () => {
     await expect(sql(stack.database.directUrl, `UPDATE access_ledger SET actor_id = $1 WHERE seq = 2`, [carol.id])).rejects.toThrow(/append-only/);
     await sql(
