@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { createUsers, expect, signInAsAdmin, signInToChat, sql, test } from './support/fixtures';
+import { copyForReadme, createUsers, expect, saveScreenshot, signInAsAdmin, signInToChat, sql, test } from './support/fixtures';
 
 /*
  * A parent reads a teacher's message on /chat; the operator opens the access ledger for the
  * teacher, finds the parent's read (when, how, from where), downloads it as CSV (audited), and
  * checks the hash chain.
  */
-test('who read this person’s messages: the access ledger page, its CSV and the chain check', async ({ page, browser, baseURL, stack, adminApi }) => {
+test('who read this person’s messages: the access ledger page, its CSV and the chain check', async ({ page, browser, baseURL, stack, adminApi }, testInfo) => {
   const [teacher, parent] = await createUsers(stack, adminApi, 2, 'ledger');
   const { body: conversation } = await teacher.client.createConversation({ type: 'direct', participantIds: [parent.id] });
   const sent = await teacher.client.sendMessage({ conversationId: conversation.id, content: 'Field trip forms are due on Friday.' });
@@ -25,7 +25,7 @@ test('who read this person’s messages: the access ledger page, its CSV and the
   // The operator picks the teacher and sees the parent among the readers.
   await signInAsAdmin(page, stack, '/ledger');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Access ledger');
-  await page.getByRole('search', { name: 'Person whose messages' }).getByRole('textbox').fill(teacher.email);
+  await page.getByRole('searchbox', { name: 'Person whose messages' }).fill(teacher.email);
   await page.getByRole('button', { name: `${teacher.displayName} (${teacher.email})` }).click();
   const region = page.getByRole('region', { name: `Who read ${teacher.displayName} (${teacher.email})’s messages` });
   const reads = region.locator(`tbody tr[data-actor-id="${parent.id}"]`);
@@ -56,4 +56,5 @@ test('who read this person’s messages: the access ledger page, its CSV and the
   const verdict = page.getByTestId('ledger-verify');
   await expect(verdict).toHaveAttribute('data-ok', 'true');
   await expect(verdict).toContainText(/^OK: [\d,]+ rows checked, the chain is intact\.$/);
+  copyForReadme(await saveScreenshot(page, testInfo, 'access-ledger'));
 });
