@@ -2,7 +2,7 @@ import { copyForReadme, expect, expectNoHorizontalOverflow, saveScreenshot, sign
 
 // Runs last: the other files have made traffic, so the dashboard's charts have something to show.
 
-const PAGES = ['/', '/queues/message-delivery', '/failed-deliveries', '/dead-letters', '/broadcast', '/schedules', '/users', '/audit'];
+const PAGES = ['/', '/queues/message-delivery', '/failed-deliveries', '/dead-letters', '/broadcast', '/schedules', '/users', '/audit', '/ledger'];
 
 test('the dashboard after the run, at laptop width (the README screenshot)', async ({ page, stack }, testInfo) => {
   await signInAsAdmin(page, stack);

@@ -124,6 +124,8 @@ const ROUTES: Record<string, (fx: Fixture) => Row> = {
     query: { afterSeq: '0', limit: '10' },
     querySeeds: { afterSeq: ['9223372036854775807', '9223372036854775808', '1e18'] },
   }),
+  // The fuzz conversation has no messages: its export reveals nothing, so the ledger gets no row.
+  'GET /conversations/:id/export': (fx) => ({ params: { id: fx.conversationId } }),
   'POST /messages': (fx) => ({
     body: { conversationId: fx.missing(), content: 'x', clientMessageId: 'fuzz-1', priority: 'normal', sendAt: '2030-01-01T00:00:00Z' },
   }),
@@ -180,6 +182,13 @@ const ROUTES: Record<string, (fx: Fixture) => Row> = {
     query: { format: 'csv', actorId: fx.missing(), action: 'queue.', target: 'message-delivery', from: '2020-01-01T00:00:00Z', to: '2030-01-01T00:00:00Z' },
     querySeeds: { from: DATE_SEEDS, to: DATE_SEEDS, action: ['\\', '%', '_', '.', 'queue..'] },
   }),
+  'GET /ledger/accesses': (fx) => ({
+    query: { subjectId: fx.missing(), actorId: fx.missing(), limit: '10', cursor: '9' },
+    querySeeds: { cursor: ['0', '9223372036854775807', '99999999999999999999', '-1', '1e3'] },
+  }),
+  // The CSV export is audited (ledger.export).
+  'GET /ledger/accesses.csv': (fx) => ({ query: { subjectId: fx.missing() }, writes: true }),
+  'GET /ledger/verify': () => ({}),
   'GET /workers': () => ({}),
   'GET /schedules': () => ({}),
   // Unknown schedules: the valid request is a 404.

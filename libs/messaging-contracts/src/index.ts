@@ -1,3 +1,4 @@
+export * from './lib/access-ledger.contract';
 export * from './lib/api-bodies.contract';
 export * from './lib/api-error.contract';
 export * from './lib/auth.contract';

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { DirectOptions } from './direct-messages.types';
 
 /** The default run. */
-export const PHASES = ['ceiling', 'direct', 'broadcast', 'sockets'] as const;
+export const PHASES = ['ceiling', 'direct', 'broadcast', 'sockets', 'ledger'] as const;
 /** Only when asked for: a full-size soak takes hours. */
 export const EXTRA_PHASES = ['soak'] as const;
 export type Phase = (typeof PHASES)[number] | (typeof EXTRA_PHASES)[number];

@@ -8,6 +8,7 @@ import { summariseProfile } from './cpu-profile';
 import { measureDirectMessages } from './direct-messages.phase';
 import { openFileLimit, round } from './process.probe';
 import { ProgressBar } from './progress.bar';
+import { measureLedger } from './ledger.phase';
 import { measureRawCeiling } from './raw-ceiling.phase';
 import { BenchReport, writeReport } from './report.writer';
 import { measureSockets } from './sockets.phase';
@@ -188,6 +189,9 @@ async function main(): Promise<number> {
         },
         progress,
       );
+    });
+    await phase('ledger', async () => {
+      report.ledger = await measureLedger(target.users, { quick: options.quick, databaseUrl: target.stack?.database.url }, progress);
     });
     await phase('soak', async () => {
       report.soak = await measureSoak(

@@ -1,3 +1,4 @@
+import { type LedgerResult, ledgerSection } from './ledger.phase';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BroadcastResult } from './broadcast.phase';
@@ -48,6 +49,7 @@ export interface BenchReport {
   broadcast?: BroadcastResult;
   sockets?: SocketsResult;
   soak?: SoakResult;
+  ledger?: LedgerResult;
   cluster?: ClusterResult;
   resources: { before: ResourceSnapshot; after: ResourceSnapshot };
   profiles: Record<string, ProfileSummary>;
@@ -153,6 +155,7 @@ export function renderMarkdown(report: BenchReport, chartFile: string, soakChart
       '',
     );
   }
+  if (report.ledger) lines.push(...ledgerSection(report.ledger));
   if (report.soak) lines.push(...soakSection(report.soak, soakChartFile));
   const r = report.resources;
   lines.push(

@@ -12,6 +12,7 @@ export const NAV_LINKS = [
   { href: '/schedules', label: 'Schedules' },
   { href: '/users', label: 'Users' },
   { href: '/audit', label: 'Audit' },
+  { href: '/ledger', label: 'Access ledger' },
 ] as const;
 
 function isCurrent(pathname: string, href: string): boolean {

@@ -296,6 +296,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/conversations/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The conversation's messages as one JSON document (members; an admin too), recorded in the access ledger. */
+        get: operations["ConversationMessages_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me/notification-preferences": {
         parameters: {
             query?: never;
@@ -1109,6 +1126,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ledger/accesses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Newest first. */
+        get: operations["Ledger_accesses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ledger/accesses.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every access the filters match, newest first, streamed as read. The export is itself audited (`ledger.export`). */
+        get: operations["Ledger_exportCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ledger/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Walks the hash chain a page at a time from its first row to its head. */
+        get: operations["Ledger_verify"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1357,13 +1425,13 @@ export interface components {
         ConversationParticipant: {
             userId: string;
         };
-        /** @description `GET /conversations` -> 200 ConversationSummary[]. */
-        ConversationSummary: {
-            id: string;
-            type: components["schemas"]["ConversationType"];
-            title: string | null;
-            lastMessage: components["schemas"]["Message"] | null;
-            unreadCount: number;
+        /** @description `GET /conversations/:id/export` (members; an admin too) -> 200: the conversation's messages, oldest first. */
+        ConversationExport: {
+            conversationId: string;
+            exportedAt: string;
+            messages: components["schemas"]["Message"][];
+            /** @description True when the conversation holds more than the export's limit (CONVERSATION_EXPORT_MAX); the first ones are given. */
+            truncated: boolean;
         };
         /** @description A message as members see it over REST and socket.io; `content` is plaintext only here. */
         Message: {
@@ -1384,6 +1452,14 @@ export interface components {
         MessagePriority: "high" | "normal" | "low";
         /** @enum {string} */
         MessageStatus: "scheduled" | "queued" | "sent" | "failed" | "deleted";
+        /** @description `GET /conversations` -> 200 ConversationSummary[]. */
+        ConversationSummary: {
+            id: string;
+            type: components["schemas"]["ConversationType"];
+            title: string | null;
+            lastMessage: components["schemas"]["Message"] | null;
+            unreadCount: number;
+        };
         /** @description A job that exhausted its attempts: `GET /dead-letters` -> 200 DeadLetter[]. */
         DeadLetter: {
             id: string;
@@ -1570,6 +1646,40 @@ export interface components {
         JobsPage: {
             jobs: components["schemas"]["JobDetail"][];
             total: number;
+        };
+        /** @description `GET /ledger/accesses` -> 200: newest first; `nextCursor` is the next page's `cursor`. */
+        LedgerAccessPage: {
+            accesses: components["schemas"]["LedgerAccess"][];
+            nextCursor: string | null;
+        };
+        /** @description One row of the access ledger: who read whose messages, when, how and from where. Never the content. `GET /ledger/accesses` (admin) pages them. */
+        LedgerAccess: {
+            /** @description The row's place in the hash chain (a decimal string: it is a bigint). */
+            seq: string;
+            /** @description The reader. */
+            actorId: string;
+            /** @description Whose content was read: the senders of the messages, the reader left out. */
+            subjectIds: string[];
+            conversationIds: string[];
+            messageIds: string[];
+            messageCount: number;
+            via: components["schemas"]["AccessVia"];
+            ip: string | null;
+            userAgent: string | null;
+            at: string;
+        };
+        /**
+         * @description How message content reached its reader.
+         * @enum {string}
+         */
+        AccessVia: "history" | "socket-sync" | "conversation-list" | "message-edit" | "export";
+        /** @description `GET /ledger/verify` (admin) -> 200: the hash chain walked from its first row to its head. */
+        LedgerVerifyResult: {
+            ok: boolean;
+            rowsChecked: number;
+            /** @description The first row that does not hold (altered, out of chain, missing). */
+            firstBrokenSeq?: string;
+            reason?: string;
         };
         /** @description `POST /auth/login` -> 200 */
         LoginResponse: {
@@ -3215,6 +3325,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MessagesPage"];
+                };
+            };
+            /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid session (routes that need one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    ConversationMessages_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationExport"];
                 };
             };
             /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
@@ -6637,6 +6814,214 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RedisReport"];
+                };
+            };
+            /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid session (routes that need one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    Ledger_accesses: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The previous page's nextCursor (a row's seq). */
+                cursor?: string;
+                /** @description The user whose messages were read. */
+                subjectId?: string;
+                /** @description The user who read them. */
+                actorId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerAccessPage"];
+                };
+            };
+            /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid session (routes that need one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    Ledger_exportCsv: {
+        parameters: {
+            query?: {
+                /** @description The user whose messages were read. */
+                subjectId?: string;
+                /** @description The user who read them. */
+                actorId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matching accesses as an attachment, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid session (routes that need one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    Ledger_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerVerifyResult"];
                 };
             };
             /** @description Bad input: the body, a parameter or a query is malformed (nothing changed) */

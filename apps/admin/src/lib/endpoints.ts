@@ -9,6 +9,8 @@ export const PAGES = {
   search: (q: string) => `/search?${new URLSearchParams({ q }).toString()}`,
   users: (search?: string) => (search ? `/users?${new URLSearchParams({ search }).toString()}` : '/users'),
   audit: '/audit',
+  /** Who read a person's messages (the access ledger). */
+  ledger: '/ledger',
   /** The broadcasts (and a new one), or one broadcast's own page. */
   broadcast: (batchId?: string) => (batchId ? `/broadcast/${seg(batchId)}` : '/broadcast'),
 } as const;

@@ -11,6 +11,12 @@ describe('loadWorkerConfig', () => {
     expect(config.queue.prefix).toBe('mq');
   });
 
+  it('anchors the access ledger every 10 minutes unless LEDGER_ANCHOR_INTERVAL_MS says otherwise (at least a second)', () => {
+    expect(loadWorkerConfig({}).ledgerAnchorIntervalMs).toBe(600_000);
+    expect(loadWorkerConfig({ LEDGER_ANCHOR_INTERVAL_MS: '5000' }).ledgerAnchorIntervalMs).toBe(5_000);
+    expect(() => loadWorkerConfig({ LEDGER_ANCHOR_INTERVAL_MS: '10' })).toThrow(/LEDGER_ANCHOR_INTERVAL_MS/);
+  });
+
   it('consumes only the queues WORKER_QUEUES names', () => {
     expect(loadWorkerConfig({ WORKER_QUEUES: 'message-delivery, message-notification' }).queues).toEqual(['message-delivery', 'message-notification']);
   });

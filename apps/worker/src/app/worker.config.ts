@@ -69,6 +69,13 @@ function workerEnvSchema(nodeEnv: string | undefined) {
       .min(0)
       .max(24 * 3600_000)
       .default(60_000),
+    // How often the access ledger's head is anchored in the audit log (when it has grown).
+    LEDGER_ANCHOR_INTERVAL_MS: z.coerce
+      .number()
+      .int()
+      .min(1_000)
+      .max(24 * 3600_000)
+      .default(10 * 60_000),
     // 0 picks a free port (tests).
     WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(3334),
     WORKER_QUEUES: queueList.default([...QUEUE_NAMES]),
@@ -103,6 +110,8 @@ export interface WorkerConfig {
   };
   /** Queue sampling and alert rules (the elected worker runs them). */
   monitoring: MonitoringConfig;
+  /** How often the access ledger's head is written to the audit log (LedgerAnchorScheduler). */
+  ledgerAnchorIntervalMs: number;
 }
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -136,6 +145,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       digestWindowMs: parsed.NOTIFY_DIGEST_WINDOW_MS,
     },
     monitoring: toMonitoringConfig(parsed),
+    ledgerAnchorIntervalMs: parsed.LEDGER_ANCHOR_INTERVAL_MS,
   };
 }
 

@@ -19,6 +19,7 @@ import { TrafficMeter } from './monitoring/traffic.meter';
 import { BounceReceiver } from './notifications/bounce.receiver';
 import { NotificationRouter } from './notifications/notification.router';
 import { QuietDigestService } from './notifications/quiet-digest.service';
+import { LedgerAnchorScheduler } from './ledger/ledger-anchor.scheduler';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { ReplicationLossDetector } from './outbox/replication-loss.detector';
 import { SendJobReconciler } from './outbox/send-job.reconciler';
@@ -54,6 +55,7 @@ export class WorkerModule {
         QuietDigestService,
         BounceReceiver,
         CleanupScheduler,
+        LedgerAnchorScheduler,
         JobEventRecorder,
         JobOutcomeSubscriber,
         TrafficMeter,

@@ -9,6 +9,7 @@ import { OutboxFinished1795360000000 } from './migrations/1795360000000-outbox-f
 import { DeadLetterGroups1795370000000 } from './migrations/1795370000000-dead-letter-groups';
 import { JobEventAttempts1795380000000 } from './migrations/1795380000000-job-event-attempts';
 import { FailedDeliveriesByMessage1795390000000 } from './migrations/1795390000000-failed-deliveries-by-message';
+import { AccessLedger1795400000000 } from './migrations/1795400000000-access-ledger';
 import { ProviderFeedback1795410000000 } from './migrations/1795410000000-provider-feedback';
 import { QuietHoursHeld1795420000000 } from './migrations/1795420000000-quiet-hours-held';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
@@ -24,6 +25,7 @@ export const DB_MIGRATIONS = Object.freeze([
   DeadLetterGroups1795370000000,
   JobEventAttempts1795380000000,
   FailedDeliveriesByMessage1795390000000,
+  AccessLedger1795400000000,
   ProviderFeedback1795410000000,
   QuietHoursHeld1795420000000,
 ]);

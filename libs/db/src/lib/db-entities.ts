@@ -1,3 +1,4 @@
+import { AccessLedgerEntity, AccessLedgerHeadEntity } from './entities/access-ledger.entity';
 import { AlertEntity } from './entities/alert.entity';
 import { AttachmentEntity } from './entities/attachment.entity';
 import { AuditLogEntity } from './entities/audit-log.entity';
@@ -39,4 +40,6 @@ export const DB_ENTITIES = Object.freeze([
   AuditLogEntity,
   JobEventEntity,
   HeldNotificationEntity,
+  AccessLedgerEntity,
+  AccessLedgerHeadEntity,
 ] as const);

@@ -4,6 +4,7 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { DataSourceConfig, createDataSourceOptions, withPoolerHint } from './data-source';
 import { DatabaseProbe } from './database.probe';
 import { DB_ENTITIES } from './db-entities';
+import { AccessLedgerRepository } from './repositories/access-ledger.repository';
 import { AlertRepository } from './repositories/alert.repository';
 import { AuditLogRepository } from './repositories/audit-log.repository';
 import { BatchRepository } from './repositories/batch.repository';
@@ -28,6 +29,7 @@ import { UserRepository } from './repositories/user.repository';
 /** Every repository, and the probe: the only places SQL is written. */
 const REPOSITORIES = [
   DatabaseProbe,
+  AccessLedgerRepository,
   AlertRepository,
   AuditLogRepository,
   BatchRepository,

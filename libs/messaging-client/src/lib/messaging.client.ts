@@ -2,6 +2,7 @@ import type {
   AddParticipantRequest,
   AppNotification,
   Conversation,
+  ConversationExport,
   ConversationSummary,
   CreateConversationRequest,
   Delivery,
@@ -144,6 +145,11 @@ export class MessagingClient {
       path: `/conversations/${seg(conversationId)}/messages`,
       query: { afterSeq: query.afterSeq, limit: query.limit },
     });
+  }
+
+  /** `GET /conversations/:id/export`: every message (up to the export's limit), recorded in the access ledger. */
+  exportConversation(conversationId: string): Promise<ConversationExport> {
+    return this.http.body({ method: 'GET', path: `/conversations/${seg(conversationId)}/export` });
   }
 
   /** `POST /messages`: 202 when accepted; a repeated `clientMessageId` answers 200 or 202 with the same message. */

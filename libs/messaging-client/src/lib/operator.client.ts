@@ -1,5 +1,7 @@
 import type {
   Alert,
+  LedgerAccessPage,
+  LedgerVerifyResult,
   AuditEntry,
   Batch,
   BatchDetail,
@@ -235,6 +237,16 @@ export class OperatorClient {
   /** `GET /jobs/search?q=` */
   searchJobs(q: string): Promise<JobSearchResults> {
     return this.http.body({ method: 'GET', path: '/jobs/search', query: { q } });
+  }
+
+  /** `GET /ledger/accesses?subjectId=&actorId=&limit=&cursor=`: who read whose messages, newest first. */
+  listLedgerAccesses(query: { subjectId?: string; actorId?: string; limit?: number; cursor?: string } = {}): Promise<LedgerAccessPage> {
+    return this.http.body({ method: 'GET', path: '/ledger/accesses', query });
+  }
+
+  /** `GET /ledger/verify`: the access ledger's hash chain checked from its first row. */
+  verifyLedger(): Promise<LedgerVerifyResult> {
+    return this.http.body({ method: 'GET', path: '/ledger/verify' });
   }
 }
 

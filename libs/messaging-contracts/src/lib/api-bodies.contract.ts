@@ -1,3 +1,4 @@
+import type { ConversationExport, LedgerAccessPage, LedgerVerifyResult } from './access-ledger.contract';
 import type { ApiErrorBody } from './api-error.contract';
 import type { LoginResponse, PasswordResetResponse, User } from './auth.contract';
 import type { BatchDetail } from './broadcast.contract';
@@ -56,6 +57,7 @@ export interface ApiResponseBodies {
   BroadcastResponse: BroadcastResponse;
   CleanQueueResponse: CleanQueueResponse;
   Conversation: Conversation;
+  ConversationExport: ConversationExport;
   ConversationSummary: ConversationSummary;
   DeadLetter: DeadLetter;
   DeadLetterDiscardResponse: DeadLetterDiscardResponse;
@@ -74,6 +76,8 @@ export interface ApiResponseBodies {
   JobHistory: JobHistory;
   JobSearchResults: JobSearchResults;
   JobsPage: JobsPage;
+  LedgerAccessPage: LedgerAccessPage;
+  LedgerVerifyResult: LedgerVerifyResult;
   LoginResponse: LoginResponse;
   Message: Message;
   MessagesPage: MessagesPage;

@@ -3,6 +3,8 @@ import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPi
 import type { Conversation, ConversationSummary } from '@mq/messaging-contracts';
 import { CurrentUser } from '../auth/auth.decorators';
 import { AuthenticatedUser } from '../auth/auth.types';
+import { AccessOriginOf } from '../ledger/access-origin.decorator';
+import { AccessOrigin } from '../ledger/access-ledger.service';
 import { AddParticipantDto, CreateConversationDto } from './conversations.dto';
 import { ConversationsService } from './conversations.service';
 
@@ -30,8 +32,8 @@ export class ConversationsController {
 
   @ApiResult(HttpStatus.OK, ['ConversationSummary'])
   @Get()
-  list(@CurrentUser() user: AuthenticatedUser): Promise<ConversationSummary[]> {
-    return this.conversations.list(user.id);
+  list(@CurrentUser() user: AuthenticatedUser, @AccessOriginOf() origin: AccessOrigin): Promise<ConversationSummary[]> {
+    return this.conversations.list(user.id, origin);
   }
 
   @ApiResult(HttpStatus.CREATED)

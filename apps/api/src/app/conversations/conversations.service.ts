@@ -4,6 +4,7 @@ import { ConversationRepository, DirectConversationExistsError, MessageRepositor
 import type { Conversation, ConversationSummary } from '@mq/messaging-contracts';
 import { ConversationKeyService, MessageCrypto, toMessageView } from '@mq/messaging';
 import { AuthenticatedUser } from '../auth/auth.types';
+import { AccessLedgerService, AccessOrigin } from '../ledger/access-ledger.service';
 import { CreateConversationDto } from './conversations.dto';
 import { MembershipService } from './membership.service';
 
@@ -23,6 +24,7 @@ export class ConversationsService {
     private readonly keys: ConversationKeyService,
     private readonly crypto: MessageCrypto,
     private readonly membership: MembershipService,
+    private readonly ledger: AccessLedgerService,
   ) {}
 
   async create(caller: AuthenticatedUser, input: CreateConversationDto): Promise<CreatedConversation> {
@@ -66,10 +68,13 @@ export class ConversationsService {
     }
   }
 
-  async list(userId: string): Promise<ConversationSummary[]> {
+  /** Each conversation with its last message: content, so the list is in the access ledger too. */
+  async list(userId: string, origin: AccessOrigin): Promise<ConversationSummary[]> {
     const rows = await this.conversations.listFor(userId);
     const ids = rows.map((r) => r.lastMessageId).filter((id): id is string => id !== null);
-    const lastMessages = new Map((await this.messages.findByIds(ids)).map((m) => [m.id, m]));
+    const found = await this.messages.findByIds(ids);
+    await this.ledger.recordRead(userId, found, 'conversation-list', origin);
+    const lastMessages = new Map(found.map((m) => [m.id, m]));
     return Promise.all(
       rows.map(async (row) => {
         const last = row.lastMessageId ? lastMessages.get(row.lastMessageId) : undefined;

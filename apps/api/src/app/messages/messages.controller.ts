@@ -1,9 +1,11 @@
 import { ApiResult } from '../openapi/api-result.decorator';
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
-import type { Delivery, Message, MessagesPage, SearchResults, SendMessageResponse } from '@mq/messaging-contracts';
+import type { ConversationExport, Delivery, Message, MessagesPage, SearchResults, SendMessageResponse } from '@mq/messaging-contracts';
 import { CurrentUser } from '../auth/auth.decorators';
 import { AuthenticatedUser } from '../auth/auth.types';
 import { ListMessagesQueryDto } from '../conversations/conversations.dto';
+import { AccessOriginOf } from '../ledger/access-origin.decorator';
+import { AccessOrigin } from '../ledger/access-ledger.service';
 import { MessageSendService } from './message-send.service';
 import { EditMessageDto, SearchMessagesQueryDto, SendMessageDto } from './messages.dto';
 import { MessagesService } from './messages.service';
@@ -45,8 +47,13 @@ export class MessagesController {
 
   @ApiResult(HttpStatus.OK, 'Message')
   @Patch(':id')
-  edit(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseUUIDPipe) id: string, @Body() body: EditMessageDto): Promise<Message> {
-    return this.messages.edit(user, id, body.content);
+  edit(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: EditMessageDto,
+    @AccessOriginOf() origin: AccessOrigin,
+  ): Promise<Message> {
+    return this.messages.edit(user, id, body.content, origin);
   }
 
   @ApiResult(HttpStatus.NO_CONTENT)
@@ -84,7 +91,19 @@ export class ConversationMessagesController {
 
   @ApiResult(HttpStatus.OK, 'MessagesPage')
   @Get(':id/messages')
-  async list(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseUUIDPipe) id: string, @Query() query: ListMessagesQueryDto): Promise<MessagesPage> {
-    return { messages: await this.messages.listAfter(user.id, id, query.afterSeq, query.limit) };
+  async list(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: ListMessagesQueryDto,
+    @AccessOriginOf() origin: AccessOrigin,
+  ): Promise<MessagesPage> {
+    return { messages: await this.messages.listAfter(user.id, id, query.afterSeq, query.limit, 'history', origin) };
+  }
+
+  /** The conversation's messages as one JSON document (members; an admin too), recorded in the access ledger. */
+  @ApiResult(HttpStatus.OK, 'ConversationExport')
+  @Get(':id/export')
+  export(@CurrentUser() user: AuthenticatedUser, @Param('id', ParseUUIDPipe) id: string, @AccessOriginOf() origin: AccessOrigin): Promise<ConversationExport> {
+    return this.messages.exportConversation(user, id, origin);
   }
 }

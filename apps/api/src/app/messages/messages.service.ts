@@ -2,13 +2,18 @@ import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/commo
 import { SOCKET_EVENTS } from '@mq/messaging-contracts';
 import { DataSource } from 'typeorm';
 import { ConversationRepository, DeliveryRepository, MessageEntity, MessageRepository } from '@mq/db';
-import type { Delivery, Message } from '@mq/messaging-contracts';
+import { CONVERSATION_EXPORT_MAX } from '@mq/messaging-contracts';
+import type { ConversationExport, Delivery, Message } from '@mq/messaging-contracts';
 import { MessageCrypto, MessageSearchService, OutboxPublisher, RealtimeEmitter, toMessageView } from '@mq/messaging';
 import { JOB } from '@mq/queue-contracts';
 import type { SearchResults } from '@mq/messaging-contracts';
 import { AuthenticatedUser } from '../auth/auth.types';
 import { MembershipService } from '../conversations/membership.service';
+import { AccessLedgerService, AccessOrigin } from '../ledger/access-ledger.service';
 import { ReceiptsService } from './receipts.service';
+
+/** Messages read per query while exporting a conversation. */
+const EXPORT_PAGE = 500;
 
 /** Reading, editing and deleting messages, always through the membership check. */
 @Injectable()
@@ -24,16 +29,26 @@ export class MessagesService {
     private readonly realtime: RealtimeEmitter,
     private readonly outbox: OutboxPublisher,
     private readonly search: MessageSearchService,
+    private readonly ledger: AccessLedgerService,
   ) {}
 
   /**
    * Catch-up: the messages after `afterSeq`, ascending, no gaps (deleted ones stay as
-   * tombstones). What the caller fetches counts as delivered to them.
+   * tombstones). What the caller fetches counts as delivered to them, and is in the access
+   * ledger (`via` says whether over REST or a socket's sync) before it is answered.
    */
-  async listAfter(userId: string, conversationId: string, afterSeq: number, limit: number): Promise<Message[]> {
+  async listAfter(
+    userId: string,
+    conversationId: string,
+    afterSeq: number,
+    limit: number,
+    via: 'history' | 'socket-sync',
+    origin: AccessOrigin,
+  ): Promise<Message[]> {
     await this.membership.require(userId, conversationId);
     const page = await this.messages.pageAfter(conversationId, afterSeq, limit);
     const views = await Promise.all(page.map(async (m) => toMessageView(m, m.deletedAt ? '' : await this.crypto.decrypt(m))));
+    await this.ledger.recordRead(userId, page, via, origin);
     const unconfirmed = await this.deliveries.unconfirmed(
       userId,
       page.map((m) => m.id),
@@ -42,7 +57,30 @@ export class MessagesService {
     return views;
   }
 
-  async edit(user: AuthenticatedUser, messageId: string, content: string): Promise<Message> {
+  /**
+   * The whole conversation (its first CONVERSATION_EXPORT_MAX messages), oldest first, for a
+   * member or an admin (who need not be one: an operator reading content, which the access
+   * ledger records like any other read). Receipts are left alone: an export is not a delivery.
+   */
+  async exportConversation(user: AuthenticatedUser, conversationId: string, origin: AccessOrigin): Promise<ConversationExport> {
+    if (user.role !== 'admin') await this.membership.require(user.id, conversationId);
+    else if (!(await this.conversations.findType(conversationId))) throw new NotFoundException(`Conversation ${conversationId} not found`);
+    const found: MessageEntity[] = [];
+    let afterSeq = 0;
+    while (found.length <= CONVERSATION_EXPORT_MAX) {
+      const page = await this.messages.pageAfter(conversationId, afterSeq, EXPORT_PAGE);
+      found.push(...page);
+      const last = page[page.length - 1];
+      if (page.length < EXPORT_PAGE || !last?.seq) break;
+      afterSeq = last.seq;
+    }
+    const messages = found.slice(0, CONVERSATION_EXPORT_MAX);
+    const views = await Promise.all(messages.map(async (m) => toMessageView(m, m.deletedAt ? '' : await this.crypto.decrypt(m))));
+    await this.ledger.recordRead(user.id, messages, 'export', origin);
+    return { conversationId, exportedAt: new Date().toISOString(), messages: views, truncated: found.length > CONVERSATION_EXPORT_MAX };
+  }
+
+  async edit(user: AuthenticatedUser, messageId: string, content: string, origin: AccessOrigin): Promise<Message> {
     const message = await this.loadVisible(user.id, messageId);
     if (message.senderId !== user.id) throw new ForbiddenException('Only the sender can edit a message');
     const editedAt = new Date();
@@ -53,6 +91,8 @@ export class MessagesService {
       return [updated, job] as const;
     });
     await this.outbox.publish([reindex]);
+    // The sender sees their own words again: recorded with no subject, for completeness.
+    await this.ledger.recordRead(user.id, [edited], 'message-edit', origin);
     const view = toMessageView(edited, content);
     if (edited.seq !== null) this.realtime.toUsers(await this.participantIds(edited.conversationId), SOCKET_EVENTS.MESSAGE_UPDATED, view);
     return view;

@@ -101,7 +101,9 @@ export class MessagingGateway implements OnGatewayInit, OnGatewayConnection<Auth
   private async sync(socket: AuthedSocket, body: unknown): Promise<SyncAck> {
     try {
       const input = parseSocketInput(SyncDto, body);
-      const messages = await this.messages.listAfter(socket.data.user.id, input.conversationId, input.afterSeq, MESSAGES_PAGE_MAX);
+      const userAgent = socket.handshake.headers['user-agent'];
+      const origin = { ip: socket.handshake.address || null, userAgent: typeof userAgent === 'string' ? userAgent : null };
+      const messages = await this.messages.listAfter(socket.data.user.id, input.conversationId, input.afterSeq, MESSAGES_PAGE_MAX, 'socket-sync', origin);
       return { ok: true, messages };
     } catch (error) {
       return socketFailure(error);

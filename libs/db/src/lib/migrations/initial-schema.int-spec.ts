@@ -4,6 +4,8 @@ import { DB_MIGRATIONS, createDataSourceOptions } from '../data-source';
 import { failureSignature } from '../failure-fingerprint';
 
 const EXPECTED_TABLES = [
+  'access_ledger', // added by AccessLedger1795400000000
+  'access_ledger_head',
   'alerts',
   'attachments',
   'audit_log',
@@ -28,6 +30,8 @@ const EXPECTED_TABLES = [
 
 /** Indexes TypeORM cannot declare (DESC), created only by the migration. */
 const MIGRATION_ONLY_INDEXES = ['idx_audit_log_at_desc', 'idx_dead_letters_failed_at_desc'];
+/** The access ledger's GIN index on subject_ids: TypeORM cannot declare GIN either. */
+const MIGRATION_ONLY_GIN_INDEXES = ['idx_access_ledger_subject_ids'];
 
 /** Every migration's name, in the order they apply. */
 const MIGRATION_NAMES = DB_MIGRATIONS.map((migration) => migration.name);
@@ -82,7 +86,7 @@ async function catalog(dataSource: DataSource): Promise<string[]> {
     SELECT format('index %s', indexdef) AS line
     FROM pg_indexes
     WHERE schemaname = 'public' AND tablename <> 'migrations' AND NOT (indexname = ANY($1))`,
-    [MIGRATION_ONLY_INDEXES],
+    [[...MIGRATION_ONLY_INDEXES, ...MIGRATION_ONLY_GIN_INDEXES]],
   );
   return [...columns, ...constraints, ...indexes].map((row) => row.line).sort();
 }
@@ -158,7 +162,22 @@ describe('initial schema migration', () => {
     expect(await reapply(dataSource)).toEqual(undone);
   });
 
+  it('creates the append-only access ledger with its head, and drops them when reverted', async () => {
+    const gin = `SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_access_ledger_subject_ids'`;
+    expect(await dataSource.query(gin)).toEqual([{ indexdef: expect.stringMatching(/ON public\.access_ledger USING gin \(subject_ids\)$/) }]);
+    expect(await dataSource.query(`SELECT seq, anchored_seq FROM access_ledger_head`)).toEqual([{ seq: '0', anchored_seq: '0' }]);
+    const triggers: { tgname: string }[] = await dataSource.query(
+      `SELECT tgname FROM pg_trigger WHERE tgrelid = 'access_ledger'::regclass AND NOT tgisinternal ORDER BY tgname`,
+    );
+    expect(triggers.map((t) => t.tgname)).toEqual(['trg_access_ledger_append_only', 'trg_access_ledger_no_truncate']);
+    const undone = await revertThrough(dataSource, 'AccessLedger1795400000000');
+    expect(await tables(dataSource)).not.toContain('access_ledger');
+    expect(await dataSource.query(`SELECT 1 FROM pg_proc WHERE proname = 'access_ledger_refuse_change'`)).toEqual([]);
+    expect(await reapply(dataSource)).toEqual(undone);
+  });
+
   it('indexes failed deliveries by message, and drops the index when reverted', async () => {
+    await dataSource.undoLastMigration({ transaction: 'all' });
     const index = `SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_message_deliveries_message_id_failed_at'`;
     expect(await dataSource.query(index)).toEqual([
       { indexdef: expect.stringMatching(/ON public\.message_deliveries USING btree \(message_id, failed_at\) WHERE \(failed_at IS NOT NULL\)$/) },
