@@ -4,6 +4,7 @@ import { DatabaseConfig, databaseEnvSchemaFor, toDatabaseConfig } from '@mq/db';
 import { MasterKeyring, encryptionEnvSchemaFor, toMasterKeyring } from '@mq/messaging';
 import { LoggingConfig, logEnvSchemaFor, metricsEnvSchema } from '@mq/observability';
 import { QueueConfig, queueEnvSchema, toQueueConfig } from '@mq/queue';
+import { TracingConfig, toTracingConfig, tracingEnvSchema } from '@mq/tracing';
 
 const portSchema = z.coerce.number().int().min(1).max(65535);
 
@@ -52,6 +53,7 @@ function apiEnvSchema(nodeEnv: string | undefined) {
       ...databaseEnvSchemaFor(nodeEnv).shape,
       ...queueEnvSchema.shape,
       ...logEnvSchemaFor(nodeEnv).shape,
+      ...tracingEnvSchema.shape,
       ...metricsEnvSchema.shape,
       ...encryptionEnvSchemaFor(nodeEnv).shape,
       PORT: portSchema.default(3333),
@@ -99,6 +101,8 @@ export interface ApiConfig {
   database: DatabaseConfig;
   queue: QueueConfig;
   logging: LoggingConfig;
+  /** OpenTelemetry tracing (README "Tracing"): off unless OTEL_EXPORTER_OTLP_ENDPOINT is set. Started by src/instrument.ts. */
+  tracing: TracingConfig;
   keyring: MasterKeyring;
   auth: { jwtSecret: string; accessTokenTtlSeconds: number; secureCookies: boolean; throttle: LoginThrottleConfig };
   corsOrigins: string[];
@@ -135,6 +139,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     database: toDatabaseConfig(parsed),
     queue: toQueueConfig(parsed),
     logging: { service: 'api', level: parsed.LOG_LEVEL, format: parsed.LOG_FORMAT },
+    tracing: toTracingConfig(parsed, 'api'),
     keyring: toMasterKeyring(parsed),
     auth: {
       jwtSecret: parsed.JWT_SECRET,
