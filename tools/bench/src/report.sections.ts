@@ -222,3 +222,27 @@ export function clusterSection(report: BenchReport): string[] {
     ...cluster.direct.runs.flatMap((run) => directRunSection(run)),
   ];
 }
+
+/** `--tracing`: each direct run with tracing off (the main runs) and on (every span exported), side by side. */
+export function tracingSection(report: BenchReport): string[] {
+  const traced = report.tracing;
+  if (!traced) return [];
+  const key = (run: DirectRun) => `${run.mode} ${run.transport}`;
+  const off = new Map((report.direct?.runs ?? []).map((run) => [key(run), run]));
+  const ms = (value: number | undefined) => (value === undefined ? '–' : String(value));
+  return [
+    '## Tracing (OpenTelemetry) off vs on, in the same run',
+    '',
+    `On: OTEL_EXPORTER_OTLP_ENDPOINT set, always_on sampler, every span exported over OTLP/HTTP JSON to a local receiver that discards them (${fmt(traced.exportRequests)} export requests).`,
+    '',
+    '| run | tracing | msgs/s (sustained) | p99 send → receive | CPU ms/msg api | worker | server total |',
+    '|---|---|---:|---:|---:|---:|---:|',
+    ...traced.direct.runs.flatMap((on) => {
+      const before = off.get(key(on));
+      const row = (label: string, run: DirectRun) =>
+        `| ${key(on)} | ${label} | ${fmt(run.sustainedPerSecond)} | ${run.latencyMs.receive.p99} ms | ${ms(run.perMessage.cpuMs.api)} | ${ms(run.perMessage.cpuMs.worker)} | ${ms(run.perMessage.cpuMs.server)} |`;
+      return [...(before ? [row('off', before)] : []), row('on', on)];
+    }),
+    '',
+  ];
+}
