@@ -7,3 +7,5 @@ import { startTracing, tracingConfigFromEnv } from '@mq/tracing';
  */
 const config = tracingConfigFromEnv(process.env, 'worker');
 export const tracing = config && startTracing(config);
+// Spans still buffered when the process winds down are sent before it exits.
+if (tracing) process.once('beforeExit', () => void tracing.shutdown());

@@ -253,8 +253,8 @@ async function main(): Promise<number> {
         ? [`        pipeline / raw Bull ceiling: ${report.ratio.pipelinePerSecond} / ${report.ratio.ceilingPerSecond} = ${report.ratio.ratio}`]
         : []),
       ...(report.tracing
-        ? report.tracing.direct.runs.map((on) => {
-            const off = report.direct?.runs.find((r) => r.mode === on.mode && r.transport === on.transport);
+        ? report.tracing.direct.runs.map((on, i) => {
+            const off = report.direct?.runs[i];
             const cpu = (run?: typeof on) => (run ? `${run.sustainedPerSecond} msgs/s, ${run.perMessage.cpuMs.server} CPU ms/msg` : '–');
             return `        tracing off vs on, ${on.mode} ${on.transport}: ${cpu(off)} vs ${cpu(on)}`;
           })

@@ -227,8 +227,9 @@ export function clusterSection(report: BenchReport): string[] {
 export function tracingSection(report: BenchReport): string[] {
   const traced = report.tracing;
   if (!traced) return [];
-  const key = (run: DirectRun) => `${run.mode} ${run.transport}`;
-  const off = new Map((report.direct?.runs ?? []).map((run) => [key(run), run]));
+  const key = (run: DirectRun) => `${run.mode === 'fixed-rate' ? `${run.offeredPerSecond} msgs/s offered` : 'full speed'} (${run.transport})`;
+  // The runs come in the same order with tracing off and on (the last fixed rate is half each one's own sustained rate).
+  const off = report.direct?.runs ?? [];
   const ms = (value: number | undefined) => (value === undefined ? '–' : String(value));
   return [
     '## Tracing (OpenTelemetry) off vs on, in the same run',
@@ -237,10 +238,10 @@ export function tracingSection(report: BenchReport): string[] {
     '',
     '| run | tracing | msgs/s (sustained) | p99 send → receive | CPU ms/msg api | worker | server total |',
     '|---|---|---:|---:|---:|---:|---:|',
-    ...traced.direct.runs.flatMap((on) => {
-      const before = off.get(key(on));
+    ...traced.direct.runs.flatMap((on, i) => {
+      const before = off[i];
       const row = (label: string, run: DirectRun) =>
-        `| ${key(on)} | ${label} | ${fmt(run.sustainedPerSecond)} | ${run.latencyMs.receive.p99} ms | ${ms(run.perMessage.cpuMs.api)} | ${ms(run.perMessage.cpuMs.worker)} | ${ms(run.perMessage.cpuMs.server)} |`;
+        `| ${key(run)} | ${label} | ${fmt(run.sustainedPerSecond)} | ${run.latencyMs.receive.p99} ms | ${ms(run.perMessage.cpuMs.api)} | ${ms(run.perMessage.cpuMs.worker)} | ${ms(run.perMessage.cpuMs.server)} |`;
       return [...(before ? [row('off', before)] : []), row('on', on)];
     }),
     '',

@@ -9,8 +9,8 @@ export interface TracingHandle {
   shutdown(): Promise<void>;
 }
 
-/** Incoming requests not worth a trace: probes and scrapes. */
-const UNTRACED_PATHS = ['/health', '/metrics'];
+/** Incoming requests not worth a trace: probes, scrapes, socket.io's long-polling (its events get spans of their own). */
+const UNTRACED_PATHS = ['/health', '/metrics', '/socket.io/'];
 
 /*
  * The SDK is required here, inside the call, and only when tracing is on: with it off the
