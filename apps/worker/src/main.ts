@@ -1,3 +1,5 @@
+// First: tracing (when on) must patch http, Nest, pg and ioredis before they are required.
+import './instrument';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';

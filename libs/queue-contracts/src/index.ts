@@ -6,4 +6,5 @@ export * from './lib/job-priority';
 export * from './lib/job-subject';
 export * from './lib/queue-names';
 export * from './lib/queue-policy';
+export * from './lib/trace-context';
 export * from './lib/validate-job-payload';

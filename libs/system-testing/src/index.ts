@@ -1,3 +1,4 @@
+export * from './lib/otlp.peer';
 export * from './lib/peers';
 export * from './lib/test-stack';
 /** One statement against a test database (see queryDatabase in @mq/db/testing). */

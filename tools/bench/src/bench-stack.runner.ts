@@ -23,6 +23,8 @@ export interface StartOptions {
   queuePrefix?: string;
   /** The database through a PgBouncer of its own in transaction mode. */
   pgbouncer?: boolean;
+  /** More settings of both apps (e.g. tracing's). */
+  env?: Record<string, string>;
 }
 
 /** One built app run as a child process; its output goes to a log file (kept on failure). */
@@ -168,6 +170,7 @@ export class BenchStack {
       SEND_RATE_LIMIT_PER_MINUTE: '1000000',
       ...(options.batchLingerMs === undefined ? {} : { BATCH_LINGER_MS: String(options.batchLingerMs) }),
       SHUTDOWN_TIMEOUT_MS: '5000',
+      ...options.env,
     };
     const execArgv = probeExecArgv(workDir);
     const profileEnv = (name: string): NodeJS.ProcessEnv => ({ BENCH_PROBE_DIR: workDir, BENCH_PROBE_NAME: name });

@@ -92,6 +92,7 @@ export function correctnessChecks(report: BenchReport): CorrectnessCheck[] {
   const runs = [
     ...(report.direct?.runs ?? []).map((run) => ({ run, where: '' })),
     ...(report.cluster?.direct.runs ?? []).map((run) => ({ run, where: ' on the cluster' })),
+    ...(report.tracing?.direct.runs ?? []).map((run) => ({ run, where: ' with tracing on' })),
   ];
   for (const { run, where } of runs) {
     const label = `${run.mode === 'fixed-rate' ? `direct, ${run.offeredPerSecond} msgs/s offered` : 'direct, full speed'} (${run.transport})${where}`;

@@ -53,6 +53,8 @@ export interface BenchOptions {
   cluster: boolean;
   /** --start only: the apps reach their database through a PgBouncer in transaction mode. */
   pgbouncer: boolean;
+  /** --start only: the direct runs again with api and worker tracing (OpenTelemetry) to a local discard receiver. */
+  tracing: boolean;
   logLevel: string;
   outDir: string;
 }
@@ -93,6 +95,9 @@ export const USAGE = `npm run bench -- [options]
                          throwaway Redis Cluster (3 masters, 3 replicas), and its key count per master
   --pgbouncer            with --start: api and worker reach Postgres through a PgBouncer of the run's
                          own in transaction mode (DATABASE_POOL_MODE=transaction); its CPU counts as Postgres's
+  --tracing              with --start: after the direct runs, the same runs with api and worker tracing
+                         (OTEL_EXPORTER_OTLP_ENDPOINT) to a local OTLP receiver that discards the spans:
+                         what tracing costs per message, next to the untraced runs
   --log-level L          LOG_LEVEL of the started apps (default info, as in production)
   --out DIR              results directory (default tools/bench/results)
 `;
@@ -145,6 +150,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
       profile: { type: 'boolean' },
       cluster: { type: 'boolean' },
       pgbouncer: { type: 'boolean' },
+      tracing: { type: 'boolean' },
       'log-level': { type: 'string' },
       out: { type: 'string' },
     },
@@ -167,6 +173,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   const start = values.start ?? false;
   if (values.profile && !start) throw new Error('--profile needs --start (the profiled processes must be ours)');
   if (values.pgbouncer && !start) throw new Error('--pgbouncer needs --start (the bench starts the pooler and the apps behind it)');
+  if (values.tracing && !start) throw new Error('--tracing needs --start (the bench starts the traced apps)');
   if (values.cluster && !start) throw new Error('--cluster needs --start (the bench starts the cluster and the apps on it)');
   const transport = values['send-over'] ?? 'socket';
   if (transport !== 'socket' && transport !== 'rest') throw new Error(`--send-over is socket or rest (got "${transport}")`);
@@ -201,6 +208,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     profile: values.profile ?? false,
     cluster: values.cluster ?? false,
     pgbouncer: values.pgbouncer ?? false,
+    tracing: values.tracing ?? false,
     logLevel: values['log-level'] ?? 'info',
     outDir: values.out ?? defaultOutDir,
   };

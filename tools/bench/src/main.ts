@@ -13,6 +13,7 @@ import { measureRawCeiling } from './raw-ceiling.phase';
 import { BenchReport, writeReport } from './report.writer';
 import { measureSockets } from './sockets.phase';
 import { measureSoak } from './soak.phase';
+import { measureWithTracing } from './tracing.phase';
 import { BenchUser, SqlUserSource } from './users.seeder';
 import { correctnessChecks, targetChecks } from './bench.checks';
 import { connectTarget, snapshot } from './bench.target';
@@ -145,6 +146,15 @@ async function main(): Promise<number> {
         progress.log(`bench: cluster failed: ${message}`);
       }
     }
+    if (options.tracing && options.phases.has('direct')) {
+      try {
+        report.tracing = await measureWithTracing(options, cores, progress);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        report.errors.push({ phase: 'tracing', message });
+        progress.log(`bench: tracing failed: ${message}`);
+      }
+    }
     await phase('broadcast', async () => {
       const { result, recipientIds } = await measureBroadcast(
         target.users,
@@ -245,6 +255,13 @@ async function main(): Promise<number> {
         : []),
       ...(report.ratio
         ? [`        pipeline / raw Bull ceiling: ${report.ratio.pipelinePerSecond} / ${report.ratio.ceilingPerSecond} = ${report.ratio.ratio}`]
+        : []),
+      ...(report.tracing
+        ? report.tracing.direct.runs.map((on, i) => {
+            const off = report.direct?.runs[i];
+            const cpu = (run?: typeof on) => (run ? `${run.sustainedPerSecond} msgs/s, ${run.perMessage.cpuMs.server} CPU ms/msg` : '–');
+            return `        tracing off vs on, ${on.mode} ${on.transport}: ${cpu(off)} vs ${cpu(on)}`;
+          })
         : []),
       ...report.correctness.map((c) => `${c.ok ? '  ok  ' : 'FAILED'}  ${c.name}: ${c.detail}`),
       ...report.errors.map((e) => `ERROR   ${e.phase}: ${e.message}`),

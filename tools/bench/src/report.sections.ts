@@ -222,3 +222,28 @@ export function clusterSection(report: BenchReport): string[] {
     ...cluster.direct.runs.flatMap((run) => directRunSection(run)),
   ];
 }
+
+/** `--tracing`: each direct run with tracing off (the main runs) and on (every span exported), side by side. */
+export function tracingSection(report: BenchReport): string[] {
+  const traced = report.tracing;
+  if (!traced) return [];
+  const key = (run: DirectRun) => `${run.mode === 'fixed-rate' ? `${run.offeredPerSecond} msgs/s offered` : 'full speed'} (${run.transport})`;
+  // The runs come in the same order with tracing off and on (the last fixed rate is half each one's own sustained rate).
+  const off = report.direct?.runs ?? [];
+  const ms = (value: number | undefined) => (value === undefined ? '–' : String(value));
+  return [
+    '## Tracing (OpenTelemetry) off vs on, in the same run',
+    '',
+    `On: OTEL_EXPORTER_OTLP_ENDPOINT set, always_on sampler, every span exported over OTLP/HTTP JSON to a local receiver that discards them (${fmt(traced.exportRequests)} export requests).`,
+    '',
+    '| run | tracing | msgs/s (sustained) | p99 send → receive | CPU ms/msg api | worker | server total |',
+    '|---|---|---:|---:|---:|---:|---:|',
+    ...traced.direct.runs.flatMap((on, i) => {
+      const before = off[i];
+      const row = (label: string, run: DirectRun) =>
+        `| ${key(run)} | ${label} | ${fmt(run.sustainedPerSecond)} | ${run.latencyMs.receive.p99} ms | ${ms(run.perMessage.cpuMs.api)} | ${ms(run.perMessage.cpuMs.worker)} | ${ms(run.perMessage.cpuMs.server)} |`;
+      return [...(before ? [row('off', before)] : []), row('on', on)];
+    }),
+    '',
+  ];
+}

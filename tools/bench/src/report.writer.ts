@@ -3,13 +3,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BroadcastResult } from './broadcast.phase';
 import type { ClusterResult } from './cluster.phase';
+import type { TracingResult } from './tracing.phase';
 import { renderChart, renderSoakChart } from './chart.svg';
 import type { ProfileSummary } from './cpu-profile';
 import type { DirectResult } from './direct-messages.types';
 import type { CeilingResult } from './raw-ceiling.phase';
 import type { SocketsResult } from './sockets.phase';
 import type { SoakResult } from './soak.phase';
-import { clusterSection, cpuLine, dash, directLimit, directRunSection, fmt, profileSection, soakSection } from './report.sections';
+import { clusterSection, tracingSection, cpuLine, dash, directLimit, directRunSection, fmt, profileSection, soakSection } from './report.sections';
 
 export interface ResourceSnapshot {
   apiRssMB?: number;
@@ -51,6 +52,7 @@ export interface BenchReport {
   soak?: SoakResult;
   ledger?: LedgerResult;
   cluster?: ClusterResult;
+  tracing?: TracingResult;
   resources: { before: ResourceSnapshot; after: ResourceSnapshot };
   profiles: Record<string, ProfileSummary>;
   targets: TargetCheck[];
@@ -110,6 +112,7 @@ export function renderMarkdown(report: BenchReport, chartFile: string, soakChart
     lines.push(`![latency histogram and throughput over time](${chartFile})`, '');
   }
   if (report.cluster) lines.push(...clusterSection(report));
+  if (report.tracing) lines.push(...tracingSection(report));
   if (report.ratio) {
     lines.push(
       '## Pipeline vs raw ceiling',

@@ -69,6 +69,16 @@ export function MessageDeliveries({ messageId, caption = 'Deliveries', onChange 
   );
 }
 
+/** A hop's trace: a link to the trace UI when the api has TRACE_URL_TEMPLATE, else the trace id to look up. */
+function TraceRef({ trace, label }: { trace: { traceId: string; traceUrl: string | null }; label: string }) {
+  if (!trace.traceUrl) return <span className="mono muted">trace {trace.traceId}</span>;
+  return (
+    <a href={trace.traceUrl} target="_blank" rel="noreferrer" className="mono" aria-label={`${label}: trace ${trace.traceId} in the trace viewer`}>
+      trace {trace.traceId.slice(0, 8)}…
+    </a>
+  );
+}
+
 /** A message's whole story, from Postgres: accepted, published, attempts, deliveries, receipts, failures, retries. */
 export function MessageTimeline({ messageId }: { messageId: string }) {
   const timeline = useQuery({
@@ -91,6 +101,11 @@ export function MessageTimeline({ messageId }: { messageId: string }) {
       <section className="panel" aria-labelledby="timeline-title">
         <h2 id="timeline-title">Timeline</h2>
         <p className="muted">Ids and outcomes only: message content is never shown here.</p>
+        {timeline.data?.trace ? (
+          <p data-testid="message-trace">
+            Traced end to end: <TraceRef trace={timeline.data.trace} label="The message" />
+          </p>
+        ) : null}
         {timeline.isError ? (
           <p className="banner banner-error" role="alert">
             {isApiError(timeline.error) && timeline.error.status === 404 ? 'No such message.' : `Timeline unavailable: ${describeError(timeline.error)}`}
@@ -104,6 +119,7 @@ export function MessageTimeline({ messageId }: { messageId: string }) {
                 <time dateTime={event.at}>{formatDateTime(event.at)}</time>
                 <StateBadge state={event.kind} />
                 <span>{event.detail}</span>
+                {event.trace ? <TraceRef trace={event.trace} label={event.detail} /> : null}
               </li>
             ))}
           </ol>

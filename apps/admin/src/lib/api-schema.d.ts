@@ -1703,15 +1703,26 @@ export interface components {
         MessageTimeline: {
             messageId: string;
             events: components["schemas"]["TimelineEvent"][];
+            /** @description The trace the message was sent in, from `POST /messages` (or `message:send`) to its receipts; null when not traced. */
+            trace: components["schemas"]["TraceLink"] | null;
         };
         TimelineEvent: {
             at: string;
             kind: components["schemas"]["TimelineEventKind"];
             /** @description Human-readable, never message content. */
             detail: string;
+            /** @description The trace of this hop, when it was traced (a publish, a job attempt of it, a receipt). */
+            trace?: components["schemas"]["TraceLink"];
         };
-        /** @description The known timeline kinds; the server may add more (e.g. 'notification-feedback', a provider's report). */
+        /** @description The known timeline kinds; the server may add more. */
         TimelineEventKind: string;
+        /** @description A trace this message's hop belongs to. */
+        TraceLink: {
+            /** @description W3C trace id, 32 hex digits. */
+            traceId: string;
+            /** @description The trace in the trace UI (TRACE_URL_TEMPLATE); null when none is configured. */
+            traceUrl: string | null;
+        };
         /** @description `GET /queue/metrics/history?minutes=` -> 200: per-queue per-minute samples, oldest first. */
         MetricsHistory: {
             minutes: number;

@@ -6,6 +6,7 @@ import { LoggingConfig, logEnvSchemaFor, metricsEnvSchema } from '@mq/observabil
 import { QueueConfig, queueEnvSchema, toQueueConfig } from '@mq/queue';
 import { USER_ROLES, type UserRole } from '@mq/messaging-contracts';
 import { ProviderFeedbackConfig, providerFeedbackEnvSchema, toProviderFeedbackConfig } from '@mq/notifications';
+import { TracingConfig, toTracingConfig, tracingEnvSchema } from '@mq/tracing';
 
 const portSchema = z.coerce.number().int().min(1).max(65535);
 
@@ -75,6 +76,7 @@ function apiEnvSchema(nodeEnv: string | undefined) {
       ...databaseEnvSchemaFor(nodeEnv).shape,
       ...queueEnvSchema.shape,
       ...logEnvSchemaFor(nodeEnv).shape,
+      ...tracingEnvSchema.shape,
       ...metricsEnvSchema.shape,
       ...encryptionEnvSchemaFor(nodeEnv).shape,
       ...providerFeedbackEnvSchema.shape,
@@ -124,6 +126,8 @@ export interface ApiConfig {
   database: DatabaseConfig;
   queue: QueueConfig;
   logging: LoggingConfig;
+  /** OpenTelemetry tracing (README "Tracing"): off unless OTEL_EXPORTER_OTLP_ENDPOINT is set. Started by src/instrument.ts. */
+  tracing: TracingConfig;
   keyring: MasterKeyring;
   auth: { jwtSecret: string; accessTokenTtlSeconds: number; secureCookies: boolean; throttle: LoginThrottleConfig };
   corsOrigins: string[];
@@ -164,6 +168,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     database: toDatabaseConfig(parsed),
     queue: toQueueConfig(parsed),
     logging: { service: 'api', level: parsed.LOG_LEVEL, format: parsed.LOG_FORMAT },
+    tracing: toTracingConfig(parsed, 'api'),
     keyring: toMasterKeyring(parsed),
     auth: {
       jwtSecret: parsed.JWT_SECRET,

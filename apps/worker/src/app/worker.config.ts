@@ -5,6 +5,7 @@ import { MasterKeyring, encryptionEnvSchemaFor, toMasterKeyring } from '@mq/mess
 import { NotificationsConfig, notificationsEnvSchema, toNotificationsConfig } from '@mq/notifications';
 import { LoggingConfig, logEnvSchemaFor, metricsEnvSchema } from '@mq/observability';
 import { QueueConfig, queueEnvSchema, toQueueConfig } from '@mq/queue';
+import { TracingConfig, toTracingConfig, tracingEnvSchema } from '@mq/tracing';
 import { QUEUE_NAMES, QueueName, isQueueName } from '@mq/queue-contracts';
 import { MonitoringConfig, monitoringEnvSchema, toMonitoringConfig } from './monitoring/monitoring.config';
 
@@ -35,6 +36,7 @@ function workerEnvSchema(nodeEnv: string | undefined) {
     ...databaseEnvSchemaFor(nodeEnv).shape,
     ...queueEnvSchema.shape,
     ...logEnvSchemaFor(nodeEnv).shape,
+    ...tracingEnvSchema.shape,
     ...metricsEnvSchema.shape,
     ...encryptionEnvSchemaFor(nodeEnv).shape,
     ...notificationsEnvSchema.shape,
@@ -91,6 +93,8 @@ export interface WorkerConfig {
   database: DatabaseConfig;
   queue: QueueConfig;
   logging: LoggingConfig;
+  /** OpenTelemetry tracing (README "Tracing"): off unless OTEL_EXPORTER_OTLP_ENDPOINT is set. Started by src/instrument.ts. */
+  tracing: TracingConfig;
   /** When set, `/metrics` needs it as a bearer token. */
   metricsToken?: string;
   keyring: MasterKeyring;
@@ -124,6 +128,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     database: toDatabaseConfig(parsed),
     queue: toQueueConfig(parsed),
     logging: { service: 'worker', level: parsed.LOG_LEVEL, format: parsed.LOG_FORMAT },
+    tracing: toTracingConfig(parsed, 'worker'),
     metricsToken: parsed.METRICS_TOKEN,
     keyring: toMasterKeyring(parsed),
     rotationBatchSize: parsed.ENCRYPTION_ROTATION_BATCH_SIZE,

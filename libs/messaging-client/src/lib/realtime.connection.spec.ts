@@ -253,6 +253,23 @@ describe('RealtimeConnection', () => {
     expect(delivered).toEqual(['m-1', 'm-3']);
   });
 
+  it('with autoAckDelivered, sends back the traceparent a message:new came with (tracing), and nothing when it had none', async () => {
+    const payloads: unknown[] = [];
+    server.io.on('connection', (socket) => {
+      socket.on(SOCKET_EVENTS.MESSAGE_DELIVERED, (payload, ack) => {
+        payloads.push(payload);
+        ack({ ok: true });
+      });
+    });
+    const { connection } = connect('tok-1', { autoAckDelivered: true, userId: 'u-me' });
+    await connection.ready();
+    const traceparent = `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`;
+    server.sockets[0].emit(SOCKET_EVENTS.MESSAGE_NEW, { ...makeMessage(1), traceparent });
+    server.sockets[0].emit(SOCKET_EVENTS.MESSAGE_NEW, makeMessage(2));
+    await waitUntil(() => payloads.length === 2);
+    expect(payloads).toEqual([{ messageId: 'm-1', traceparent }, { messageId: 'm-2' }]);
+  });
+
   it('with autoAckDelivered, tries a refused receipt again until the server takes it', async () => {
     const attempts: string[] = [];
     server.io.on('connection', (socket) => {

@@ -31,12 +31,13 @@ export class RealtimeConnection extends SocketConnection<ServerToClientEvents, C
     return (await this.call(SOCKET_EVENTS.MESSAGE_SEND, payload)).message;
   }
 
-  async ackDelivered(messageId: string): Promise<void> {
-    await this.call(SOCKET_EVENTS.MESSAGE_DELIVERED, { messageId });
+  /** `traceparent`: the one `message:new` came with, sent back so the receipt joins the message's trace. */
+  async ackDelivered(messageId: string, traceparent?: string): Promise<void> {
+    await this.call(SOCKET_EVENTS.MESSAGE_DELIVERED, traceparent ? { messageId, traceparent } : { messageId });
   }
 
-  async ackRead(messageId: string): Promise<void> {
-    await this.call(SOCKET_EVENTS.MESSAGE_READ, { messageId });
+  async ackRead(messageId: string, traceparent?: string): Promise<void> {
+    await this.call(SOCKET_EVENTS.MESSAGE_READ, traceparent ? { messageId, traceparent } : { messageId });
   }
 
   /** Every message after `afterSeq`, ascending (the socket twin of `listMessages`). */
@@ -58,20 +59,20 @@ export class RealtimeConnection extends SocketConnection<ServerToClientEvents, C
     if (!this.autoAckDelivered || event !== SOCKET_EVENTS.MESSAGE_NEW) return;
     const [message] = args as Parameters<ServerToClientEvents[typeof SOCKET_EVENTS.MESSAGE_NEW]>;
     if (message.senderId === this.userId) return;
-    this.autoAck(message.id, 0);
+    this.autoAck(message.id, message.traceparent, 0);
   }
 
   /**
    * A refused or timed-out receipt (the server's database briefly away, say) is tried again with
    * backoff: without it that delivery would stay `sent` for good. Gives up after a few tries.
    */
-  private autoAck(messageId: string, attempt: number): void {
-    this.ackDelivered(messageId).catch((error: unknown) => {
+  private autoAck(messageId: string, traceparent: string | undefined, attempt: number): void {
+    this.ackDelivered(messageId, traceparent).catch((error: unknown) => {
       if (attempt >= AUTO_ACK_RETRIES) {
         this.reportError(error instanceof Error ? error : new Error(describe(error)));
         return;
       }
-      const timer = setTimeout(() => this.autoAck(messageId, attempt + 1), AUTO_ACK_BACKOFF_MS * 2 ** attempt);
+      const timer = setTimeout(() => this.autoAck(messageId, traceparent, attempt + 1), AUTO_ACK_BACKOFF_MS * 2 ** attempt);
       (timer as { unref?: () => void }).unref?.();
     });
   }

@@ -19,7 +19,6 @@ import type {
   JobHistory,
   JobSearchResults,
   JobsPage,
-  MessageTimeline,
   MetricsHistory,
   PromoteJobsResponse,
   QueueHealthReport,
@@ -37,6 +36,7 @@ import type {
   DeadLetterRestoreResponse,
 } from './dead-letter.contract';
 import type { FailedDeliveryGroup } from './failed-delivery-group.contract';
+import type { MessageTimeline } from './message-timeline.contract';
 import type { RedisReport, ScheduledJob, TrafficSummary, WorkerProcess } from './fleet.contract';
 import type { HealthResponse } from './health.contract';
 import type { AppNotification, NotificationPreferences } from './settings.contract';

@@ -233,22 +233,6 @@ export interface AuditEntry {
   at: string;
 }
 
-/** The known timeline kinds; the server may add more (e.g. 'notification-feedback', a provider's report). */
-export type TimelineEventKind = 'accepted' | 'published' | 'attempt' | 'emitted' | 'delivered' | 'read' | 'notification' | 'failed' | 'retried' | (string & {});
-
-export interface TimelineEvent {
-  at: string;
-  kind: TimelineEventKind;
-  /** Human-readable, never message content. */
-  detail: string;
-}
-
-/** `GET /messages/:id/timeline` -> 200, events in time order. */
-export interface MessageTimeline {
-  messageId: string;
-  events: TimelineEvent[];
-}
-
 export interface JobSearchResult {
   queue: string;
   jobId: string;

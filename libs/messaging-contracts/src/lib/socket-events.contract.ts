@@ -1,6 +1,7 @@
 import type { Message, DeliveryStatus } from './message.contract';
 import type { NotificationChannel } from './settings.contract';
 import type { Alert, QueueMetrics } from './operator.contract';
+import type { MessageNewEvent } from './trace-context.contract';
 
 /** The `/admin` namespace (admin token): live queue metrics, failed jobs, alerts. */
 export const ADMIN_NAMESPACE = '/admin';
@@ -55,6 +56,8 @@ export type MessageSendAck = { ok: true; message: Message } | SocketAckFailure;
 /** `message:delivered` / `message:read` payload (recipient only). */
 export interface MessageReceiptPayload {
   messageId: string;
+  /** The `traceparent` of the `message:new` it answers, sent back so the receipt joins the message's trace (optional). */
+  traceparent?: string;
 }
 
 export type MessageReceiptAck = { ok: true } | SocketAckFailure;
@@ -73,6 +76,8 @@ export interface MessageStatusEvent {
   recipientId: string;
   status: DeliveryStatus;
   at: string;
+  /** With tracing on: the trace context of the receipt (the recipient's ack). */
+  traceparent?: string;
 }
 
 /** `message:deleted`. */
@@ -119,7 +124,7 @@ export interface ClientToServerCatalog {
 /** Default namespace, server -> client, to the users concerned (each user's sockets share a room). */
 export interface ServerToClientCatalog {
   /** A new message for this user, a recipient of it. At least once: keep messages by id. */
-  [SOCKET_EVENTS.MESSAGE_NEW]: Message;
+  [SOCKET_EVENTS.MESSAGE_NEW]: MessageNewEvent;
   /** To the sender: one recipient's delivery moved on. */
   [SOCKET_EVENTS.MESSAGE_STATUS]: MessageStatusEvent;
   /** A message was edited. */

@@ -81,7 +81,20 @@ describe('job map', () => {
   });
 
   it('gives payloads no free-text field that could carry message content', () => {
-    const allowed = new Set(['isUuid', 'isIn', 'isInt', 'isBoolean', 'isIso8601', 'min', 'max', 'isArray', 'arrayMinSize', 'arrayMaxSize', 'nestedValidation']);
+    const allowed = new Set([
+      'isUuid',
+      'isIn',
+      'isInt',
+      'isBoolean',
+      'isIso8601',
+      'min',
+      'max',
+      'isArray',
+      'arrayMinSize',
+      'arrayMaxSize',
+      'nestedValidation',
+      'isTraceparent',
+    ]);
     const storage = getMetadataStorage();
     const nested = [{ name: 'Receipt', payload: Receipt }];
     for (const definition of [...Object.values(JOB_DEFINITIONS), ...nested]) {

@@ -1,5 +1,6 @@
 import { Transform, plainToInstance } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsUUID, Max, Min, ValidateNested } from 'class-validator';
+import { IsTraceparent } from './trace-context';
 
 /*
  * Job payloads carry ids and small enums only. Message content, names, emails and phone
@@ -26,6 +27,11 @@ export const INDEX_BATCH_MAX = 500;
 export class SendMessageJob {
   /** Sent in this order; each to its own conversation's recipients. */
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(SEND_BATCH_MAX) @IsUUID('all', { each: true }) messageIds!: string[];
+  /**
+   * With tracing on (README "Tracing"): each message's W3C trace context, parallel to
+   * messageIds ('' for a message without one), so each message's job span joins its own trace.
+   */
+  @IsOptional() @IsArray() @ArrayMaxSize(SEND_BATCH_MAX) @IsTraceparent({ each: true, allowEmpty: true }) traceparents?: string[];
 }
 
 export const CONFIRMATION_STATUSES = Object.freeze(['delivered', 'read'] as const);
@@ -37,6 +43,8 @@ export class Receipt {
   @IsIn(CONFIRMATION_STATUSES) status!: ConfirmationStatus;
   /** When the recipient's client confirmed, so a late job still records the true time. */
   @IsISO8601({ strict: true }) at!: string;
+  /** With tracing on: the trace context of the ack, so the receipt's job span joins the message's trace. */
+  @IsOptional() @IsTraceparent() traceparent?: string;
 }
 
 export class DeliveryConfirmationJob {

@@ -1,7 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit, Optional } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { Job, JobOptions } from 'bull';
-import { InvalidJobPayloadError, JobName, QUEUE_POLICY, QueueName, isJobName, queueOfJob, validateJobPayload } from '@mq/queue-contracts';
+import { InvalidJobPayloadError, JobName, QUEUE_POLICY, QueueName, isJobName, queueOfJob, traceparentsOf, validateJobPayload } from '@mq/queue-contracts';
+import { tracedJob } from '@mq/tracing';
 import { JOB_HANDLER_METADATA } from './job-handler.decorator';
 import { DiscoveredHandler, HandlerCoverageError, findHandlerCoverageProblems } from './handler-coverage';
 import { LOST_JOB_SOURCE, LostJobSource } from './lost-job.source';
@@ -108,7 +109,13 @@ export class JobHandlerRegistry implements OnModuleInit, OnApplicationBootstrap,
       if (error instanceof InvalidJobPayloadError) await job.discard();
       throw error;
     }
-    return handler(job);
+    // Tracing on: the job runs in a span of each trace it carries (README "Tracing").
+    return tracedJob(
+      job.name,
+      String(job.id),
+      () => traceparentsOf(job.data),
+      () => handler(job),
+    );
   }
 
   /**

@@ -6,6 +6,7 @@ import type { Message, UserRole } from '@mq/messaging-contracts';
 import { MessageCrypto, OutboxPublisher, StagedJob, toMessageView } from '@mq/messaging';
 import { JOB, jobIdFor, toJobPriority } from '@mq/queue-contracts';
 import { API_CONFIG, ApiConfig } from '../api.config';
+import { currentTraceparent, traced } from '@mq/tracing';
 import { MembershipService } from '../conversations/membership.service';
 import { MessageStoreWriter } from './message-store.writer';
 import { SendMessageDto } from './messages.dto';
@@ -82,7 +83,10 @@ export class MessageSendService {
       deletedAt: null,
     });
     // A scheduled message keeps its delivery rows and goes out through one job at its time.
-    const outcome = await this.store.store({ message, mayFanOut: membership.type === 'group' && !sendAt });
+    // Tracing on: the store and publish are the message's "outbox" span, whose context its job carries on.
+    const outcome = await traced('outbox publish send-message', { attributes: { 'mq.message.id': messageId } }, () =>
+      this.store.store({ message, mayFanOut: membership.type === 'group' && !sendAt, traceparent: currentTraceparent() }),
+    );
     switch (outcome.kind) {
       case 'stored':
         message.seq = outcome.seq;

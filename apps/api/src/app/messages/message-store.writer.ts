@@ -17,6 +17,8 @@ export interface NewMessage {
   message: MessageEntity;
   /** A group message that goes through `batch-send` instead when it has more than LARGE_GROUP_RECIPIENTS recipients. */
   mayFanOut: boolean;
+  /** With tracing on: the send's trace context, carried on in its job (README "Tracing"). */
+  traceparent?: string;
 }
 
 export type StoreOutcome =
@@ -136,7 +138,12 @@ export class MessageStoreWriter {
   }
 
   private async runStatement(items: readonly NewMessage[], jobOf: ReadonlyMap<NewMessage, JobPlan>, jobs: readonly JobPlan[]): Promise<StoreBatchRow[]> {
-    const toStore = items.map((item) => ({ message: item.message, mayFanOut: item.mayFanOut, jobId: (jobOf.get(item) as JobPlan).jobId }));
+    const toStore = items.map((item) => ({
+      message: item.message,
+      mayFanOut: item.mayFanOut,
+      jobId: (jobOf.get(item) as JobPlan).jobId,
+      traceparent: item.traceparent,
+    }));
     const toStage = jobs.map((job) => ({ ...job, queue: queueOfJob(job.jobName) }));
     // A concurrent duplicate (or a deadlock) fails the statement as a whole: it runs again, and then sees the other's commit.
     for (let run = 1; ; run += 1) {

@@ -3,6 +3,7 @@ import { ReceiptRepository } from '@mq/db';
 import { OutboxPublisher } from '@mq/messaging';
 import { MicroBatcher } from '../batching/micro.batcher';
 import { ConfirmationStatus, JOB, QUEUE_POLICY, RECEIPT_BATCH_MAX, jobIdFor, queueOfJob } from '@mq/queue-contracts';
+import { currentTraceparent } from '@mq/tracing';
 import { API_CONFIG, ApiConfig } from '../api.config';
 
 interface PendingReceipt {
@@ -10,6 +11,8 @@ interface PendingReceipt {
   recipientId: string;
   status: ConfirmationStatus;
   at: string;
+  /** Tracing on: the ack's trace context, for the receipt's job span. */
+  traceparent?: string;
 }
 
 const QUEUE = queueOfJob(JOB.DELIVERY_CONFIRMATION);
@@ -35,7 +38,12 @@ export class ReceiptsService {
 
   /** One receipt from the recipient; 404 unless the caller is a recipient of the message. */
   record(recipientId: string, messageId: string, status: ConfirmationStatus): Promise<void> {
-    return this.batcher.submit({ messageId, recipientId, status, at: new Date().toISOString() });
+    const traceparent = currentTraceparent();
+    return this.batcher.submit(
+      traceparent
+        ? { messageId, recipientId, status, at: new Date().toISOString(), traceparent }
+        : { messageId, recipientId, status, at: new Date().toISOString() },
+    );
   }
 
   /** Receipts for messages already known to be the recipient's (e.g. just fetched by them). */

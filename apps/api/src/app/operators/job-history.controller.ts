@@ -1,7 +1,8 @@
 import { ApiResult } from '../openapi/api-result.decorator';
-import { Controller, Get, NotFoundException, Param, ParseUUIDPipe, Query, HttpStatus } from '@nestjs/common';
+import { Controller, Get, Inject, NotFoundException, Param, ParseUUIDPipe, Query, HttpStatus } from '@nestjs/common';
 import { JobEventRepository, MessageTimelineRepository } from '@mq/db';
 import type { JobHistory, JobSearchResults, MessageTimeline } from '@mq/messaging-contracts';
+import { API_CONFIG, ApiConfig } from '../api.config';
 import { Roles } from '../auth/auth.decorators';
 import { JobSearchQueryDto } from './job-history.dto';
 import { STATE_OF_KIND, toMessageTimeline } from './message-timeline.mapper';
@@ -19,6 +20,7 @@ export class JobHistoryController {
   constructor(
     private readonly timelines: MessageTimelineRepository,
     private readonly jobEvents: JobEventRepository,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
   @ApiResult(HttpStatus.OK, 'MessageTimeline')
@@ -26,7 +28,7 @@ export class JobHistoryController {
   async timeline(@Param('id', ParseUUIDPipe) messageId: string): Promise<MessageTimeline> {
     const history = await this.timelines.history(messageId);
     if (!history) throw new NotFoundException(`Message ${messageId} not found`);
-    return toMessageTimeline(messageId, history);
+    return toMessageTimeline(messageId, history, this.config.tracing.traceUrlTemplate);
   }
 
   /** Every attempt of one job from Postgres: it outlives Bull's retention of the job itself. */

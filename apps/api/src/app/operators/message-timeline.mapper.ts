@@ -1,5 +1,7 @@
 import type { MessageHistory } from '@mq/db';
-import type { JobState, MessageTimeline, TimelineEvent } from '@mq/messaging-contracts';
+import type { JobState, MessageTimeline, TimelineEvent, TraceLink } from '@mq/messaging-contracts';
+import { JOB, JOB_DEFINITIONS, traceIdOf } from '@mq/queue-contracts';
+import { traceUrlFor } from '@mq/tracing';
 
 /** The job state a job's latest recorded event implies. */
 export const STATE_OF_KIND: Record<string, JobState> = { completed: 'completed', failed: 'failed', 'attempt-failed': 'delayed', retried: 'waiting' };
@@ -14,9 +16,18 @@ function jobEvent(row: MessageHistory['jobEvents'][number]): DatedEvent {
   return { at: row.at, kind: 'retried', detail: `${row.jobName} ${row.jobId} retried by an operator` };
 }
 
-/** A message's history as one list of events, oldest first. */
-export function toMessageTimeline(messageId: string, history: MessageHistory): MessageTimeline {
+/** A message's history as one list of events, oldest first; with `traceUrlTemplate`, each traced hop links to its trace. */
+export function toMessageTimeline(messageId: string, history: MessageHistory, traceUrlTemplate?: string): MessageTimeline {
   const { message } = history;
+  const link = (traceparent: string | null | undefined): { trace?: TraceLink } => {
+    const traceId = traceIdOf(traceparent);
+    return traceId ? { trace: { traceId, traceUrl: traceUrlFor(traceUrlTemplate, traceId) } } : {};
+  };
+  const jobTraces = new Map(history.published.map((row) => [row.jobId, row.traceparent]));
+  const receiptTraces = new Map(history.receiptTraces.map((r) => [`${r.recipientId}:${r.status}`, r.traceparent]));
+  // The send's trace: its first traced send job's context.
+  const sent = history.published.find((row) => row.jobId.startsWith(`${JOB_DEFINITIONS[JOB.SEND_MESSAGE].idPrefix}:`) && traceIdOf(row.traceparent));
+  const sentTrace = link(sent?.traceparent).trace;
   const events: DatedEvent[] = [
     {
       at: message.createdAt,
@@ -25,12 +36,16 @@ export function toMessageTimeline(messageId: string, history: MessageHistory): M
     },
   ];
   if (message.deletedAt) events.push({ at: message.deletedAt, kind: 'deleted', detail: 'deleted' });
-  for (const row of history.published) events.push({ at: row.publishedAt, kind: 'published', detail: `${row.jobId} published to ${row.queue}` });
-  for (const row of history.jobEvents) events.push(jobEvent(row));
+  for (const row of history.published) {
+    events.push({ at: row.publishedAt, kind: 'published', detail: `${row.jobId} published to ${row.queue}`, ...link(row.traceparent) });
+  }
+  for (const row of history.jobEvents) events.push({ ...jobEvent(row), ...link(jobTraces.get(row.jobId)) });
   for (const d of history.deliveries) {
     if (d.sentAt) events.push({ at: d.sentAt, kind: 'emitted', detail: `sent to ${d.recipientId}` });
-    if (d.deliveredAt) events.push({ at: d.deliveredAt, kind: 'delivered', detail: `delivered to ${d.recipientId}` });
-    if (d.readAt) events.push({ at: d.readAt, kind: 'read', detail: `read by ${d.recipientId}` });
+    if (d.deliveredAt) {
+      events.push({ at: d.deliveredAt, kind: 'delivered', detail: `delivered to ${d.recipientId}`, ...link(receiptTraces.get(`${d.recipientId}:delivered`)) });
+    }
+    if (d.readAt) events.push({ at: d.readAt, kind: 'read', detail: `read by ${d.recipientId}`, ...link(receiptTraces.get(`${d.recipientId}:read`)) });
     if (d.failedAt) events.push({ at: d.failedAt, kind: 'failed', detail: `delivery to ${d.recipientId} failed: ${d.failureReason ?? 'unknown'}` });
   }
   for (const n of history.notifications) {
@@ -53,5 +68,5 @@ export function toMessageTimeline(messageId: string, history: MessageHistory): M
     if (l.replayedAt) events.push({ at: l.replayedAt, kind: 'retried', detail: `${l.jobId} replayed from the dead letters` });
   }
   events.sort((a, b) => a.at.getTime() - b.at.getTime());
-  return { messageId, events: events.map((e) => ({ ...e, at: e.at.toISOString() })) };
+  return { messageId, events: events.map((e) => ({ ...e, at: e.at.toISOString() })), trace: sentTrace ?? null };
 }

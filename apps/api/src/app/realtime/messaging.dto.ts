@@ -1,9 +1,12 @@
-import { IsInt, IsUUID, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsTraceparent } from '@mq/queue-contracts';
 import type { MessageReceiptPayload, SyncPayload } from '@mq/messaging-contracts';
 
 /** `message:delivered` / `message:read` */
 export class ReceiptDto implements MessageReceiptPayload {
   @IsUUID() messageId!: string;
+  /** The `traceparent` of the `message:new` it answers: the receipt joins the message's trace. */
+  @IsOptional() @IsTraceparent() traceparent?: string;
 }
 
 /** `sync` */

@@ -4,6 +4,8 @@ import { OnGatewayConnection, OnGatewayInit, WebSocketGateway, WebSocketServer }
 import type { Server, Socket } from 'socket.io';
 import type { ClientToServerCatalog, MessageReceiptAck, MessageSendAck, SyncAck } from '@mq/messaging-contracts';
 import { MESSAGES_PAGE_MAX, SOCKET_EVENTS } from '@mq/messaging-contracts';
+import { contextOf, traced } from '@mq/tracing';
+import { SpanKind } from '@opentelemetry/api';
 import { AuthenticatedUser, SESSION_COOKIE } from '../auth/auth.types';
 import { readCookie } from '../auth/cookies';
 import { SessionResolver } from '../auth/session.resolver';
@@ -91,7 +93,10 @@ export class MessagingGateway implements OnGatewayInit, OnGatewayConnection<Auth
   private async send(socket: AuthedSocket, body: unknown): Promise<MessageSendAck> {
     try {
       const input = parseSocketInput(SendMessageDto, body);
-      const outcome = await this.sender.send(socket.data.user.id, input, socket.data.user.role);
+      // A socket event's own trace (not the long-gone handshake request's).
+      const outcome = await traced(`socket ${SOCKET_EVENTS.MESSAGE_SEND}`, { parent: contextOf(undefined), kind: SpanKind.SERVER }, () =>
+        this.sender.send(socket.data.user.id, input, socket.data.user.role),
+      );
       return { ok: true, message: outcome.message };
     } catch (error) {
       return socketFailure(error);
@@ -112,8 +117,11 @@ export class MessagingGateway implements OnGatewayInit, OnGatewayConnection<Auth
 
   private async receipt(socket: AuthedSocket, body: unknown, status: 'delivered' | 'read'): Promise<MessageReceiptAck> {
     try {
-      const { messageId } = parseSocketInput(ReceiptDto, body);
-      await this.receipts.record(socket.data.user.id, messageId, status);
+      const { messageId, traceparent } = parseSocketInput(ReceiptDto, body);
+      // The ack's span joins the trace of the message:new it answers.
+      await traced(`socket message:${status}`, { parent: contextOf(traceparent), kind: SpanKind.SERVER, attributes: { 'mq.message.id': messageId } }, () =>
+        this.receipts.record(socket.data.user.id, messageId, status),
+      );
       return { ok: true };
     } catch (error) {
       return socketFailure(error);

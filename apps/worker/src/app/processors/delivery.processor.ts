@@ -2,10 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { SOCKET_EVENTS } from '@mq/messaging-contracts';
 import { DataSource, EntityManager } from 'typeorm';
 import { DeliverySendRepository, HeldNotificationRepository, MergedReceipt, MessageEntity, MessageRepository, ReceiptRepository, SqlStatement } from '@mq/db';
-import type { NotificationPreferences } from '@mq/messaging-contracts';
+import type { Message, NotificationPreferences } from '@mq/messaging-contracts';
 import { MessageCrypto, MessageSearchService, OutboxPublisher, RealtimeEmitter, StageEntry, StagedJob, toMessageView } from '@mq/messaging';
 import { ConfirmationStatus, JOB, QUEUE_POLICY, Receipt, jobIdFor, queueOfJob, toJobPriority } from '@mq/queue-contracts';
 import { HandledJob, JobHandler } from '@mq/queue';
+import { currentTraceparent, messageContext, traced, tracingEnabled } from '@mq/tracing';
+import { SpanKind } from '@opentelemetry/api';
 import { TrafficMeter } from '../monitoring/traffic.meter';
 import { NotificationRouter } from '../notifications/notification.router';
 
@@ -74,6 +76,9 @@ export class DeliveryProcessor {
   async sendMessage(job: HandledJob<'send-message'>): Promise<SendResult> {
     const ids = job.data.messageIds;
     const alone = ids.length === 1;
+    // Tracing on: each message's trace context, by id.
+    const traceparents = job.data.traceparents;
+    const traceOf = traceparents && new Map(ids.map((id, i) => [id, traceparents[i] ?? '']));
     const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? QUEUE_POLICY[queueOfJob(JOB.SEND_MESSAGE)].attempts);
     const chained: StagedJob[] = [];
     const result = await this.dataSource.transaction(async (manager) => {
@@ -99,7 +104,7 @@ export class DeliveryProcessor {
           splitOut.push({ message, recipientIds: [...deliverable, ...undeliverable.map((u) => u.recipientId)] });
           continue;
         }
-        if (deliverable.length > 0) this.realtime.toUsers(deliverable, SOCKET_EVENTS.MESSAGE_NEW, toMessageView({ ...message, status: 'sent' }, content));
+        if (deliverable.length > 0) this.emitNew(deliverable, toMessageView({ ...message, status: 'sent' }, content), traceOf?.get(message.id));
         if (!alone && undeliverable.length > 0) splitOut.push({ message, recipientIds: undeliverable.map((u) => u.recipientId) });
         readable.push({ message, content });
         sent.push({ message, deliverable, undeliverable: alone ? undeliverable : [] });
@@ -113,7 +118,7 @@ export class DeliveryProcessor {
         ...notifying.jobs,
         ...splitOut.map(({ message }) => ({
           name: JOB.SEND_MESSAGE,
-          payload: { messageIds: [message.id] },
+          payload: traceOf?.get(message.id) ? { messageIds: [message.id], traceparents: [traceOf.get(message.id) as string] } : { messageIds: [message.id] },
           options: { priority: toJobPriority(message.priority) },
         })),
       ];
@@ -148,6 +153,25 @@ export class DeliveryProcessor {
       );
     }
     return summary;
+  }
+
+  /**
+   * `message:new` to the recipients. Tracing on: in a span of the message's trace, whose context
+   * the event carries, so the recipients' acks join that trace.
+   */
+  private emitNew(recipientIds: string[], view: Message, traceparent: string | undefined): void {
+    if (!tracingEnabled()) {
+      this.realtime.toUsers(recipientIds, SOCKET_EVENTS.MESSAGE_NEW, view);
+      return;
+    }
+    traced(
+      `socket emit ${SOCKET_EVENTS.MESSAGE_NEW}`,
+      { parent: messageContext(traceparent), kind: SpanKind.PRODUCER, attributes: { 'mq.message.id': view.id } },
+      () => {
+        const emitted = currentTraceparent();
+        this.realtime.toUsers(recipientIds, SOCKET_EVENTS.MESSAGE_NEW, emitted ? { ...view, traceparent: emitted } : view);
+      },
+    );
   }
 
   /**

@@ -135,6 +135,17 @@ describe('MessageRepository: storing messages', () => {
       expect(message?.createdAt).toEqual((byId.get(a4) as Extract<StoreBatchRow, { kind: 'message' }>).createdAt);
     });
 
+    it('carries each message’s trace context in its job when any is traced, in the job’s order', async () => {
+      const jobId = `job-traced-${randomUUID()}`;
+      const tp = `00-${'c'.repeat(32)}-${'d'.repeat(16)}-01`;
+      const untraced = item(pair, ann, jobId);
+      const traced = { ...item(pair, ann, jobId), traceparent: tp };
+      const rows = await messages.storeBatch([untraced, traced], [sendJob(jobId)], 100);
+      const expected = { messageIds: [untraced.message.id, traced.message.id], traceparents: ['', tp] };
+      expect(jobRows(rows).map((j) => j.payload)).toEqual([expected]);
+      expect(await outboxRow(jobId)).toMatchObject({ payload: expected });
+    });
+
     it('answers duplicate for a clientMessageId the sender already used, writing nothing for it', async () => {
       const first = item(pair, ann, `send-${randomUUID()}`, { clientMessageId: 'client-1' });
       await messages.storeBatch([first], [sendJob(first.jobId)], 100);

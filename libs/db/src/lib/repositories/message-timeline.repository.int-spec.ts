@@ -95,7 +95,8 @@ describe('MessageTimelineRepository', () => {
 
     const history = await timelines.history(message);
     expect(history?.message).toEqual({ createdAt: expect.any(Date), priority: 'normal', sendAt: null, deletedAt: null });
-    expect(history?.published).toEqual([{ jobId: 'send:ab', queue: 'message-delivery', publishedAt: at }]);
+    expect(history?.published).toEqual([{ jobId: 'send:ab', queue: 'message-delivery', publishedAt: at, traceparent: null }]);
+    expect(history?.receiptTraces).toEqual([]);
     expect(history?.jobEvents.map((e) => e.jobId).sort()).toEqual(['confirm:x', 'send:ab']);
     expect(history?.jobEvents.find((e) => e.jobId === 'send:ab')).toEqual({
       jobId: 'send:ab',
@@ -128,5 +129,43 @@ describe('MessageTimelineRepository', () => {
     expect(otherHistory?.jobEvents.map((e) => e.jobId).sort()).toEqual(['confirm:y', 'send:ab']);
     expect(otherHistory?.notifications).toEqual([]);
     expect(otherHistory?.deadLetters).toEqual([]);
+  });
+
+  it("finds the message's trace context in each traced job that carried it", async () => {
+    const [sender, bob, carol] = [await seedUser(db.dataSource, 'Sender 2'), await seedUser(db.dataSource, 'Bob 2'), await seedUser(db.dataSource, 'Carol')];
+    const conversation = await seedConversation(db.dataSource, [sender, bob, carol]);
+    const [first, second] = [
+      await seedMessage(db.dataSource, conversation, sender, [bob, carol]),
+      await seedMessage(db.dataSource, conversation, sender, [bob]),
+    ];
+    const tp = (n: number) => `00-${String(n).repeat(32)}-${'ab'.repeat(8)}-01`;
+    const at = new Date('2026-12-02T10:00:00Z');
+    await db.dataSource.query(
+      `INSERT INTO outbox (queue, job_name, job_id, payload, priority, published_at) VALUES
+         ('message-delivery', 'send-message', 'send:traced', $1, 1, $3), ('message-delivery', 'delivery-confirmation', 'confirm:traced', $2, 1, $3)`,
+      [
+        JSON.stringify({ messageIds: [second, first], traceparents: ['', tp(1)] }),
+        JSON.stringify({
+          receipts: [
+            { messageId: first, recipientId: bob, status: 'delivered', at: at.toISOString(), traceparent: tp(2) },
+            { messageId: first, recipientId: carol, status: 'read', at: at.toISOString() },
+            { messageId: second, recipientId: bob, status: 'read', at: at.toISOString(), traceparent: tp(3) },
+          ],
+        }),
+        at,
+      ],
+    );
+
+    const history = await timelines.history(first);
+    expect(history?.published.map((p) => [p.jobId, p.traceparent]).sort()).toEqual([
+      ['confirm:traced', tp(2)],
+      ['send:traced', tp(1)],
+    ]);
+    expect(history?.receiptTraces).toEqual([{ recipientId: bob, status: 'delivered', traceparent: tp(2) }]);
+    const untraced = await timelines.history(second);
+    expect(untraced?.published.map((p) => [p.jobId, p.traceparent]).sort()).toEqual([
+      ['confirm:traced', tp(3)],
+      ['send:traced', null],
+    ]);
   });
 });

@@ -5,8 +5,10 @@ import type { JobEventKind } from '../entities/job-event.entity';
 /** Everything Postgres knows of one message's way, table by table, each ordered as stored. */
 export interface MessageHistory {
   message: { createdAt: Date; priority: string; sendAt: Date | null; deletedAt: Date | null };
-  /** Outbox rows that carried it to a queue. */
-  published: { jobId: string; queue: string; publishedAt: Date }[];
+  /** Outbox rows that carried it to a queue, with its trace context in that job when it was traced. */
+  published: { jobId: string; queue: string; publishedAt: Date; traceparent: string | null }[];
+  /** Traced receipts of it still in the outbox: whose, which, and the trace context of each. */
+  receiptTraces: { recipientId: string; status: string; traceparent: string }[];
   jobEvents: { jobId: string; jobName: string; kind: JobEventKind; attempt: number; error: string | null; durationMs: number | null; at: Date }[];
   deliveries: {
     recipientId: string;
@@ -37,6 +39,12 @@ export interface MessageHistory {
 const ABOUT_MESSAGE = (column: string) =>
   `(${column}->>'messageId' = $1 OR ${column}->'messageIds' ? $1 OR ${column}->'receipts' @> jsonb_build_array(jsonb_build_object('messageId', $1::text)))`;
 
+/** Message $1's trace context in an outbox payload: its entry of a batch's `traceparents`, or its first traced receipt's. */
+const TRACEPARENT_IN_PAYLOAD = `COALESCE(
+  (SELECT NULLIF(payload->'traceparents'->>(t.ord::int - 1), '') FROM jsonb_array_elements_text(payload->'messageIds') WITH ORDINALITY AS t(id, ord)
+   WHERE t.id = $1 LIMIT 1),
+  (SELECT r->>'traceparent' FROM jsonb_array_elements(payload->'receipts') AS r WHERE r->>'messageId' = $1 AND r ? 'traceparent' LIMIT 1))`;
+
 /**
  * A message's whole story, read from Postgres (never by scanning Redis): what was accepted,
  * published, attempted, delivered, notified and dead-lettered. It outlives Bull's retention.
@@ -53,7 +61,14 @@ export class MessageTimelineRepository {
     );
     if (!message) return undefined;
     const published: MessageHistory['published'] = await this.dataSource.query(
-      `SELECT job_id AS "jobId", queue, published_at AS "publishedAt" FROM outbox WHERE ${ABOUT_MESSAGE('payload')} AND published_at IS NOT NULL`,
+      `SELECT job_id AS "jobId", queue, published_at AS "publishedAt", ${TRACEPARENT_IN_PAYLOAD} AS traceparent
+       FROM outbox WHERE ${ABOUT_MESSAGE('payload')} AND published_at IS NOT NULL`,
+      [messageId],
+    );
+    const receiptTraces: MessageHistory['receiptTraces'] = await this.dataSource.query(
+      `SELECT r->>'recipientId' AS "recipientId", r->>'status' AS status, r->>'traceparent' AS traceparent
+       FROM outbox, jsonb_array_elements(payload->'receipts') AS r
+       WHERE payload->'receipts' @> jsonb_build_array(jsonb_build_object('messageId', $1::text)) AND r->>'messageId' = $1 AND r ? 'traceparent'`,
       [messageId],
     );
     // A job of many messages names none of them in job_events: it is found by its outbox row or by the delivery rows it sent.
@@ -78,6 +93,6 @@ export class MessageTimelineRepository {
       `SELECT job_id AS "jobId", failed_reason AS "failedReason", failed_at AS "failedAt", replayed_at AS "replayedAt" FROM dead_letters WHERE ${ABOUT_MESSAGE('data')}`,
       [messageId],
     );
-    return { message, published, jobEvents, deliveries, notifications, deadLetters };
+    return { message, published, receiptTraces, jobEvents, deliveries, notifications, deadLetters };
   }
 }

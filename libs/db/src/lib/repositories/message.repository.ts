@@ -27,6 +27,8 @@ export interface MessageToStore {
   /** Left unstored (answered `fan-out`) when its conversation has more than `fanOutAbove` recipients. */
   mayFanOut: boolean;
   jobId: string;
+  /** With tracing on: the send's trace context, carried in its job's `traceparents`. */
+  traceparent?: string;
 }
 
 /** A send job for storeBatch: staged only if a message it carries was stored. */
@@ -43,7 +45,7 @@ export type StoreBatchRow =
   | { kind: 'message'; id: string; seq: number | null; createdAt: Date }
   | { kind: 'fan-out'; id: string; recipients: number }
   | { kind: 'duplicate'; id: string }
-  | { kind: 'job'; outboxId: string; jobId: string; payload: { messageIds: string[] } };
+  | { kind: 'job'; outboxId: string; jobId: string; payload: { messageIds: string[]; traceparents?: string[] } };
 
 interface StoreBatchResultRow {
   kind: StoreBatchRow['kind'];
@@ -51,7 +53,7 @@ interface StoreBatchResultRow {
   seq: string | null;
   created_at: Date | null;
   job_id: string | null;
-  payload: { messageIds: string[] } | null;
+  payload: { messageIds: string[]; traceparents?: string[] } | null;
 }
 
 /** `messages`: stored encrypted; decrypting is the caller's (MessageCrypto). */
@@ -96,6 +98,7 @@ export class MessageRepository {
       jobs.map((j) => j.priority),
       jobs.map((j) => j.availableAt),
       m.map((x) => x.critical ?? false),
+      items.map((i) => i.traceparent ?? null),
     ]);
     return rows.map((row): StoreBatchRow => {
       switch (row.kind) {
@@ -207,9 +210,9 @@ export function isRetryableStoreConflict(error: unknown): boolean {
 const STORE_MESSAGES = `
 WITH input AS (
   SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::bytea[], $6::bytea[], $7::bytea[], $8::int[], $9::text[],
-                       $10::timestamptz[], $11::boolean[], $12::text[], $19::boolean[])
+                       $10::timestamptz[], $11::boolean[], $12::text[], $19::boolean[], $20::text[])
     WITH ORDINALITY AS i(id, conversation_id, sender_id, client_message_id, ciphertext, iv, auth_tag, key_version, priority, send_at, may_fan_out, job_id,
-                         critical, ord)
+                         critical, traceparent, ord)
 ), duplicate AS (
   SELECT i.ord FROM input i JOIN messages m ON m.sender_id = i.sender_id AND m.client_message_id = i.client_message_id
 ), sized AS (
@@ -248,7 +251,10 @@ WITH input AS (
   JOIN conversation_participants p ON p.conversation_id = n.conversation_id AND p.left_at IS NULL AND p.user_id <> n.sender_id
 ), staged AS (
   ${outboxInsert(`SELECT j.queue, j.job_name, j.job_id,
-         jsonb_build_object('messageIds', (SELECT jsonb_agg(n.id ORDER BY n.ord) FROM numbered n WHERE n.job_id = j.job_id)) AS payload,
+         jsonb_build_object('messageIds', (SELECT jsonb_agg(n.id ORDER BY n.ord) FROM numbered n WHERE n.job_id = j.job_id))
+           -- Tracing on: each message's trace context, in the same order ('' for none); off: the key is left out.
+           || COALESCE((SELECT jsonb_build_object('traceparents', jsonb_agg(COALESCE(n.traceparent, '') ORDER BY n.ord)) FROM numbered n
+                        WHERE n.job_id = j.job_id HAVING bool_or(n.traceparent IS NOT NULL)), '{}'::jsonb) AS payload,
          j.priority, j.available_at
   FROM unnest($14::text[], $15::text[], $16::text[], $17::int[], $18::timestamptz[]) AS j(queue, job_name, job_id, priority, available_at)
   WHERE EXISTS (SELECT 1 FROM numbered n WHERE n.job_id = j.job_id)`)}

@@ -92,7 +92,8 @@ describe('ReceiptRepository', () => {
         receipt(message, sender, 'read'), // Nor does its sender.
         receipt(randomUUID(), bob, 'read'), // No such message.
         receipt(other, carol, 'read'), // Already read: known, but nothing moves.
-        receipt(other, bob, 'delivered', '2030-01-01T10:00:01.000Z'), // sent -> delivered.
+        // sent -> delivered; traced (its ack's trace context rides along).
+        { ...receipt(other, bob, 'delivered', '2030-01-01T10:00:01.000Z'), traceparent: `00-${'e'.repeat(32)}-${'f'.repeat(16)}-01` },
         receipt(message, carol, 'read', '2030-01-01T10:00:02.000Z'),
       ];
       const staging = job();

@@ -43,14 +43,15 @@ const RANK: Readonly<Record<ConfirmationStatus, number>> = { delivered: 2, read:
 
 const STAGE = `
 WITH input AS (
-  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) WITH ORDINALITY AS r(message_id, recipient_id, status, at, ord)
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $9::text[]) WITH ORDINALITY AS r(message_id, recipient_id, status, at, traceparent, ord)
 ), known AS (
   SELECT r.*, (CASE d.status WHEN 'read' THEN 3 WHEN 'delivered' THEN 2 WHEN 'sent' THEN 1 ELSE 0 END)
               < (CASE r.status WHEN 'read' THEN 3 ELSE 2 END) AS moves
   FROM input r JOIN message_deliveries d ON d.message_id = r.message_id AND d.recipient_id = r.recipient_id
 ), staged AS (
   ${outboxInsert(`SELECT $5::text AS queue, $6::text AS job_name, $7::text AS job_id,
-         jsonb_build_object('receipts', jsonb_agg(jsonb_build_object('messageId', message_id, 'recipientId', recipient_id, 'status', status, 'at', at) ORDER BY ord)) AS payload,
+         jsonb_build_object('receipts', jsonb_agg(jsonb_build_object('messageId', message_id, 'recipientId', recipient_id, 'status', status, 'at', at)
+           || CASE WHEN traceparent IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('traceparent', traceparent) END ORDER BY ord)) AS payload,
          $8::int AS priority, now() AS available_at
   FROM known WHERE moves HAVING count(*) > 0`)}
 )
@@ -100,6 +101,7 @@ export class ReceiptRepository {
         job.jobName,
         job.jobId,
         job.priority,
+        receipts.map((r) => r.traceparent ?? null),
       ],
     );
     const known = new Set(rows.filter((row) => row.ord !== null).map((row) => Number(row.ord)));

@@ -2,7 +2,9 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { OutboxRepository, OutboxRow, SqlStatement } from '@mq/db';
 import { LostJobSource, MessageQueueService, StagedJobRecord } from '@mq/queue';
-import { JobName, JobPayload, JobPriority, QUEUE_POLICY, jobIdFor, queueOfJob } from '@mq/queue-contracts';
+import { JobName, JobPayload, JobPriority, QUEUE_POLICY, jobIdFor, queueOfJob, traceparentsOf } from '@mq/queue-contracts';
+import { spanOptionsFor, traced, tracingEnabled } from '@mq/tracing';
+import { SpanKind } from '@opentelemetry/api';
 
 /** A job as staged in the outbox: its row's id (empty when the job id was staged before), job id, name, payload, priority and due time. */
 export type StagedJob = OutboxRow;
@@ -141,7 +143,10 @@ export class OutboxPublisher implements OnApplicationShutdown, LostJobSource {
       const outcome = { published: [] as string[], failed: [] as { id: string; error: string }[] };
       for (const row of rows) {
         try {
-          await this.enqueue(row);
+          // Tracing on: the relay's publish joins the traces the row's job carries.
+          if (tracingEnabled())
+            await traced(`outbox relay ${row.jobName}`, spanOptionsFor(traceparentsOf(row.payload), SpanKind.PRODUCER), () => this.enqueue(row));
+          else await this.enqueue(row);
           outcome.published.push(row.id);
         } catch (error) {
           outcome.failed.push({ id: row.id, error: errorMessage(error) });
