@@ -17,7 +17,6 @@ const UNTRACED_PATHS = ['/health', '/metrics', '/socket.io/'];
  * process never loads it (zero cost). `require`, not `import()`: it must be synchronous, so
  * that the instrumentations are in place before main.ts goes on to require Nest, pg and ioredis.
  */
-/* eslint-disable @typescript-eslint/no-require-imports */
 
 /**
  * Starts the OpenTelemetry SDK when `config.tracesUrl` is set (or an exporter is given): spans
