@@ -134,6 +134,35 @@ describe('OutboxRepository', () => {
       expect(await state()).toEqual({ status: 'sent', job_id: 'other-job' });
     });
 
+    it('stages in job id order, so two transactions staging the same ids wait in line instead of deadlocking', async () => {
+      // Ids that sort a < b whatever the uuid.
+      const [a, b] = [`order-a-${randomUUID()}`, `order-b-${randomUUID()}`];
+      const first = db.dataSource.createQueryRunner();
+      const second = db.dataSource.createQueryRunner();
+      try {
+        await first.startTransaction();
+        await outbox.stage(first.manager, [job(a)]);
+        await second.startTransaction();
+        const [{ pid }] = (await second.query('SELECT pg_backend_pid() AS pid')) as [{ pid: number }];
+        // Given b before a, it still inserts a first, and waits there for the first transaction.
+        const secondStaged = outbox.stage(second.manager, [job(b), job(a)]);
+        await waitUntil(async () => {
+          const rows = await db.dataSource.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [pid]);
+          return rows.length > 0;
+        });
+        // So b is free: in input order the second would hold b and wait for a, and this would deadlock.
+        expect([...(await outbox.stage(first.manager, [job(b)])).keys()]).toEqual([b]);
+        await first.commitTransaction();
+        expect(await secondStaged).toEqual(new Map());
+        await second.commitTransaction();
+      } finally {
+        for (const runner of [first, second]) {
+          if (runner.isTransactionActive) await runner.rollbackTransaction();
+          await runner.release();
+        }
+      }
+    });
+
     it('runs statements alone when there is no job, and does nothing with neither', async () => {
       const message = await seedMessage(db.dataSource, conversation, sender, [bob]);
       const statement = new DeliverySendRepository().messageStatusesStatement([{ messageId: message, status: 'failed' }]);
@@ -306,3 +335,12 @@ describe('OutboxRepository', () => {
     expect((await db.dataSource.transaction((manager) => outbox.lockUnfinishedSends(manager, '0', 60_000, 10))).map((r) => r.id)).toEqual([s2]);
   });
 });
+
+/** Polls a condition (not a fixed sleep) for up to 10 s. */
+async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -59,18 +59,21 @@ export class OutboxRepository {
     });
     let staged = 'SELECT NULL::bigint AS id, NULL::text AS job_id WHERE false';
     if (jobs.length > 0) {
+      // In job id order: two transactions staging the same ids (a recipient's reminder window)
+      // then wait for each other in one order, never in a cycle (a deadlock costs deadlock_timeout).
+      const ordered = [...jobs].sort((a, b) => (a.jobId < b.jobId ? -1 : a.jobId > b.jobId ? 1 : 0));
       const at = params.length;
       staged = outboxInsert(
         `SELECT * FROM unnest($${at + 1}::text[], $${at + 2}::text[], $${at + 3}::text[], $${at + 4}::jsonb[], $${at + 5}::int[], $${at + 6}::timestamptz[])
            AS j(queue, job_name, job_id, payload, priority, available_at)`,
       );
       params.push(
-        jobs.map((j) => j.queue),
-        jobs.map((j) => j.jobName),
-        jobs.map((j) => j.jobId),
-        jobs.map((j) => JSON.stringify(j.payload)),
-        jobs.map((j) => j.priority),
-        jobs.map((j) => j.availableAt),
+        ordered.map((j) => j.queue),
+        ordered.map((j) => j.jobName),
+        ordered.map((j) => j.jobId),
+        ordered.map((j) => JSON.stringify(j.payload)),
+        ordered.map((j) => j.priority),
+        ordered.map((j) => j.availableAt),
       );
     }
     const rows = await preparedQuery<{ id: string; job_id: string }>(

@@ -118,12 +118,19 @@ export class ReceiptRepository {
    */
   async record(merged: readonly MergedReceipt[]): Promise<RecordedReceipt[]> {
     if (merged.length === 0) return [];
+    // In key order: two batches holding receipts of the same deliveries lock them in one order.
+    const ordered = [...merged].sort(compareKeys);
     return preparedQuery<RecordedReceipt>(this.dataSource, RECORD, [
-      merged.map((m) => m.messageId),
-      merged.map((m) => m.recipientId),
-      merged.map((m) => RANK[m.status]),
-      merged.map((m) => m.deliveredAt),
-      merged.map((m) => m.readAt),
+      ordered.map((m) => m.messageId),
+      ordered.map((m) => m.recipientId),
+      ordered.map((m) => RANK[m.status]),
+      ordered.map((m) => m.deliveredAt),
+      ordered.map((m) => m.readAt),
     ]);
   }
+}
+
+function compareKeys(a: MergedReceipt, b: MergedReceipt): number {
+  if (a.messageId !== b.messageId) return a.messageId < b.messageId ? -1 : 1;
+  return a.recipientId < b.recipientId ? -1 : a.recipientId > b.recipientId ? 1 : 0;
 }
