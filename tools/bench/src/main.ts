@@ -217,6 +217,7 @@ async function main(): Promise<number> {
           rssSource: target.stack ? 'proc, after a full GC' : 'process_resident_memory_bytes from /metrics',
           cores,
           cpuSubjects: target.cpuSubjects,
+          databaseUrl: target.stack?.database.url,
         },
         progress,
       );
