@@ -63,7 +63,7 @@ export function commandstatsDelta(before: CommandCounters, after: CommandCounter
     if (dCalls <= 0 || dUsec < 0) continue;
     calls += dCalls;
     usec += dUsec;
-    costs.push({ command, callsPerMessage: round(dCalls / messages, 3), usecPerMessage: round(dUsec / messages, 2), usecPerCall: round(dUsec / dCalls, 2) });
+    costs.push({ command, callsPerMessage: round(dCalls / messages, 4), usecPerMessage: round(dUsec / messages, 2), usecPerCall: round(dUsec / dCalls, 2) });
   }
   costs.sort((a, b) => b.usecPerMessage - a.usecPerMessage);
   return { messages, callsPerMessage: round(calls / messages, 2), usecPerMessage: round(usec / messages, 1), top: costs.slice(0, top) };
@@ -136,7 +136,7 @@ async function readPgStatements(databaseUrl: string, messages: number, top = 15)
         const calls = Math.max(1, Number(r.calls));
         return {
           query: r.query.replace(/\s+/g, ' ').trim().slice(0, 80),
-          callsPerMessage: round(calls / messages, 3),
+          callsPerMessage: round(calls / messages, 4),
           meanMs: round(r.mean_ms, 3),
           totalMsPerMessage: round(r.total_ms / messages, 4),
           rowsPerCall: round(Number(r.rows) / calls, 2),
