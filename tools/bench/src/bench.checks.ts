@@ -1,6 +1,7 @@
 import { round } from './process.probe';
 import { BenchReport, CorrectnessCheck, TargetCheck } from './report.writer';
 import { LEVEL_OFF } from './soak.verdict';
+import { TENTHS_TARGET_RATIO } from './soak-sizes.probe';
 
 export const TARGETS = {
   directPerSecond: 3_000,
@@ -73,6 +74,16 @@ export function targetChecks(report: BenchReport): TargetCheck[] {
       // Growth at any size is a failure; levelling off proves the target only at its size.
       met: soak.levelledOff === false ? false : soak.delivered >= TARGETS.soakMessages ? soak.levelledOff : undefined,
     });
+    if (soak.tenths) {
+      const { first, last, ratio } = soak.tenths;
+      checks.push({
+        name: 'soak: first 10% / last 10% throughput',
+        target: `last ≥ ${TENTHS_TARGET_RATIO} × first`,
+        measured: `${first.perSecond.toLocaleString('en-US')} → ${last.perSecond.toLocaleString('en-US')} msgs/s (ratio ${ratio})`,
+        // Like the level-off target: a short soak's tenths last a second or less and say little.
+        met: soak.delivered >= TARGETS.soakMessages ? ratio >= TENTHS_TARGET_RATIO : undefined,
+      });
+    }
   }
   const s = report.sockets;
   if (s) {

@@ -90,7 +90,9 @@ export const USAGE = `npm run bench -- [options]
   --ceiling-jobs N       no-op Bull jobs for the raw ceiling (default 30000, quick 10000)
   --soak N               messages for the soak phase (default 1000000, quick 10000); without
                          --only it runs the soak alone
-  --profile              with --start: CPU-profile api and worker, summarise the hot functions
+  --profile              with --start: CPU-profile api and worker, summarise the hot functions; and per
+                         delivered message the Redis commands of each direct run (INFO commandstats) and
+                         the top Postgres statements of the full-speed socket run (pg_stat_statements)
   --cluster              with --start: after the direct runs, the same runs with api and worker on a
                          throwaway Redis Cluster (3 masters, 3 replicas), and its key count per master
   --pgbouncer            with --start: api and worker reach Postgres through a PgBouncer of the run's

@@ -7,6 +7,7 @@ import { DatabaseCounters, databaseCounters, perMessageCost, redisCommandsProces
 import { histogram, mapLimit, percentiles, perSecond, sleep } from './stats.math';
 import type { BenchUser, UserSource } from './users.seeder';
 import { Tracker } from './direct-send.tracker';
+import { startQueryStats } from './query-stats.probe';
 import { DirectOptions, DirectResult, DirectRun, SendTransport } from './direct-messages.types';
 
 /** Content length of a bench message: a typical short note between school and family. */
@@ -131,6 +132,8 @@ async function run(
   const cpuStart = await sampleCpu(options.cpuSubjects);
   const dbStart: DatabaseCounters | undefined = options.databaseUrl ? await databaseCounters(options.databaseUrl) : undefined;
   const redisStart = await redisCommandsProcessed(options.redis);
+  const statsWindow =
+    options.queryStats && !name ? await startQueryStats(options.redis, options.databaseUrl, mode === 'full-speed' && transport === 'socket') : undefined;
   let inFlight = 0;
   let index = 0;
 
@@ -217,6 +220,7 @@ async function run(
   const cpu = cpuBetween(cpuStart, await sampleCpu(options.cpuSubjects), options.cores);
   const dbEnd = options.databaseUrl ? await databaseCounters(options.databaseUrl) : undefined;
   const redisEnd = await redisCommandsProcessed(options.redis);
+  const queryStats = await statsWindow?.finish(tracker.delivered);
 
   const perSecondOver = (count: number, times: number[]): number => {
     const last = maxOf(times, t0);
@@ -260,6 +264,7 @@ async function run(
     },
     cpu,
     perMessage: perMessageCost(tracker.delivered, cpu, dbStart, dbEnd, redisStart, redisEnd, options.cores),
+    ...(queryStats ? { queryStats } : {}),
     errors: Object.fromEntries(tracker.errors),
   };
   progress.done(

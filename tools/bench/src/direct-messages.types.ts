@@ -1,5 +1,6 @@
 import { CpuShare, CpuSubjects } from './process.probe';
 import { PerMessageCost } from './cost.probe';
+import type { QueryStats } from './query-stats.probe';
 import type { RedisTarget } from './bench.cli';
 import { Histogram, Percentiles } from './stats.math';
 
@@ -39,6 +40,8 @@ export interface DirectRun {
   cpu: CpuShare;
   /** What one delivered message cost: CPU ms per process, Postgres transactions and rows, Redis commands. */
   perMessage: PerMessageCost;
+  /** --profile: Redis commands (every run) and Postgres statements (the full-speed socket run) per message. */
+  queryStats?: QueryStats;
   errors: Record<string, number>;
 }
 
@@ -62,4 +65,6 @@ export interface DirectOptions {
   databaseUrl?: string;
   /** Seconds of unmeasured sending before the runs. */
   warmupSeconds: number;
+  /** --profile: Redis INFO commandstats over each run, pg_stat_statements over the full-speed socket run. */
+  queryStats?: boolean;
 }

@@ -133,7 +133,10 @@ async function main(): Promise<number> {
     await phase('direct', async () => {
       report.direct = await measureDirectMessages(
         target.users,
-        directOptionsFrom(options, cores, { cpuSubjects: target.cpuSubjects, redis: options.redis, databaseUrl: target.stack?.database.url }),
+        {
+          ...directOptionsFrom(options, cores, { cpuSubjects: target.cpuSubjects, redis: options.redis, databaseUrl: target.stack?.database.url }),
+          queryStats: options.profile,
+        },
         progress,
       );
     });
@@ -217,6 +220,7 @@ async function main(): Promise<number> {
           rssSource: target.stack ? 'proc, after a full GC' : 'process_resident_memory_bytes from /metrics',
           cores,
           cpuSubjects: target.cpuSubjects,
+          databaseUrl: target.stack?.database.url,
         },
         progress,
       );

@@ -5,6 +5,7 @@ import type { SoakResult } from './soak.phase';
 import type { SoakSample, SoakVerdict } from './soak.verdict';
 import type { Percentiles } from './stats.math';
 import type { BenchReport } from './report.writer';
+import { soakSizesSection, tenthsSection } from './soak-sizes.sections';
 
 export const dash = (value: number | string | undefined): string => (value === undefined ? '–' : String(value));
 export const fmt = (value: number | undefined): string => (value === undefined ? '–' : value.toLocaleString('en-US'));
@@ -163,6 +164,7 @@ export function soakSection(soak: SoakResult, chartFile: string | undefined): st
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     `| ${fmt(soak.sent)} | ${fmt(soak.accepted)} | ${fmt(soak.rejected)} | ${fmt(soak.received)} | ${fmt(soak.delivered)} | ${fmt(soak.notReceived)} | ${fmt(soak.notDelivered)} | ${fmt(soak.duplicated)} | ${fmt(soak.duplicateReceipts)} |`,
     '',
+    ...tenthsSection(soak),
     `Samples every ${soak.sampleEverySeconds} s, at the start and at the end (${rows.length} of ${soak.samples.length} shown; all in the JSON). ` +
       `RSS: ${soak.rssSource}. Redis: \`INFO memory\` used_memory, and DBSIZE of the queue db (db ${soak.redisDb}: the run's queue prefix and anything else in that db). ` +
       `The bench's own RSS is shown too: it tracks messages in fixed memory, ${fmt(soak.trackedAtEnd)} ids still held at the end.`,
@@ -192,6 +194,7 @@ export function soakSection(soak: SoakResult, chartFile: string | undefined): st
       : []),
     '',
     ...(chartFile ? [`![soak: Redis used_memory, api and worker RSS against messages delivered](${chartFile})`, ''] : []),
+    ...soakSizesSection(soak),
   ];
 }
 

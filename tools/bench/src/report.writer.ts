@@ -10,6 +10,7 @@ import type { DirectResult } from './direct-messages.types';
 import type { CeilingResult } from './raw-ceiling.phase';
 import type { SocketsResult } from './sockets.phase';
 import type { SoakResult } from './soak.phase';
+import { queryStatsSection } from './query-stats.sections';
 import { clusterSection, tracingSection, cpuLine, dash, directLimit, directRunSection, fmt, profileSection, soakSection } from './report.sections';
 
 export interface ResourceSnapshot {
@@ -179,6 +180,7 @@ export function renderMarkdown(report: BenchReport, chartFile: string, soakChart
     lines.push('## CPU profiles (--profile)', '');
     for (const [name, profile] of profiles) lines.push(...profileSection(name, profile));
   }
+  lines.push(...queryStatsSection(report));
   if (report.notes.length > 0) lines.push('## Notes', '', ...report.notes.map((n) => `- ${n}`), '');
   if (report.errors.length > 0) lines.push('## Errors', '', ...report.errors.map((e) => `- ${e.phase}: ${e.message}`), '');
   return lines.join('\n');

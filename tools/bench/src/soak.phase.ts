@@ -8,6 +8,7 @@ import type { UserSource } from './users.seeder';
 import { RedisSampler, SoakTracker } from './soak.tracker';
 import { LEVEL_OFF_RULE, SoakSample, SoakVerdict, verdictFor } from './soak.verdict';
 import { outlastsTokens, tokensExpireAt } from './token-expiry.helper';
+import { SizeCheckpoints, SoakSizes, TenthRates, tenthRates } from './soak-sizes.probe';
 
 /** Accepted but not yet delivered messages allowed before the senders wait (as in the full-speed direct run). */
 export const SOAK_BACKLOG_CAP = 2_000;
@@ -48,6 +49,10 @@ export interface SoakResult {
   /** Every readable series levelled off; undefined when none could be judged. */
   levelledOff: boolean | undefined;
   samples: SoakSample[];
+  /** Table and index sizes at each tenth delivered (with a database of the run's own). */
+  sizes?: SoakSizes;
+  /** Throughput of the first and the last tenth of the messages delivered. */
+  tenths?: TenthRates;
   cpu: CpuShare;
   errors: Record<string, number>;
 }
@@ -63,6 +68,8 @@ export interface SoakOptions {
   rssSource: string;
   cores: number;
   cpuSubjects: CpuSubjects;
+  /** With --start: the run's own database, whose table sizes are read at each tenth. */
+  databaseUrl?: string;
 }
 
 /** P direct conversations like the direct phase's, own users; recipients ack delivery like an app does. */
@@ -166,12 +173,16 @@ async function soak(
     }
   };
 
+  const sizes = new SizeCheckpoints(options.databaseUrl, options.messages, tracker);
+  tracker.onDeliveredCount = (delivered, at) => sizes.onDelivered(delivered, at);
   const cpuStart = await sampleCpu(options.cpuSubjects);
   t0 = performance.now();
+  await sizes.start(t0);
   latest = await sample('start');
   const samplerDone = sampler();
   let index = 0;
   let posting = 0;
+  let sendingStarted = t0;
   let sendingEnded = t0;
   let deliveredWhenSendingEnded = 0;
   // Rejections are made up with new sends until N are accepted; past 1% the pipeline is failing, not soaking.
@@ -193,6 +204,7 @@ async function soak(
         posting -= 1;
       }
     };
+    sendingStarted = performance.now();
     await Promise.all(
       Array.from({ length: options.concurrency }, async () => {
         // Sends in flight count towards N; a rejected one makes room for another.
@@ -236,6 +248,7 @@ async function soak(
   }
   const drainEnded = performance.now();
   await sample('end');
+  const soakSizes = await sizes.finish();
   const cpu = cpuBetween(cpuStart, await sampleCpu(options.cpuSubjects), options.cores);
 
   const verdicts = [
@@ -272,6 +285,8 @@ async function soak(
     verdicts,
     levelledOff: judged.length === 0 ? undefined : judged.every((v) => v.levelledOff === true),
     samples,
+    ...(soakSizes ? { sizes: soakSizes } : {}),
+    tenths: tenthRates(sendingStarted, sizes.marks, { delivered: tracker.delivered, at: tracker.lastDeliveredAt }),
     cpu,
     errors: Object.fromEntries(tracker.errors),
   };

@@ -43,6 +43,8 @@ export class SoakTracker {
   duplicated = 0;
   duplicateReceipts = 0;
   lastDeliveredAt = 0;
+  /** Told of every message recorded delivered (the soak's checkpoints fall on exact counts). */
+  onDeliveredCount?: (delivered: number, at: number) => void;
   readonly errors = new Map<string, number>();
 
   constructor(
@@ -132,6 +134,7 @@ export class SoakTracker {
     this.state[index] = state | DELIVERED;
     this.delivered += 1;
     this.lastDeliveredAt = at;
+    this.onDeliveredCount?.(this.delivered, at);
   }
 
   private indexOf(clientMessageId: string | null | undefined): number | undefined {
