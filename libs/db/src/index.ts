@@ -2,6 +2,7 @@ export * from './lib/bigint-number.transformer';
 export * from './lib/data-source';
 export * from './lib/database.config';
 export * from './lib/database.probe';
+export * from './lib/postgres-settings';
 export * from './lib/db-entities';
 export * from './lib/db.module';
 export * from './lib/snake-naming.strategy';

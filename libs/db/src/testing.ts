@@ -6,6 +6,7 @@ import type { PoolMode } from './lib/database.config';
 import { ThrowawayPgBouncer, startThrowawayPgBouncer } from './lib/testing/throwaway-pgbouncer';
 
 export * from './lib/testing/throwaway-pgbouncer';
+export * from './lib/testing/throwaway-postgres';
 
 /** Where test databases are created; override for a Postgres elsewhere. */
 export const DEFAULT_TEST_DATABASE_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -29,6 +30,8 @@ export interface CreateTestDatabaseOptions {
   migrate?: boolean;
   /** `pgbouncer`: reached through a PgBouncer of its own in transaction mode. Default TEST_POSTGRES_POOLER, else none. */
   pooler?: 'pgbouncer' | 'none';
+  /** The server to create it on (a superuser URL of its `postgres` database). Default TEST_DATABASE_ADMIN_URL, else 127.0.0.1:5432. */
+  adminUrl?: string;
 }
 
 async function withAdminClient<T>(adminUrl: string, work: (client: Client) => Promise<T>): Promise<T> {
@@ -49,7 +52,7 @@ async function withAdminClient<T>(adminUrl: string, work: (client: Client) => Pr
  * migrations still go straight to Postgres (`directUrl`).
  */
 export async function createTestDatabase(options: CreateTestDatabaseOptions = {}): Promise<TestDatabase> {
-  const adminUrl = process.env['TEST_DATABASE_ADMIN_URL'] || DEFAULT_TEST_DATABASE_ADMIN_URL;
+  const adminUrl = options.adminUrl ?? (process.env['TEST_DATABASE_ADMIN_URL'] || DEFAULT_TEST_DATABASE_ADMIN_URL);
   const pooler = options.pooler ?? (process.env['TEST_POSTGRES_POOLER'] || 'none');
   if (pooler !== 'none' && pooler !== 'pgbouncer') throw new Error(`TEST_POSTGRES_POOLER must be pgbouncer or none, got ${pooler}`);
   const name = `mq_test_${randomBytes(6).toString('hex')}`;

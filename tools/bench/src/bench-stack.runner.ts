@@ -8,6 +8,7 @@ import { deleteQueueKeys, eventually, testQueueConfig, uniqueQueuePrefix, type T
 import { freePort } from '@mq/system-testing';
 import type { RedisTarget } from './bench.cli';
 import { ProbeCommand, ProbeReply, isProbeReply, probeExecArgv } from './app-probe';
+import { benchPostgresAdminUrl } from './bench-postgres.server';
 
 export const WORKSPACE_ROOT = path.resolve(__dirname, '../../..');
 
@@ -144,7 +145,7 @@ export class BenchStack {
 
   static async start(options: StartOptions): Promise<BenchStack> {
     const workDir = mkdtempSync(path.join(tmpdir(), 'mq-bench-'));
-    const database = await createTestDatabase(options.pgbouncer ? { pooler: 'pgbouncer' } : {});
+    const database = await createTestDatabase({ pooler: options.pgbouncer ? 'pgbouncer' : 'none', adminUrl: benchPostgresAdminUrl() });
     const queuePrefix = options.queuePrefix ?? uniqueQueuePrefix('bench');
     const jwtSecret = randomBytes(32).toString('hex');
     const admin = { email: 'bench-admin@bench.test', password: randomBytes(12).toString('hex') };

@@ -53,6 +53,8 @@ export interface BenchOptions {
   cluster: boolean;
   /** --start only: the apps reach their database through a PgBouncer in transaction mode. */
   pgbouncer: boolean;
+  /** --start only: the machine's Postgres (TEST_DATABASE_ADMIN_URL, else 127.0.0.1:5432) instead of a server of the run's own with the expected settings. */
+  systemPostgres: boolean;
   /** --start only: the direct runs again with api and worker tracing (OpenTelemetry) to a local discard receiver. */
   tracing: boolean;
   logLevel: string;
@@ -95,6 +97,9 @@ export const USAGE = `npm run bench -- [options]
                          the top Postgres statements of the full-speed socket run (pg_stat_statements)
   --cluster              with --start: after the direct runs, the same runs with api and worker on a
                          throwaway Redis Cluster (3 masters, 3 replicas), and its key count per master
+  --system-postgres      with --start: the machine's Postgres (TEST_DATABASE_ADMIN_URL, else 127.0.0.1:5432)
+                         instead of a server of the run's own with the settings README "Postgres settings"
+                         asks for (the report names the settings either way)
   --pgbouncer            with --start: api and worker reach Postgres through a PgBouncer of the run's
                          own in transaction mode (DATABASE_POOL_MODE=transaction); its CPU counts as Postgres's
   --tracing              with --start: after the direct runs, the same runs with api and worker tracing
@@ -152,6 +157,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
       profile: { type: 'boolean' },
       cluster: { type: 'boolean' },
       pgbouncer: { type: 'boolean' },
+      'system-postgres': { type: 'boolean' },
       tracing: { type: 'boolean' },
       'log-level': { type: 'string' },
       out: { type: 'string' },
@@ -174,6 +180,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   if (chunkSize > 5000) throw new Error('--chunk-size is at most 5000 (the api refuses more)');
   const start = values.start ?? false;
   if (values.profile && !start) throw new Error('--profile needs --start (the profiled processes must be ours)');
+  if (values['system-postgres'] && !start) throw new Error('--system-postgres needs --start (without it the target has its own database)');
   if (values.pgbouncer && !start) throw new Error('--pgbouncer needs --start (the bench starts the pooler and the apps behind it)');
   if (values.tracing && !start) throw new Error('--tracing needs --start (the bench starts the traced apps)');
   if (values.cluster && !start) throw new Error('--cluster needs --start (the bench starts the cluster and the apps on it)');
@@ -210,6 +217,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     profile: values.profile ?? false,
     cluster: values.cluster ?? false,
     pgbouncer: values.pgbouncer ?? false,
+    systemPostgres: values['system-postgres'] ?? false,
     tracing: values.tracing ?? false,
     logLevel: values['log-level'] ?? 'info',
     outDir: values.out ?? defaultOutDir,

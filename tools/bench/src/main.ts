@@ -17,6 +17,8 @@ import { measureWithTracing } from './tracing.phase';
 import { BenchUser, SqlUserSource } from './users.seeder';
 import { correctnessChecks, targetChecks } from './bench.checks';
 import { connectTarget, snapshot } from './bench.target';
+import { postgresSettings } from './query-stats.probe';
+import { startBenchPostgres, stopBenchPostgres } from './bench-postgres.server';
 
 async function main(): Promise<number> {
   const options = parseBenchOptions(process.argv.slice(2), process.env, path.join(WORKSPACE_ROOT, 'tools/bench/results'));
@@ -27,12 +29,20 @@ async function main(): Promise<number> {
   const progress = new ProgressBar();
   const startedAt = new Date();
   const cores = os.cpus().length;
-  const target = await connectTarget(options, progress);
+  if (options.start && !options.systemPostgres) {
+    progress.log('bench: starting a Postgres server of the run’s own (README "Postgres settings")');
+    await startBenchPostgres();
+  }
+  const target = await connectTarget(options, progress).catch(async (error: unknown) => {
+    await stopBenchPostgres();
+    throw error;
+  });
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
     await target.stack?.stop(options.profile);
+    await stopBenchPostgres();
   };
   process.once('SIGINT', () => {
     progress.log('bench: interrupted, cleaning up');
@@ -70,6 +80,7 @@ async function main(): Promise<number> {
       logLevel: options.start ? options.logLevel : 'target default',
       sendRateLimitPerMinute: options.start ? 1_000_000 : 'target default',
     },
+    ...(target.stack ? { postgres: await postgresSettings(target.stack.database.directUrl) } : {}),
     resources: { before: await snapshot(target, options), after: {} },
     profiles: {},
     targets: [],

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import Redis from 'ioredis';
 import { sql } from '@mq/system-testing';
+import { onBenchPostgres } from './bench-postgres.server';
 import type { RedisTarget } from './bench.cli';
 
 /** Kernel clock ticks per second, for /proc/<pid>/stat times (100 on every common Linux). */
@@ -129,7 +130,11 @@ export interface CpuSample {
 async function postgresPids(databaseUrl: string | undefined): Promise<number[]> {
   if (!databaseUrl) return pidsNamed('postgres');
   try {
-    const rows = await sql<{ pid: number }>(databaseUrl, 'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+    // The run's own server: all of it (checkpointer, WAL writer and autovacuum included); a shared one: this database's backends.
+    const query = onBenchPostgres(databaseUrl)
+      ? 'SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()'
+      : 'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()';
+    const rows = await sql<{ pid: number }>(databaseUrl, query);
     return rows.map((r) => r.pid);
   } catch {
     return [];

@@ -171,3 +171,15 @@ export async function startQueryStats(
     },
   };
 }
+
+/** The settings README "Postgres settings" asks for, as a session of the run's database sees them (jit is set per database). */
+const POSTGRES_SETTINGS = ['autovacuum', 'shared_buffers', 'max_wal_size', 'checkpoint_timeout', 'wal_compression', 'synchronous_commit', 'jit'] as const;
+
+export async function postgresSettings(databaseUrl: string): Promise<Record<string, string>> {
+  const rows = await sql<{ name: string; value: string }>(
+    databaseUrl,
+    `SELECT name, current_setting(name) AS value FROM pg_settings WHERE name = ANY($1::text[]) ORDER BY array_position($1::text[], name)`,
+    [[...POSTGRES_SETTINGS]],
+  );
+  return Object.fromEntries(rows.map((row) => [row.name, row.value]));
+}

@@ -44,6 +44,8 @@ export interface BenchReport {
   mode: 'started' | 'remote';
   command: string;
   machine: { cpus: number; cpuModel: string; memoryGB: number; node: string; platform: string; openFileLimit: number | undefined };
+  /** The Postgres settings that decide the cost per message as the data grows (README "Postgres settings"), as the run's database saw them. */
+  postgres?: Record<string, string>;
   settings: Record<string, string | number | boolean>;
   ceiling?: CeilingResult;
   direct?: DirectResult;
@@ -68,7 +70,12 @@ export function renderMarkdown(report: BenchReport, chartFile: string, soakChart
     '',
     `\`${report.command}\` · ${report.mode === 'started' ? 'api + worker started by the bench (NODE_ENV=production, own database and queue prefix)' : 'remote target'} · ` +
       `${report.durationSeconds} s · ${report.machine.cpus} × ${report.machine.cpuModel}, ${report.machine.memoryGB} GB, Node ${report.machine.node}, ` +
-      `ulimit -n ${dash(report.machine.openFileLimit)}. Everything (bench clients, api, worker, Postgres, Redis) shares this machine.`,
+      `ulimit -n ${dash(report.machine.openFileLimit)}. Everything (bench clients, api, worker, Postgres, Redis) shares this machine.` +
+      (report.postgres
+        ? ` Postgres: ${Object.entries(report.postgres)
+            .map(([name, value]) => `${name} ${value}`)
+            .join(', ')}.`
+        : ''),
     '',
     '## Targets',
     '',

@@ -12,6 +12,7 @@ import { FailedDeliveriesByMessage1795390000000 } from './migrations/17953900000
 import { AccessLedger1795400000000 } from './migrations/1795400000000-access-ledger';
 import { ProviderFeedback1795410000000 } from './migrations/1795410000000-provider-feedback';
 import { QuietHoursHeld1795420000000 } from './migrations/1795420000000-quiet-hours-held';
+import { PlannerAndVacuum1795430000000 } from './migrations/1795430000000-planner-and-vacuum';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
 import { statementTimeoutSubscriberFor } from './statement-timeout.subscriber';
 import { UnnamedStatementClient } from './unnamed-statement.client';
@@ -28,6 +29,7 @@ export const DB_MIGRATIONS = Object.freeze([
   AccessLedger1795400000000,
   ProviderFeedback1795410000000,
   QuietHoursHeld1795420000000,
+  PlannerAndVacuum1795430000000,
 ]);
 
 export interface DataSourceConfig {

@@ -56,6 +56,15 @@ describe('redaction', () => {
     const serializeReq = (json.serializers as { req: (req: { id: string; method: string; url: string }) => { url: string } }).req;
     expect(serializeReq({ id: 'r-1', method: 'GET', url: '/messages/search?q=epipen' }).url).not.toContain('epipen');
   });
+
+  it('logs a response by its status, without the headers every response carries', () => {
+    const json = loggerParams({ service: 'api', level: 'info', format: 'json' }).pinoHttp as Options;
+    const serializeRes = (json.serializers as { res: (res: unknown) => unknown }).res;
+    const { res } = exchange({});
+    res.statusCode = 202;
+    res.setHeader('x-frame-options', 'SAMEORIGIN');
+    expect(serializeRes(res)).toEqual({ statusCode: 202 });
+  });
 });
 
 describe('a terminal (LOG_FORMAT=pretty)', () => {

@@ -2,7 +2,7 @@ import { TestStack } from '@mq/system-testing';
 import { closePairs, createPairs, Pair, runLoad, settle, standardChecks } from '../drill.harness';
 import { now, sleep } from '../drill.support';
 import type { Drill } from '../drill.types';
-import { startPostgres } from '../throwaway-servers';
+import { startThrowawayPostgres } from '@mq/db/testing';
 import { apiUrls, DRILL_ENV } from './drill.stack';
 
 const OUTAGE_MS = 3_000;
@@ -11,7 +11,7 @@ export const postgresRestartDrill: Drill = {
   name: 'postgres-restart',
   title: 'PostgreSQL crashed mid-load (pg_ctl stop -m immediate), restarted 3 s later',
   async run(context) {
-    const postgres = await startPostgres();
+    const postgres = await startThrowawayPostgres();
     // createTestDatabase reads this when the stack starts: the stack's database lives on the throwaway cluster.
     const previous = process.env['TEST_DATABASE_ADMIN_URL'];
     process.env['TEST_DATABASE_ADMIN_URL'] = postgres.adminUrl;

@@ -25,6 +25,8 @@ export interface NotificationResult {
 
 /** A digest says "100+" beyond this: counting further would only cost. */
 const DIGEST_COUNT_CAP = 100;
+/** A reminder counts at most this many unread messages ("100+ new messages"). */
+const REMINDER_COUNT_CAP = 100;
 
 const CHANNEL_PREFERENCE: Record<NotificationChannel, keyof NotificationPreferences['channels']> = {
   in_app: 'inApp',
@@ -221,12 +223,13 @@ export class NotificationProcessor {
     windowStartSeconds: number,
   ): Promise<(OutgoingNotification & { messageId: string }) | { skip: string }> {
     const { end } = windowBounds(windowStartSeconds, reminderWindowMs(this.config));
-    const run = await this.notifications.unreadRun(conversationId, recipientId, fromMessageId ?? null, end);
+    const run = await this.notifications.unreadRun(conversationId, recipientId, fromMessageId ?? null, end, REMINDER_COUNT_CAP);
     if (!run) return { skip: 'read before the reminder went out' };
     const them = run.count === 1 ? 'it' : 'them';
+    const count = run.count >= REMINDER_COUNT_CAP ? `${REMINDER_COUNT_CAP}+` : String(run.count);
     return {
       messageId: run.firstMessageId,
-      title: run.count === 1 ? `New message from ${run.firstSender ?? 'someone'}` : `${run.count} new messages`,
+      title: run.count === 1 ? `New message from ${run.firstSender ?? 'someone'}` : `${count} new messages`,
       body: run.conversationTitle ? `In “${run.conversationTitle}”. Open the app to read ${them}.` : `Open the app to read ${them}.`,
       url: `/conversations/${conversationId}`,
       tag: `unread-${conversationId}`,

@@ -136,6 +136,25 @@ describe('initial schema migration', () => {
     ]);
   });
 
+  it('turns JIT off for the database and vacuums the busy tables at a size-independent pace, and undoes both when reverted', async () => {
+    const options = `SELECT relname, reloptions FROM pg_class WHERE relname IN ('message_deliveries', 'search_terms') ORDER BY relname`;
+    // The database's own settings, which every new session of it takes.
+    const databaseSettings = `SELECT setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
+      WHERE d.datname = current_database() AND s.setrole = 0`;
+    expect(await dataSource.query(options)).toEqual([
+      { relname: 'message_deliveries', reloptions: expect.arrayContaining(['autovacuum_vacuum_scale_factor=0.02']) },
+      { relname: 'search_terms', reloptions: expect.arrayContaining(['autovacuum_vacuum_insert_scale_factor=0.05']) },
+    ]);
+    expect(await dataSource.query(databaseSettings)).toEqual([{ setconfig: expect.arrayContaining(['jit=off']) }]);
+    const undone = await revertThrough(dataSource, 'PlannerAndVacuum1795430000000');
+    expect(await dataSource.query(options)).toEqual([
+      { relname: 'message_deliveries', reloptions: ['fillfactor=75'] },
+      { relname: 'search_terms', reloptions: null },
+    ]);
+    expect(await dataSource.query(databaseSettings)).toEqual([]);
+    expect(await reapply(dataSource)).toEqual(undone);
+  });
+
   it('adds messages.critical and held_notifications, and drops both when reverted', async () => {
     const critical = `SELECT column_name FROM information_schema.columns WHERE table_name = 'messages' AND column_name = 'critical'`;
     expect(await dataSource.query(critical)).toHaveLength(1);

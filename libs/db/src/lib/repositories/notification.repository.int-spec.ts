@@ -100,17 +100,24 @@ describe('NotificationRepository', () => {
     const first = await seedMessage(db.dataSource, conversation, bob, [carol]);
     const second = await seedMessage(db.dataSource, conversation, bob, [carol]);
     const soon = new Date(Date.now() + 60_000);
-    expect(await notifications.unreadRun(conversation, carol, first, soon)).toEqual({
+    expect(await notifications.unreadRun(conversation, carol, first, soon, 100)).toEqual({
       count: 2,
       firstMessageId: first,
       firstSender: 'Bob',
       conversationTitle: null,
     });
+    // Counted up to the cap, from the first on.
+    expect(await notifications.unreadRun(conversation, carol, first, soon, 1)).toEqual({
+      count: 1,
+      firstMessageId: first,
+      firstSender: 'Bob',
+      conversationTitle: null,
+    });
     await db.dataSource.query(`UPDATE message_deliveries SET status = 'read' WHERE message_id = $1`, [first]);
-    expect(await notifications.unreadRun(conversation, carol, first, soon)).toMatchObject({ count: 1, firstMessageId: second });
+    expect(await notifications.unreadRun(conversation, carol, first, soon, 100)).toMatchObject({ count: 1, firstMessageId: second });
     await db.dataSource.query(`UPDATE messages SET deleted_at = now() WHERE id = $1`, [second]);
-    expect(await notifications.unreadRun(conversation, carol, first, soon)).toBeUndefined();
-    expect(await notifications.unreadRun(conversation, carol, first, new Date(Date.now() - 60_000))).toBeUndefined();
+    expect(await notifications.unreadRun(conversation, carol, first, soon, 100)).toBeUndefined();
+    expect(await notifications.unreadRun(conversation, carol, first, new Date(Date.now() - 60_000), 100)).toBeUndefined();
 
     // In the window: before (unread), first (read), second (deleted): one unread.
     const hourAgo = new Date(Date.now() - 3_600_000);
