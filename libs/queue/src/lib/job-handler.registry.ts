@@ -89,8 +89,12 @@ export class JobHandlerRegistry implements OnModuleInit, OnApplicationBootstrap,
     const outcome = await Promise.race([Promise.all(closing).then(() => 'closed' as const), timedOut]);
     clearTimeout(timer);
     if (outcome === 'timeout') {
-      this.logger.warn({ timeoutMs: this.options.shutdownTimeoutMs }, 'active jobs still running at shutdown: released, another worker will retry them');
-      await Promise.all(this.options.queues.map((name) => this.queues.get(name).close(true)));
+      // Not close(true): Bull answers a second close with the first one's promise, still waiting.
+      // The queues' connections are cut when the app shuts down (QueueModule), which ends them.
+      this.logger.warn(
+        { timeoutMs: this.options.shutdownTimeoutMs },
+        'active jobs still running at shutdown: their connections are cut, another worker retries them once their locks expire',
+      );
     }
   }
 

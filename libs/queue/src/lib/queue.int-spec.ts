@@ -375,18 +375,24 @@ describe('graceful shutdown', () => {
     await deleteQueueKeys(config);
   });
 
-  it('lets the active job finish before the queues close', async () => {
+  /** A consumer of the delivery queue whose send job is held, with that job active. */
+  const holdAJob = async (shutdownTimeoutMs: number, messageId: string) => {
     const moduleRef = await Test.createTestingModule({
-      imports: [QueueModule.forRoot({ config, outagePolicy: 'wait' }), QueueConsumerModule.forRoot({ queues: [QUEUE.DELIVERY], shutdownTimeoutMs: 10_000 })],
+      imports: [QueueModule.forRoot({ config, outagePolicy: 'wait' }), QueueConsumerModule.forRoot({ queues: [QUEUE.DELIVERY], shutdownTimeoutMs })],
       providers: [SlowDelivery],
     }).compile();
     open.add(moduleRef);
     await moduleRef.init();
     const slow = moduleRef.get(SlowDelivery);
     holding = slow;
-    const jobId = await moduleRef.get(MessageQueueService).addMessageDeliveryJob({ messageIds: [id(900)] });
+    const jobId = await moduleRef.get(MessageQueueService).addMessageDeliveryJob({ messageIds: [messageId] });
     const queue = moduleRef.get(QueueRegistry).get(QUEUE.DELIVERY);
     await eventually(async () => ((await queue.getActiveCount()) === 1 ? true : undefined), 'the job to start');
+    return { moduleRef, slow, jobId, queue };
+  };
+
+  it('lets the active job finish before the queues close', async () => {
+    const { moduleRef, slow, jobId, queue } = await holdAJob(10_000, id(900));
     let closed = false;
     const closing = moduleRef.close().then(() => {
       closed = true;
@@ -405,6 +411,21 @@ describe('graceful shutdown', () => {
     await reader.init();
     const job = await reader.get(QueueRegistry).get(QUEUE.DELIVERY).getJob(jobId);
     expect(await job?.getState()).toBe('completed');
+    await reader.close();
+    open.delete(reader);
+  });
+
+  it('does not wait past its timeout for a job that never ends: the connections are cut and the job stays active for another worker', async () => {
+    const { moduleRef, slow, jobId } = await holdAJob(500, id(901));
+    // The held job is never released here: close() settles all the same (a hang fails the test).
+    await moduleRef.close();
+    open.delete(moduleRef);
+    expect(slow.finished).toEqual([]);
+
+    const reader = await Test.createTestingModule({ imports: [QueueModule.forRoot({ config, outagePolicy: 'fail-fast' })] }).compile();
+    open.add(reader);
+    await reader.init();
+    expect(await (await reader.get(QueueRegistry).get(QUEUE.DELIVERY).getJob(jobId))?.getState()).toBe('active');
     await reader.close();
     open.delete(reader);
   });

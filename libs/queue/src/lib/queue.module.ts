@@ -18,6 +18,9 @@ export interface QueueModuleOptions {
   outagePolicy: RedisOutagePolicy;
 }
 
+/** How long closing queues may take once the consumer has stopped waiting for their jobs. */
+const CLOSE_GRACE_MS = 1_000;
+
 /** Closes the queues, then the shared connections Bull does not close itself. */
 @Injectable()
 class QueueConnectionsCloser implements OnApplicationShutdown {
@@ -27,7 +30,12 @@ class QueueConnectionsCloser implements OnApplicationShutdown {
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled(this.queues.entries().map(([, queue]) => queue.close()));
+    // A queue whose close cannot finish (a job still running past the consumer's timeout, a
+    // connection lost mid-close) must not hold the process: its connections are cut below.
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)));
+    await Promise.race([Promise.allSettled(this.queues.entries().map(([, queue]) => queue.close())), grace]);
+    clearTimeout(timer);
     await this.connections.closeAll();
   }
 }
@@ -77,7 +85,12 @@ export class QueueModule {
         { provide: BullConnectionFactory, useValue: connections },
         {
           provide: QueueRegistry,
-          useFactory: (...queues: Queue[]) => new QueueRegistry(new Map(QUEUE_NAMES.map((name, i) => [name, queues[i]]))),
+          useFactory: (...queues: Queue[]) => {
+            // @nestjs/bull closes each queue at shutdown with no bound (a close waiting for a job
+            // that never ends held the process); QueueConnectionsCloser closes them, bounded.
+            for (const queue of queues) (queue as Queue & { onApplicationShutdown?: unknown }).onApplicationShutdown = undefined;
+            return new QueueRegistry(new Map(QUEUE_NAMES.map((name, i) => [name, queues[i]])));
+          },
           inject: QUEUE_NAMES.map((name) => getQueueToken(name)),
         },
         {
