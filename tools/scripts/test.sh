@@ -30,20 +30,24 @@ stage() {
 }
 
 nx() { npx nx "$@" --output-style=stream; }
+# The stages below run what this stage built: without the Nx cache (a clean clone, NX_SKIP_NX_CACHE)
+# each one's dependsOn would otherwise build api, worker and the console again, minutes each.
+built() { nx "$@" --excludeTaskDependencies; }
 
 stage "format (Prettier)" npx prettier --check .
-stage "lint, type-check, OpenAPI document" nx run-many -t lint typecheck openapi-check --parallel=2
+stage "build (api, worker, console)" nx run-many -t build -p api worker admin --parallel=2
+stage "lint, type-check, OpenAPI document" built run-many -t lint typecheck openapi-check --parallel=2
 stage "unit tests" nx run-many -t test --parallel=2
-stage "integration tests (real Redis and Postgres)" nx run-many -t int-test --parallel=2
+stage "integration tests (real Redis and Postgres)" built run-many -t int-test --parallel=2
 # Every suite whose code talks to Postgres, again through a PgBouncer of its own in transaction
 # mode (DATABASE_POOL_MODE=transaction), as a deployment behind a pooler runs.
-stage "integration tests through PgBouncer (transaction mode)" env TEST_POSTGRES_POOLER=pgbouncer npx nx run-many -t int-test -p db messaging worker --parallel=2 --output-style=stream
+stage "integration tests through PgBouncer (transaction mode)" env TEST_POSTGRES_POOLER=pgbouncer npx nx run-many -t int-test -p db messaging worker --parallel=2 --output-style=stream --excludeTaskDependencies
 # Send, receipts, broadcast, notifications and dead letters on a 3+3 Redis Cluster behind PgBouncer.
-stage "system tests scaled out (Redis Cluster, PgBouncer)" nx run system-tests:int-test-cluster
-stage "end-to-end tests (Chromium)" nx run-many -t e2e --parallel=1
+stage "system tests scaled out (Redis Cluster, PgBouncer)" built run system-tests:int-test-cluster
+stage "end-to-end tests (Chromium)" built run-many -t e2e --parallel=1
 # Lost and duplicated messages are asserted; timings are reported, not asserted.
-stage "quick bench" nx run bench:bench-quick
-stage "fault drills" nx run drill:drill
+stage "quick bench" built run bench:bench-quick
+stage "fault drills" built run drill:drill
 
 echo
 echo "== summary"

@@ -7,6 +7,7 @@ import { ThrowawayPgBouncer, startThrowawayPgBouncer } from './lib/testing/throw
 
 export * from './lib/testing/throwaway-pgbouncer';
 export * from './lib/testing/throwaway-postgres';
+export * from './lib/testing/wait.helper';
 
 /** Where test databases are created; override for a Postgres elsewhere. */
 export const DEFAULT_TEST_DATABASE_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';

@@ -5,9 +5,11 @@ import { QueueConfig } from './lib/queue.config';
 import { keyPatternsOf } from './lib/redis-keys';
 import type { ThrowawayCluster } from './lib/testing/throwaway-cluster';
 import type { ThrowawaySentinel } from './lib/testing/throwaway-sentinel';
-import { eventually, freePort, scanKeys } from './lib/testing/wait.helper';
+import { eventually, freePort } from '@mq/db/testing';
+import { scanKeys } from './lib/testing/wait.helper';
 
-export { askNode, eventually, freePort, scanKeys } from './lib/testing/wait.helper';
+export { eventually, freePort } from '@mq/db/testing';
+export { askNode, scanKeys } from './lib/testing/wait.helper';
 
 export { parseClusterNodes, startThrowawayCluster } from './lib/testing/throwaway-cluster';
 export type { ClusterNode, ThrowawayCluster } from './lib/testing/throwaway-cluster';

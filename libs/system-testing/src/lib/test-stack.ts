@@ -1,5 +1,4 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { TestDatabase, createTestDatabase, testDatabaseEnv } from '@mq/db/testing';
 import { MessagingClient } from '@mq/messaging-client';
@@ -9,6 +8,7 @@ import {
   clusterQueueConfig,
   deleteQueueKeys,
   eventually,
+  freePort,
   startThrowawayCluster,
   testQueueConfig,
   uniqueQueuePrefix,
@@ -16,17 +16,6 @@ import {
 
 const ROOT = path.resolve(__dirname, '../../../..');
 export const ADMIN = { email: 'admin@system.test', password: 'system-test-admin-password' };
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** One built app (dist/apps/<name>/main.js) running as a real process. */
 export class AppProcess {

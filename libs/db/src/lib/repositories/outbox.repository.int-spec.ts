@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { openRepositoryTestDatabase, RepositoryTestDatabase, seedConversation, seedMessage, seedUser } from '../../testing';
+import { eventually, openRepositoryTestDatabase, RepositoryTestDatabase, seedConversation, seedMessage, seedUser } from '../../testing';
 import { DeliverySendRepository } from './delivery-send.repository';
 import { OutboxJob, OutboxRepository, OutboxRow } from './outbox.repository';
 
@@ -146,10 +146,10 @@ describe('OutboxRepository', () => {
         const [{ pid }] = (await second.query('SELECT pg_backend_pid() AS pid')) as [{ pid: number }];
         // Given b before a, it still inserts a first, and waits there for the first transaction.
         const secondStaged = outbox.stage(second.manager, [job(b), job(a)]);
-        await waitUntil(async () => {
+        await eventually(async () => {
           const rows = await db.dataSource.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [pid]);
-          return rows.length > 0;
-        });
+          return rows.length > 0 ? true : undefined;
+        }, 'the second transaction to wait on the first one’s lock');
         // So b is free: in input order the second would hold b and wait for a, and this would deadlock.
         expect([...(await outbox.stage(first.manager, [job(b)])).keys()]).toEqual([b]);
         await first.commitTransaction();
@@ -335,12 +335,3 @@ describe('OutboxRepository', () => {
     expect((await db.dataSource.transaction((manager) => outbox.lockUnfinishedSends(manager, '0', 60_000, 10))).map((r) => r.id)).toEqual([s2]);
   });
 });
-
-/** Polls a condition (not a fixed sleep) for up to 10 s. */
-async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './wait.helper';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -31,17 +31,6 @@ function postgresBinDir(): string | undefined {
   return versions[0] ? path.join(root, versions[0], 'bin') : undefined;
 }
 
-async function sparePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 /**
  * A throwaway PostgreSQL cluster (initdb + pg_ctl in a temp dir, on a spare port, trust auth).
  * initdb refuses to run as root: then it runs as the `postgres` OS user. fsync stays on: an
@@ -50,7 +39,7 @@ async function sparePort(): Promise<number> {
 export async function startThrowawayPostgres(options: ThrowawayPostgresOptions = {}): Promise<ThrowawayPostgres> {
   const bin = postgresBinDir();
   const tool = (name: string): string => (bin ? path.join(bin, name) : name);
-  const port = await sparePort();
+  const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'mq-pg-'));
   const data = path.join(dir, 'data');
   const logFile = path.join(dir, 'server.log');

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { RedisAddress } from '../queue.config';
-import { askNode, eventually, freePort } from './wait.helper';
+import { eventually, freePort } from '@mq/db/testing';
+import { askNode } from './wait.helper';
 
 const run = promisify(execFile);
 

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RedisAddress } from '../queue.config';
-import { askNode, eventually, freePort } from './wait.helper';
+import { eventually, freePort } from '@mq/db/testing';
+import { askNode } from './wait.helper';
 
 /** A primary, its replica and one Sentinel watching them, on spare ports; removed by stop(). */
 export interface ThrowawaySentinel {

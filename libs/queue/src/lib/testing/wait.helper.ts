@@ -1,30 +1,6 @@
-import { createServer } from 'node:net';
 import Redis from 'ioredis';
 
-// Small waits and probes the queue library's test helpers share (testing.ts, throwaway-cluster.ts, throwaway-sentinel.ts).
-
-/** Polls until `check` returns a value (not undefined), or fails with `description`. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, description: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/** A TCP port nothing listens on now, on the loopback. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+// Redis probes the queue library's test helpers share (testing.ts, throwaway-cluster.ts, throwaway-sentinel.ts).
 
 /** Every key of one server that matches a pattern, by SCAN (never KEYS, which blocks). */
 export async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
