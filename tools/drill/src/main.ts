@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Drill, DrillOutcome } from './drill.types';
+import type { Drill, DrillContext, DrillOutcome } from './drill.types';
 import { apiKillDrill } from './drills/api-kill.drill';
 import { duplicateSendsDrill } from './drills/duplicate-sends.drill';
 import { poisonMessageDrill } from './drills/poison-message.drill';
@@ -14,7 +14,9 @@ import { workerKillDrill } from './drills/worker-kill.drill';
 
 const WORKSPACE_ROOT = path.resolve(__dirname, '../../..');
 
+// The longest (poison: its retries back off for most of a minute) first, so that with --parallel it overlaps the others.
 const DRILLS: readonly Drill[] = [
+  poisonMessageDrill,
   workerKillDrill,
   redisRestartDrill,
   redisFlushDrill,
@@ -23,7 +25,6 @@ const DRILLS: readonly Drill[] = [
   postgresRestartDrill,
   apiKillDrill,
   duplicateSendsDrill,
-  poisonMessageDrill,
 ];
 
 const USAGE = `npm run drill -- [options]
@@ -36,6 +37,8 @@ with its counts; the exit code is 1 if any failed.
   --list          list the drills and exit
   --rate N        offered load, messages/s over all senders (default 50)
   --duration S    seconds of load per drill (default 10); the fault strikes at a third of it
+  --parallel N    drills at once (default 1). Each has its own stack and servers; with N > 1 a
+                  drill's lines are printed together when it ends
   --no-build      use dist/ as it is (default: nx build api worker first, cached)
 `;
 
@@ -75,6 +78,7 @@ async function main(): Promise<number> {
       only: { type: 'string' },
       rate: { type: 'string' },
       duration: { type: 'string' },
+      parallel: { type: 'string' },
       'no-build': { type: 'boolean' },
     },
   });
@@ -96,6 +100,8 @@ async function main(): Promise<number> {
   const rate = Number(values.rate ?? 50);
   const durationMs = Number(values.duration ?? 10) * 1000;
   if (!(rate > 0) || !(durationMs > 0)) throw new Error('--rate and --duration must be positive numbers');
+  const parallel = Number(values.parallel ?? 1);
+  if (!Number.isInteger(parallel) || parallel < 1) throw new Error('--parallel must be a whole number, 1 or more');
 
   if (!values['no-build']) {
     process.stderr.write('drill: building api and worker (nx cache makes this quick when nothing changed)\n');
@@ -110,28 +116,51 @@ async function main(): Promise<number> {
     if (!existsSync(path.join(WORKSPACE_ROOT, script))) throw new Error(`${script} is missing: build first (npx nx run-many -t build -p api worker)`);
   }
 
-  const rows: Row[] = [];
-  for (const drill of selected) {
-    process.stdout.write(`\n== ${drill.name}: ${drill.title}\n`);
-    const started = Date.now();
-    const log = (message: string): void => {
-      process.stdout.write(`   ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${message}\n`);
+  const rows = await runAll(selected, parallel, { rate, durationMs, faultAfterMs: Math.round(durationMs / 3) });
+  const failed = rows.filter((r) => !r.pass);
+  process.stdout.write(`\n${rows.map(line).join('\n')}\n\n${rows.length - failed.length}/${rows.length} drills passed\n`);
+  return failed.length > 0 ? 1 : 0;
+}
+
+/**
+ * Runs the drills, `parallel` at a time, in list order. One at a time, a drill's lines stream as
+ * they come; several at once, each drill's lines are written together when it ends (a line
+ * says when each starts), so the log reads drill by drill.
+ */
+async function runAll(drills: readonly Drill[], parallel: number, load: Omit<DrillContext, 'log'>): Promise<Row[]> {
+  const rows: Row[] = new Array<Row>(drills.length);
+  let next = 0;
+  const runOne = async (index: number): Promise<void> => {
+    const drill = drills[index] as Drill;
+    const header = `\n== ${drill.name}: ${drill.title}\n`;
+    const held: string[] = [];
+    const write = (text: string): void => {
+      if (parallel === 1) process.stdout.write(text);
+      else held.push(text);
     };
+    if (parallel === 1) process.stdout.write(header);
+    else process.stdout.write(`drill: ${drill.name} started\n`);
+    const started = Date.now();
+    const log = (message: string): void => write(`   ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${message}\n`);
     let row: Row;
     try {
-      const outcome = await drill.run({ rate, durationMs, faultAfterMs: Math.round(durationMs / 3), log });
+      const outcome = await drill.run({ ...load, log });
       for (const check of outcome.checks) log(`${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`);
       for (const note of outcome.notes) log(`note: ${note}`);
       row = { drill, outcome, pass: outcome.checks.every((c) => c.ok), seconds: Math.round((Date.now() - started) / 1000) };
     } catch (error) {
       row = { drill, pass: false, error: error instanceof Error ? error.message : String(error), seconds: Math.round((Date.now() - started) / 1000) };
     }
-    rows.push(row);
-    process.stdout.write(`${line(row)}\n`);
-  }
-  const failed = rows.filter((r) => !r.pass);
-  process.stdout.write(`\n${rows.map(line).join('\n')}\n\n${rows.length - failed.length}/${rows.length} drills passed\n`);
-  return failed.length > 0 ? 1 : 0;
+    rows[index] = row;
+    write(`${line(row)}\n`);
+    if (parallel > 1) process.stdout.write(header + held.join(''));
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, drills.length) }, async () => {
+      while (next < drills.length) await runOne(next++);
+    }),
+  );
+  return rows;
 }
 
 main().then(

@@ -98,6 +98,8 @@ export interface StackOptions {
   redis?: 'single' | 'cluster';
   /** The cluster's `cluster-node-timeout` (default 10 s): how soon a dead master's replica takes over. */
   clusterNodeTimeoutMs?: number;
+  /** The Postgres server to make the stack's database on (a throwaway one for outage drills); default TEST_DATABASE_ADMIN_URL, else the local one. */
+  databaseAdminUrl?: string;
   env?: Record<string, string>;
 }
 
@@ -120,7 +122,7 @@ export class TestStack {
   static async start(options: StackOptions = {}): Promise<TestStack> {
     const onCluster = (options.redis ?? process.env.SYSTEM_TEST_REDIS) === 'cluster';
     const cluster = onCluster ? await startThrowawayCluster({ nodeTimeoutMs: options.clusterNodeTimeoutMs }) : undefined;
-    const database = await createTestDatabase();
+    const database = await createTestDatabase({ adminUrl: options.databaseAdminUrl });
     const queue = cluster
       ? clusterQueueConfig(cluster, uniqueQueuePrefix('sys'))
       : testQueueConfig(uniqueQueuePrefix('sys'), options.redisPort ? { port: options.redisPort, db: 0 } : {});

@@ -12,15 +12,11 @@ export const postgresRestartDrill: Drill = {
   title: 'PostgreSQL crashed mid-load (pg_ctl stop -m immediate), restarted 3 s later',
   async run(context) {
     const postgres = await startThrowawayPostgres();
-    // createTestDatabase reads this when the stack starts: the stack's database lives on the throwaway cluster.
-    const previous = process.env['TEST_DATABASE_ADMIN_URL'];
-    process.env['TEST_DATABASE_ADMIN_URL'] = postgres.adminUrl;
     let stack: TestStack | undefined;
     let pairs: Pair[] = [];
     try {
-      stack = await TestStack.start({ apis: 1, env: DRILL_ENV });
-      if (previous === undefined) delete process.env['TEST_DATABASE_ADMIN_URL'];
-      else process.env['TEST_DATABASE_ADMIN_URL'] = previous;
+      // The stack's database lives on the throwaway server, which this drill crashes.
+      stack = await TestStack.start({ apis: 1, env: DRILL_ENV, databaseAdminUrl: postgres.adminUrl });
       pairs = await createPairs(stack, { pairs: 4, apis: apiUrls(stack) });
       const load = runLoad(pairs, { ratePerSecond: context.rate, durationMs: context.durationMs, label: 'pg' });
       await sleep(context.faultAfterMs);
@@ -46,10 +42,6 @@ export const postgresRestartDrill: Drill = {
         notes: settled.errors,
       };
     } finally {
-      if (process.env['TEST_DATABASE_ADMIN_URL'] === postgres.adminUrl) {
-        if (previous === undefined) delete process.env['TEST_DATABASE_ADMIN_URL'];
-        else process.env['TEST_DATABASE_ADMIN_URL'] = previous;
-      }
       closePairs(pairs);
       await stack?.stop().catch(() => undefined);
       await postgres.destroy();
