@@ -70,8 +70,24 @@ export function parseClusterNodes(text: string): ClusterNode[] {
 export async function startThrowawayCluster(options: { masters?: number; replicas?: number; nodeTimeoutMs?: number } = {}): Promise<ThrowawayCluster> {
   const { masters = 3, replicas = 1, nodeTimeoutMs = 10_000 } = options;
   const dir = mkdtempSync(join(tmpdir(), 'mq-cluster-'));
+  // Each node's bus port is picked like its own: the default (port + 10,000) may be another
+  // cluster's port when tests run side by side, and does not exist above 55,535.
+  const taken = new Set<number>();
+  const anotherPort = async (): Promise<number> => {
+    for (;;) {
+      const port = await freePort();
+      if (taken.has(port)) continue;
+      taken.add(port);
+      return port;
+    }
+  };
   const ports: number[] = [];
-  for (let i = 0; i < masters * (1 + replicas); i++) ports.push(await freePort());
+  const busPorts = new Map<number, number>();
+  for (let i = 0; i < masters * (1 + replicas); i++) {
+    const port = await anotherPort();
+    ports.push(port);
+    busPorts.set(port, await anotherPort());
+  }
   const processes = new Map<number, ChildProcess>();
   const stop = async (): Promise<void> => {
     await Promise.all(
@@ -93,7 +109,8 @@ export async function startThrowawayCluster(options: { masters?: number; replica
         'redis-server',
         [
           ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
-          ...['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', String(nodeTimeoutMs)],
+          ...['--cluster-enabled', 'yes', '--cluster-port', String(busPorts.get(port)), '--cluster-config-file', `nodes-${port}.conf`],
+          ...['--cluster-node-timeout', String(nodeTimeoutMs)],
         ],
         { stdio: 'ignore' },
       );
