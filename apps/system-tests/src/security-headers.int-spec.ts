@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import { TestStack } from '@mq/system-testing';
 
 const METRICS_TOKEN = 'metrics-token-for-the-system-test';
@@ -35,6 +36,16 @@ describe('security headers, the Bull Board login redirect and the metrics token'
       expect(response.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
       expect(response.headers.get('x-powered-by')).toBeNull();
     }
+  });
+
+  it('keeps an idle connection longer than a proxy in front keeps it (65 s), so a proxy never reuses one the api just closed', async () => {
+    const keepAlive = await new Promise<string | undefined>((resolve, reject) => {
+      get(`${stack.api().url}/health`, { headers: { connection: 'keep-alive' } }, (response) => {
+        response.resume();
+        resolve(String(response.headers['keep-alive']));
+      }).on('error', reject);
+    });
+    expect(keepAlive).toBe('timeout=65');
   });
 
   it('serves Bull Board under its own CSP: its scripts from itself only, no inline script, no framing', async () => {

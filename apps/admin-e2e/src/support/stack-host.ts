@@ -49,13 +49,14 @@ function startConsole(port: number, apiUrl: string): { child: ChildProcess; outp
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  const keep = (chunk: Buffer) => {
+  const keep = (chunk: Buffer, always: boolean) => {
     output.push(chunk.toString());
     if (output.length > 200) output.splice(0, output.length - 200);
-    if (process.env['E2E_CONSOLE_LOG']) process.stderr.write(`[next] ${chunk.toString()}`);
+    if (always || process.env['E2E_CONSOLE_LOG']) process.stderr.write(`[next] ${chunk.toString()}`);
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  child.stdout?.on('data', (chunk: Buffer) => keep(chunk, false));
+  // Its errors (a request it failed to forward to the api, say) belong in the run's log.
+  child.stderr?.on('data', (chunk: Buffer) => keep(chunk, true));
   return { child, output };
 }
 

@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { isUtf8 } from 'node:buffer';
+import type { Server } from 'node:http';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { realtimeChannelPrefix } from '@mq/messaging';
@@ -10,6 +11,9 @@ import { EdgeValidationPipe } from './input/edge-validation.pipe';
 import { InputHygieneGuard } from './input/input-hygiene.guard';
 import { buildOpenApiDocument, mountApiDocs } from './openapi/openapi.document';
 import { RedisIoAdapter } from './realtime/redis-io.adapter';
+
+/** Idle keep-alive connections are kept this long. */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 /**
  * Everything about the HTTP surface that is not a route: body limits, the input hygiene guard
@@ -46,4 +50,10 @@ export function configureHttpApp(app: INestApplication, config: ApiConfig): void
   mountApiDocs(app, buildOpenApiDocument(app));
   app.useWebSocketAdapter(new RedisIoAdapter(app, { channelPrefix: realtimeChannelPrefix(config.queue.prefix), allowedOrigins: config.corsOrigins }));
   app.enableShutdownHooks();
+  // Longer than a proxy's idle timeout (the console's next start: 5 s; load balancers: 60 s), so
+  // the proxy closes an idle connection first: with Node's default 5 s, a request sent on one
+  // the api had just closed failed as the proxy's 500.
+  const server = app.getHttpServer() as Server;
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
 }
