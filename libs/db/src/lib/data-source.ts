@@ -86,8 +86,9 @@ function sessionExtra(config: DataSourceConfig): Record<string, unknown> {
     // prices a plan for the actual arrays cheaper than the generic one, so under the default
     // (auto) it plans them again on every run, a millisecond each (perf: planner frames were
     // most of Postgres's time at 500 msgs/s). Generic plans are made once per connection and
-    // made again when ANALYZE changes a table's statistics. Unnamed (unprepared) queries are
-    // planned per run as ever.
+    // made again when ANALYZE changes a table's statistics. It holds for unnamed statements
+    // too (every query with parameters): an optional filter must still make an index range
+    // in a generic plan, so walks write `idAfter` (keyset-page.ts), not `$n IS NULL OR id > $n`.
     options: '-c plan_cache_mode=force_generic_plan',
   };
 }

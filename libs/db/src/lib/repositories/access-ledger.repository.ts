@@ -128,7 +128,8 @@ export class AccessLedgerRepository {
     const items: AccessLedgerRow[] = await this.dataSource.query(
       `SELECT ${ROW_COLUMNS} FROM access_ledger
        WHERE ($1::uuid IS NULL OR subject_ids @> ARRAY[$1::uuid]) AND ($2::uuid IS NULL OR actor_id = $2)
-         AND ($3::bigint IS NULL OR seq < $3)
+         -- A range in a generic plan (see idAfter in keyset-page.ts), not "$3 IS NULL OR seq < $3".
+         AND seq < COALESCE($3::bigint, 9223372036854775807)
        ORDER BY access_ledger.seq DESC LIMIT $4`,
       [query.subjectId ?? null, query.actorId ?? null, query.beforeSeq ?? null, query.limit],
     );

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { type KeysetPage, type KeysetPageQuery, type KeysetPosition, keysetTime, toKeysetPage } from './keyset-page';
+import { keysetTime, positionBefore, toKeysetPage, type KeysetPage, type KeysetPageQuery, type KeysetPosition } from './keyset-page';
 
 export interface AuditRecord {
   /** Null for what no signed-in user did (a lockout of an unknown account, a worker's own job). */
@@ -65,7 +65,7 @@ export class AuditLogRepository {
       `SELECT id, actor_id AS "actorId", action, target, count, detail, at,
               json_build_object('at', ${keysetTime('at')}, 'id', id) AS position
        FROM audit_log
-       WHERE ($1::timestamptz IS NULL OR (at, id) < ($1::timestamptz, $2::uuid))
+       WHERE ${positionBefore('at', 'id', '$1', '$2')}
          AND ($4::uuid IS NULL OR actor_id = $4) AND ($5::text IS NULL OR action LIKE $5) AND ($6::text IS NULL OR target = $6)
          AND ($7::timestamptz IS NULL OR at >= $7) AND ($8::timestamptz IS NULL OR at < $8)
        ORDER BY at DESC, id DESC LIMIT $3`,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { BatchStatus, DeliveryStatus } from '@mq/messaging-contracts';
-import { KeysetPage, KeysetPageQuery, KeysetPosition, keysetTime, toKeysetPage } from './keyset-page';
+import { KeysetPage, KeysetPageQuery, KeysetPosition, idAfter, keysetTime, positionBefore, toKeysetPage } from './keyset-page';
 
 export interface NewBroadcastBatch {
   id: string;
@@ -103,7 +103,7 @@ export class BatchRepository {
               json_build_object('at', ${keysetTime('b.created_at')}, 'id', b.id) AS position
        FROM batches b LEFT JOIN users u ON u.id = b.created_by
        WHERE b.kind = 'broadcast' AND ($1::text IS NULL OR b.status = $1)
-         AND ($2::timestamptz IS NULL OR (b.created_at, b.id) < ($2::timestamptz, $3::uuid))
+         AND ${positionBefore('b.created_at', 'b.id', '$2', '$3')}
        ORDER BY b.created_at DESC, b.id DESC LIMIT $4`,
       [query.status ?? null, query.after?.at ?? null, query.after?.id ?? null, query.limit],
     );
@@ -181,11 +181,11 @@ export class BatchRepository {
       batch.kind === 'group'
         ? await manager.query(
             `SELECT user_id AS id FROM conversation_participants
-             WHERE conversation_id = $1 AND left_at IS NULL AND user_id <> $2 AND ($3::uuid IS NULL OR user_id > $3::uuid)
+             WHERE conversation_id = $1 AND left_at IS NULL AND user_id <> $2 AND ${idAfter('user_id', '$3')}
              ORDER BY user_id LIMIT $4`,
             [batch.conversationId, batch.createdBy, batch.cursor, size],
           )
-        : await manager.query(`SELECT id FROM users WHERE active AND id <> $1 AND ($2::uuid IS NULL OR id > $2::uuid) ORDER BY id LIMIT $3`, [
+        : await manager.query(`SELECT id FROM users WHERE active AND id <> $1 AND ${idAfter('id', '$2')} ORDER BY id LIMIT $3`, [
             batch.createdBy,
             batch.cursor,
             size,

@@ -4,6 +4,7 @@ import type { Conversation } from '@mq/messaging-contracts';
 import type { ConversationType } from '../entities/conversation.entity';
 import { preparedQuery } from '../prepared-query';
 import { isUniqueViolation } from './unique-violation';
+import { idAfter, idUpTo } from './keyset-page';
 
 export interface NewConversation {
   type: ConversationType;
@@ -173,7 +174,7 @@ export class ConversationRepository {
 
   /** Conversation ids in id order after `cursor` (from the first when null): a walk over all of them. */
   async idsAfter(cursor: string | null, limit: number): Promise<string[]> {
-    const rows: { id: string }[] = await this.dataSource.query(`SELECT id FROM conversations WHERE ($1::uuid IS NULL OR id > $1::uuid) ORDER BY id LIMIT $2`, [
+    const rows: { id: string }[] = await this.dataSource.query(`SELECT id FROM conversations WHERE ${idAfter('id', '$1')} ORDER BY id LIMIT $2`, [
       cursor,
       limit,
     ]);
@@ -182,9 +183,7 @@ export class ConversationRepository {
 
   /** How many conversations there are, or how many up to and including `upTo` in id order. */
   async count(upTo?: string): Promise<number> {
-    const [row]: { n: number }[] = await this.dataSource.query(`SELECT count(*)::int AS n FROM conversations WHERE ($1::uuid IS NULL OR id <= $1::uuid)`, [
-      upTo ?? null,
-    ]);
+    const [row]: { n: number }[] = await this.dataSource.query(`SELECT count(*)::int AS n FROM conversations WHERE ${idUpTo('id', '$1')}`, [upTo ?? null]);
     return row?.n ?? 0;
   }
 }

@@ -4,7 +4,7 @@ import type { DeadLetter, DeadLetterGroup } from '@mq/messaging-contracts';
 import { failureSignature, topFrame } from '../failure-fingerprint';
 import { uuidV7 } from '../uuid-v7';
 import { MAX_FAILURE_CHARS } from './delivery.repository';
-import { type KeysetPage, type KeysetPageQuery, type KeysetPosition, keysetTime, toKeysetPage } from './keyset-page';
+import { keysetTime, positionBefore, toKeysetPage, type KeysetPage, type KeysetPageQuery, type KeysetPosition } from './keyset-page';
 
 /** A job Bull gave up on, as the worker records it: its payload holds ids only, never content. */
 export type NewDeadLetter = Omit<DeadLetter, 'id' | 'failedAt' | 'replayedAt' | 'replayJobId' | 'fingerprint'> & {
@@ -67,7 +67,7 @@ export class DeadLetterRepository {
     const rows: (DeadLetterRow & { position: KeysetPosition })[] = await this.dataSource.query(
       `SELECT ${DEAD_LETTER_COLUMNS}, json_build_object('at', ${keysetTime('failed_at')}, 'id', id) AS position FROM dead_letters
        WHERE discarded_at IS NULL AND ($4::text IS NULL OR fingerprint = $4)
-         AND ($1::timestamptz IS NULL OR (failed_at, id) < ($1::timestamptz, $2::uuid))
+         AND ${positionBefore('failed_at', 'id', '$1', '$2')}
        ORDER BY failed_at DESC, id DESC LIMIT $3`,
       [query.after?.at ?? null, query.after?.id ?? null, query.limit, query.fingerprint ?? null],
     );

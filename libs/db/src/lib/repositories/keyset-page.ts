@@ -28,3 +28,24 @@ export function toKeysetPage<R extends { position: KeysetPosition }, T>(rows: re
   const last = rows[rows.length - 1];
   return { items: rows.map(toItem), next: last && rows.length === limit ? last.position : null };
 }
+
+/**
+ * SQL for "`column` after the id in `param`, or from the first when it is null", for walks in
+ * id order. A range on a COALESCE rather than `$n IS NULL OR column > $n`: the apps plan every
+ * statement generically (data-source.ts), and a generic plan cannot make that OR an index
+ * range, so each step read the table from its first row (a 1,000,000-recipient broadcast spent
+ * 0.77 s per 5,000-recipient chunk at its middle, and more each chunk). The nil UUID is below
+ * every id: random and time-ordered ids are never nil.
+ */
+export const idAfter = (column: string, param: string): string => `${column} > COALESCE(${param}::uuid, '00000000-0000-0000-0000-000000000000')`;
+
+/** Like `idAfter`: `column` up to and including the id in `param`, or every id when it is null. */
+export const idUpTo = (column: string, param: string): string => `${column} <= COALESCE(${param}::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff')`;
+
+/**
+ * SQL for "rows before the position in (`atParam`, `idParam`), newest first, or from the newest
+ * when it is null", as an index range in a generic plan (see `idAfter`): a deep page read every
+ * row above it. Rows never hold an infinite time.
+ */
+export const positionBefore = (at: string, id: string, atParam: string, idParam: string): string =>
+  `(${at}, ${id}) < (COALESCE(${atParam}::timestamptz, 'infinity'), COALESCE(${idParam}::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))`;
