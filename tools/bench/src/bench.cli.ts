@@ -85,12 +85,12 @@ export const USAGE = `npm run bench -- [options]
                          sender: a closed loop with fewer measures the round trip, not what the pipeline carries)
   --batch-linger MS      with --start: the api's BATCH_LINGER_MS (default: the api's own, 8)
   --pairs N              sender/recipient pairs, all connected (default 100, quick 50)
-  --broadcast-recipients N   (default 100000, quick 10000)
+  --broadcast-recipients N   (default 1000000, quick 10000)
   --broadcast-sample N   connected recipients that must receive the broadcast (default 200)
   --chunk-size N         broadcast chunk size, 1..5000 (default 5000)
-  --sockets N            sockets to open on one api (default 10000, quick 2000)
+  --sockets N            sockets to open on one api (default 30000, quick 2000)
   --ceiling-jobs N       no-op Bull jobs for the raw ceiling (default 30000, quick 10000)
-  --soak N               messages for the soak phase (default 1000000, quick 10000); without
+  --soak N               messages for the soak phase (default 10000000, quick 10000); without
                          --only it runs the soak alone
   --profile              with --start: CPU-profile api and worker, summarise the hot functions; and per
                          delivered message the Redis commands of each direct run (INFO commandstats) and
@@ -207,12 +207,12 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     durationSeconds: positiveInt('duration', values.duration, quick ? 8 : 20),
     concurrency: positiveInt('concurrency', values.concurrency, 512),
     pairs: positiveInt('pairs', values.pairs, quick ? 50 : 100),
-    broadcastRecipients: positiveInt('broadcast-recipients', values['broadcast-recipients'], quick ? 10_000 : 100_000),
+    broadcastRecipients: positiveInt('broadcast-recipients', values['broadcast-recipients'], quick ? 10_000 : 1_000_000),
     broadcastSample: positiveInt('broadcast-sample', values['broadcast-sample'], 200),
     chunkSize,
-    sockets: positiveInt('sockets', values.sockets, quick ? 2_000 : 10_000),
+    sockets: positiveInt('sockets', values.sockets, quick ? 2_000 : 30_000),
     ceilingJobs: positiveInt('ceiling-jobs', values['ceiling-jobs'], quick ? 10_000 : 30_000),
-    soakMessages: positiveInt('soak', values.soak, quick ? 10_000 : 1_000_000),
+    soakMessages: positiveInt('soak', values.soak, quick ? 10_000 : 10_000_000),
     batchLingerMs: lingerOf(values['batch-linger'], start),
     profile: values.profile ?? false,
     cluster: values.cluster ?? false,

@@ -5,6 +5,7 @@ import { WORKSPACE_ROOT } from './bench-stack.runner';
 import { Phase, USAGE, parseBenchOptions, directOptionsFrom } from './bench.cli';
 import { measureBroadcast } from './broadcast.phase';
 import { summariseProfile } from './cpu-profile';
+import { REST_CONNECTIONS } from './pooled.fetch';
 import { measureDirectMessages } from './direct-messages.phase';
 import { openFileLimit, round } from './process.probe';
 import { ProgressBar } from './progress.bar';
@@ -102,6 +103,7 @@ async function main(): Promise<number> {
       `Senders send over ${options.transport === 'socket' ? 'their socket (`message:send`, acknowledged once stored), as a connected app does' : 'REST (`POST /messages`)'}; one more full-speed run sends over ${options.transport === 'socket' ? 'REST' : 'the socket'} for comparison.`,
       `Before the runs, ${options.quick ? 3 : 5} s of unmeasured sending warm the processes and fill the tables${options.start ? '; then the run’s own database is analyzed, as autovacuum does within a minute of a deployment’s first traffic (prepared statements keep the plan a ten-row table gave until then)' : ''}.`,
       'The fixed-rate run is open loop: a send leaves on schedule whatever earlier answers do, so latency includes any queueing in the api.',
+      `REST senders share ${REST_CONNECTIONS} keep-alive connections, as an app's HTTP client or a load balancer keeps a pool; sends beyond them wait in the client, and that wait counts in their latency.`,
       `The full-speed runs keep ${options.concurrency} sends in flight and pause while more than 2,000 accepted messages are not yet delivered, so they measure the sustained rate instead of how fast a backlog grows.`,
     );
   }

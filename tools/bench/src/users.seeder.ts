@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { MessagingClient } from '@mq/messaging-client';
 import { sql } from '@mq/system-testing';
+import { pooledFetch } from './pooled.fetch';
 import { mapLimit } from './stats.math';
 
 export interface BenchUser {
@@ -56,7 +57,7 @@ export class SqlUserSource implements UserSource {
   }
 
   client(user: BenchUser): MessagingClient {
-    return new MessagingClient({ baseUrl: this.apiUrl, token: user.token, timeoutMs: 30_000 });
+    return new MessagingClient({ baseUrl: this.apiUrl, token: user.token, timeoutMs: 30_000, fetch: pooledFetch });
   }
 
   private async insert(count: number, label: string, onProgress?: (done: number) => void): Promise<string[]> {
@@ -112,7 +113,7 @@ export class ApiUserSource implements UserSource {
   }
 
   client(user: BenchUser): MessagingClient {
-    return new MessagingClient({ baseUrl: this.apiUrl, token: user.token, timeoutMs: 30_000 });
+    return new MessagingClient({ baseUrl: this.apiUrl, token: user.token, timeoutMs: 30_000, fetch: pooledFetch });
   }
 
   private async create(label: string): Promise<{ id: string; email: string }> {
