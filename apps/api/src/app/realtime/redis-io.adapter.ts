@@ -40,4 +40,14 @@ export class RedisIoAdapter extends IoAdapter {
     server.adapter(createRealtimeAdapter(this.nestApp.get(BullConnectionFactory), { channelPrefix: this.options.channelPrefix }));
     return server;
   }
+
+  /**
+   * No gateway here declares a message handler (their events are plain listeners), yet Nest
+   * builds a disconnect observable for every socket from this call: four rxjs objects and
+   * their closures that would live as long as the socket.
+   */
+  override bindMessageHandlers(...args: Parameters<IoAdapter['bindMessageHandlers']>): void {
+    const [, handlers] = args;
+    if (handlers.length > 0) super.bindMessageHandlers(...args);
+  }
 }
