@@ -73,22 +73,35 @@ export class MessagingGateway implements OnGatewayInit, OnGatewayConnection<Auth
   }
 
   handleConnection(socket: AuthedSocket): void {
-    // The payload stays `unknown` until its DTO has checked it: the catalog types what a client should send, not what arrives.
-    const on = <E extends ClientEvent>(event: E, handle: (body: unknown) => Promise<AckOf<E>>) =>
-      (socket as Socket).on(event as string, (...args: unknown[]) => {
-        // socket.io passes the ack last; an event sent with no payload, or with two, still gets its answer.
-        const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (response: AckOf<E>) => void) : undefined;
-        const reply =
-          args.length === 1
-            ? handle(args[0])
-            : Promise.resolve(socketFailure(new BadInputException(`${event} takes one payload object`, 'invalid_body', 'body')));
-        void reply.then((response) => ack?.(response));
-      });
-    on(SOCKET_EVENTS.MESSAGE_SEND, (body) => this.send(socket, body));
-    on(SOCKET_EVENTS.MESSAGE_DELIVERED, (body) => this.receipt(socket, body, 'delivered'));
-    on(SOCKET_EVENTS.MESSAGE_READ, (body) => this.receipt(socket, body, 'read'));
-    on(SOCKET_EVENTS.SYNC, (body) => this.sync(socket, body));
+    for (const [event, listener] of this.listeners) (socket as Socket).on(event, listener);
   }
+
+  /**
+   * One listener per event, shared by every socket (socket.io calls it with the socket as
+   * `this`): listeners made per socket were closures kept for as long as it stays open.
+   */
+  private readonly listeners: readonly (readonly [string, (this: Socket, ...args: unknown[]) => void])[] = (() => {
+    // The payload stays `unknown` until its DTO has checked it: the catalog types what a client should send, not what arrives.
+    const on = <E extends ClientEvent>(event: E, handle: (socket: AuthedSocket, body: unknown) => Promise<AckOf<E>>) =>
+      [
+        event as string,
+        function (this: Socket, ...args: unknown[]): void {
+          // socket.io passes the ack last; an event sent with no payload, or with two, still gets its answer.
+          const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (response: AckOf<E>) => void) : undefined;
+          const reply =
+            args.length === 1
+              ? handle(this as AuthedSocket, args[0])
+              : Promise.resolve(socketFailure(new BadInputException(`${event} takes one payload object`, 'invalid_body', 'body')));
+          void reply.then((response) => ack?.(response));
+        },
+      ] as const;
+    return [
+      on(SOCKET_EVENTS.MESSAGE_SEND, (socket, body) => this.send(socket, body)),
+      on(SOCKET_EVENTS.MESSAGE_DELIVERED, (socket, body) => this.receipt(socket, body, 'delivered')),
+      on(SOCKET_EVENTS.MESSAGE_READ, (socket, body) => this.receipt(socket, body, 'read')),
+      on(SOCKET_EVENTS.SYNC, (socket, body) => this.sync(socket, body)),
+    ];
+  })();
 
   private async send(socket: AuthedSocket, body: unknown): Promise<MessageSendAck> {
     try {
