@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { keysetTime, positionBefore, toKeysetPage, type KeysetPage, type KeysetPageQuery, type KeysetPosition } from './keyset-page';
+import { keysetTime, positionBefore, timeWithin, toKeysetPage, type KeysetPage, type KeysetPageQuery, type KeysetPosition } from './keyset-page';
 
 export interface AuditRecord {
   /** Null for what no signed-in user did (a lockout of an unknown account, a worker's own job). */
@@ -67,7 +67,7 @@ export class AuditLogRepository {
        FROM audit_log
        WHERE ${positionBefore('at', 'id', '$1', '$2')}
          AND ($4::uuid IS NULL OR actor_id = $4) AND ($5::text IS NULL OR action LIKE $5) AND ($6::text IS NULL OR target = $6)
-         AND ($7::timestamptz IS NULL OR at >= $7) AND ($8::timestamptz IS NULL OR at < $8)
+         AND ${timeWithin('at', '$7', '$8')}
        ORDER BY at DESC, id DESC LIMIT $3`,
       [
         query.after?.at ?? null,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Delivery, FailedDelivery, FailedDeliveryGroup } from '@mq/messaging-contracts';
 import { normaliseError } from '../failure-fingerprint';
-import { type KeysetPage, type KeysetPageQuery, type KeysetPosition, keysetTime, toKeysetPage } from './keyset-page';
+import { type KeysetPage, type KeysetPageQuery, type KeysetPosition, keysetTime, positionBefore, timeWithin, toKeysetPage } from './keyset-page';
 
 /** Failure reasons are kept whole enough to read, not as unbounded traces. */
 export const MAX_FAILURE_CHARS = 8_000;
@@ -96,8 +96,8 @@ export class DeliveryRepository {
        WHERE d.status = 'failed' AND d.failed_at IS NOT NULL
          AND ($1::text IS NULL OR ($1 = 'batch-message-sending') = COALESCE(d.job_id LIKE 'batch:%', false))
          AND ($2::text IS NULL OR d.failure_reason ILIKE '%' || $2 || '%')
-         AND ($3::timestamptz IS NULL OR d.failed_at >= $3) AND ($4::timestamptz IS NULL OR d.failed_at < $4)
-         AND ($5::timestamptz IS NULL OR (d.failed_at, d.message_id || ':' || d.recipient_id) < ($5::timestamptz, $6::text))
+         AND ${timeWithin('d.failed_at', '$3', '$4')}
+         AND ${positionBefore('d.failed_at', "d.message_id || ':' || d.recipient_id", '$5', '$6', 'text')}
          AND ($8::uuid IS NULL OR d.message_id = $8)
        ORDER BY d.failed_at DESC, d.message_id || ':' || d.recipient_id DESC LIMIT $7`,
       [

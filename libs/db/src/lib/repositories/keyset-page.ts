@@ -45,7 +45,11 @@ export const idUpTo = (column: string, param: string): string => `${column} <= C
 /**
  * SQL for "rows before the position in (`atParam`, `idParam`), newest first, or from the newest
  * when it is null", as an index range in a generic plan (see `idAfter`): a deep page read every
- * row above it. Rows never hold an infinite time.
+ * row above it. Rows never hold an infinite time, so with no position the time alone decides.
  */
-export const positionBefore = (at: string, id: string, atParam: string, idParam: string): string =>
-  `(${at}, ${id}) < (COALESCE(${atParam}::timestamptz, 'infinity'), COALESCE(${idParam}::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))`;
+export const positionBefore = (at: string, id: string, atParam: string, idParam: string, idType: 'uuid' | 'text' = 'uuid'): string =>
+  `(${at}, ${id}) < (COALESCE(${atParam}::timestamptz, 'infinity'), COALESCE(${idParam}::${idType}, ${idType === 'uuid' ? "'ffffffff-ffff-ffff-ffff-ffffffffffff'" : "''"}))`;
+
+/** SQL for "`column` in [`fromParam`, `toParam`)", either end open when null, as an index range in a generic plan. */
+export const timeWithin = (column: string, fromParam: string, toParam: string): string =>
+  `${column} >= COALESCE(${fromParam}::timestamptz, '-infinity') AND ${column} < COALESCE(${toParam}::timestamptz, 'infinity')`;
