@@ -3,7 +3,7 @@ import { BenchReport, CorrectnessCheck, TargetCheck } from './report.writer';
 import { LEVEL_OFF } from './soak.verdict';
 import { TENTHS_TARGET_RATIO } from './soak-sizes.probe';
 
-/** The performance issue's targets (README "Benchmarks"): 2 cores, everything co-located. */
+/** The performance targets (README "Performance (measured)"): 2 cores, everything co-located. */
 export const TARGETS = {
   directPerSecond: 3_000,
   restPerSecond: 3_000,

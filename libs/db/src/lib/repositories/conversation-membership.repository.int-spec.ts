@@ -327,11 +327,8 @@ describe('Memberships, deliveries and group batches', () => {
           const chunk = await batches.recipientsAfter(manager, batch, 5);
           return { chunk, rowsRead: (await rowsReadSoFar()) - before };
         });
-        const [members, active] = [
-          everyone,
-          sorted(((await db.dataSource.query(`SELECT id FROM users WHERE active AND id <> $1`, [ann])) as { id: string }[]).map((r) => r.id)),
-        ];
-        expect(chunk).toEqual((kind === 'group' ? members : active).filter((id) => id > cursor).slice(0, 5));
+        const active = sorted(((await db.dataSource.query(`SELECT id FROM users WHERE active AND id <> $1`, [ann])) as { id: string }[]).map((r) => r.id));
+        expect(chunk).toEqual((kind === 'group' ? everyone : active).filter((id) => id > cursor).slice(0, 5));
         // Scanning from the first row would read about 600.
         expect(rowsRead).toBeLessThan(50);
       }
