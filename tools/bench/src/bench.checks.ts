@@ -1,5 +1,6 @@
 import { round } from './process.probe';
 import { BenchReport, CorrectnessCheck, TargetCheck } from './report.writer';
+import { fmt } from './report.sections';
 import { LEVEL_OFF } from './soak.verdict';
 import { TENTHS_TARGET_RATIO } from './soak-sizes.probe';
 
@@ -20,8 +21,6 @@ export const TARGETS = {
   soakMessages: 10_000_000,
 };
 
-const count = (n: number): string => n.toLocaleString('en-US');
-
 export function targetChecks(report: BenchReport): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const fixed = report.direct?.runs.find((r) => r.mode === 'fixed-rate' && r.offeredPerSecond === TARGETS.offeredPerSecond);
@@ -37,7 +36,7 @@ export function targetChecks(report: BenchReport): TargetCheck[] {
     checks.push({
       name: 'server CPU per delivered message at full speed (api + worker + Postgres + Redis)',
       target: `≤ ${TARGETS.cpuMsPerMessage} ms`,
-      measured: `${full.perMessage.cpuMs.server} ms (${full.sustainedPerSecond.toLocaleString('en-US')} msgs/s over ${full.transport === 'socket' ? 'the socket' : 'REST'})`,
+      measured: `${full.perMessage.cpuMs.server} ms (${fmt(full.sustainedPerSecond)} msgs/s over ${full.transport === 'socket' ? 'the socket' : 'REST'})`,
       met: full.perMessage.cpuMs.server <= TARGETS.cpuMsPerMessage,
     });
   }
@@ -47,7 +46,7 @@ export function targetChecks(report: BenchReport): TargetCheck[] {
     checks.push({
       name: 'direct messages over the socket ÷ raw Bull add+process (delivery options), same run',
       target: `≥ ${TARGETS.ceilingRatio.toFixed(2)}`,
-      measured: `${ratio} (${count(socketFull.sustainedPerSecond)} / ${count(report.ceiling.ceilingPerSecond)})`,
+      measured: `${ratio} (${fmt(socketFull.sustainedPerSecond)} / ${fmt(report.ceiling.ceilingPerSecond)})`,
       met: ratio >= TARGETS.ceilingRatio,
     });
   }
@@ -55,8 +54,8 @@ export function targetChecks(report: BenchReport): TargetCheck[] {
   if (restFull) {
     checks.push({
       name: 'REST sends end to end',
-      target: `≥ ${count(TARGETS.restPerSecond)} msgs/s`,
-      measured: `${count(restFull.sustainedPerSecond)} msgs/s`,
+      target: `≥ ${fmt(TARGETS.restPerSecond)} msgs/s`,
+      measured: `${fmt(restFull.sustainedPerSecond)} msgs/s`,
       met: restFull.sustainedPerSecond >= TARGETS.restPerSecond,
     });
   }
@@ -84,13 +83,13 @@ export function targetChecks(report: BenchReport): TargetCheck[] {
     const projected = b.recipientsPerSecond ? round((TARGETS.broadcastRecipients / b.recipientsPerSecond) * 1000) : undefined;
     checks.push({
       name: 'broadcast fan-out, rows written and connected sample reached',
-      target: `${count(TARGETS.broadcastRecipients)} in ≤ ${TARGETS.broadcastMs / 1000} s`,
+      target: `${fmt(TARGETS.broadcastRecipients)} in ≤ ${TARGETS.broadcastMs / 1000} s`,
       measured:
         `${b.total.toLocaleString('en-US')} in ${b.totalMs === undefined ? 'n/a' : `${(b.totalMs / 1000).toFixed(1)} s`} (${b.status})` +
         // A linear projection only from a size where fixed costs no longer dominate.
         (atSize || projected === undefined || b.total < 5_000
           ? ''
-          : `; linear projection to ${count(TARGETS.broadcastRecipients)}: ≈ ${(projected / 1000).toFixed(1)} s`),
+          : `; linear projection to ${fmt(TARGETS.broadcastRecipients)}: ≈ ${(projected / 1000).toFixed(1)} s`),
       met: atSize ? b.totalMs !== undefined && b.totalMs <= TARGETS.broadcastMs && b.status === 'completed' : undefined,
     });
   }
@@ -125,8 +124,8 @@ export function targetChecks(report: BenchReport): TargetCheck[] {
   if (s) {
     checks.push({
       name: 'sockets on one api instance',
-      target: `${count(TARGETS.sockets)} connected, ≤ ${TARGETS.socketMBPerThousand} MB RSS per 1,000`,
-      measured: `${count(s.stillConnected)} of ${count(s.attempted)} connected, ${s.rssSlopePerThousandMB ?? '–'} MB RSS per 1,000`,
+      target: `${fmt(TARGETS.sockets)} connected, ≤ ${TARGETS.socketMBPerThousand} MB RSS per 1,000`,
+      measured: `${fmt(s.stillConnected)} of ${fmt(s.attempted)} connected, ${s.rssSlopePerThousandMB ?? '–'} MB RSS per 1,000`,
       met:
         s.requested >= TARGETS.sockets
           ? s.stillConnected >= TARGETS.sockets && s.rssSlopePerThousandMB !== undefined && s.rssSlopePerThousandMB <= TARGETS.socketMBPerThousand

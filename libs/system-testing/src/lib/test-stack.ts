@@ -1,18 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { TestDatabase, createTestDatabase, testDatabaseEnv } from '@mq/db/testing';
+import { TestDatabase, createTestDatabase, eventually, freePort, testDatabaseEnv } from '@mq/db/testing';
 import { MessagingClient } from '@mq/messaging-client';
 import { QueueConfig } from '@mq/queue';
-import {
-  ThrowawayCluster,
-  clusterQueueConfig,
-  deleteQueueKeys,
-  eventually,
-  freePort,
-  startThrowawayCluster,
-  testQueueConfig,
-  uniqueQueuePrefix,
-} from '@mq/queue/testing';
+import { ThrowawayCluster, clusterQueueConfig, deleteQueueKeys, startThrowawayCluster, testQueueConfig, uniqueQueuePrefix } from '@mq/queue/testing';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 export const ADMIN = { email: 'admin@system.test', password: 'system-test-admin-password' };
