@@ -19,6 +19,8 @@ export const TARGETS = {
   sockets: 30_000,
   socketMBPerThousand: 10,
   soakMessages: 10_000_000,
+  /** The ratio is a target only against a ceiling measured at full size: a short ceiling run on a busy machine reads low. */
+  ceilingJobs: 30_000,
 };
 
 export function targetChecks(report: BenchReport): TargetCheck[] {
@@ -47,7 +49,7 @@ export function targetChecks(report: BenchReport): TargetCheck[] {
       name: 'direct messages over the socket ÷ raw Bull add+process (delivery options), same run',
       target: `≥ ${TARGETS.ceilingRatio.toFixed(2)}`,
       measured: `${ratio} (${fmt(socketFull.sustainedPerSecond)} / ${fmt(report.ceiling.ceilingPerSecond)})`,
-      met: ratio >= TARGETS.ceilingRatio,
+      met: report.ceiling.runs.every((r) => r.jobs >= TARGETS.ceilingJobs) ? ratio >= TARGETS.ceilingRatio : undefined,
     });
   }
   const restFull = report.direct?.runs.find((r) => r.mode === 'full-speed' && r.transport === 'rest');

@@ -94,7 +94,7 @@ export const USAGE = `npm run bench -- [options]
                          --only it runs the soak alone
   --profile              with --start: CPU-profile api and worker, summarise the hot functions; and per
                          delivered message the Redis commands of each direct run (INFO commandstats) and
-                         the top Postgres statements of the full-speed socket run (pg_stat_statements)
+                         the top Postgres statements of the socket runs (pg_stat_statements)
   --cluster              with --start: after the direct runs, the same runs with api and worker on a
                          throwaway Redis Cluster (3 masters, 3 replicas), and its key count per master
   --system-postgres      with --start: the machine's Postgres (TEST_DATABASE_ADMIN_URL, else 127.0.0.1:5432)

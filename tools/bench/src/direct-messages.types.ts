@@ -40,7 +40,7 @@ export interface DirectRun {
   cpu: CpuShare;
   /** What one delivered message cost: CPU ms per process, Postgres transactions and rows, Redis commands. */
   perMessage: PerMessageCost;
-  /** --profile: Redis commands (every run) and Postgres statements (the full-speed socket run) per message. */
+  /** --profile: Redis commands (every run) and Postgres statements (the socket runs) per message. */
   queryStats?: QueryStats;
   errors: Record<string, number>;
 }
@@ -65,6 +65,6 @@ export interface DirectOptions {
   databaseUrl?: string;
   /** Seconds of unmeasured sending before the runs. */
   warmupSeconds: number;
-  /** --profile: Redis INFO commandstats over each run, pg_stat_statements over the full-speed socket run. */
+  /** --profile: Redis INFO commandstats over each run, pg_stat_statements over the socket runs. */
   queryStats?: boolean;
 }

@@ -48,7 +48,7 @@ export function queryStatsSection(report: BenchReport): string[] {
     '',
     "Over each direct run's measured window (sending and drain): `INFO commandstats` before and after, divided by the messages delivered " +
       '(the counters are server-wide: anything else using this Redis meanwhile counts too); µs is Redis’s own time executing the command. ' +
-      "For the full-speed socket run also `pg_stat_statements` of the run's database (the bench's own statistics reads left out).",
+      "For the socket runs also `pg_stat_statements` of the run's database (the bench's own statistics reads left out).",
     '',
     ...runs.flatMap((run) => {
       const stats = run.queryStats ?? {};
