@@ -12,3 +12,17 @@ export interface SqlStatement {
 export function renumber(sql: string, offset: number): string {
   return offset === 0 ? sql : sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
 }
+
+/**
+ * Parameters of a statement that carries only the filters given: `add` answers the value's
+ * placeholder. A filter left out of the SQL (rather than written `$n IS NULL OR column = $n`)
+ * lets a generic plan use the filter's index (see `idAfter` in repositories/keyset-page.ts).
+ */
+export class SqlParams {
+  readonly values: unknown[] = [];
+
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}

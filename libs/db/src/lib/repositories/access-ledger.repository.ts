@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AccessVia } from '../entities/access-ledger.entity';
 import { LedgerHashedFields, ledgerFieldsDigest } from '../ledger/access-ledger.hash';
+import { SqlParams, SqlStatement } from '../sql-statement';
 
 /** One access to message content, as the api records it. */
 export interface AccessRecord {
@@ -48,6 +49,21 @@ const lower = (ids: readonly string[]): string[] => ids.map((id) => id.toLowerCa
 // Selected as text (bigint), so ORDER BY names the table's column: the alias would sort as text.
 const ROW_COLUMNS = `seq::text AS seq, actor_id AS "actorId", subject_ids::text[] AS "subjectIds", conversation_ids::text[] AS "conversationIds",
   message_ids::text[] AS "messageIds", via, ip, user_agent AS "userAgent", at, prev_hash AS "prevHash", hash`;
+
+/** A page newest first; a subject or an actor given is read by its own index (GIN, or actor and seq). */
+export function accessLedgerPageStatement(query: AccessLedgerQuery): SqlStatement {
+  const p = new SqlParams();
+  const filters = [
+    ...(query.subjectId === undefined ? [] : [`subject_ids @> ARRAY[${p.add(query.subjectId)}::uuid]`]),
+    ...(query.actorId === undefined ? [] : [`actor_id = ${p.add(query.actorId)}::uuid`]),
+    // A range in a generic plan (see idAfter in keyset-page.ts), not "$n IS NULL OR seq < $n".
+    `seq < COALESCE(${p.add(query.beforeSeq ?? null)}::bigint, 9223372036854775807)`,
+  ];
+  return {
+    sql: `SELECT ${ROW_COLUMNS} FROM access_ledger WHERE ${filters.join(' AND ')} ORDER BY access_ledger.seq DESC LIMIT ${p.add(query.limit)}`,
+    params: p.values,
+  };
+}
 
 /**
  * The access ledger's one reader and writer. An append locks the single head row FOR UPDATE for
@@ -125,14 +141,8 @@ export class AccessLedgerRepository {
 
   /** Newest first, by subject and/or actor. */
   async page(query: AccessLedgerQuery): Promise<AccessLedgerPage> {
-    const items: AccessLedgerRow[] = await this.dataSource.query(
-      `SELECT ${ROW_COLUMNS} FROM access_ledger
-       WHERE ($1::uuid IS NULL OR subject_ids @> ARRAY[$1::uuid]) AND ($2::uuid IS NULL OR actor_id = $2)
-         -- A range in a generic plan (see idAfter in keyset-page.ts), not "$3 IS NULL OR seq < $3".
-         AND seq < COALESCE($3::bigint, 9223372036854775807)
-       ORDER BY access_ledger.seq DESC LIMIT $4`,
-      [query.subjectId ?? null, query.actorId ?? null, query.beforeSeq ?? null, query.limit],
-    );
+    const { sql, params } = accessLedgerPageStatement(query);
+    const items: AccessLedgerRow[] = await this.dataSource.query(sql, [...params]);
     const last = items[items.length - 1];
     return { items, next: last && items.length === query.limit ? last.seq : null };
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { DeadLetter, DeadLetterGroup } from '@mq/messaging-contracts';
 import { failureSignature, topFrame } from '../failure-fingerprint';
+import { SqlParams, SqlStatement } from '../sql-statement';
 import { uuidV7 } from '../uuid-v7';
 import { MAX_FAILURE_CHARS } from './delivery.repository';
 import { keysetTime, positionBefore, toKeysetPage, type KeysetPage, type KeysetPageQuery, type KeysetPosition } from './keyset-page';
@@ -36,6 +37,21 @@ function toDeadLetter({ position: _, ...row }: DeadLetterRow & { position?: Keys
  * whole cause (fingerprint) at once. Discarded rows are hidden, kept for the undo window, then
  * purged by the retention job.
  */
+export type DeadLetterPageQuery = KeysetPageQuery & { fingerprint?: string };
+
+/** A page of live letters; with a fingerprint, by that group's index. */
+export function deadLetterPageStatement(query: DeadLetterPageQuery): SqlStatement {
+  const p = new SqlParams();
+  const group = query.fingerprint === undefined ? '' : `AND fingerprint = ${p.add(query.fingerprint)}`;
+  return {
+    sql: `SELECT ${DEAD_LETTER_COLUMNS}, json_build_object('at', ${keysetTime('failed_at')}, 'id', id) AS position FROM dead_letters
+          WHERE discarded_at IS NULL ${group}
+            AND ${positionBefore('failed_at', 'id', p.add(query.after?.at ?? null), p.add(query.after?.id ?? null))}
+          ORDER BY failed_at DESC, id DESC LIMIT ${p.add(query.limit)}`,
+    params: p.values,
+  };
+}
+
 @Injectable()
 export class DeadLetterRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -63,14 +79,9 @@ export class DeadLetterRepository {
   }
 
   /** Newest first; with a fingerprint, that group's letters only. */
-  async page(query: KeysetPageQuery & { fingerprint?: string }): Promise<KeysetPage<DeadLetter>> {
-    const rows: (DeadLetterRow & { position: KeysetPosition })[] = await this.dataSource.query(
-      `SELECT ${DEAD_LETTER_COLUMNS}, json_build_object('at', ${keysetTime('failed_at')}, 'id', id) AS position FROM dead_letters
-       WHERE discarded_at IS NULL AND ($4::text IS NULL OR fingerprint = $4)
-         AND ${positionBefore('failed_at', 'id', '$1', '$2')}
-       ORDER BY failed_at DESC, id DESC LIMIT $3`,
-      [query.after?.at ?? null, query.after?.id ?? null, query.limit, query.fingerprint ?? null],
-    );
+  async page(query: DeadLetterPageQuery): Promise<KeysetPage<DeadLetter>> {
+    const { sql, params } = deadLetterPageStatement(query);
+    const rows: (DeadLetterRow & { position: KeysetPosition })[] = await this.dataSource.query(sql, [...params]);
     return toKeysetPage(rows, query.limit, toDeadLetter);
   }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Delivery, FailedDelivery, FailedDeliveryGroup } from '@mq/messaging-contracts';
 import { normaliseError } from '../failure-fingerprint';
+import { SqlParams, SqlStatement } from '../sql-statement';
 import { type KeysetPage, type KeysetPageQuery, type KeysetPosition, keysetTime, positionBefore, timeWithin, toKeysetPage } from './keyset-page';
 
 /** Failure reasons are kept whole enough to read, not as unbounded traces. */
@@ -16,6 +17,29 @@ export interface FailedDeliveriesFilter extends KeysetPageQuery {
   to?: Date;
   /** Only the deliveries of this batch (a broadcast or a large group's fan-out: one message each). */
   batchId?: string;
+}
+
+/** A page of failed deliveries, newest first; of one message (a batch's) by that message's index. */
+export function failedDeliveriesPageStatement(filter: FailedDeliveriesFilter, messageId: string | null): SqlStatement {
+  const p = new SqlParams();
+  const key = "d.message_id || ':' || d.recipient_id";
+  // A failed delivery always has its failed_at; saying so lets the partial indexes serve the list.
+  const where = [`d.status = 'failed'`, `d.failed_at IS NOT NULL`];
+  // Each filter only when given: "$n IS NULL OR ..." would keep a generic plan off its index (see idAfter in keyset-page.ts).
+  if (messageId !== null) where.push(`d.message_id = ${p.add(messageId)}::uuid`);
+  if (filter.queue !== undefined) where.push(`COALESCE(d.job_id LIKE 'batch:%', false) = ${p.add(filter.queue === 'batch-message-sending')}::boolean`);
+  if (filter.reason !== undefined) where.push(`d.failure_reason ILIKE '%' || ${p.add(filter.reason)}::text || '%'`);
+  where.push(timeWithin('d.failed_at', p.add(filter.from ?? null), p.add(filter.to ?? null)));
+  where.push(positionBefore('d.failed_at', key, p.add(filter.after?.at ?? null), p.add(filter.after?.id ?? null), 'text'));
+  return {
+    sql: `SELECT d.message_id AS "messageId", m.conversation_id AS "conversationId", d.recipient_id AS "recipientId",
+                 d.failure_reason AS "failureReason", d.attempts, d.job_id AS "jobId", d.failed_at AS "failedAt",
+                 json_build_object('at', ${keysetTime('d.failed_at')}, 'id', ${key}) AS position
+          FROM message_deliveries d JOIN messages m ON m.id = d.message_id
+          WHERE ${where.join(' AND ')}
+          ORDER BY d.failed_at DESC, ${key} DESC LIMIT ${p.add(filter.limit)}`,
+    params: p.values,
+  };
 }
 
 /** A send job's failed attempt, as Bull reports it. */
@@ -79,38 +103,16 @@ export class DeliveryRepository {
 
   /** Newest failure first; a position's id is `<message id>:<recipient id>`. */
   async failedPage(filter: FailedDeliveriesFilter): Promise<KeysetPage<FailedDelivery>> {
-    // The batch's message is looked up first: as a value (not a subquery) the planner sees it and
-    // reads only that message's failures (idx_message_deliveries_message_id_failed_at).
+    // The batch's message is looked up first: as a value (not a subquery) the statement reads
+    // only that message's failures (idx_message_deliveries_message_id_failed_at).
     let messageId: string | null = null;
     if (filter.batchId) {
       const [batch]: { message_id: string | null }[] = await this.dataSource.query('SELECT message_id FROM batches WHERE id = $1', [filter.batchId]);
       if (!batch?.message_id) return { items: [], next: null };
       messageId = batch.message_id;
     }
-    const rows: (Omit<FailedDelivery, 'failedAt'> & { failedAt: Date; position: KeysetPosition })[] = await this.dataSource.query(
-      // A failed delivery always has its failed_at; saying so lets the partial indexes serve the list.
-      `SELECT d.message_id AS "messageId", m.conversation_id AS "conversationId", d.recipient_id AS "recipientId",
-              d.failure_reason AS "failureReason", d.attempts, d.job_id AS "jobId", d.failed_at AS "failedAt",
-              json_build_object('at', ${keysetTime('d.failed_at')}, 'id', d.message_id || ':' || d.recipient_id) AS position
-       FROM message_deliveries d JOIN messages m ON m.id = d.message_id
-       WHERE d.status = 'failed' AND d.failed_at IS NOT NULL
-         AND ($1::text IS NULL OR ($1 = 'batch-message-sending') = COALESCE(d.job_id LIKE 'batch:%', false))
-         AND ($2::text IS NULL OR d.failure_reason ILIKE '%' || $2 || '%')
-         AND ${timeWithin('d.failed_at', '$3', '$4')}
-         AND ${positionBefore('d.failed_at', "d.message_id || ':' || d.recipient_id", '$5', '$6', 'text')}
-         AND ($8::uuid IS NULL OR d.message_id = $8)
-       ORDER BY d.failed_at DESC, d.message_id || ':' || d.recipient_id DESC LIMIT $7`,
-      [
-        filter.queue ?? null,
-        filter.reason ?? null,
-        filter.from ?? null,
-        filter.to ?? null,
-        filter.after?.at ?? null,
-        filter.after?.id ?? null,
-        filter.limit,
-        messageId,
-      ],
-    );
+    const { sql, params } = failedDeliveriesPageStatement(filter, messageId);
+    const rows: (Omit<FailedDelivery, 'failedAt'> & { failedAt: Date; position: KeysetPosition })[] = await this.dataSource.query(sql, [...params]);
     return toKeysetPage(rows, filter.limit, ({ position: _, ...row }) => ({ ...row, failedAt: row.failedAt.toISOString() }));
   }
 
