@@ -13,6 +13,7 @@ import { AccessLedger1795400000000 } from './migrations/1795400000000-access-led
 import { ProviderFeedback1795410000000 } from './migrations/1795410000000-provider-feedback';
 import { QuietHoursHeld1795420000000 } from './migrations/1795420000000-quiet-hours-held';
 import { PlannerAndVacuum1795430000000 } from './migrations/1795430000000-planner-and-vacuum';
+import { UsersByCreation1795440000000 } from './migrations/1795440000000-users-by-creation';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
 import { statementTimeoutSubscriberFor } from './statement-timeout.subscriber';
 import { UnnamedStatementClient } from './unnamed-statement.client';
@@ -30,6 +31,7 @@ export const DB_MIGRATIONS = Object.freeze([
   ProviderFeedback1795410000000,
   QuietHoursHeld1795420000000,
   PlannerAndVacuum1795430000000,
+  UsersByCreation1795440000000,
 ]);
 
 export interface DataSourceConfig {

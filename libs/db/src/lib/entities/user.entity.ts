@@ -1,4 +1,4 @@
-import { Check, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn, ValueTransformer } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn, ValueTransformer } from 'typeorm';
 import { USER_ROLES, type UserRole } from '@mq/messaging-contracts';
 import { enumCheck } from '../enum-check.helper';
 
@@ -12,6 +12,8 @@ const lowerCaseTransformer: ValueTransformer = {
 @Check('chk_users_role', enumCheck('role', USER_ROLES))
 // The unique constraint is only case-insensitive if nothing writes a mixed-case email.
 @Check('chk_users_email_lower_case', `"email" = lower("email")`)
+// The console's list, newest first (read backwards).
+@Index('idx_users_created_at_id', ['createdAt', 'id'])
 export class UserEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -3,6 +3,7 @@ import type { SqlStatement } from '../sql-statement';
 import { accessLedgerPageStatement } from './access-ledger.repository';
 import { deadLetterPageStatement } from './dead-letter.repository';
 import { failedDeliveriesPageStatement } from './delivery.repository';
+import { usersPageStatement } from './user.repository';
 
 /**
  * The console's filtered lists under the apps' generic plans (data-source.ts): a filter on a
@@ -110,5 +111,23 @@ describe('filtered pages under generic plans', () => {
     // cannot tell a rare subject from a common one in the GIN index (README "Access ledger").
     expect((await rowsRead('access_ledger', accessLedgerPageStatement({ subjectId: subject, limit: 50 }))).rows).toHaveLength(FEW);
     expect((await rowsRead('access_ledger', accessLedgerPageStatement({ limit: 50 }))).rows).toHaveLength(50);
+  });
+
+  it('the user list: a deep page reads its own rows, not the whole table sorted', async () => {
+    await db.dataSource.query(
+      `INSERT INTO users (email, display_name, password_hash, role, created_at)
+       SELECT 'listed-' || g || '@example.com', 'listed ' || g, 'x', CASE WHEN g % 2 = 0 THEN 'operator' ELSE 'user' END, now() - g * interval '1 second'
+       FROM generate_series(1, ${MANY}) g`,
+    );
+    await db.dataSource.query(`ANALYZE users`);
+    const [{ at, id }]: { at: Date; id: string }[] = await db.dataSource.query(
+      `SELECT created_at AS at, id FROM users ORDER BY created_at DESC, id DESC OFFSET ${MANY - 30} LIMIT 1`,
+    );
+    const deep = await rowsRead('users', usersPageStatement({ after: { at: at.toISOString(), id }, limit: 10 }));
+    expect(deep.rows).toHaveLength(10);
+    expect(deep.read).toBeLessThan(50);
+    const operators = await rowsRead('users', usersPageStatement({ role: 'operator', active: true, search: 'listed', limit: 10 }));
+    expect(operators.rows).toHaveLength(10);
+    expect(operators.rows.every((row) => (row as { role: string }).role === 'operator')).toBe(true);
   });
 });

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { UserRole } from '@mq/messaging-contracts';
 import { preparedQuery } from '../prepared-query';
-import { KeysetPage, KeysetPageQuery, KeysetPosition, keysetTime, toKeysetPage } from './keyset-page';
+import { SqlParams, SqlStatement } from '../sql-statement';
+import { KeysetPage, KeysetPageQuery, KeysetPosition, keysetTime, positionBefore, toKeysetPage } from './keyset-page';
 import { isUniqueViolation } from './unique-violation';
 
 /** A user as stored, password hash included: never hand it to a client as is. */
@@ -58,6 +59,24 @@ const userColumns = (t: string): string => `${t}.id, ${t}.email, ${t}.display_na
 
 const SESSION_STATE = `SELECT id, email, display_name AS "displayName", role, active, token_version AS "tokenVersion" FROM users WHERE id = $1`;
 
+/** A page of users newest first (idx_users_created_at_id), with only the filters given in the SQL. */
+export function usersPageStatement(query: UserListQuery): SqlStatement {
+  const p = new SqlParams();
+  const where: string[] = [];
+  if (query.search) {
+    const pattern = p.add(`%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    where.push(`(email ILIKE ${pattern} OR display_name ILIKE ${pattern} OR id::text = lower(${p.add(query.search.trim())}))`);
+  }
+  if (query.role !== undefined) where.push(`role = ${p.add(query.role)}`);
+  if (query.active !== undefined) where.push(`active = ${p.add(query.active)}`);
+  where.push(positionBefore('created_at', 'id', p.add(query.after?.at ?? null), p.add(query.after?.id ?? null)));
+  return {
+    sql: `SELECT ${userColumns('users')}, json_build_object('at', ${keysetTime('created_at')}, 'id', id) AS position
+          FROM users WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ${p.add(query.limit)}`,
+    params: p.values,
+  };
+}
+
 /** `users`: accounts, their roles and the version that revokes their tokens. */
 @Injectable()
 export class UserRepository {
@@ -70,16 +89,8 @@ export class UserRepository {
 
   /** Newest first, filtered; `search` matches anywhere in the email or the name, case-insensitively, or a user's id exactly. */
   async page(query: UserListQuery): Promise<KeysetPage<UserRow>> {
-    const pattern = query.search ? `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-    const rows: (UserRow & { position: KeysetPosition })[] = await this.dataSource.query(
-      `SELECT ${userColumns('users')}, json_build_object('at', ${keysetTime('created_at')}, 'id', id) AS position
-       FROM users
-       WHERE ($1::text IS NULL OR email ILIKE $1 OR display_name ILIKE $1 OR id::text = lower($7))
-         AND ($2::text IS NULL OR role = $2) AND ($3::boolean IS NULL OR active = $3)
-         AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::uuid))
-       ORDER BY created_at DESC, id DESC LIMIT $6`,
-      [pattern, query.role ?? null, query.active ?? null, query.after?.at ?? null, query.after?.id ?? null, query.limit, query.search?.trim() ?? null],
-    );
+    const { sql, params } = usersPageStatement(query);
+    const rows: (UserRow & { position: KeysetPosition })[] = await this.dataSource.query(sql, [...params]);
     return toKeysetPage(rows, query.limit, ({ position: _, ...row }) => row);
   }
 
