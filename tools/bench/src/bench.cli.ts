@@ -91,7 +91,8 @@ export const USAGE = `npm run bench -- [options]
   --sockets N            sockets to open on one api (default 30000, quick 2000)
   --ceiling-jobs N       no-op Bull jobs for the raw ceiling (default 30000, quick 10000)
   --soak N               messages for the soak phase (default 10000000, quick 10000); without
-                         --only it runs the soak alone
+                         --only it runs the soak alone; Ctrl-C during it stops sending, drains and
+                         reports what was sent
   --profile              with --start: CPU-profile api and worker, summarise the hot functions; and per
                          delivered message the Redis commands of each direct run (INFO commandstats) and
                          the top Postgres statements of the socket runs (pg_stat_statements)

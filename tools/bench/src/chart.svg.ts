@@ -1,5 +1,5 @@
 import type { DirectRun } from './direct-messages.types';
-import type { SoakResult } from './soak.phase';
+import type { SoakResult } from './soak.types';
 import type { SoakSample } from './soak.verdict';
 import { niceStep } from './stats.math';
 

@@ -5,13 +5,13 @@ import { WORKSPACE_ROOT } from './bench-stack.runner';
 import { Phase, USAGE, parseBenchOptions, directOptionsFrom } from './bench.cli';
 import { measureBroadcast } from './broadcast.phase';
 import { summariseProfile } from './cpu-profile';
-import { REST_CONNECTIONS } from './pooled.fetch';
 import { measureDirectMessages } from './direct-messages.phase';
 import { openFileLimit, round } from './process.probe';
 import { ProgressBar } from './progress.bar';
 import { measureLedger } from './ledger.phase';
 import { measureRawCeiling } from './raw-ceiling.phase';
 import { BenchReport, writeReport } from './report.writer';
+import { runNotes } from './report.notes';
 import { measureSockets } from './sockets.phase';
 import { measureSoak } from './soak.phase';
 import { measureWithTracing } from './tracing.phase';
@@ -45,7 +45,11 @@ async function main(): Promise<number> {
     await target.stack?.stop(options.profile);
     await stopBenchPostgres();
   };
-  process.once('SIGINT', () => {
+  // Ctrl-C during the soak stops its sending: it drains and reports what it measured. Otherwise, or again, the run ends.
+  const stopSoak = new AbortController();
+  let soaking = false;
+  process.on('SIGINT', () => {
+    if (soaking && !stopSoak.signal.aborted) return void (stopSoak.abort(), progress.log('bench: stopping the soak; Ctrl-C again to abort'));
     progress.log('bench: interrupted, cleaning up');
     void stop().finally(() => process.exit(130));
   });
@@ -89,29 +93,7 @@ async function main(): Promise<number> {
     notes: [],
     errors: [],
   };
-  report.notes.push(
-    options.start
-      ? 'Users are rows inserted with SQL and their access tokens are minted with the run’s own JWT_SECRET (what POST /auth/login signs); the api still verifies every token and user row.'
-      : 'Users were created through POST /users and signed in through POST /auth/login (two scrypt runs each on the api); broadcast recipients the same way.',
-  );
-  // Notes about phases that did not run would only confuse a partial (e.g. soak-only) report.
-  if (options.phases.has('broadcast'))
-    report.notes.push('Broadcasts use allUsers: the batch total is every active user but the admin, the run’s senders and listeners included.');
-  if (options.phases.has('direct')) {
-    report.notes.push(
-      `The api gathers sends and receipts into one commit for up to ${options.batchLingerMs ?? 8} ms while busy (BATCH_LINGER_MS${options.batchLingerMs === undefined ? ', its default' : ''}); an idle api never waits.`,
-      `Senders send over ${options.transport === 'socket' ? 'their socket (`message:send`, acknowledged once stored), as a connected app does' : 'REST (`POST /messages`)'}; one more full-speed run sends over ${options.transport === 'socket' ? 'REST' : 'the socket'} for comparison.`,
-      `Before the runs, ${options.quick ? 3 : 5} s of unmeasured sending warm the processes and fill the tables${options.start ? '; then the run’s own database is analyzed, as autovacuum does within a minute of a deployment’s first traffic (prepared statements keep the plan a ten-row table gave until then)' : ''}.`,
-      'The fixed-rate run is open loop: a send leaves on schedule whatever earlier answers do, so latency includes any queueing in the api.',
-      `REST senders share ${REST_CONNECTIONS} keep-alive connections, as an app's HTTP client or a load balancer keeps a pool; sends beyond them wait in the client, and that wait counts in their latency.`,
-      `The full-speed runs keep ${options.concurrency} sends in flight and pause while more than 2,000 accepted messages are not yet delivered, so they measure the sustained rate instead of how fast a backlog grows.`,
-    );
-  }
-  if (options.phases.has('soak') && options.start) {
-    report.notes.push(
-      'Soak: each RSS sample forces a full GC in api and worker first (the probe preload), every 5 s; the “read (ms)” column is what that took.',
-    );
-  }
+  report.notes.push(...runNotes(options));
 
   let sharedRecipients: string[] = [];
   const profiled = async <T>(phase: Phase, work: () => Promise<T>): Promise<T> => {
@@ -220,6 +202,7 @@ async function main(): Promise<number> {
       report.ledger = await measureLedger(target.users, { quick: options.quick, databaseUrl: target.stack?.database.url }, progress);
     });
     await phase('soak', async () => {
+      soaking = true;
       report.soak = await measureSoak(
         target.users,
         {
@@ -234,6 +217,7 @@ async function main(): Promise<number> {
           cores,
           cpuSubjects: target.cpuSubjects,
           databaseUrl: target.stack?.database.url,
+          stopSending: stopSoak.signal,
         },
         progress,
       );

@@ -1,7 +1,7 @@
 import type { ProfileSummary } from './cpu-profile';
 import type { DirectRun } from './direct-messages.types';
 import type { CpuShare } from './process.probe';
-import type { SoakResult } from './soak.phase';
+import type { SoakResult } from './soak.types';
 import type { SoakSample, SoakVerdict } from './soak.verdict';
 import type { Percentiles } from './stats.math';
 import type { BenchReport } from './report.writer';
@@ -155,7 +155,7 @@ export function soakSection(soak: SoakResult, chartFile: string | undefined): st
   return [
     '## Soak',
     '',
-    `${fmt(soak.requested)} direct messages asked for, through ${soak.pairs} sender/recipient pairs at full speed (${soak.concurrency} sends in flight, ` +
+    `${fmt(soak.requested)} direct messages asked for${soak.stoppedEarly ? ` (sending stopped by hand after ${fmt(soak.sent)}: the figures are of those)` : ''}, through ${soak.pairs} sender/recipient pairs at full speed (${soak.concurrency} sends in flight, ` +
       `paused while more than ${fmt(soak.backlogCap)} accepted messages are undelivered), then drained. ` +
       `Sending ${soak.sendingSeconds} s, drain ${soak.drainSeconds} s (${minutes.toFixed(1)} min in all): **${fmt(soak.sustainedPerSecond)} msgs/s sustained** ` +
       '(accepted → received → delivered, first send to last delivered).',

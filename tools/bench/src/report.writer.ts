@@ -9,7 +9,7 @@ import type { ProfileSummary } from './cpu-profile';
 import type { DirectResult } from './direct-messages.types';
 import type { CeilingResult } from './raw-ceiling.phase';
 import type { SocketsResult } from './sockets.phase';
-import type { SoakResult } from './soak.phase';
+import type { SoakResult } from './soak.types';
 import { queryStatsSection } from './query-stats.sections';
 import { clusterSection, tracingSection, cpuLine, dash, directLimit, directRunSection, fmt, profileSection, soakSection } from './report.sections';
 

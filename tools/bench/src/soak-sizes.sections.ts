@@ -1,4 +1,4 @@
-import type { SoakResult } from './soak.phase';
+import type { SoakResult } from './soak.types';
 import { type SizeCheckpoint, type TableSize, TENTHS_TARGET_RATIO, bytesPerMessage } from './soak-sizes.probe';
 
 const fmt = (value: number | undefined): string => (value === undefined ? '–' : value.toLocaleString('en-US'));

@@ -1,14 +1,13 @@
-import type { RedisTarget } from './bench.cli';
 import { CONTENT_LENGTH, Pair, connectPairs, sendOne } from './direct-messages.phase';
-import type { SendTransport } from './direct-messages.types';
 import { ProgressBar } from './progress.bar';
-import { CpuShare, CpuSubjects, cpuBetween, round, sampleCpu } from './process.probe';
+import { cpuBetween, round, sampleCpu } from './process.probe';
 import { mb, sleep } from './stats.math';
 import type { UserSource } from './users.seeder';
 import { RedisSampler, SoakTracker } from './soak.tracker';
-import { LEVEL_OFF_RULE, SoakSample, SoakVerdict, verdictFor } from './soak.verdict';
+import { LEVEL_OFF_RULE, SoakSample, verdictFor } from './soak.verdict';
 import { outlastsTokens, tokensExpireAt } from './token-expiry.helper';
-import { SizeCheckpoints, SoakSizes, TenthRates, tenthRates } from './soak-sizes.probe';
+import { SizeCheckpoints, tenthRates } from './soak-sizes.probe';
+import type { SoakOptions, SoakResult } from './soak.types';
 
 /** Accepted but not yet delivered messages allowed before the senders wait (as in the full-speed direct run). */
 export const SOAK_BACKLOG_CAP = 2_000;
@@ -16,62 +15,6 @@ export const SOAK_SAMPLE_EVERY_SECONDS = 5;
 /** The drain ends when nothing arrives for this long: what is still missing then is lost. */
 const DRAIN_STALL_MS = 15_000;
 const DRAIN_MAX_MS = 300_000;
-export interface SoakResult {
-  requested: number;
-  pairs: number;
-  concurrency: number;
-  backlogCap: number;
-  contentLength: number;
-  sent: number;
-  accepted: number;
-  rejected: number;
-  received: number;
-  delivered: number;
-  notReceived: number;
-  notDelivered: number;
-  /** A second, different message for one clientMessageId: must be 0. */
-  duplicated: number;
-  /** The same message id again on the socket (at-least-once; clients drop it by id). */
-  duplicateReceipts: number;
-  sendingSeconds: number;
-  /** Delivered when the last send was answered: where the drain begins on the chart. */
-  deliveredWhenSendingEnded: number;
-  drainSeconds: number;
-  /** Delivered messages per second from the first send to the last `delivered`. */
-  sustainedPerSecond: number;
-  sampleEverySeconds: number;
-  rssSource: string;
-  redisDb: number;
-  /** Early statuses and undelivered ids still held by the bench at the end (bounded bookkeeping). */
-  trackedAtEnd: number;
-  levelOffRule: string;
-  verdicts: SoakVerdict[];
-  /** Every readable series levelled off; undefined when none could be judged. */
-  levelledOff: boolean | undefined;
-  samples: SoakSample[];
-  /** Table and index sizes at each tenth delivered (with a database of the run's own). */
-  sizes?: SoakSizes;
-  /** Throughput of the first and the last tenth of the messages delivered. */
-  tenths?: TenthRates;
-  cpu: CpuShare;
-  errors: Record<string, number>;
-}
-
-export interface SoakOptions {
-  messages: number;
-  transport: SendTransport;
-  pairs: number;
-  concurrency: number;
-  redis: RedisTarget;
-  readApiRss: () => Promise<number | undefined>;
-  readWorkerRss: () => Promise<number | undefined>;
-  rssSource: string;
-  cores: number;
-  cpuSubjects: CpuSubjects;
-  /** With --start: the run's own database, whose table sizes are read at each tenth. */
-  databaseUrl?: string;
-}
-
 /** P direct conversations like the direct phase's, own users; recipients ack delivery like an app does. */
 async function setUp(source: UserSource, count: number, tracker: SoakTracker, progress: ProgressBar): Promise<{ pairs: Pair[]; expiresAt?: number }> {
   let ready = 0;
@@ -208,7 +151,12 @@ async function soak(
     await Promise.all(
       Array.from({ length: options.concurrency }, async () => {
         // Sends in flight count towards N; a rejected one makes room for another.
-        while (tracker.accepted + posting < options.messages && tracker.rejected <= rejectLimit && index < tracker.capacity) {
+        while (
+          tracker.accepted + posting < options.messages &&
+          tracker.rejected <= rejectLimit &&
+          index < tracker.capacity &&
+          options.stopSending?.aborted !== true
+        ) {
           // Wait while the pipeline is behind: the soak measures retention at the sustained rate, not a growing backlog.
           if (tracker.accepted - tracker.delivered > SOAK_BACKLOG_CAP) {
             await sleep(5);
@@ -265,6 +213,7 @@ async function soak(
     backlogCap: SOAK_BACKLOG_CAP,
     contentLength: CONTENT_LENGTH,
     sent: tracker.sent,
+    stoppedEarly: options.stopSending?.aborted === true && tracker.accepted < options.messages,
     accepted: tracker.accepted,
     rejected: tracker.rejected,
     received: tracker.received,
