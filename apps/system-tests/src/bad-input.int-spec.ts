@@ -1,5 +1,6 @@
 import { MessagingClient } from '@mq/messaging-client';
 import { sql, TestStack } from '@mq/system-testing';
+import { eventually } from '@mq/queue/testing';
 
 /** Raw HTTP, as a careless or hostile client would send it. */
 async function post(url: string, token: string, body: string, contentType = 'application/json') {
@@ -88,9 +89,8 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
   });
 
   it('limits sends per user across instances with 429 and Retry-After, leaving nothing behind', async () => {
-    // The limit counts per clock minute: start well inside one, so the burst cannot straddle two.
-    const intoMinute = Date.now() % 60_000;
-    if (intoMinute > 50_000) await new Promise((resolve) => setTimeout(resolve, 60_000 - intoMinute + 100));
+    // The limit counts per clock minute: start within a minute's first 50 s, so the burst cannot straddle two.
+    await eventually(() => (Date.now() % 60_000 < 50_000 ? true : undefined), 'a clock minute with 10 s left', 12_000);
     const statuses: number[] = [];
     let retryAfter: string | null = null;
     for (let i = 0; i < 8; i++) {

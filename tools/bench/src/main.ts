@@ -49,7 +49,11 @@ async function main(): Promise<number> {
   const stopSoak = new AbortController();
   let soaking = false;
   process.on('SIGINT', () => {
-    if (soaking && !stopSoak.signal.aborted) return void (stopSoak.abort(), progress.log('bench: stopping the soak; Ctrl-C again to abort'));
+    if (soaking && !stopSoak.signal.aborted) {
+      stopSoak.abort();
+      progress.log('bench: stopping the soak; Ctrl-C again to abort');
+      return;
+    }
     progress.log('bench: interrupted, cleaning up');
     void stop().finally(() => process.exit(130));
   });
