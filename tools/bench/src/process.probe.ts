@@ -24,16 +24,31 @@ export function readRssBytes(pid: number): number | undefined {
   }
 }
 
-/** User + system CPU seconds a process has used so far. */
-export function readCpuSeconds(pid: number): number | undefined {
+/** The fields of /proc/<pid>/stat after the command name (which may contain spaces), or undefined if the process is gone. */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces: split after its closing parenthesis.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+/** User + system CPU seconds a process has used so far. */
+export function readCpuSeconds(pid: number): number | undefined {
+  const fields = statFields(pid);
+  return fields ? (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS : undefined;
+}
+
+/** User + system CPU seconds of a process's children that have exited and been waited for (cutime + cstime). */
+function readExitedChildrenCpuSeconds(pid: number): number | undefined {
+  const fields = statFields(pid);
+  return fields ? (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS : undefined;
+}
+
+function parentPid(pid: number): number | undefined {
+  const fields = statFields(pid);
+  return fields ? Number(fields[1]) : undefined;
 }
 
 /** Pids whose command is `name` (e.g. every postgres backend of the machine). */
@@ -121,28 +136,37 @@ export interface CpuSample {
   redis?: number;
   /** CPU seconds per postgres pid. */
   postgres: Map<number, number>;
+  /**
+   * The run's own server: CPU seconds of its processes that have exited (autovacuum workers,
+   * closed connections), which no live pid shows.
+   */
+  postgresExited?: number;
   bench: number;
   machineBusy: number;
   machineTotal: number;
   at: number;
 }
 
-async function postgresPids(databaseUrl: string | undefined): Promise<number[]> {
-  if (!databaseUrl) return pidsNamed('postgres');
+async function postgresPids(databaseUrl: string | undefined): Promise<{ pids: number[]; postmaster?: number }> {
+  if (!databaseUrl) return { pids: pidsNamed('postgres') };
   try {
     // The run's own server: all of it (checkpointer, WAL writer and autovacuum included); a shared one: this database's backends.
     const query = onBenchPostgres(databaseUrl)
       ? 'SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()'
       : 'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()';
     const rows = await sql<{ pid: number }>(databaseUrl, query);
-    return rows.map((r) => r.pid);
+    const pids = rows.map((r) => r.pid);
+    // Every server process is the postmaster's child: the first one still alive names it.
+    const postmaster = onBenchPostgres(databaseUrl) ? pids.map(parentPid).find((pid) => pid !== undefined && pid > 1) : undefined;
+    return { pids, postmaster };
   } catch {
-    return [];
+    return { pids: [] };
   }
 }
 
 export async function sampleCpu(subjects: CpuSubjects): Promise<CpuSample> {
-  const pids = [...(await postgresPids(subjects.databaseUrl)), ...(subjects.poolerPid ? [subjects.poolerPid] : [])];
+  const server = await postgresPids(subjects.databaseUrl);
+  const pids = [...server.pids, ...(server.postmaster ? [server.postmaster] : []), ...(subjects.poolerPid ? [subjects.poolerPid] : [])];
   const machine = machineCpu();
   const own = process.cpuUsage();
   const postgres = new Map<number, number>();
@@ -155,6 +179,7 @@ export async function sampleCpu(subjects: CpuSubjects): Promise<CpuSample> {
     worker: subjects.worker ? readCpuSeconds(subjects.worker) : undefined,
     redis: subjects.redis ? readCpuSeconds(subjects.redis) : undefined,
     postgres,
+    postgresExited: server.postmaster === undefined ? undefined : readExitedChildrenCpuSeconds(server.postmaster),
     bench: (own.user + own.system) / 1e6,
     machineBusy: machine.busy,
     machineTotal: machine.total,
@@ -168,7 +193,7 @@ export interface CpuShare {
   api?: number;
   worker?: number;
   redis?: number;
-  /** The run's database backends (with --start), or every postgres process. */
+  /** The run's own server, its exited processes included (with --start); a shared server's backends of the run's database; or every postgres process. */
   postgres?: number;
   bench: number;
   /** The whole machine, 0..cores. */
@@ -184,6 +209,11 @@ export function cpuBetween(a: CpuSample, b: CpuSample, cores: number): CpuShare 
   let postgresSeconds = 0;
   // A backend that appeared between the samples started from zero.
   for (const [pid, end] of b.postgres) postgresSeconds += end - (a.postgres.get(pid) ?? 0);
+  if (a.postgresExited !== undefined && b.postgresExited !== undefined) {
+    // What exited in between counts whole in the server's exited children: less what it had used by the first sample.
+    postgresSeconds += b.postgresExited - a.postgresExited;
+    for (const [pid, start] of a.postgres) if (!b.postgres.has(pid)) postgresSeconds -= start;
+  }
   const machineTotal = b.machineTotal - a.machineTotal;
   const machine = machineTotal > 0 ? round(((b.machineBusy - a.machineBusy) / machineTotal) * cores, 2) : 0;
   const result: CpuShare = {

@@ -16,6 +16,9 @@ export interface TableSize {
   /** ISO time, or null when autovacuum has not run on it yet. */
   lastAutovacuum: string | null;
   autovacuumCount: number;
+  /** Rows updated so far (n_tup_upd), and of them HOT (n_tup_hot_upd): no index entry written, nothing for vacuum to remove from the indexes. */
+  updates: number;
+  hotUpdates: number;
 }
 
 export interface SizeCheckpoint {
@@ -55,6 +58,8 @@ interface SizeRow {
   n_dead_tup: string;
   last_autovacuum: Date | null;
   autovacuum_count: string;
+  n_tup_upd: string;
+  n_tup_hot_upd: string;
   indexes: Record<string, number | string>;
 }
 
@@ -63,7 +68,7 @@ export async function readTableSizes(databaseUrl: string): Promise<TableSize[]> 
   const rows = await sql<SizeRow>(
     databaseUrl,
     `SELECT s.schemaname, s.relname, pg_table_size(s.relid) AS table_bytes, pg_indexes_size(s.relid) AS indexes_bytes,
-            s.n_live_tup, s.n_dead_tup, s.last_autovacuum, s.autovacuum_count,
+            s.n_live_tup, s.n_dead_tup, s.last_autovacuum, s.autovacuum_count, s.n_tup_upd, s.n_tup_hot_upd,
             COALESCE((SELECT json_object_agg(i.indexrelname, pg_relation_size(i.indexrelid)) FROM pg_stat_user_indexes i WHERE i.relid = s.relid), '{}') AS indexes
      FROM pg_stat_user_tables s ORDER BY s.schemaname, s.relname`,
   );
@@ -76,6 +81,8 @@ export async function readTableSizes(databaseUrl: string): Promise<TableSize[]> 
     deadTuples: Number(r.n_dead_tup),
     lastAutovacuum: r.last_autovacuum ? new Date(r.last_autovacuum).toISOString() : null,
     autovacuumCount: Number(r.autovacuum_count),
+    updates: Number(r.n_tup_upd),
+    hotUpdates: Number(r.n_tup_hot_upd),
   }));
 }
 

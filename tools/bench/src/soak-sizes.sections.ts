@@ -74,12 +74,16 @@ export function soakSizesSection(soak: SoakResult): string[] {
     ...(unchanged.length > 0 ? [`Did not grow: ${unchanged.join(', ')}.`, ''] : []),
     ...(dead.length > 0
       ? [
-          `| dead rows (n_dead_tup) | live rows at ${last.label} | ${columns.join(' | ')} | autovacuums | last autovacuum |`,
-          `|---|---:|${columns.map(() => '---:').join('|')}|---:|---|`,
+          `| dead rows (n_dead_tup) | live rows at ${last.label} | ${columns.join(' | ')} | updates (HOT) | autovacuums | last autovacuum |`,
+          `|---|---:|${columns.map(() => '---:').join('|')}|---:|---:|---|`,
           ...dead.map((t) => {
             const at = (c: SizeCheckpoint) => byName(t.table)(c.tables);
-            return `| ${t.table} | ${fmt(t.liveTuples)} | ${rest.map((c) => fmt(at(c)?.deadTuples)).join(' | ')} | ${t.autovacuumCount} | ${t.lastAutovacuum ?? 'never'} |`;
+            const hot = t.updates > 0 ? ` (${((100 * t.hotUpdates) / t.updates).toFixed(1)}%)` : '';
+            return `| ${t.table} | ${fmt(t.liveTuples)} | ${rest.map((c) => fmt(at(c)?.deadTuples)).join(' | ')} | ${fmt(t.updates)}${hot} | ${t.autovacuumCount} | ${t.lastAutovacuum ?? 'never'} |`;
           }),
+          '',
+          'Updates (HOT): the rows updated over the run and the share of them that were heap-only, written beside the old version on its page: ' +
+            'no new index entry, so nothing for vacuum to remove from the indexes.',
           '',
         ]
       : ['No dead rows in any table at any checkpoint.', '']),

@@ -14,6 +14,7 @@ import { ProviderFeedback1795410000000 } from './migrations/1795410000000-provid
 import { QuietHoursHeld1795420000000 } from './migrations/1795420000000-quiet-hours-held';
 import { PlannerAndVacuum1795430000000 } from './migrations/1795430000000-planner-and-vacuum';
 import { UsersByCreation1795440000000 } from './migrations/1795440000000-users-by-creation';
+import { RoomForStatusUpdates1795450000000 } from './migrations/1795450000000-room-for-status-updates';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
 import { statementTimeoutSubscriberFor } from './statement-timeout.subscriber';
 import { UnnamedStatementClient } from './unnamed-statement.client';
@@ -32,6 +33,7 @@ export const DB_MIGRATIONS = Object.freeze([
   QuietHoursHeld1795420000000,
   PlannerAndVacuum1795430000000,
   UsersByCreation1795440000000,
+  RoomForStatusUpdates1795450000000,
 ]);
 
 export interface DataSourceConfig {

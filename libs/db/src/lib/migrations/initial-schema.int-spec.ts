@@ -155,6 +155,21 @@ describe('initial schema migration', () => {
     expect(await reapply(dataSource)).toEqual(undone);
   });
 
+  it('leaves half of each page of messages and deliveries for their next row versions, and restores 90 and 75 when reverted', async () => {
+    const fillfactors = `SELECT relname, (SELECT option FROM unnest(reloptions) AS option WHERE option LIKE 'fillfactor=%') AS fillfactor
+      FROM pg_class WHERE relname IN ('message_deliveries', 'messages') ORDER BY relname`;
+    expect(await dataSource.query(fillfactors)).toEqual([
+      { relname: 'message_deliveries', fillfactor: 'fillfactor=45' },
+      { relname: 'messages', fillfactor: 'fillfactor=50' },
+    ]);
+    const undone = await revertThrough(dataSource, 'RoomForStatusUpdates1795450000000');
+    expect(await dataSource.query(fillfactors)).toEqual([
+      { relname: 'message_deliveries', fillfactor: 'fillfactor=75' },
+      { relname: 'messages', fillfactor: 'fillfactor=90' },
+    ]);
+    expect(await reapply(dataSource)).toEqual(undone);
+  });
+
   it('adds messages.critical and held_notifications, and drops both when reverted', async () => {
     const critical = `SELECT column_name FROM information_schema.columns WHERE table_name = 'messages' AND column_name = 'critical'`;
     expect(await dataSource.query(critical)).toHaveLength(1);
